@@ -1,0 +1,42 @@
+"""Every error geomon raises on purpose; this module imports nothing else from geomon."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GeomonError(Exception):
+    """Base class for every error geomon raises on purpose."""
+
+
+class LayerSpecError(GeomonError, ValueError):
+    """A layer spec (layers/*.toml) is missing a key or has a bad value."""
+
+
+class CRSError(GeomonError, ValueError):
+    """A CRS is missing, unknown, or unsuitable for the operation."""
+
+
+class ReadError(GeomonError, ValueError):
+    """A source file cannot be read at all (format, encoding, missing parts).
+
+    `code` is a stable machine code (e.g. ``"unreadable"``, ``"missing_columns"``) so that the
+    CLI and app can report it the same way validation issues are reported.
+    """
+
+    def __init__(self, message: str, *, code: str = "unreadable", path: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.path = path
+
+
+class ValidationError(GeomonError, ValueError):
+    """Data failed validation; the full report travels with the exception."""
+
+    def __init__(self, message: str, *, report: Any = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class StoreError(GeomonError, RuntimeError):
+    """The store cannot be opened or a write failed (nothing was written)."""
