@@ -125,6 +125,7 @@ class LayerSpec:
     coordinates: CoordinateColumns = field(default_factory=CoordinateColumns)
     constraint: bool = False
     level_field: str | None = None
+    key: tuple[str, ...] = ()
     source: Path | None = None
 
     @property
@@ -136,6 +137,13 @@ class LayerSpec:
     def required_fields(self) -> tuple[str, ...]:
         """Names of the fields every feature must fill."""
         return tuple(f.name for f in self.fields if f.required)
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        """Fields that identify a row for upserts: ``key`` if given, else the id field."""
+        if self.key:
+            return self.key
+        return (self.id_field,) if self.id_field else ()
 
     @property
     def is_spatial(self) -> bool:
@@ -309,6 +317,11 @@ def parse_spec(raw: dict[str, Any], *, source: Path | None = None) -> LayerSpec:
     if geometry_type != "None" and id_field is None:
         msg = f"{where}: missing key 'id_field'"
         raise LayerSpecError(msg)
+    key_fields = _strings(raw.get("key"), f"{where}: key")
+    bad_key = [k for k in key_fields if k not in fields]
+    if bad_key:
+        msg = f"{where}: key names unknown field(s) {bad_key}"
+        raise LayerSpecError(msg)
     for key in ("id_field", "name_field", "level_field"):
         ref = raw.get(key)
         if ref is not None and ref not in fields:
@@ -325,6 +338,7 @@ def parse_spec(raw: dict[str, Any], *, source: Path | None = None) -> LayerSpec:
     known = {
         "name", "title", "geometry_type", "id_field", "name_field", "fields", "filter_fields",
         "popup_fields", "search_fields", "style", "coordinates", "constraint", "level_field",
+        "key",
     }
     unknown = set(raw) - known
     if unknown:
@@ -344,6 +358,7 @@ def parse_spec(raw: dict[str, Any], *, source: Path | None = None) -> LayerSpec:
         coordinates=_coordinates(raw.get("coordinates"), f"{where}: coordinates"),
         constraint=bool(raw.get("constraint", False)),
         level_field=raw.get("level_field"),
+        key=key_fields,
         source=source,
     )
 

@@ -1,0 +1,253 @@
+"""The ``geomon`` command: validate, import, export, demo data, serve the app.
+
+Exit codes (a contract scripts rely on): 0 ok / valid, 1 invalid data, 2 unreadable input or bad
+usage. ``--json`` output shapes are documented per command in README.md and kept stable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geomon import config, importer, validate
+from geomon import io as gio
+from geomon.errors import GeomonError, ReadError
+from geomon.io import export as gexport
+from geomon.report import ValidationReport
+from geomon.specs import get_spec, layer_names
+
+OK, INVALID, USAGE = 0, 1, 2
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _print_report(report: ValidationReport) -> None:
+    print(report.summary())
+    for issue in report.issues:
+        where = f"第 {issue.row} 行" if issue.row is not None else "文件"
+        fld = f" [{issue.field}]" if issue.field else ""
+        tag = "警告" if issue.severity == "warning" else "错误"
+        print(f"  {tag} {where}{fld} {issue.code}: {issue.message}")
+
+
+def _read_error(path: str, layer: str, exc: GeomonError, as_json: bool) -> int:
+    code = getattr(exc, "code", "unreadable")
+    if as_json:
+        _print_json(
+            {
+                "layer": layer,
+                "path": path,
+                "rows": 0,
+                "valid": False,
+                "errors": [{"row": None, "field": None, "code": code, "message": str(exc)}],
+            }
+        )
+    else:
+        print(f"geomon: {exc}", file=sys.stderr)
+    return USAGE
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Read and validate a file; print the report."""
+    try:
+        read = gio.read(args.path, args.layer, args.crs)
+        report = validate.validate(read.frame, args.layer, report=read.report).report
+    except ReadError as exc:
+        return _read_error(args.path, args.layer, exc, args.json)
+    report.path = args.path
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        _print_report(report)
+    return OK if report.valid else INVALID
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import a file into a store layer, all or nothing."""
+    from geomon.store import open_store  # noqa: PLC0415
+
+    try:
+        store = open_store(args.store)
+        result = importer.import_file(
+            args.path,
+            args.layer,
+            store,
+            crs=args.crs,
+            mode=args.mode,
+            skip_invalid=args.skip_invalid,
+            dry_run=args.dry_run,
+            make_valid=args.make_valid,
+            version=args.version_label,
+        )
+    except ReadError as exc:
+        return _read_error(args.path, args.layer, exc, args.json)
+    result.report.path = args.path
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        _print_report(result.report)
+        if result.written:
+            print(f"已写入 {result.rows_written} 行到 {store.url} / wrote {result.rows_written} rows")
+        elif args.dry_run and result.diff is not None:
+            d = result.diff
+            print(
+                f"试运行，未写入 / dry run, nothing written: 新增 added {len(d.added)}, "
+                f"修改 changed {len(d.changed_keys)}, 未变 unchanged {len(d.unchanged)}"
+            )
+        else:
+            print("未写入任何数据 / nothing was written", file=sys.stderr)
+    return OK if result.report.valid else INVALID
+
+
+def _parse_where(spec_name: str, clauses: Sequence[str]) -> dict[str, list[str]]:
+    spec = get_spec(spec_name)
+    wanted: dict[str, list[str]] = {}
+    for clause in clauses:
+        field, sep, value = clause.partition("=")
+        field = field.strip()
+        if not sep or field not in spec.field_names:
+            msg = (
+                f"--where {clause!r}: expected FIELD=VALUE with FIELD one of "
+                f"{', '.join(spec.field_names)}"
+            )
+            raise ValueError(msg)
+        fspec = spec.field(field)
+        value = value.strip()
+        if fspec.type == "enum":
+            value = fspec.canonical(value) or value
+        wanted.setdefault(field, []).append(value)
+    return wanted
+
+
+def filter_rows(frame: pd.DataFrame, wanted: dict[str, list[str]]) -> pd.DataFrame:
+    """Rows where every field equals one of its wanted values (compared as text)."""
+    mask = pd.Series(True, index=frame.index)
+    for field, values in wanted.items():
+        col = frame[field]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            text = col.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_bool_dtype(col):
+            text = col.map(lambda v: None if pd.isna(v) else ("true" if v else "false"))
+            values = [
+                "true" if v.lower() in ("true", "1", "yes", "是") else "false" for v in values
+            ]
+        else:
+            text = col.astype("str")
+        mask &= text.isin(values).fillna(False).astype(bool)
+    return frame[mask.to_numpy()]
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export a stored layer (optionally filtered) to a file."""
+    from geomon.store import open_store  # noqa: PLC0415
+
+    try:
+        wanted = _parse_where(args.layer, args.where or [])
+    except ValueError as exc:
+        print(f"geomon: {exc}", file=sys.stderr)
+        return USAGE
+    frame = open_store(args.store).read(args.layer)
+    subset = filter_rows(frame, wanted)
+    try:
+        gexport.export(subset, args.layer, args.format, args.output)
+    except ValueError as exc:
+        print(f"geomon: {exc}", file=sys.stderr)
+        return USAGE
+    print(f"已导出 {len(subset)} 行 → {args.output} / exported {len(subset)} rows")
+    return OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Regenerate the synthetic demo dataset."""
+    from geomon import demo  # noqa: PLC0415
+
+    demo.write_demo(args.out)
+    print(f"演示数据已生成 / demo data written: {args.out}")
+    return OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the Streamlit app."""
+    env = dict(os.environ)
+    if args.store:
+        env["GEOMON_STORE"] = str(args.store)
+    app = config.PROJECT_DIR / "streamlit_app.py"
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        f"--server.port={args.port}", f"--server.address={args.address}",
+        "--browser.gatherUsageStats=false",
+    ]
+    return subprocess.call(cmd, cwd=config.PROJECT_DIR, env=env)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``geomon`` command."""
+    parser = argparse.ArgumentParser(
+        prog="geomon", description="geomon 水环境监管一张图 / water-environment monitoring map"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    layers = layer_names()
+
+    p = sub.add_parser("validate", help="校验文件 / validate a file against a layer spec")
+    p.add_argument("path")
+    p.add_argument("--layer", required=True, choices=layers)
+    p.add_argument("--crs", help="source CRS: EPSG code, wgs84, cgcs2000, gk3[:zone], gcj02, bd09…")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("import", help="导入文件 / import a file into the store")
+    p.add_argument("path")
+    p.add_argument("--layer", required=True, choices=layers)
+    p.add_argument("--crs")
+    p.add_argument("--store", help="store URL (default: $GEOMON_STORE or data/demo.gpkg)")
+    p.add_argument("--mode", choices=["upsert", "replace"], default="upsert")
+    p.add_argument("--skip-invalid", action="store_true", help="write valid rows, skip the rest")
+    p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    p.add_argument("--make-valid", action="store_true", help="repair invalid geometries")
+    p.add_argument("--version-label", help="data version label, e.g. '红线 2023 批复版'")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="导出图层 / export a layer")
+    p.add_argument("--layer", required=True, choices=layers)
+    p.add_argument("--store")
+    p.add_argument("--where", action="append", metavar="FIELD=VALUE")
+    p.add_argument("--format", required=True, choices=list(gexport.FORMATS))
+    p.add_argument("-o", "--output", required=True, type=Path)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("demo", help="生成演示数据 / regenerate the demo dataset")
+    p.add_argument("--out", type=Path, default=config.DEMO_STORE)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="启动应用 / start the app")
+    p.add_argument("--store")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--address", default="localhost")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``geomon`` command; return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except GeomonError as exc:
+        print(f"geomon: {exc}", file=sys.stderr)
+        return USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
