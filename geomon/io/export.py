@@ -126,6 +126,9 @@ def _shapefile_names(columns: list[str]) -> dict[str, str]:
 def _shapefile_zip(frame: gpd.GeoDataFrame, spec: LayerSpec) -> bytes:
     names = _shapefile_names([c for c in frame.columns if c != "geometry"])
     renamed = frame.rename(columns=names)
+    for col in renamed.columns:  # DBF has no date-time type: write dates as ISO text
+        if pd.api.types.is_datetime64_any_dtype(renamed[col]):
+            renamed[col] = renamed[col].dt.strftime("%Y-%m-%d")
     families = {
         "point": ("Point", "MultiPoint"),
         "line": ("LineString", "MultiLineString"),

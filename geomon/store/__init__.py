@@ -95,4 +95,13 @@ def open_store(url: str | Path | None = None) -> Store:
     return GeoPackageStore(Path(url))
 
 
-__all__ = ["LayerInfo", "Store", "WriteMode", "WriteStats", "open_store"]
+def __getattr__(name: str) -> object:
+    if name == "GeoPackageStore":  # lazy: gpkg imports this module
+        from geomon.store.gpkg import GeoPackageStore  # noqa: PLC0415
+
+        return GeoPackageStore
+    msg = f"module 'geomon.store' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+__all__ = ["GeoPackageStore", "LayerInfo", "Store", "WriteMode", "WriteStats", "open_store"]

@@ -176,7 +176,7 @@ class GeoPackageStore:
         source: str | None,
         version: str | None,
     ) -> None:
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp.gpkg")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.exists():

@@ -114,19 +114,20 @@ def diff(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mod
 
 
 def merge(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mode: str) -> pd.DataFrame:
-    """Return the layer after writing `incoming` with `mode` (replace, upsert or append)."""
-    if mode == "replace":
-        return incoming.reset_index(drop=True)
-    if mode not in ("upsert", "append"):
+    """Return the layer after writing `incoming` with `mode` (replace, upsert or append).
+
+    Raises `StoreError` if the result would hold two rows with the same key.
+    """
+    if mode not in ("replace", "upsert", "append"):
         msg = f"unknown write mode {mode!r}; use replace, upsert or append"
         raise StoreError(msg)
     key_fields = spec.key_fields
     if mode == "upsert" and not key_fields:
         msg = f"layer {spec.name!r} has no id or key fields, so it cannot be upserted"
         raise StoreError(msg)
-    if existing is None or len(existing) == 0:
-        return incoming.reset_index(drop=True)
-    if mode == "append":
+    if mode == "replace" or existing is None or len(existing) == 0:
+        combined = incoming.reset_index(drop=True)
+    elif mode == "append":
         combined = pd.concat([existing, incoming], ignore_index=True)
     else:
         old = existing.set_index(list(key_fields), drop=False)
@@ -143,6 +144,6 @@ def merge(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mo
             keys = combined.loc[dup, list(key_fields)].drop_duplicates().head(5).values.tolist()
             msg = f"layer {spec.name!r}: writing would duplicate key(s) {keys}"
             raise StoreError(msg)
-    if isinstance(existing, gpd.GeoDataFrame):
-        combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=existing.crs)
+    if isinstance(incoming, gpd.GeoDataFrame):
+        combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=incoming.crs)
     return combined
