@@ -177,6 +177,9 @@ class GeoPackageStore:
         version: str | None,
     ) -> None:
         tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp.gpkg")
+        # we hold the writer lock, so any other temporary copy was left by a killed writer
+        for stale in self.path.parent.glob(f".{self.path.stem}.*.tmp.gpkg"):
+            stale.unlink(missing_ok=True)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.path.exists():
