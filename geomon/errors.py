@@ -38,5 +38,9 @@ class ValidationError(GeomonError, ValueError):
         self.report = report
 
 
+class WaterQualityError(GeomonError, ValueError):
+    """A class label, parameter, water body or monitoring frame cannot be used."""
+
+
 class StoreError(GeomonError, RuntimeError):
     """The store cannot be opened or a write failed (nothing was written)."""
