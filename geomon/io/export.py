@@ -81,7 +81,9 @@ def geojson_text(frame: pd.DataFrame, layer: str | LayerSpec) -> str:
         parts.append(f'{text}, "properties": {props_text}, "geometry": {geom or "null"}}}')
     name = json.dumps(spec.name, ensure_ascii=False)
     return (
-        '{"type": "FeatureCollection", "name": ' + name + ', "features": [\n'
+        '{"type": "FeatureCollection", "name": '
+        + name
+        + ', "features": [\n'
         + ",\n".join(parts)
         + "\n]}\n"
     )
@@ -135,7 +137,10 @@ def _shapefile_zip(frame: gpd.GeoDataFrame, spec: LayerSpec) -> bytes:
         "polygon": ("Polygon", "MultiPolygon"),
     }
     buf = io.BytesIO()
-    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf,
+    ):
         kinds = renamed.geometry.geom_type
         groups = [(k, t) for k, t in families.items() if kinds.isin(t).any()] or [("point", ())]
         for kind, types in groups:

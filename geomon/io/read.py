@@ -1,0 +1,435 @@
+"""One reader for every source a bureau hands over: ``read(source, layer, crs)``.
+
+GeoJSON, GeoPackage, zipped or loose Shapefiles, KML/KMZ and CSV/XLSX ledgers all come back the same
+way: a frame in EPSG:4326 (lon, lat) indexed by the 1-based source record number ("row"), with
+columns renamed to the layer's field names and values left raw, plus a `ValidationReport` of the
+read-level problems (unparseable coordinates, missing CRS). Typing and enum checks belong to
+`geomon.validate`. A file that cannot be read at all raises `ReadError` with a stable code.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pyproj
+import shapely
+
+from geomon import crs as gcrs
+from geomon.errors import CRSError, ReadError
+from geomon.io import tabular
+from geomon.report import Issue, ValidationReport, message
+from geomon.specs import LayerSpec, get_spec
+
+Source = str | Path | bytes | bytearray | IO[bytes]
+CRSLike = str | int | pyproj.CRS | gcrs.SourceCRS
+
+_LEDGERS = {".csv": False, ".txt": False, ".xlsx": True, ".xlsm": True}  # value: is Excel
+_VECTORS = (".geojson", ".json", ".gpkg", ".zip", ".shp", ".kml", ".kmz")
+_RFC7946 = (
+    ".geojson",
+    ".json",
+    ".kml",
+    ".kmz",
+)  # formats whose coordinates are WGS84 by definition
+_LEDGER_DEFAULT_CRS = {"lonlat": "wgs84", "dms": "wgs84", "xy": "gk3"}
+_MAX_UNZIPPED = 2 * 1024**3  # refuse zip bombs
+# LIBKML adds these style columns to every placemark; dropped when they hold only defaults
+_KML_DEFAULTS = {
+    "id": (),
+    "description": (),
+    "timestamp": (),
+    "begin": (),
+    "end": (),
+    "altitudeMode": (),
+    "tessellate": (-1, 0),
+    "extrude": (0,),
+    "visibility": (-1, 1),
+    "drawOrder": (),
+    "icon": (),
+}
+
+
+class ReadResult(NamedTuple):
+    """What `read` returns: the frame (EPSG:4326, index "row" from 1) and the read report."""
+
+    frame: pd.DataFrame
+    report: ValidationReport
+
+
+def read(
+    source: Source,
+    layer: str | LayerSpec,
+    crs: CRSLike | None = None,
+    *,
+    filename: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+) -> ReadResult:
+    """
+    Read a file of any supported format as `layer`, in EPSG:4326.
+
+    Parameters
+    ----------
+    source
+        A path, the file's bytes, or a binary file-like object (an upload); for bytes give
+        `filename` so the format can be told from its extension.
+    layer
+        Layer name (``layers/*.toml``) or spec.
+    crs
+        What the coordinates are in, overriding the file's own CRS (a missing or wrong .prj,
+        GCJ-02 ledgers, unprefixed Gauss–Krüger X/Y): anything `geomon.crs.resolve` accepts.
+    filename
+        The source's file name (for bytes and uploads); also used in messages.
+    encoding
+        Text encoding of a CSV/TXT ledger (default: UTF-8, then GB18030).
+    sheet
+        Worksheet name or 0-based index of an XLSX ledger (default: the first sheet).
+
+    Raises
+    ------
+    ReadError
+        If the file cannot be read at all: ``unsupported_format``, ``not_found``,
+        ``unreadable``, ``bad_encoding``, ``missing_coordinates``, ``missing_sheet``, ``empty``,
+        ``no_shapefile``, ``incomplete_shapefile``, ``driver_missing``, ``too_large``.
+    CRSError
+        If `crs` is not a CRS `geomon.crs.resolve` understands.
+    """
+    spec = get_spec(layer)
+    name, ext, path, data = _open(source, filename)
+    issues: list[Issue] = []
+    if ext in _LEDGERS:
+        frame, kind, issues = tabular.read_ledger(
+            data if data is not None else path.read_bytes(),
+            spec,
+            name=name,
+            excel=_LEDGERS[ext],
+            encoding=encoding,
+            sheet=sheet,
+        )
+        default = _LEDGER_DEFAULT_CRS.get(kind or "")
+    elif ext in _VECTORS:
+        frame, issues = _read_vector(path, data, ext, spec, name)
+        frame, renamed = tabular.rename_to_spec(frame, spec)
+        issues += renamed
+        default = "wgs84" if ext in _RFC7946 else None
+    else:
+        msg = message(
+            f"不支持的文件格式：{name}",
+            f"unsupported format {ext or '(no extension)'!r} for {name}; use GeoJSON, "
+            "GeoPackage, zipped Shapefile, KML, CSV or XLSX",
+        )
+        raise ReadError(msg, code="unsupported_format", path=name)
+    if spec.is_spatial and not isinstance(frame, gpd.GeoDataFrame):
+        msg = message(f"{name} 没有几何", f"{name} has no geometry")
+        raise ReadError(msg, code="missing_coordinates", path=name)
+    if spec.is_spatial:
+        frame, crs_issues = _to_wgs84(frame, crs, default)
+        issues += crs_issues
+    elif isinstance(frame, gpd.GeoDataFrame):
+        frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    report = ValidationReport(layer=spec.name, path=name, rows=len(frame), issues=issues)
+    return ReadResult(frame, report)
+
+
+def _open(source: Source, filename: str | None) -> tuple[str, str, Path, bytes | None]:
+    """Name for messages, lower-case extension, path (if any) and bytes (if given as such)."""
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if not path.is_file():
+            msg = message(f"找不到文件 {source}", f"no such file: {source}")
+            raise ReadError(msg, code="not_found", path=str(source))
+        return str(source), Path(filename or path.name).suffix.lower(), path, None
+    data = bytes(source) if isinstance(source, bytes | bytearray) else source.read()
+    name = filename or getattr(source, "name", None)
+    if not name:
+        msg = message(
+            "无法判断文件格式：请提供文件名", "cannot tell the format of bytes: pass filename="
+        )
+        raise ReadError(msg, code="unsupported_format")
+    return str(name), Path(str(name)).suffix.lower(), Path(str(name)), data
+
+
+def _unreadable(name: str, exc: BaseException, tmp: Path | None = None) -> ReadError:
+    reason = str(exc) or type(exc).__name__
+    if tmp is not None:  # GDAL names the temporary copy; show the user's file instead
+        reason = re.sub(rf"{re.escape(str(tmp))}[^\s:'\"]*", name, reason)
+    text = message(f"无法读取 {name}", f"cannot read {name}: {reason}")
+    return ReadError(text, code="unreadable", path=name)
+
+
+# --- vector formats ----------------------------------------------------------------------------
+
+
+def _read_vector(
+    path: Path, data: bytes | None, ext: str, spec: LayerSpec, name: str
+) -> tuple[gpd.GeoDataFrame, list[Issue]]:
+    issues: list[Issue] = []
+    with tempfile.TemporaryDirectory(prefix="geomon-read-") as tmp:
+        tmpdir = Path(tmp)
+        if ext == ".zip":
+            raw = data if data is not None else path.read_bytes()
+            path, issues = _unzip_shapefile(raw, tmpdir, spec, name)
+        elif data is not None:
+            if ext == ".shp":
+                msg = message(
+                    f"{name}：单独的 .shp 无法读取，请上传包含 .shp/.shx/.dbf/.prj 的 zip",
+                    f"{name}: a lone .shp cannot be read; upload a .zip with .shp/.shx/.dbf/.prj",
+                )
+                raise ReadError(msg, code="incomplete_shapefile", path=name)
+            path = tmpdir / f"upload{ext}"
+            path.write_bytes(data)
+        elif ext == ".shp":  # work on a copy: a cut field name may need repair
+            path = _copy_shapefile(path, tmpdir)
+        if ext in (".zip", ".shp"):
+            frame = _ogr(path, name, tmpdir, encoding=_shapefile_encoding(path, name))
+        elif ext in (".kml", ".kmz"):
+            frame = _read_kml(path, name, tmpdir)
+        elif ext == ".gpkg":
+            frame = _ogr(path, name, tmpdir, layer=_gpkg_layer(path, spec, name, tmpdir))
+        else:
+            frame = _ogr(path, name, tmpdir)
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    return frame, issues
+
+
+def _ogr(path: Path, name: str, tmp: Path, **kwargs: Any) -> gpd.GeoDataFrame:
+    try:
+        return pyogrio.read_dataframe(path, **kwargs)
+    except Exception as exc:  # GDAL reports a corrupt file in many ways; all mean unreadable
+        raise _unreadable(name, exc, tmp) from exc
+
+
+def _gpkg_layer(path: Path, spec: LayerSpec, name: str, tmp: Path) -> str:
+    """The layer named like the spec, else the first one."""
+    try:
+        layers = [str(row[0]) for row in pyogrio.list_layers(path)]
+    except Exception as exc:  # not a GeoPackage, truncated, locked
+        raise _unreadable(name, exc, tmp) from exc
+    if not layers:
+        raise _unreadable(name, ValueError("no layers"), tmp)
+    same = [n for n in layers if n.casefold() == spec.name.casefold()]
+    return same[0] if same else layers[0]
+
+
+def _read_kml(path: Path, name: str, tmp: Path) -> gpd.GeoDataFrame:
+    """All placemarks of all folders, without LIBKML's default style columns."""
+    drivers = pyogrio.list_drivers()
+    if "LIBKML" not in drivers and "KML" not in drivers:
+        msg = message(
+            "此 GDAL 没有 KML 驱动（LIBKML/KML），请先转换为 GeoJSON",
+            "this GDAL build has no KML driver (LIBKML or KML); convert the file to GeoJSON",
+        )
+        raise ReadError(msg, code="driver_missing", path=name)
+    try:
+        layers = [str(row[0]) for row in pyogrio.list_layers(path)]
+    except Exception as exc:  # malformed XML
+        raise _unreadable(name, exc, tmp) from exc
+    # LIBKML launders <Data name="排污口编码"> into "_____" unless told not to
+    before = pyogrio.get_gdal_config_option("LIBKML_LAUNDER_FIELD_NAMES")
+    pyogrio.set_gdal_config_options({"LIBKML_LAUNDER_FIELD_NAMES": "NO"})
+    try:
+        frames = [_ogr(path, name, tmp, layer=layer) for layer in layers]
+    finally:
+        pyogrio.set_gdal_config_options({"LIBKML_LAUNDER_FIELD_NAMES": before})
+    frames = [f for f in frames if len(f)] or frames[:1]
+    if not frames:
+        raise _unreadable(name, ValueError("no placemarks"), tmp)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    idle = [
+        c
+        for c, defaults in _KML_DEFAULTS.items()
+        if c in frame.columns and (frame[c].isna() | frame[c].isin(defaults)).all()
+    ]
+    return gpd.GeoDataFrame(frame.drop(columns=idle), geometry="geometry", crs=frame.crs)
+
+
+# --- Shapefile parts and encodings -------------------------------------------------------------
+
+
+def _safe_member(member: str) -> bool:
+    """Whether a zip member may be used: no absolute path, no "..", no macOS resource fork."""
+    p = PurePosixPath(member.replace("\\", "/"))
+    unsafe = p.is_absolute() or ".." in p.parts or re.match(r"^[A-Za-z]:", member)
+    return not unsafe and "__MACOSX" not in p.parts and not p.name.startswith("._")
+
+
+def _unzip_shapefile(
+    data: bytes, tmpdir: Path, spec: LayerSpec, name: str
+) -> tuple[Path, list[Issue]]:
+    """Copy one Shapefile's parts out of a zip under fixed safe names; return the .shp path."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            members = [m for m in zf.infolist() if not m.is_dir() and _safe_member(m.filename)]
+            shps = sorted(
+                (m for m in members if m.filename.lower().endswith(".shp")),
+                key=lambda m: (PurePosixPath(m.filename).stem.casefold() != spec.name, m.filename),
+            )
+            if not shps:
+                msg = message(f"{name} 中没有 .shp 文件", f"{name} contains no .shp file")
+                raise ReadError(msg, code="no_shapefile", path=name)
+            stem = shps[0].filename[:-4].casefold()
+            parts = [m for m in members if m.filename.rsplit(".", 1)[0].casefold() == stem]
+            if sum(m.file_size for m in parts) > _MAX_UNZIPPED:
+                msg = message(f"{name} 解压后过大", f"{name} is too large once unzipped")
+                raise ReadError(msg, code="too_large", path=name)
+            for m in parts:
+                (tmpdir / f"layer.{m.filename.rsplit('.', 1)[1].lower()}").write_bytes(zf.read(m))
+    except ReadError:
+        raise
+    except Exception as exc:  # BadZipFile, CRC errors, truncated members
+        raise _unreadable(name, exc, tmpdir) from exc
+    issues = []
+    if len(shps) > 1:
+        used = shps[0].filename
+        text = message(
+            f"{name} 中有 {len(shps)} 个 .shp，只读取了 {used}",
+            f"{name} holds {len(shps)} .shp files; only {used} was read",
+        )
+        issues.append(Issue(None, None, "multiple_shapefiles", text, "warning"))
+    return tmpdir / "layer.shp", issues
+
+
+def _copy_shapefile(shp: Path, tmpdir: Path) -> Path:
+    for part in shp.parent.iterdir():
+        if part.stem == shp.stem and part.is_file():
+            shutil.copyfile(part, tmpdir / f"layer{part.suffix.lower()}")
+    return tmpdir / "layer.shp"
+
+
+def _shapefile_encoding(shp: Path, name: str) -> str | None:
+    """
+    Encoding to read the DBF with: None lets GDAL honour a .cpg; without one, UTF-8 if the DBF
+    decodes as UTF-8, else GB18030 (GBK). Field names cut inside a character are repaired.
+    """
+    parts = {p.suffix.lower(): p for p in shp.parent.iterdir() if p.stem == shp.stem}
+    missing = [e for e in (".shx", ".dbf") if e not in parts]
+    if missing:
+        msg = message(
+            f"{name} 缺少 Shapefile 组成文件 {'、'.join(missing)}",
+            f"{name} lacks the Shapefile part(s) {', '.join(missing)}",
+        )
+        raise ReadError(msg, code="incomplete_shapefile", path=name)
+    dbf = parts[".dbf"].read_bytes()
+    if ".cpg" in parts:
+        codec, encoding = _codec(parts[".cpg"].read_text("ascii", errors="replace").strip()), None
+    else:
+        codec = "utf-8" if _decodes(dbf, "utf-8") else "gb18030"
+        encoding = codec.upper()
+    if codec is not None:
+        parts[".dbf"].write_bytes(_repair_field_names(dbf, codec))
+    return encoding
+
+
+def _codec(label: str) -> str | None:
+    """Python codec for a .cpg label ("UTF-8", "GBK", "936"), or None if unknown."""
+    for candidate in (label, f"cp{label}"):
+        try:
+            return codecs.lookup(candidate).name
+        except LookupError:
+            continue
+    return None
+
+
+def _name_slots(dbf: bytes) -> tuple[list[int], int]:
+    """Offsets of the DBF's 32-byte field descriptors, and the header length."""
+    header_len = int.from_bytes(dbf[8:10], "little") if len(dbf) >= 32 else len(dbf)
+    slots = []
+    for i in range(32, header_len - 31, 32):
+        if dbf[i] == 0x0D:
+            break
+        slots.append(i)
+    return slots, header_len
+
+
+def _decodes(dbf: bytes, codec: str) -> bool:
+    """Whether field names (allowing a cut last character) and records decode with `codec`."""
+    slots, header_len = _name_slots(dbf)
+    try:
+        for i in slots:
+            raw = dbf[i : i + 11].split(b"\0")[0]
+            codecs.getincrementaldecoder(codec)().decode(raw, final=False)
+        dbf[header_len:].decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _repair_field_names(dbf: bytes, codec: str) -> bytes:
+    """Drop bytes of a character cut by the 10-byte name limit (GDAL writes "排污口\\xe7")."""
+    out = bytearray(dbf)
+    for i in _name_slots(dbf)[0]:
+        raw = dbf[i : i + 11].split(b"\0")[0]
+        fixed = raw.decode(codec, errors="ignore").encode(codec)
+        out[i : i + 11] = fixed[:11].ljust(11, b"\0")
+    return bytes(out)
+
+
+# --- CRS ---------------------------------------------------------------------------------------
+
+
+def _is_wgs84(source: CRSLike) -> bool:
+    src = gcrs.resolve(source)
+    return src.kind == "proj" and src.crs is not None and src.crs.equals(gcrs.WGS84)
+
+
+def _to_wgs84(
+    frame: gpd.GeoDataFrame, crs: CRSLike | None, default: str | None
+) -> tuple[gpd.GeoDataFrame, list[Issue]]:
+    """
+    Bring geometries to EPSG:4326 (2-D): `crs` if given, else the file's CRS, else `default`.
+
+    With none of them the data are assumed WGS84 with a ``crs_missing`` warning, unless the
+    coordinates cannot be degrees: then those rows lose their geometry and ``crs_required``
+    (an error) asks for the CRS.
+    """
+    geoms = frame.geometry.to_numpy()
+    source = crs if crs is not None else frame.crs if frame.crs is not None else default
+    issues: list[Issue] = []
+    if source is None:
+        bounds = shapely.bounds(geoms)
+        beyond = (np.abs(bounds[:, [0, 2]]) > 180).any(axis=1)
+        beyond |= (np.abs(bounds[:, [1, 3]]) > 90).any(axis=1)
+        if beyond.any():
+            geoms = np.where(beyond, None, geoms)
+            text = message(
+                "文件没有坐标系，坐标也不是经纬度；请指定坐标系（如 'gk3:38'、'EPSG:4547'）",
+                "the file has no CRS and its coordinates are not degrees; pass crs= "
+                "(e.g. 'gk3:38', 'EPSG:4547')",
+            )
+            issues.append(Issue(None, None, "crs_required", text))
+        else:
+            text = message(
+                "文件没有坐标系，按 WGS84 经纬度读取；如不是，请指定坐标系",
+                "the file has no CRS; read as WGS84 lon/lat (pass crs= if it is not)",
+            )
+            issues.append(Issue(None, None, "crs_missing", text, "warning"))
+    elif not _is_wgs84(source):
+        try:
+            geoms = gcrs.geometries_to_wgs84(geoms, source)
+        except CRSError as exc:
+            code = "crs_mismatch" if crs is not None else "crs_required"
+            issues.append(Issue(None, None, code, str(exc)))
+            geoms = np.full(len(geoms), None, dtype=object)
+    geoms = shapely.force_2d(geoms)
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    failed = present & ~np.isfinite(shapely.bounds(geoms)).all(axis=1)
+    for i in np.flatnonzero(failed):
+        text = message("坐标无法转换到 WGS84", "coordinates cannot be transformed to WGS84")
+        issues.append(Issue(int(frame.index[i]), "geometry", "bad_coordinate", text))
+    geoms = np.where(failed, None, geoms)
+    out = gpd.GeoDataFrame(
+        frame.drop(columns=frame.geometry.name),
+        geometry=gpd.GeoSeries(geoms, index=frame.index, crs=gcrs.WGS84),
+    )
+    return out, issues

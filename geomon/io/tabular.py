@@ -1,0 +1,571 @@
+"""Ledgers (台账) in CSV and XLSX: header detection, column matching and coordinate parsing.
+
+Bureau ledgers give coordinates in many shapes: decimal or DMS text in 经度/纬度 columns,
+separate degree/minute/second columns, Gauss–Krüger X/Y (X = northing, as Chinese surveyors
+write it) or a WKT column (shared/DOMAIN.md §5.1). `read_ledger` turns a ledger into a frame of
+raw values plus geometries in the ledger's own coordinates (``geomon.io.read`` brings them to
+EPSG:4326), and reports every coordinate it cannot parse as an `Issue` on its 1-based row
+instead of stopping at the first one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import warnings
+from fractions import Fraction
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import shapely
+
+from geomon.errors import ReadError
+from geomon.report import Issue, message
+from geomon.specs import LayerSpec
+
+_HEADER_SCAN_ROWS = 10  # title rows above the header are skipped within this many rows
+_LABELS = {  # zh, en names of each coordinate role, for messages
+    "lon": ("经度", "longitude"),
+    "lat": ("纬度", "latitude"),
+    "x": ("X坐标（北）", "X (northing)"),
+    "y": ("Y坐标（东）", "Y (easting)"),
+    "wkt": ("WKT", "WKT"),
+}
+
+
+# --- DMS ---------------------------------------------------------------------------------------
+
+
+class CoordinateParseError(ValueError):
+    """A coordinate that cannot be read; ``str()`` is the English reason, ``zh`` the Chinese."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+
+
+_HEMI = {"东经": 1, "北纬": 1, "西经": -1, "南纬": -1, "e": 1, "n": 1, "w": -1, "s": -1}
+_LEAD = re.compile(r"^(东经|西经|北纬|南纬|[ewns])\s*:?\s*", re.IGNORECASE)
+_TRAIL = re.compile(r"\s*(东经|西经|北纬|南纬|[ewns])$", re.IGNORECASE)
+_TOKEN = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([°'\"度分秒:]?)")
+_UNIT = {"°": 0, "度": 0, "'": 1, "分": 1, '"': 2, "秒": 2}
+_PART = (("度", "degrees"), ("分", "minutes"), ("秒", "seconds"))
+# applied before NFKC (which would turn º into "o") and after it (″ becomes ′′)
+_PRE = str.maketrans({"º": "°", "˚": "°", "’": "'", "‘": "'", "”": '"', "“": '"'})
+
+
+def _normalise_dms(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text.translate(_PRE))
+    return text.replace("′′", '"').replace("′", "'").replace("''", '"').strip()
+
+
+def parse_dms(text: str | float) -> float:
+    """
+    Read one coordinate in decimal degrees or degrees-minutes-seconds, as ledgers write them.
+
+    Accepts ``112.896``, ``112°53'45.6"``, ``112°53′45.6″``, ``112度53分45.6秒``,
+    ``东经112°53'45.6"``, ``E112°53'45.6"``, ``112°53'45.6"E``, ``112 53 45.6``,
+    ``112:53:45.6`` and decimal minutes ``112°53.76'``; full-width digits and punctuation are
+    normalised. S, W, 南纬 and 西经 make the value negative. The sum is exact before rounding to
+    float, so ``112°53'45.6"`` gives exactly ``112.896``.
+
+    Raises
+    ------
+    CoordinateParseError
+        A `ValueError` whose message says why, e.g. ``minutes 61 ≥ 60``.
+    """
+    if isinstance(text, bool):
+        raise CoordinateParseError(f"不是坐标：{text}", f"not a coordinate: {text!r}")
+    if isinstance(text, int | float | np.integer | np.floating):
+        if not np.isfinite(text):
+            raise CoordinateParseError("空值", "empty value")
+        return float(text)
+    s = _normalise_dms(str(text))
+    if not s:
+        raise CoordinateParseError("空值", "empty value")
+    sign, hemispheres = 1, 0
+    for pattern in (_LEAD, _TRAIL):
+        if (m := pattern.search(s)) is not None:
+            sign *= _HEMI[m.group(1).lower()]
+            hemispheres += 1
+            s = (s[: m.start()] + s[m.end() :]).strip()
+    if hemispheres > 1:
+        raise CoordinateParseError("有两个方位标记", "two hemisphere marks")
+    if s[:1] in "+-":
+        if s[0] == "-" and hemispheres:
+            raise CoordinateParseError(
+                "负号与方位标记同时出现", "both a minus sign and a hemisphere"
+            )
+        sign, s = (-1 if s[0] == "-" else 1) * sign, s[1:]
+    return sign * float(_dms_sum(s))
+
+
+def _dms_sum(s: str) -> Fraction:
+    tokens, pos = [], 0
+    while pos < len(s):
+        m = _TOKEN.match(s, pos)
+        if m is None:
+            rest = s[pos:]
+            raise CoordinateParseError(f"无法识别“{rest}”", f"cannot read {rest!r} as a number")
+        tokens.append((m.group(1), _UNIT.get(m.group(2))))
+        pos = m.end()
+    if not tokens:
+        raise CoordinateParseError("没有数字", "no number")
+    total, last = Fraction(0), -1
+    for i, (number, marked) in enumerate(tokens):
+        unit = last + 1 if marked is None else marked
+        if unit > 2 or unit <= last:
+            raise CoordinateParseError(
+                "度、分、秒的顺序或个数不对", "parts out of order or too many"
+            )
+        value = Fraction(number)
+        zh, en = _PART[unit]
+        if i < len(tokens) - 1 and value.denominator != 1:
+            raise CoordinateParseError(
+                f"只有最后一部分可带小数：{zh} {number}",
+                f"only the last part may have decimals: {en} {number}",
+            )
+        if unit and value >= 60:
+            raise CoordinateParseError(f"{zh} {number} ≥ 60", f"{en} {number} ≥ 60")
+        if not unit and value > 180:
+            raise CoordinateParseError(f"度 {number} > 180", f"degrees {number} > 180")
+        total += value / 60**unit
+        last = unit
+    return total
+
+
+def _blank(value: Any) -> bool:
+    """Whether a cell is empty: None, NaN/NaT or whitespace-only text."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (not isinstance(value, list | tuple) and bool(pd.isna(value)))
+
+
+def _number_text(value: Any) -> Any:
+    """A cell ready for `pd.to_numeric`: numbers as they are, text without marks and commas."""
+    if _blank(value) or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return value
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return text.rstrip("°度'′分\"″秒").replace(",", "")
+
+
+def _to_number(values: pd.Series) -> pd.Series:
+    """Numbers from cells that may hold text like "112°" or "38,393,907.86" (NaN if not)."""
+    return pd.to_numeric(values.map(_number_text), errors="coerce").astype(float)
+
+
+def dms_columns_to_degrees(d: Any, m: Any, s: Any) -> pd.Series:
+    """
+    Combine separate degree, minute and second columns into decimal degrees.
+
+    Empty minutes or seconds count as 0; a minus sign on the degrees negates the whole value.
+    Missing or non-numeric degrees, non-numeric parts, minutes or seconds outside [0, 60), and
+    decimals on a part that is followed by a non-zero part (112.5° 30') give NaN
+    (`_dms_reason` says why for one row).
+    """
+    cols = [pd.Series(v, dtype=object) for v in (d, m, s)]
+    deg, mins, secs = (_to_number(c).to_numpy() for c in cols)
+    given_m, given_s = (~c.map(_blank).to_numpy(dtype=bool) for c in cols[1:])
+    bad = (np.isnan(mins) & given_m) | (np.isnan(secs) & given_s) | ~(np.abs(deg) <= 180)
+    mins, secs = np.nan_to_num(mins), np.nan_to_num(secs)
+    bad |= (mins < 0) | (mins >= 60) | (secs < 0) | (secs >= 60)
+    bad |= ((deg % 1 != 0) & ((mins != 0) | (secs != 0))) | ((mins % 1 != 0) & (secs != 0))
+    value = np.copysign(np.abs(deg) + mins / 60 + secs / 3600, deg)
+    return pd.Series(np.where(bad, np.nan, value), index=cols[0].index, dtype=float)
+
+
+def _dms_reason(d: Any, m: Any, s: Any) -> tuple[str, str]:
+    """Why one row's D/M/S cells give no value, in Chinese and English."""
+    for unit, raw in enumerate((d, m, s)):
+        zh, en = _PART[unit]
+        if _blank(raw):
+            if unit == 0:
+                return "度为空", "degrees are empty"
+            continue
+        num = _to_number(pd.Series([raw], dtype=object)).iloc[0]
+        if np.isnan(num):
+            return f"{zh}“{raw}”不是数字", f"{en} {raw!r} is not a number"
+        if unit and not 0 <= num < 60:
+            return f"{zh} {raw} 不在 0–60 之间", f"{en} {raw} not in [0, 60)"
+        if not unit and abs(num) > 180:
+            return f"度 {raw} > 180", f"degrees {raw} > 180"
+        later = [x for x in (d, m, s)[unit + 1 :] if not _blank(x)]
+        if num % 1 and any(_to_number(pd.Series(later, dtype=object)) != 0):
+            return (
+                f"只有最后一部分可带小数：{zh} {raw}",
+                f"only the last part may have decimals: {en} {raw}",
+            )
+    return "无法解析", "cannot be parsed"
+
+
+# --- headers -----------------------------------------------------------------------------------
+
+
+def normalise_header(header: Any) -> str:
+    """A header as matched: NFKC (full-width → ASCII), casefolded, without whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(header))).casefold()
+
+
+def _field_lookup(spec: LayerSpec) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for f in spec.fields:
+        for header in f.headers:
+            lookup.setdefault(normalise_header(header), f.name)
+    return lookup
+
+
+def _coordinate_lookup(spec: LayerSpec) -> dict[str, str]:
+    c = spec.coordinates
+    roles = {"lon": c.lon, "lat": c.lat, "x": c.x, "y": c.y, "wkt": c.wkt}
+    for axis, parts in (("lon", c.lon_dms), ("lat", c.lat_dms)):
+        roles |= {f"{axis}_{p}": headers for p, headers in zip("dms", parts, strict=True)}
+    lookup: dict[str, str] = {}
+    for role, headers in roles.items():
+        for header in headers:
+            lookup.setdefault(normalise_header(header), role)
+    return lookup
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Give empty headers a name and repeated ones a ``.1``, ``.2`` suffix (as pandas does)."""
+    out: list[str] = []
+    for j, name in enumerate(names):
+        base = name or f"column_{j + 1}"
+        candidate, k = base, 0
+        while candidate in out:
+            k += 1
+            candidate = f"{base}.{k}"
+        out.append(candidate)
+    return out
+
+
+def rename_to_spec(frame: pd.DataFrame, spec: LayerSpec) -> tuple[pd.DataFrame, list[Issue]]:
+    """
+    Rename columns whose header means a spec field (name, labels, aliases) to the field name.
+
+    Matching ignores case, whitespace and full-width forms. Unknown columns keep their header
+    (validation warns about them). If two columns mean the same field, the first wins and the
+    other keeps its header, with a ``duplicate_column`` warning.
+    """
+    lookup = _field_lookup(spec)
+    taken: dict[str, str] = {}
+    names: list[str] = []
+    issues: list[Issue] = []
+    for col in frame.columns:
+        field = lookup.get(normalise_header(col)) if col != "geometry" else None
+        if field is not None and field in taken:
+            issues.append(
+                Issue(
+                    None,
+                    field,
+                    "duplicate_column",
+                    message(
+                        f"列“{col}”与“{taken[field]}”都对应字段 {field}，使用第一列",
+                        f"columns {col!r} and {taken[field]!r} both mean field {field!r}; "
+                        "the first is used",
+                    ),
+                    "warning",
+                )
+            )
+            field = None
+        if field is not None:
+            taken[field] = col
+        names.append(field or str(col))
+    out = frame.copy()
+    out.columns = _unique(names) if len(set(names)) < len(names) else names
+    return out, issues
+
+
+# --- reading CSV and XLSX into rows ------------------------------------------------------------
+
+
+def _unreadable(name: str, exc: BaseException, code: str = "unreadable") -> ReadError:
+    reason = str(exc) or type(exc).__name__
+    return ReadError(
+        message(f"无法读取 {name}", f"cannot read {name}: {reason}"), code=code, path=name
+    )
+
+
+def _decode(data: bytes, name: str, encoding: str | None) -> str:
+    tried = [encoding] if encoding else ["utf-8-sig", "gb18030"]
+    for enc in tried:
+        try:
+            return data.decode(enc).removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            last = exc
+        except LookupError as exc:
+            raise _unreadable(name, exc, code="bad_encoding") from exc
+    msg = message(
+        f"{name} 不是 {'、'.join(tried)} 编码的文本；请另存为 UTF-8 或指定编码",
+        f"{name} is not text in {', '.join(tried)} ({last}); save it as UTF-8 or pass encoding=",
+    )
+    raise ReadError(msg, code="bad_encoding", path=name)
+
+
+def _csv_rows(data: bytes, name: str, encoding: str | None) -> list[list[Any]]:
+    text = _decode(data, name, encoding)
+    head = text.splitlines()[:_HEADER_SCAN_ROWS]
+    counts = {d: sum(line.count(d) for line in head) for d in (",", "\t", ";", "|")}
+    delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise _unreadable(name, exc) from exc
+    return [[None if v == "" else v for v in row] for row in rows]
+
+
+def _xlsx_rows(
+    data: bytes, name: str, sheet: str | int | None
+) -> tuple[list[list[Any]], dict[int, int]]:
+    """Cell values of one sheet, merged ranges filled, and how many rows each merge spans down."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # openpyxl: unsupported styles etc.
+            book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a corrupt file; all mean unreadable
+        raise _unreadable(name, exc) from exc
+    try:
+        if sheet is None:
+            ws = book.worksheets[0]
+        elif isinstance(sheet, int) and 0 <= sheet < len(book.worksheets):
+            ws = book.worksheets[sheet]
+        elif isinstance(sheet, str) and sheet in book.sheetnames:
+            ws = book[sheet]
+        else:
+            msg = message(
+                f"{name} 中没有工作表 {sheet!r}（有：{'、'.join(book.sheetnames)}）",
+                f"{name} has no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})",
+            )
+            raise ReadError(msg, code="missing_sheet", path=name)
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        spans: dict[int, int] = {}
+        for rng in ws.merged_cells.ranges:
+            top = rows[rng.min_row - 1][rng.min_col - 1]
+            for r in range(rng.min_row - 1, rng.max_row):
+                for c in range(rng.min_col - 1, rng.max_col):
+                    rows[r][c] = top
+            depth = rng.max_row - rng.min_row
+            spans[rng.min_row - 1] = max(spans.get(rng.min_row - 1, 0), depth)
+    finally:
+        book.close()
+    return rows, spans
+
+
+def _combine_headers(header_rows: list[list[Any]], known: set[str]) -> list[str]:
+    """One name per column from a header of one or more rows (merged cells already filled)."""
+    names = []
+    for cells in zip(*header_rows, strict=True):
+        texts = list(dict.fromkeys(str(c).strip() for c in cells if not _blank(c)))
+        if not texts:
+            names.append("")
+            continue
+        top, bottom = texts[0], texts[-1]
+        options = [bottom, top + bottom, top] if top != bottom else [top]
+        matched = [o for o in options if normalise_header(o) in known]
+        names.append(matched[0] if matched else options[min(1, len(options) - 1)])
+    return names
+
+
+def _frame_from_rows(
+    rows: list[list[Any]], spans: dict[int, int], spec: LayerSpec, name: str
+) -> pd.DataFrame:
+    """Find the header (skipping title rows) and return the records indexed 1, 2, … ("row")."""
+    width = max((len(r) for r in rows), default=0)
+    rows = [list(r) + [None] * (width - len(r)) for r in rows]
+    filled = [i for i, r in enumerate(rows) if not all(map(_blank, r))]
+    if not filled:
+        raise ReadError(message(f"{name} 是空的", f"{name} is empty"), code="empty", path=name)
+    known = set(_field_lookup(spec)) | set(_coordinate_lookup(spec))
+    matches = [
+        i
+        for i in filled
+        if i < _HEADER_SCAN_ROWS and sum(normalise_header(v) in known for v in rows[i]) >= 2
+    ]
+    h = matches[0] if matches else filled[0]
+    end = h + 1 + spans.get(h, 0)
+    names = _combine_headers(rows[h:end], known)
+    headers = _unique(names)
+    records = {n: r for n, r in enumerate(rows[end:], start=1) if not all(map(_blank, r))}
+    frame = pd.DataFrame(
+        list(records.values()),
+        columns=headers,
+        index=pd.Index(list(records), name="row", dtype="int64"),
+        dtype=object,
+    )
+    unnamed = [
+        c for c, n in zip(headers, names, strict=True) if not n and frame[c].map(_blank).all()
+    ]
+    return frame.drop(columns=unnamed)
+
+
+# --- coordinates -------------------------------------------------------------------------------
+
+_SETS = (
+    ("lonlat", ("lon", "lat")),
+    ("dms", ("lon_d", "lat_d")),
+    ("xy", ("x", "y")),
+    ("wkt", ("wkt",)),
+)
+
+
+def _bad(row: Any, role: str, raw: Any, zh: str, en: str) -> Issue:
+    lz, le = _LABELS[role]
+    shown = str(raw) if len(str(raw)) <= 60 else f"{str(raw)[:57]}..."
+    text = message(f"{lz}“{shown}”无法解析：{zh}", f"{le} {shown!r} cannot be parsed: {en}")
+    return Issue(int(row), role, "bad_coordinate", text)
+
+
+def _degrees(values: pd.Series, role: str) -> tuple[np.ndarray, list[Issue]]:
+    """Decimal or DMS cells → degrees (NaN where blank or bad, with an issue where bad)."""
+    stripped = values.map(lambda v: v.strip() if isinstance(v, str) else v)
+    out = pd.to_numeric(stripped, errors="coerce").astype(float).to_numpy(copy=True)
+    issues = []
+    limit = 180 if role == "lon" else 90
+    for i in np.flatnonzero(np.isnan(out) & ~values.map(_blank).to_numpy(dtype=bool)):
+        try:
+            out[i] = parse_dms(values.iloc[i])
+        except CoordinateParseError as exc:
+            issues.append(_bad(values.index[i], role, values.iloc[i], exc.zh, str(exc)))
+    for i in np.flatnonzero(np.abs(out) > limit):
+        issues.append(
+            _bad(values.index[i], role, values.iloc[i], f"超出 ±{limit}", f"beyond ±{limit}")
+        )
+        out[i] = np.nan
+    return out, issues
+
+
+def _dms_degrees(frame: pd.DataFrame, cols: dict[str, str], axis: str) -> tuple[Any, list[Issue]]:
+    blank = pd.Series(None, index=frame.index, dtype=object)
+    parts = [frame[cols[f"{axis}_{p}"]] if f"{axis}_{p}" in cols else blank for p in "dms"]
+    out = dms_columns_to_degrees(*parts).to_numpy()
+    given = ~pd.concat(parts, axis=1).map(_blank).all(axis=1).to_numpy()
+    issues = []
+    for i in np.flatnonzero(np.isnan(out) & given):
+        cells = [p.iloc[i] for p in parts]
+        shown = " ".join("" if _blank(c) else str(c) for c in cells)
+        issues.append(_bad(frame.index[i], axis, shown, *_dms_reason(*cells)))
+    return out, issues
+
+
+def _numbers(values: pd.Series, role: str) -> tuple[Any, list[Issue]]:
+    out = _to_number(values).to_numpy(copy=True)
+    bad = np.isnan(out) & ~values.map(_blank).to_numpy(dtype=bool)
+    issues = [
+        _bad(values.index[i], role, values.iloc[i], "不是数字", "not a number")
+        for i in np.flatnonzero(bad)
+    ]
+    return out, issues
+
+
+def _swap_xy(north: Any, east: Any, index: pd.Index) -> tuple[Any, Any, list[Issue]]:
+    """Swap X/Y where X holds a zone-prefixed easting (>= 1e7): no northing in China is that big."""
+    swap = (north >= 1e7) & (east < 1e7)
+    text = message(
+        "X、Y 填反了（X 应为北坐标），已对调",
+        "X and Y are swapped (X is the northing); swapped back",
+    )
+    issues = [
+        Issue(int(index[i]), "x", "swapped_xy", text, "warning") for i in np.flatnonzero(swap)
+    ]
+    return np.where(swap, east, north), np.where(swap, north, east), issues
+
+
+def ledger_geometry(
+    frame: pd.DataFrame, spec: LayerSpec, *, name: str
+) -> tuple[Any, str, list[str], list[Issue]]:
+    """
+    Geometries from a ledger's coordinate columns, in the ledger's own CRS.
+
+    Returns the geometries (None where missing or bad), which column set was used
+    (``"lonlat"``, ``"dms"``, ``"xy"`` with x = easting, or ``"wkt"``), the coordinate columns
+    (all consumed), and a ``bad_coordinate`` issue per unreadable cell. Sets are tried in that
+    order; the first whose columns are all present wins.
+    """
+    lookup = _coordinate_lookup(spec)
+    cols: dict[str, str] = {}
+    for col in frame.columns:
+        role = lookup.get(normalise_header(col))
+        if role is not None:
+            cols.setdefault(role, col)
+    kind = next((k for k, need in _SETS if all(r in cols for r in need)), None)
+    if kind is None:
+        c = spec.coordinates
+        expected = [f"{'/'.join(c.lon)} + {'/'.join(c.lat)}", f"{'/'.join(c.x)} + {'/'.join(c.y)}"]
+        expected += ["/".join(c.lon_dms[0] + c.lat_dms[0]), "/".join(c.wkt)]
+        shown = "; ".join(e for e in expected if e.strip(" +"))
+        msg = message(
+            f"没有找到坐标列（应为：{shown}）", f"no coordinate columns found (expected: {shown})"
+        )
+        raise ReadError(f"{name}: {msg}", code="missing_coordinates", path=name)
+    geoms = np.full(len(frame), None, dtype=object)
+    if kind == "wkt":
+        raw = frame[cols["wkt"]]
+        given = ~raw.map(_blank).to_numpy(dtype=bool)
+        geoms[given] = shapely.from_wkt(raw[given].astype(str).to_numpy(), on_invalid="ignore")
+        issues = []
+        for i in np.flatnonzero(given & pd.isna(geoms)):
+            try:
+                shapely.from_wkt(str(raw.iloc[i]))
+            except shapely.errors.GEOSException as exc:
+                issues.append(_bad(frame.index[i], "wkt", raw.iloc[i], "不是有效的 WKT", str(exc)))
+        return geoms, kind, list(cols.values()), issues
+    if kind == "lonlat":
+        (x, ix), (y, iy) = _degrees(frame[cols["lon"]], "lon"), _degrees(frame[cols["lat"]], "lat")
+    elif kind == "dms":
+        (x, ix), (y, iy) = _dms_degrees(frame, cols, "lon"), _dms_degrees(frame, cols, "lat")
+    else:  # Gauss–Krüger: X is the northing, Y the easting
+        (north, iy), (east, ix) = _numbers(frame[cols["x"]], "x"), _numbers(frame[cols["y"]], "y")
+        y, x, swapped = _swap_xy(north, east, frame.index)
+        iy += swapped
+    issues = ix + iy
+    # x is the longitude or easting (column "y" of a GK ledger), y the latitude or northing
+    x_role, y_role = ("y", "x") if kind == "xy" else ("lon", "lat")
+    flagged = {(i.row, i.field) for i in issues}
+    for empty, given, role, other in ((x, y, x_role, y_role), (y, x, y_role, x_role)):
+        for i in np.flatnonzero(np.isnan(empty) & ~np.isnan(given)):
+            row = int(frame.index[i])
+            if (row, role) not in flagged:
+                (zh, en), (oz, oe) = _LABELS[role], _LABELS[other]
+                text = message(f"有{oz}但{zh}为空", f"{oe} given but {en} is empty")
+                issues.append(Issue(row, role, "bad_coordinate", text))
+    ok = ~np.isnan(x) & ~np.isnan(y)
+    geoms[ok] = shapely.points(x[ok], y[ok])
+    return geoms, kind, list(cols.values()), issues
+
+
+def read_ledger(
+    data: bytes,
+    spec: LayerSpec,
+    *,
+    name: str,
+    excel: bool,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+) -> tuple[pd.DataFrame, str | None, list[Issue]]:
+    """
+    Read a CSV/TXT (``excel=False``) or XLSX ledger into raw values and geometries.
+
+    Returns the frame indexed by 1-based record number ("row"), with columns renamed to spec
+    fields and coordinate columns consumed. For a spatial layer it is a GeoDataFrame *without*
+    a CRS, in the ledger's own coordinates, and the second item says which coordinate columns
+    were used (see `ledger_geometry`) so the caller can choose the default CRS.
+    """
+    if excel:
+        rows, spans = _xlsx_rows(data, name, sheet)
+    else:
+        rows, spans = _csv_rows(data, name, encoding), {}
+    table = _frame_from_rows(rows, spans, spec, name)
+    if not spec.is_spatial:
+        frame, issues = rename_to_spec(table, spec)
+        return frame, None, issues
+    geoms, kind, consumed, issues = ledger_geometry(table, spec, name=name)
+    frame, renamed = rename_to_spec(table.drop(columns=consumed), spec)
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index))
+    return gdf, kind, issues + renamed
