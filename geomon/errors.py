@@ -42,5 +42,9 @@ class WaterQualityError(GeomonError, ValueError):
     """A class label, parameter, water body or monitoring frame cannot be used."""
 
 
+class MapError(GeomonError, ValueError):
+    """A map cannot be built as asked (unknown basemap, missing key, unservable asset)."""
+
+
 class StoreError(GeomonError, RuntimeError):
     """The store cannot be opened or a write failed (nothing was written)."""

@@ -1,0 +1,24 @@
+"""The Streamlit app: the only package that imports streamlit (ruff TID251 enforces it).
+
+`PAGES` is the one page registry, used by ``streamlit_app.py`` and by the tests.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class PageRef(NamedTuple):
+    """A page script (path relative to ``streamlit_app.py``), its title key and icon."""
+
+    path: str
+    title: str  # key into geomon.app.i18n, e.g. "page.map"
+    icon: str
+    url_path: str  # stable URL whatever the language of the title
+
+
+PAGES: tuple[PageRef, ...] = (
+    PageRef("geomon/app/pages/map.py", "page.map", ":material/map:", "map"),
+)
+
+__all__ = ["PAGES", "PageRef"]

@@ -1,0 +1,434 @@
+"""Folium map of geomon layers: one GeoJSON layer per spec, a legend, offline browser assets.
+
+Each layer becomes ONE `folium.GeoJson` (points drawn as circle markers), styled from its spec
+(``layers/*.toml`` ``[style]``) and stacked in its own map pane so the z-order (districts at the
+bottom, outlets on top) survives toggling layers on and off. Popups and tooltips show the spec's
+``popup_fields`` with their labels; every value is HTML-escaped before it reaches the page.
+
+No script or stylesheet comes from a public CDN: folium's defaults are replaced by the files
+``npm ci`` copies to ``static/vendor/`` (``scripts/vendor_assets.mjs``), which Streamlit serves
+at ``/app/static/vendor`` (``[server] enableStaticServing``). `localize_assets` rewrites every
+element of a map and refuses anything it cannot serve locally.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import mimetypes
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import folium
+import folium.plugins
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Element, MacroElement
+from folium.template import Template
+
+from geomon.config import PROJECT_DIR
+from geomon.crs import wgs84_to_gcj02
+from geomon.errors import CRSError, MapError
+from geomon.specs import LayerSpec, get_spec
+
+ASSET_BASE = "/app/static/vendor"
+STATIC_VENDOR_DIR = PROJECT_DIR / "static" / "vendor"
+MAX_ZOOM = 18
+# bottom to top; layers not listed here go on top, in the order given
+LAYER_ORDER = ("districts", "control_units", "red_lines", "protection_zones", "lakes", "rivers",
+               "projects", "sections", "outlets")  # fmt: skip
+_PANE_Z0 = 401  # just above Leaflet's overlayPane (400), below shadows/markers (500/600)
+_DEFAULT_CENTER, _DEFAULT_ZOOM = (35.0, 105.0), 4  # all of China, when there is no data
+_COLOR = "__color"  # feature property carrying the style colour
+
+# folium asset name -> file under static/vendor ("{lang}" is "cn" or "en" for leaflet-measure)
+ASSETS: dict[str, str] = {
+    "leaflet": "leaflet/leaflet.js",
+    "leaflet_css": "leaflet/leaflet.css",
+    "jquery": "jquery/jquery.min.js",
+    "markerclusterjs": "leaflet.markercluster/leaflet.markercluster.js",
+    "markerclustercss": "leaflet.markercluster/MarkerCluster.css",
+    "markerclusterdefaultcss": "leaflet.markercluster/MarkerCluster.Default.css",
+    "Control.Fullscreen.js": "leaflet.fullscreen/Control.FullScreen.js",
+    "Control.FullScreen.css": "leaflet.fullscreen/Control.FullScreen.css",
+    "leaflet_measure_js": "leaflet-measure/leaflet-measure.{lang}.js",
+    "leaflet_measure_css": "leaflet-measure/leaflet-measure.css",
+}
+_TEXT = {  # key: (zh, en)
+    "yes": ("是", "Yes"),
+    "no": ("否", "No"),
+    "legend": ("图例", "Legend"),
+    "other": ("其他/未填", "Other / blank"),
+    "full": ("全屏", "Full screen"),
+    "exit": ("退出全屏", "Exit full screen"),
+}
+_AMAP = (
+    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+    "&x={x}&y={y}&z={z}"
+)
+_TIANDITU = (
+    "https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+    "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
+)
+# `html .x` outranks leaflet.css, which the page loads after this header
+_CSS = """<style>
+html .leaflet-container { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC",
+  "Helvetica Neue", Arial, sans-serif; font-size: 13px; }
+html .geomon-nobasemap { background: #f3f5f7; }
+.geomon-legend { background: rgba(255,255,255,.92); padding: 6px 10px; border-radius: 4px;
+  box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 12px; line-height: 18px; color: #222;
+  max-height: 45vh; overflow-y: auto; min-width: 120px; }
+.geomon-legend summary { font-weight: 700; cursor: pointer; }
+.geomon-legend .layer { margin-top: 4px; font-weight: 600; }
+.geomon-legend i { display: inline-block; width: 14px; height: 10px; margin-right: 6px;
+  vertical-align: middle; box-sizing: border-box; }
+.geomon-legend i.pt { width: 10px; border-radius: 50%; margin: 0 8px 0 2px; }
+.geomon-legend i.ln { height: 0; border-top-width: 3px; border-top-style: solid; }
+.geomon-legend .n { color: #777; margin-left: 4px; }
+.geomon-popup { font-size: 12px; }
+.geomon-popup th { color: #555; font-weight: 600; white-space: nowrap; vertical-align: top; }
+.geomon-popup td { max-width: 240px; overflow-wrap: anywhere; }
+.geomon-popup tr:has(> td:empty) { display: none; }
+</style>"""
+
+
+class _Controls(MacroElement):
+    """A metric scale bar and a legend control holding pre-escaped HTML."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {%- if this.legend %}
+        var {{ this.get_name() }} = L.control({position: "bottomright"});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", "geomon-legend");
+            div.innerHTML = {{ this.legend|tojson }};
+            L.DomEvent.disableClickPropagation(div);
+            L.DomEvent.disableScrollPropagation(div);
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {%- endif %}
+        {%- if this.css_class %}
+        {{ this._parent.get_name() }}.getContainer().classList.add({{ this.css_class|tojson }});
+        {%- endif %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, legend: str, css_class: str | None = None) -> None:
+        super().__init__()
+        self._name = "GeomonControls"
+        self.legend = legend
+        self.css_class = css_class
+
+
+def _t(key: str, lang: str) -> str:
+    return _TEXT[key][lang == "en"]
+
+
+def _ordered(names: Iterable[str]) -> list[str]:
+    rank = {name: i for i, name in enumerate(LAYER_ORDER)}
+    return sorted(names, key=lambda n: rank.get(n, len(rank)))
+
+
+def _display(values: pd.Series, spec: LayerSpec, name: str, lang: str) -> pd.Series:
+    """Format one field for people (enum labels, dates, 是/否, units), HTML-escaped."""
+    field = spec.field(name)
+    present = values[values.notna()].astype(object)
+    if field.type == "enum":
+        out = present.map(lambda v: field.value_label(v, lang))
+    elif field.type == "bool":
+        out = present.map(lambda v: _t("yes", lang) if v else _t("no", lang))
+    elif field.type == "date":
+        out = present.map(lambda v: pd.Timestamp(v).strftime("%Y-%m-%d"))
+    elif field.type in ("int", "float"):
+        unit = f" {field.unit}" if field.unit else ""
+        out = present.map(lambda v: (f"{v:g}" if isinstance(v, float) else str(v)) + unit)
+    else:
+        out = present.map(str)
+    return out.map(html.escape).reindex(values.index).astype(object).where(values.notna(), None)
+
+
+def _colors(frame: gpd.GeoDataFrame, spec: LayerSpec) -> pd.Series:
+    style = spec.style
+    if style.color_by is None:
+        return pd.Series(style.default_color, index=frame.index)
+    return frame[style.color_by].astype(object).map(style.colors).fillna(style.default_color)
+
+
+def _feature_collection(frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str) -> dict[str, Any]:
+    """GeoJSON of the displayed properties only, coordinates rounded to ~0.1 m."""
+    shown = dict.fromkeys([*spec.popup_fields, *([spec.name_field] if spec.name_field else [])])
+    props = pd.DataFrame({n: _display(frame[n], spec, n, lang) for n in shown}, index=frame.index)
+    props[_COLOR] = _colors(frame, spec).to_numpy()
+    geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, 6))
+    out = gpd.GeoDataFrame(props, geometry=geoms, crs=4326).reset_index(drop=True)
+    return json.loads(out.to_json(drop_id=False))
+
+
+def _style_function(spec: LayerSpec) -> Any:
+    point = {"color": "#ffffff", "weight": 1, "fill": True, "fillOpacity": 0.9}
+    shape = {"weight": spec.style.weight, "fillOpacity": spec.style.fill_opacity,
+             "dashArray": spec.style.dash_array}  # fmt: skip
+
+    def style_for(feature: dict[str, Any]) -> dict[str, Any]:
+        color = feature["properties"][_COLOR]
+        if feature["geometry"]["type"] in ("Point", "MultiPoint"):
+            return {**point, "fillColor": color}
+        return {"color": color, "fillColor": color, **shape}
+
+    return style_for
+
+
+def _prepare(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    if frame.crs is None:
+        msg = f"layer {name!r} has no CRS; geomon frames are EPSG:4326 (set it with .set_crs())"
+        raise CRSError(msg)
+    if frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+    keep = ~(frame.geometry.isna() | frame.geometry.is_empty)
+    return frame[keep].reset_index(drop=True)
+
+
+def _geojson_layer(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str, pane: str
+) -> folium.GeoJson:
+    fields = list(spec.popup_fields)
+    labels = [html.escape(spec.field(f).label.get(lang)) for f in fields]
+    title = html.escape(spec.title.get(lang))
+    tooltip = popup = marker = None
+    if spec.name_field:
+        tooltip = folium.GeoJsonTooltip(fields=[spec.name_field], aliases=[title], sticky=True)
+    if fields:
+        popup = folium.GeoJsonPopup(fields, labels, class_name="geomon-popup", max_width=460)
+    if spec.geometry_type in ("Point", "Any"):
+        marker = folium.CircleMarker(radius=spec.style.radius)
+        marker.options["pane"] = pane  # folium drops unknown CircleMarker options
+    data = _feature_collection(frame, spec, lang)
+    return folium.GeoJson(data, name=title, style_function=_style_function(spec), marker=marker,
+                          pane=pane, tooltip=tooltip, popup=popup)  # fmt: skip
+
+
+def _legend_html(frames: Mapping[str, gpd.GeoDataFrame], lang: str) -> str:
+    """Legend rows for the colours actually on the map, in spec order, with counts."""
+    rows = [f"<details open><summary>{_t('legend', lang)}</summary>"]
+    for name in reversed(_ordered(frames)):  # top layer first, as on the map
+        spec, frame = get_spec(name), frames[name]
+        kind = {"Point": "pt", "LineString": "ln"}.get(spec.geometry_type, "pg")
+        rows.append(f'<div class="layer">{html.escape(spec.title.get(lang))}</div>')
+        entries: list[tuple[str, str, int]] = []
+        if spec.style.color_by and spec.style.colors:
+            field = spec.field(spec.style.color_by)
+            values = frame[spec.style.color_by].astype(object)
+            counts = values[values.isin(list(spec.style.colors))].value_counts()
+            order = [v.value for v in field.values] or sorted(counts.index, key=str)
+            entries += [
+                (spec.style.colors[v], field.value_label(v, lang), int(counts[v]))
+                for v in order
+                if v in counts.index
+            ]
+            rest = int((~values.isin(list(spec.style.colors))).sum())
+            if rest:
+                entries.append((spec.style.default_color, _t("other", lang), rest))
+        else:
+            entries.append((spec.style.default_color, spec.title.get(lang), len(frame)))
+        for color, label, count in entries:
+            c = html.escape(color, quote=True)
+            swatch = {
+                "pt": f"background:{c};border:1px solid #fff;outline:1px solid {c}",
+                "ln": f"border-top-color:{c}",
+                "pg": f"background:{c}55;border:1.5px solid {c}",
+            }[kind]
+            rows.append(
+                f'<div><i class="{kind}" style="{swatch}"></i>{html.escape(label)}'
+                f'<span class="n">{count}</span></div>'
+            )
+    return "".join([*rows, "</details>"])
+
+
+def _to_gcj02(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    def shift(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
+
+    return frame.set_geometry(shapely.transform(frame.geometry.to_numpy(), shift), crs=4326)
+
+
+def _add_basemap(m: folium.Map, basemap: str, tianditu_key: str | None) -> None:
+    tile = {"overlay": False, "control": False, "max_zoom": MAX_ZOOM}
+    if basemap == "osm":
+        folium.TileLayer("OpenStreetMap", **tile).add_to(m)
+    elif basemap == "amap":
+        folium.TileLayer(_AMAP, attr="© 高德地图 AutoNavi", subdomains="1234", **tile).add_to(m)
+    elif basemap == "tianditu":
+        if not tianditu_key:
+            msg = "basemap 'tianditu' needs a key: pass `tianditu_key=` (apply at tianditu.gov.cn)"
+            raise MapError(msg)
+        for layer in ("vec", "cva"):  # vector map, then its annotation (labels) on top
+            url = _TIANDITU.format(layer=layer, key=quote(tianditu_key, safe=""))
+            folium.TileLayer(url, attr="© 天地图", subdomains="01234567", **tile).add_to(m)
+    elif basemap.startswith(("http://", "https://", "/")) and "{z}" in basemap:
+        attr = html.escape(urlsplit(basemap).netloc or "tiles")
+        folium.TileLayer(basemap, attr=attr, **tile).add_to(m)
+    else:
+        msg = (
+            f"unknown basemap {basemap!r}; use 'none', 'osm', 'tianditu', 'amap' or a tile URL "
+            "template containing {z}/{x}/{y}"
+        )
+        raise MapError(msg)
+
+
+def build_map(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    *,
+    lang: str = "zh",
+    basemap: str = "none",
+    center: tuple[float, float] | None = None,
+    zoom: int | None = None,
+    asset_base: str = ASSET_BASE,
+    tianditu_key: str | None = None,
+) -> folium.Map:
+    """
+    Build the monitoring map ("一张图") of `layers`, keyed by layer name (``layers/*.toml``).
+
+    Parameters
+    ----------
+    layers
+        Spatial layers in EPSG:4326 as read from the store; empty frames are left out.
+    lang
+        ``"zh"`` (default) or ``"en"`` for layer titles, field labels, enum labels, controls.
+    basemap
+        ``"none"`` (default, offline: districts and rivers are the background), ``"osm"``,
+        ``"tianditu"`` (needs `tianditu_key`), ``"amap"`` (geometries are shifted to GCJ-02
+        so they sit on AMap's tiles) or a tile URL template with ``{z}/{x}/{y}``.
+    center, zoom
+        Initial view as (lat, lon) and zoom level; by default the map fits the data.
+    asset_base
+        URL prefix of the vendored scripts (see `localize_assets`).
+    """
+    if lang not in ("zh", "en"):
+        msg = f"`lang` must be 'zh' or 'en', got {lang!r}"
+        raise MapError(msg)
+    frames = {}
+    for name in _ordered(layers):
+        spec = get_spec(name)
+        if not spec.is_spatial:
+            msg = f"layer {name!r} has no geometry and cannot be mapped"
+            raise MapError(msg)
+        frame = _prepare(layers[name], name)
+        if len(frame):
+            frames[name] = _to_gcj02(frame) if basemap == "amap" else frame
+    m = folium.Map(location=center or _DEFAULT_CENTER, zoom_start=zoom or _DEFAULT_ZOOM, tiles=None)
+    m.options["maxZoom"] = MAX_ZOOM  # tiles=None leaves it unset; MarkerCluster needs it
+    m.get_root().header.add_child(Element(_CSS), name="geomon_css")
+    if basemap != "none":
+        _add_basemap(m, basemap, tianditu_key)
+    for i, (name, frame) in enumerate(frames.items()):
+        pane = f"geomon_{name}"
+        folium.map.CustomPane(pane, z_index=_PANE_Z0 + i, pointer_events=True).add_to(m)
+        _geojson_layer(frame, get_spec(name), lang, pane).add_to(m)
+    legend = _legend_html(frames, lang) if frames else ""
+    _Controls(legend, css_class="geomon-nobasemap" if basemap == "none" else None).add_to(m)
+    if frames and center is None:
+        minx, miny, maxx, maxy = np.array([f.total_bounds for f in frames.values()]).T
+        m.fit_bounds([[miny.min(), minx.min()], [maxy.max(), maxx.max()]], max_zoom=15)
+    folium.LayerControl(collapsed=False).add_to(m)
+    folium.plugins.Fullscreen(title=_t("full", lang), title_cancel=_t("exit", lang)).add_to(m)
+    folium.plugins.MeasureControl("topleft", "meters", "kilometers", "sqmeters", "hectares").add_to(
+        m
+    )
+    return localize_assets(m, asset_base=asset_base, lang=lang)
+
+
+def _walk(element: Any) -> Iterable[Any]:
+    yield element
+    for child in getattr(element, "_children", {}).values():
+        yield from _walk(child)
+
+
+def localize_assets(m: folium.Map, *, asset_base: str = ASSET_BASE, lang: str = "zh") -> folium.Map:
+    """
+    Point every script and stylesheet of `m` and its elements at `asset_base` (in place).
+
+    Folium's Map defaults (Bootstrap, Font Awesome, awesome-markers, jQuery) are dropped: geomon
+    draws no icon markers, and jQuery is kept only when an element needs it (`folium.Popup`).
+    Call again after adding more plugins to a map. Raises `MapError` for an element whose
+    assets are not vendored (add them to package.json, scripts/vendor_assets.mjs and `ASSETS`).
+    """
+    base, measure_lang = asset_base.rstrip("/"), "cn" if lang == "zh" else "en"
+    local = {k: f"{base}/{v.format(lang=measure_lang)}" for k, v in ASSETS.items()}
+    elements = list(_walk(m))
+    if any(isinstance(e, folium.Icon) for e in elements):
+        msg = "folium.Icon needs Font Awesome and awesome-markers (not vendored); use CircleMarker"
+        raise MapError(msg)
+    m.default_js = [("leaflet", local["leaflet"])]
+    if m.objects_to_stay_in_front or any(isinstance(e, folium.Popup) for e in elements):
+        m.default_js.append(("jquery", local["jquery"]))  # both call jQuery's $()
+    m.default_css = [("leaflet_css", local["leaflet_css"])]
+    for element in elements[1:]:
+        for attr in ("default_js", "default_css"):
+            links = getattr(element, attr, None)
+            if links:
+                setattr(element, attr, [(n, _local_url(n, u, local, base)) for n, u in links])
+    return m
+
+
+def _local_url(name: str, url: str, local: Mapping[str, str], base: str) -> str:
+    if name in local:
+        return local[name]
+    if url.startswith(base) or not re.match(r"^(https?:)?//", url):
+        return url
+    msg = f"{name} would load {url} from the internet; vendor it (see geomon.mapview.ASSETS)"
+    raise MapError(msg)
+
+
+def map_html(m: folium.Map, *, inline: bool = False, vendor_dir: Path = STATIC_VENDOR_DIR) -> str:
+    """
+    Return the map as a standalone HTML page.
+
+    With ``inline=True`` the vendored scripts and stylesheets (and the images the stylesheets
+    use) are copied into the page, so the file opens offline with no server.
+    """
+    page = m.get_root().render()
+    if not inline:
+        return page
+    known = {v.format(lang=lg) for v in ASSETS.values() for lg in ("cn", "en")}
+
+    def asset(url: str) -> Path | None:
+        rel = next((r for r in known if url.endswith("/" + r)), None)
+        return vendor_dir / rel if rel and (vendor_dir / rel).is_file() else None
+
+    def script(match: re.Match[str]) -> str:
+        path = asset(match.group(1))
+        if path is None:
+            return match.group(0)
+        return "<script>" + path.read_text("utf-8").replace("</script", "<\\/script") + "</script>"
+
+    def style(match: re.Match[str]) -> str:
+        path = asset(match.group(1))
+        if path is None:
+            return match.group(0)
+        css = re.sub(_CSS_URL, lambda u: _data_uri(path.parent, u), path.read_text("utf-8"))
+        return f"<style>{css}</style>"
+
+    page = re.sub(r'<script src="([^"]+)"></script>', script, page)
+    return re.sub(r'<link rel="stylesheet" href="([^"]+)"/>', style, page)
+
+
+_CSS_URL = r"url\(['\"]?([^'\")#]+)['\"]?\)"
+
+
+def _data_uri(folder: Path, match: re.Match[str]) -> str:
+    path = folder / match.group(1)
+    if not path.is_file():
+        return match.group(0)
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f'url("data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}")'

@@ -1,0 +1,136 @@
+"""Every registered page runs headless (AppTest) against a tiny store, and fails soft without one.
+
+AppTest cannot look inside the map (st_folium is an opaque component): `tests/test_mapview.py`
+checks the map itself and `tests/browser/` checks that a browser draws it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geomon.app import PAGES, i18n
+from geomon.store import open_store
+
+ENTRY = str(Path(__file__).parents[2] / "streamlit_app.py")
+
+
+def _app(monkeypatch: pytest.MonkeyPatch, store: Path) -> AppTest:
+    monkeypatch.setenv("GEOMON_STORE", str(store))
+    monkeypatch.delenv("GEOMON_LANG", raising=False)
+    monkeypatch.delenv("GEOMON_BASEMAP", raising=False)
+    return AppTest.from_file(ENTRY, default_timeout=60)
+
+
+def _map_components(at: AppTest) -> list:
+    return [
+        e
+        for e in at.get("component_instance")
+        if e.proto.component_name == "streamlit_folium.st_folium"
+    ]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.url_path for p in PAGES])
+def test_page_renders(monkeypatch: pytest.MonkeyPatch, tiny_store: Path, page) -> None:
+    at = _app(monkeypatch, tiny_store)
+    at.switch_page(page.path).run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.title, "every page has a title"
+
+
+def test_map_page_shows_map_and_counts(monkeypatch: pytest.MonkeyPatch, tiny_store: Path) -> None:
+    at = _app(monkeypatch, tiny_store).run()  # the map is the default page
+
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.title[0].value == i18n.t("map.title", "zh")
+    assert len(_map_components(at)) == 1
+    counts = {m.label: m.value for m in at.metric}
+    assert counts == {"行政区划": "1", "河流水系": "1", "水质监测断面": "1", "入河排污口": "2"}
+    assert at.sidebar.multiselect(key="map_layers").value == [
+        "districts",
+        "rivers",
+        "sections",
+        "outlets",
+    ]
+
+
+def test_layer_picker_limits_layers(monkeypatch: pytest.MonkeyPatch, tiny_store: Path) -> None:
+    at = _app(monkeypatch, tiny_store).run()
+    at.sidebar.multiselect(key="map_layers").set_value(["outlets"]).run()
+
+    assert not at.exception
+    assert [m.label for m in at.metric] == ["入河排污口"]
+
+    at.sidebar.multiselect(key="map_layers").set_value([]).run()
+    assert not _map_components(at)
+    assert at.info[0].value == i18n.t("map.none_selected", "zh")
+
+
+def test_english_from_query_param(monkeypatch: pytest.MonkeyPatch, tiny_store: Path) -> None:
+    at = _app(monkeypatch, tiny_store)
+    at.query_params["lang"] = "en"
+    at.run()
+
+    assert not at.exception
+    assert at.title[0].value == i18n.t("map.title", "en")
+    assert "River discharge outlets" in [m.label for m in at.metric]
+    at.sidebar.radio(key="lang").set_value("zh").run()
+    assert at.title[0].value == i18n.t("map.title", "zh")
+
+
+@pytest.mark.parametrize("name", ["missing.gpkg", "no/such/dir/demo.gpkg"], ids=["file", "dir"])
+def test_missing_store_warns(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str) -> None:
+    store = tmp_path / name
+    at = _app(monkeypatch, store).run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    assert not _map_components(at)
+    assert len(at.warning) == 1
+    assert "geomon demo" in at.warning[0].value
+    assert str(store) in at.warning[0].value
+
+
+def test_unreadable_store_shows_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.gpkg"
+    broken.write_text("not a geopackage", encoding="utf-8")
+    at = _app(monkeypatch, broken).run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    assert len(at.error) == 1
+    assert not _map_components(at)
+
+
+def test_bad_basemap_falls_back(monkeypatch: pytest.MonkeyPatch, tiny_store: Path) -> None:
+    at = _app(monkeypatch, tiny_store)
+    monkeypatch.setenv("GEOMON_BASEMAP", "tianditu")  # no key set
+    at.run()
+
+    assert not at.exception
+    assert "tianditu" in at.warning[0].value
+    assert len(_map_components(at)) == 1
+
+
+def test_every_string_has_both_languages() -> None:
+    missing = [k for k, v in i18n.STRINGS.items() if set(v) != set(i18n.LANGS)]
+    assert missing == []
+    assert all(i18n.t(p.title, lang) for p in PAGES for lang in i18n.LANGS)
+
+
+def test_store_write_shows_on_next_run(
+    monkeypatch: pytest.MonkeyPatch, tiny_store: Path, tmp_path: Path
+) -> None:
+    store_path = tmp_path / "copy.gpkg"
+    shutil.copyfile(tiny_store, store_path)
+    at = _app(monkeypatch, store_path).run()
+    assert {m.label: m.value for m in at.metric}["入河排污口"] == "2"
+
+    store = open_store(store_path)
+    outlets = store.read("outlets")
+    store.write({"outlets": outlets.iloc[:1]}, mode="replace")  # revision bump
+    at.run()
+
+    assert {m.label: m.value for m in at.metric}["入河排污口"] == "1"
