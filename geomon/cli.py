@@ -74,7 +74,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import a file into a store layer, all or nothing."""
-    from geomon.store import open_store  # noqa: PLC0415
+    from geomon.store import open_store  # noqa: PLC0415  (keeps `geomon --help` fast)
 
     try:
         store = open_store(args.store)
@@ -97,7 +97,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     else:
         _print_report(result.report)
         if result.written:
-            print(f"已写入 {result.rows_written} 行到 {store.url} / wrote {result.rows_written} rows")
+            n = result.rows_written
+            print(f"已写入 {n} 行到 {store.url} / wrote {n} rows")
         elif args.dry_run and result.diff is not None:
             d = result.diff
             print(
@@ -149,7 +150,7 @@ def filter_rows(frame: pd.DataFrame, wanted: dict[str, list[str]]) -> pd.DataFra
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Export a stored layer (optionally filtered) to a file."""
-    from geomon.store import open_store  # noqa: PLC0415
+    from geomon.store import open_store  # noqa: PLC0415  (keeps `geomon --help` fast)
 
     try:
         wanted = _parse_where(args.layer, args.where or [])
@@ -167,9 +168,103 @@ def cmd_export(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_classify(args: argparse.Namespace) -> int:
+    """Classify monitoring results (GB 3838-2002, single-factor) per section and period."""
+    from geomon import stats  # noqa: PLC0415
+    from geomon.store import open_store  # noqa: PLC0415
+
+    try:
+        read = gio.read(args.path, "monitoring")
+    except ReadError as exc:
+        return _read_error(args.path, "monitoring", exc, args.json)
+    checked = validate.validate(read.frame, "monitoring", report=read.report)
+    if not checked.report.valid:
+        checked.report.path = args.path
+        if args.json:
+            _print_json(checked.report.to_dict())
+        else:
+            _print_report(checked.report)
+        return INVALID
+    sections = open_store(args.store).read("sections")
+    results = stats.classify_file(
+        checked.frame,
+        water_body=args.water_body,
+        period=args.period,
+        sections=sections if len(sections) else None,
+        rounded=not args.raw,
+    )
+    doc = stats.classify_json(results)
+    if args.json:
+        _print_json(doc)
+    else:
+        for r in doc["results"]:
+            target = r["target"] or "—"
+            meets = {True: "达标", False: "未达标", None: "无目标"}[r["meets_target"]]
+            worst = "、".join(r["limiting"])
+            print(
+                f"{r['section_code']}  {r['period']}  {r['class'] or '—'}类  目标 {target}  "
+                f"{meets}  定类项目 {worst}"
+            )
+    return OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Print outlet progress and section statistics."""
+    from geomon import stats  # noqa: PLC0415
+    from geomon.store import open_store  # noqa: PLC0415
+
+    period = (args.date_from, args.date_to) if args.date_from and args.date_to else None
+    doc = stats.stats_json(open_store(args.store), period=period, as_of=args.as_of)
+    _print_json(doc) if args.json else _print_stats(doc)
+    return OK
+
+
+def _print_stats(doc: dict[str, Any]) -> None:
+    """Human-readable summary of `stats_json`; the full figures are in ``--json``."""
+    outlets = doc.get("outlets", {})
+    total = outlets.get("total", {})
+    if total:
+        print(
+            f"入河排污口 {total.get('total')} 个：已溯源 {total.get('traced')}，"
+            f"已完成整治 {total.get('rectified')}，已销号 {total.get('closed')}，"
+            f"逾期 {total.get('overdue')}"
+        )
+    for row in outlets.get("by_water_body_kind", []):
+        print(f"  {row['water_body_kind']}：{row['total']} 个，已完成整治 {row['rectified']} 个")
+    sections = doc.get("sections", {})
+    for row in sections.get("by_control_level", []):
+        print(
+            f"{row['control_level']}断面 {row['assessed']} 个：优良（Ⅰ–Ⅲ类）比例 "
+            f"{row['good_pct']}%，劣Ⅴ类 {row['worst_pct']}%，达标 {row['meets_target']}/"
+            f"{row['with_target']}"
+        )
+    for row in sections.get("failing", []):
+        print(
+            f"  未达标 {row['section_code']} {row['name']}：{row['class']}类（目标 "
+            f"{row['target']}类）{row['exceedances']}"
+        )
+    print("（完整数据请用 --json / full figures: --json）")
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    """List the outlets upstream of a section along the river network."""
+    from geomon import tracing  # noqa: PLC0415
+    from geomon.store import open_store  # noqa: PLC0415
+
+    result = tracing.trace_store(open_store(args.store), args.section_code, km=args.km)
+    doc = tracing.trace_json(result)
+    if args.json:
+        _print_json(doc)
+    else:
+        print(f"断面 {args.section_code} 上游 {args.km:g} km 内排污口 {doc['count']} 个：")
+        for o in doc["outlets"]:
+            print(f"  {o['distance_km']:>6.2f} km  {o['code']}  {o['name']}  {o['stage']}")
+    return OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Regenerate the synthetic demo dataset."""
-    from geomon import demo  # noqa: PLC0415
+    from geomon import demo  # noqa: PLC0415  (keeps `geomon --help` fast)
 
     demo.write_demo(args.out)
     print(f"演示数据已生成 / demo data written: {args.out}")
@@ -183,8 +278,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         env["GEOMON_STORE"] = str(args.store)
     app = config.PROJECT_DIR / "streamlit_app.py"
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        f"--server.port={args.port}", f"--server.address={args.address}",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        f"--server.port={args.port}",
+        f"--server.address={args.address}",
         "--browser.gatherUsageStats=false",
     ]
     return subprocess.call(cmd, cwd=config.PROJECT_DIR, env=env)
@@ -225,6 +325,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=list(gexport.FORMATS))
     p.add_argument("-o", "--output", required=True, type=Path)
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("classify", help="水质类别评价 / classify monitoring results (GB 3838)")
+    p.add_argument("path")
+    p.add_argument(
+        "--water-body",
+        choices=["river", "lake"],
+        default=None,
+        help="default: per section from the sections layer, else river",
+    )
+    p.add_argument("--period", choices=["month", "all"], default="month")
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="classify raw period means (default: rounded per 环办监测函〔2020〕82号)",
+    )
+    p.add_argument("--store", help="store with the sections layer (targets, lake/river)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("stats", help="统计 / outlet progress and section statistics")
+    p.add_argument("--store")
+    p.add_argument("--from", dest="date_from", help="period start, e.g. 2023-01-01")
+    p.add_argument("--to", dest="date_to", help="period end, e.g. 2023-06-30")
+    p.add_argument("--as-of", help="date for overdue and milestones (default: period end/today)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("trace", help="溯源 / outlets upstream of a section")
+    p.add_argument("section_code")
+    p.add_argument("--store")
+    p.add_argument("--km", type=float, default=10.0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_trace)
 
     p = sub.add_parser("demo", help="生成演示数据 / regenerate the demo dataset")
     p.add_argument("--out", type=Path, default=config.DEMO_STORE)

@@ -6,7 +6,8 @@ Environment variables
 ---------------------
 GEOMON_STORE      store URL: a GeoPackage path or ``postgresql://…`` (default: data/demo.gpkg)
 GEOMON_LANG       UI language, ``zh`` (default) or ``en``
-GEOMON_BASEMAP    ``none`` (default, works offline), ``osm``, ``tianditu``, ``amap`` or a URL template
+GEOMON_BASEMAP    ``none`` (default, works offline), ``osm``, ``tianditu``, ``amap``, or a
+                  URL template
 GEOMON_MAX_UPLOAD_MB   largest accepted upload in MiB (default 200)
 """
 

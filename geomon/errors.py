@@ -46,5 +46,21 @@ class MapError(GeomonError, ValueError):
     """A map cannot be built as asked (unknown basemap, missing key, unservable asset)."""
 
 
+class TracingError(GeomonError, ValueError):
+    """A section cannot be traced: unknown code, or not on the river network."""
+
+
 class StoreError(GeomonError, RuntimeError):
     """The store cannot be opened or a write failed (nothing was written)."""
+
+
+class ConflictError(StoreError):
+    """An edit was based on a row version that someone else has changed since (nothing saved).
+
+    `conflicts` lists one record per edited field of every stale row: the field, the value the
+    editor wanted, the value now stored and who changed the row (see `geomon.store.editing`).
+    """
+
+    def __init__(self, message: str, *, conflicts: Any = ()) -> None:
+        super().__init__(message)
+        self.conflicts = tuple(conflicts)

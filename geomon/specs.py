@@ -219,8 +219,16 @@ def _field(name: str, raw: Any, where: str) -> FieldSpec:
         msg = f"{where}: expected a table, got {raw!r}"
         raise LayerSpecError(msg)
     unknown = set(raw) - {
-        "type", "label", "required", "aliases", "values", "ordered", "unit", "pattern",
-        "min", "max",
+        "type",
+        "label",
+        "required",
+        "aliases",
+        "values",
+        "ordered",
+        "unit",
+        "pattern",
+        "min",
+        "max",
     }
     if unknown:
         msg = f"{where}: unknown key(s) {sorted(unknown)}"
@@ -336,8 +344,19 @@ def parse_spec(raw: dict[str, Any], *, source: Path | None = None) -> LayerSpec:
             raise LayerSpecError(msg)
         lists[key] = names
     known = {
-        "name", "title", "geometry_type", "id_field", "name_field", "fields", "filter_fields",
-        "popup_fields", "search_fields", "style", "coordinates", "constraint", "level_field",
+        "name",
+        "title",
+        "geometry_type",
+        "id_field",
+        "name_field",
+        "fields",
+        "filter_fields",
+        "popup_fields",
+        "search_fields",
+        "style",
+        "coordinates",
+        "constraint",
+        "level_field",
         "key",
     }
     unknown = set(raw) - known

@@ -110,9 +110,7 @@ def _parse_bool(value: object) -> bool | None:
     return None
 
 
-def _coerce_field(
-    raw: pd.Series, spec: FieldSpec
-) -> tuple[pd.Series, pd.Series, str, str, str]:
+def _coerce_field(raw: pd.Series, spec: FieldSpec) -> tuple[pd.Series, pd.Series, str, str, str]:
     """Return (typed values, bad mask, code, zh reason, en reason) for one field."""
     present = ~_is_blank(raw)
     values = raw.where(present)
@@ -260,8 +258,18 @@ def geometry_issues(
         )
     present = ~missing & ~empty
     types = np.asarray(shapely.get_type_id(values))
-    names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
-                      "MultiLineString", "MultiPolygon", "GeometryCollection"])
+    names = np.array(
+        [
+            "Point",
+            "LineString",
+            "LinearRing",
+            "Polygon",
+            "MultiPoint",
+            "MultiLineString",
+            "MultiPolygon",
+            "GeometryCollection",
+        ]
+    )
     family = _GEOM_FAMILIES.get(spec.geometry_type)
     if family is not None:
         wrong = present & ~np.isin(names[np.clip(types, 0, 7)], sorted(family))

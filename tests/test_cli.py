@@ -14,7 +14,9 @@ import pytest
 from geomon import cli
 from geomon.store import open_store
 
-HEADER = "排污口编码,排污口名称,排污口类型,受纳水体,所在区县,行政区划代码,整治进度,整治时限,经度,纬度\n"
+HEADER = (
+    "排污口编码,排污口名称,排污口类型,受纳水体,所在区县,行政区划代码,整治进度,整治时限,经度,纬度\n"
+)
 GOOD_ROWS = [
     "A001,东城区一号排污口,工业排污口,汉江,东城区,429005,整治完成,2023-06-30,112.896,30.402\n",
     "A002,东城区二号排污口,其他排口,汉江,东城区,429005,整治中,2023/12/31,112°53'50\",30°24'10\"\n",
@@ -38,12 +40,19 @@ def digest(path: Path) -> str:
 
 
 def test_validate_valid_file_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = run(["validate", str(ledger(tmp_path, GOOD_ROWS)), "--layer", "outlets",
-                     "--json"], capsys)
+    code, out = run(
+        ["validate", str(ledger(tmp_path, GOOD_ROWS)), "--layer", "outlets", "--json"], capsys
+    )
     assert code == 0
     doc = json.loads(out)
-    assert doc == {"layer": "outlets", "path": str(tmp_path / "ledger.csv"), "rows": 2,
-                   "valid": True, "errors": [], "warnings": []}
+    assert doc == {
+        "layer": "outlets",
+        "path": str(tmp_path / "ledger.csv"),
+        "rows": 2,
+        "valid": True,
+        "errors": [],
+        "warnings": [],
+    }
 
 
 def test_validate_invalid_rows_exit_1_with_row_field_code(
@@ -93,13 +102,16 @@ def test_bad_usage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_import_is_all_or_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = tmp_path / "s.gpkg"
-    code, _ = run(["import", str(ledger(tmp_path, GOOD_ROWS)), "--layer", "outlets",
-                   "--store", str(store)], capsys)
+    code, _ = run(
+        ["import", str(ledger(tmp_path, GOOD_ROWS)), "--layer", "outlets", "--store", str(store)],
+        capsys,
+    )
     assert code == 0
     before = digest(store)
     bad = ledger(tmp_path, [GOOD_ROWS[0].replace("整治完成", "已销号"), BAD_ROW], "bad.csv")
-    code, out = run(["import", str(bad), "--layer", "outlets", "--store", str(store),
-                     "--json"], capsys)
+    code, out = run(
+        ["import", str(bad), "--layer", "outlets", "--store", str(store), "--json"], capsys
+    )
     assert code == 1
     assert json.loads(out)["written"] is False
     assert digest(store) == before
@@ -111,8 +123,19 @@ def test_import_skip_invalid_writes_valid_rows_and_names_skipped(
 ) -> None:
     store = tmp_path / "s.gpkg"
     path = ledger(tmp_path, [*GOOD_ROWS, BAD_ROW])
-    code, out = run(["import", str(path), "--layer", "outlets", "--store", str(store),
-                     "--skip-invalid", "--json"], capsys)
+    code, out = run(
+        [
+            "import",
+            str(path),
+            "--layer",
+            "outlets",
+            "--store",
+            str(store),
+            "--skip-invalid",
+            "--json",
+        ],
+        capsys,
+    )
     doc = json.loads(out)
     assert code == 1
     assert (doc["written"], doc["rows_written"], doc["skipped_rows"]) == (True, 2, [3])
@@ -123,29 +146,57 @@ def test_import_dry_run_shows_diff_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store = tmp_path / "s.gpkg"
-    run(["import", str(ledger(tmp_path, GOOD_ROWS)), "--layer", "outlets", "--store",
-         str(store)], capsys)
+    run(
+        ["import", str(ledger(tmp_path, GOOD_ROWS)), "--layer", "outlets", "--store", str(store)],
+        capsys,
+    )
     before = digest(store)
-    update = ledger(tmp_path, [GOOD_ROWS[0], GOOD_ROWS[1].replace("整治中", "整治完成"),
-                               GOOD_ROWS[0].replace("A001", "A004")], "update.csv")
-    code, out = run(["import", str(update), "--layer", "outlets", "--store", str(store),
-                     "--dry-run", "--json"], capsys)
+    update = ledger(
+        tmp_path,
+        [
+            GOOD_ROWS[0],
+            GOOD_ROWS[1].replace("整治中", "整治完成"),
+            GOOD_ROWS[0].replace("A001", "A004"),
+        ],
+        "update.csv",
+    )
+    code, out = run(
+        ["import", str(update), "--layer", "outlets", "--store", str(store), "--dry-run", "--json"],
+        capsys,
+    )
     assert code == 0
     diff = json.loads(out)["diff"]
     assert diff["added"] == [["A004"]]
-    assert diff["changed"] == [{"key": ["A002"], "field": "stage", "old": "整治中",
-                                "new": "整治完成"}]
+    assert diff["changed"] == [
+        {"key": ["A002"], "field": "stage", "old": "整治中", "new": "整治完成"}
+    ]
     assert diff["unchanged"] == 1
     assert digest(store) == before
 
 
 def test_export_with_where_filters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = tmp_path / "s.gpkg"
-    run(["import", str(ledger(tmp_path, GOOD_ROWS)), "--layer", "outlets", "--store",
-         str(store)], capsys)
+    run(
+        ["import", str(ledger(tmp_path, GOOD_ROWS)), "--layer", "outlets", "--store", str(store)],
+        capsys,
+    )
     out = tmp_path / "doing.geojson"
-    code, _ = run(["export", "--layer", "outlets", "--store", str(store), "--where",
-                   "stage=整治", "--format", "geojson", "-o", str(out)], capsys)
+    code, _ = run(
+        [
+            "export",
+            "--layer",
+            "outlets",
+            "--store",
+            str(store),
+            "--where",
+            "stage=整治",
+            "--format",
+            "geojson",
+            "-o",
+            str(out),
+        ],
+        capsys,
+    )
     assert code == 0
     back = pyogrio.read_dataframe(out)
     assert back["code"].tolist() == ["A002"]  # "整治" is the alias of stage 整治中
@@ -157,14 +208,28 @@ def test_export_with_where_filters(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_export_unknown_where_field_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = cli.main(["export", "--layer", "outlets", "--store", str(tmp_path / "s.gpkg"),
-                     "--where", "colour=red", "--format", "csv", "-o", str(tmp_path / "o.csv")])
+    code = cli.main(
+        [
+            "export",
+            "--layer",
+            "outlets",
+            "--store",
+            str(tmp_path / "s.gpkg"),
+            "--where",
+            "colour=red",
+            "--format",
+            "csv",
+            "-o",
+            str(tmp_path / "o.csv"),
+        ]
+    )
     assert code == 2
     assert "colour=red" in capsys.readouterr().err
 
 
 def test_console_script_runs() -> None:
-    done = subprocess.run([sys.executable, "-m", "geomon.cli", "--help"], capture_output=True,
-                          text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "geomon.cli", "--help"], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0
     assert "validate" in done.stdout and "export" in done.stdout

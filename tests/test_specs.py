@@ -32,9 +32,23 @@ def test_project_specs_cover_every_layer_the_foundation_needs() -> None:
 @pytest.mark.parametrize(
     "field",
     [
-        "code", "local_code", "name", "type_l1", "type_l2", "type_l3", "receiving_water",
-        "receiving_water_code", "discharge_mode", "district", "district_code",
-        "responsible_unit", "category", "stage", "deadline", "completed_date", "sign_installed",
+        "code",
+        "local_code",
+        "name",
+        "type_l1",
+        "type_l2",
+        "type_l3",
+        "receiving_water",
+        "receiving_water_code",
+        "discharge_mode",
+        "district",
+        "district_code",
+        "responsible_unit",
+        "category",
+        "stage",
+        "deadline",
+        "completed_date",
+        "sign_installed",
     ],
 )
 def test_outlets_carry_the_ledger_fields(field: str) -> None:
@@ -43,13 +57,21 @@ def test_outlets_carry_the_ledger_fields(field: str) -> None:
 
 def test_outlet_vocabularies_follow_domain() -> None:
     outlets = specs.get_spec("outlets")
-    assert [v.value for v in outlets.field("category").values] == ["取缔", "合并", "规范", "无需整治"]
+    assert [v.value for v in outlets.field("category").values] == [
+        "取缔",
+        "合并",
+        "规范",
+        "无需整治",
+    ]
     stage = outlets.field("stage")
     assert stage.ordered
     assert stage.values[0].value == "已排查"
     assert stage.values[-1].value == "已销号"
     assert [v.value for v in outlets.field("type_l1").values] == [
-        "工业排污口", "城镇污水处理厂排污口", "农业排口", "其他排口",
+        "工业排污口",
+        "城镇污水处理厂排污口",
+        "农业排口",
+        "其他排口",
     ]
 
 
@@ -91,26 +113,52 @@ type = "str"
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        pytest.param('name = "bad"\ngeometry_type = "Point"\n', r"bad.toml: missing key 'fields'",
-                     id="no-fields"),
-        pytest.param('name = "bad"\ngeometry_type = "Point"\n[fields.code]\ntype = "str"\n',
-                     r"bad.toml: missing key 'id_field'", id="no-id"),
-        pytest.param(GOOD.format(name="bad").replace('"Point"', '"Blob"'),
-                     r"geometry_type must be one of", id="bad-geometry-type"),
-        pytest.param(GOOD.format(name="bad").replace('"str"', '"text"'),
-                     r"fields.code.type: expected one of", id="bad-field-type"),
-        pytest.param(GOOD.format(name="bad") + '[fields.x]\ntype = "enum"\n',
-                     r"fields.x.values: an enum field needs", id="enum-without-values"),
-        pytest.param(GOOD.format(name="bad") + 'popup_fields = ["nope"]\n',
-                     r"unknown key", id="key-after-table"),
-        pytest.param(GOOD.format(name="bad").replace('id_field = "code"', 'id_field = "id"'),
-                     r"id_field 'id' is not a field", id="id-not-a-field"),
-        pytest.param(GOOD.format(name="other"), r"name 'other' must match the file name 'bad'",
-                     id="name-mismatch"),
+        pytest.param(
+            'name = "bad"\ngeometry_type = "Point"\n',
+            r"bad.toml: missing key 'fields'",
+            id="no-fields",
+        ),
+        pytest.param(
+            'name = "bad"\ngeometry_type = "Point"\n[fields.code]\ntype = "str"\n',
+            r"bad.toml: missing key 'id_field'",
+            id="no-id",
+        ),
+        pytest.param(
+            GOOD.format(name="bad").replace('"Point"', '"Blob"'),
+            r"geometry_type must be one of",
+            id="bad-geometry-type",
+        ),
+        pytest.param(
+            GOOD.format(name="bad").replace('"str"', '"text"'),
+            r"fields.code.type: expected one of",
+            id="bad-field-type",
+        ),
+        pytest.param(
+            GOOD.format(name="bad") + '[fields.x]\ntype = "enum"\n',
+            r"fields.x.values: an enum field needs",
+            id="enum-without-values",
+        ),
+        pytest.param(
+            GOOD.format(name="bad") + 'popup_fields = ["nope"]\n',
+            r"unknown key",
+            id="key-after-table",
+        ),
+        pytest.param(
+            GOOD.format(name="bad").replace('id_field = "code"', 'id_field = "id"'),
+            r"id_field 'id' is not a field",
+            id="id-not-a-field",
+        ),
+        pytest.param(
+            GOOD.format(name="other"),
+            r"name 'other' must match the file name 'bad'",
+            id="name-mismatch",
+        ),
         pytest.param("name = ", r"not valid TOML", id="broken-toml"),
         pytest.param(
             GOOD.format(name="bad").replace("[fields", '[style]\ncolor_by = "x"\n[fields'),
-            r"style.color_by: no field 'x'", id="style-unknown-field"),
+            r"style.color_by: no field 'x'",
+            id="style-unknown-field",
+        ),
     ],
 )
 def test_broken_spec_names_file_and_key(tmp_path: Path, text: str, match: str) -> None:

@@ -64,12 +64,19 @@ def test_valid_row_is_typed_per_spec() -> None:
         pytest.param({"code": "42900500"}, (2, "code", "duplicate_id"), id="duplicate"),
         pytest.param({"geometry": None}, (2, "geometry", "missing_geometry"), id="no-geom"),
         pytest.param({"geometry": Point()}, (2, "geometry", "empty_geometry"), id="empty"),
-        pytest.param({"geometry": LineString([(112.8, 30.4), (112.9, 30.4)])},
-                     (2, "geometry", "wrong_geometry_type"), id="line-in-point-layer"),
-        pytest.param({"geometry": Point(-3.7, 40.4)}, (2, "geometry", "outside_china"),
-                     id="madrid"),
-        pytest.param({"geometry": Point(30.402, 112.896)}, (2, "geometry", "swapped_coordinates"),
-                     id="swapped"),
+        pytest.param(
+            {"geometry": LineString([(112.8, 30.4), (112.9, 30.4)])},
+            (2, "geometry", "wrong_geometry_type"),
+            id="line-in-point-layer",
+        ),
+        pytest.param(
+            {"geometry": Point(-3.7, 40.4)}, (2, "geometry", "outside_china"), id="madrid"
+        ),
+        pytest.param(
+            {"geometry": Point(30.402, 112.896)},
+            (2, "geometry", "swapped_coordinates"),
+            id="swapped",
+        ),
     ],
 )
 def test_each_problem_is_reported_at_its_row_and_field(

@@ -93,8 +93,14 @@ def test_gpkg_round_trip(tmp_path: Path) -> None:
 def test_shapefile_zip_has_cpg_and_unique_short_names(tmp_path: Path) -> None:
     data = export.export_bytes(outlets(), "outlets", "shp")
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    assert {"outlets.shp", "outlets.shx", "outlets.dbf", "outlets.prj", "outlets.cpg",
-            "fields.csv"} <= set(names)
+    assert {
+        "outlets.shp",
+        "outlets.shx",
+        "outlets.dbf",
+        "outlets.prj",
+        "outlets.cpg",
+        "fields.csv",
+    } <= set(names)
     path = tmp_path / "o.zip"
     path.write_bytes(data)
     back = pyogrio.read_dataframe(f"/vsizip/{path}/outlets.shp")

@@ -1,0 +1,93 @@
+"""``geomon classify / stats / trace`` on the demo store: the figures bureaus report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from geomon import cli
+from geomon.config import DEMO_STORE
+
+
+def run_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]:
+    code = cli.main([*argv, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_stats_on_demo_h1_2023(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = run_json(
+        ["stats", "--store", str(DEMO_STORE), "--from", "2023-01-01", "--to", "2023-06-30"], capsys
+    )
+    assert code == 0
+    river = next(r for r in doc["outlets"]["by_water_body_kind"] if r["water_body_kind"] == "河流")
+    assert (river["total"], river["rectified"]) == (113, 110)
+    levels = {r["control_level"]: r for r in doc["sections"]["by_control_level"]}
+    assert levels["国控"]["good_pct"] == 83.3  # 5 of 6 (data/README.md)
+    assert levels["省控"]["good_pct"] == 88.9  # 8 of 9
+
+
+def test_classify_period_all_json_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # hand-worked: NH3-N mean (0.9 + 1.3) / 2 = 1.1 → class IV (1.0 < 1.1 ≤ 1.5), multiple 0.1
+    path = tmp_path / "m.csv"
+    path.write_text(
+        "断面编码,采样日期,pH值,溶解氧,高锰酸盐指数,氨氮,总磷,水质目标\n"
+        "S1,2023-01-10,7.5,8.0,3.0,0.9,0.05,III\n"
+        "S1,2023-02-10,7.5,8.0,3.0,1.3,0.05,III\n",
+        encoding="utf-8",
+    )
+    code, doc = run_json(
+        ["classify", str(path), "--period", "all", "--store", str(tmp_path / "empty.gpkg")], capsys
+    )
+    assert code == 0
+    [r] = doc["results"]
+    assert (r["section_code"], r["class"], r["target"], r["meets_target"]) == (
+        "S1",
+        "IV",
+        "III",
+        False,
+    )
+    assert r["limiting"] == ["NH3N"]
+    assert r["params"]["NH3N"]["value"] == pytest.approx(1.1)
+    assert r["params"]["NH3N"]["class"] == "IV"
+    assert r["exceedances"] == [
+        {
+            "parameter": "NH3N",
+            "value": pytest.approx(1.1),
+            "limit": 1.0,
+            "multiple": pytest.approx(0.1),
+        }
+    ]
+
+
+def test_classify_month_gives_one_result_per_month(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text(
+        "section_code,date,pH,DO,CODMn,NH3N,TP\n"
+        "S1,2023-01-10,7.5,8.0,3.0,0.9,0.05\n"
+        "S1,2023-02-10,7.5,8.0,3.0,1.3,0.05\n",
+        encoding="utf-8",
+    )
+    code, doc = run_json(["classify", str(path), "--store", str(tmp_path / "e.gpkg")], capsys)
+    assert code == 0
+    assert [(r["period"], r["class"]) for r in doc["results"]] == [
+        ("2023-01", "III"),
+        ("2023-02", "IV"),
+    ]
+
+
+def test_trace_lists_outlets_upstream(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = run_json(["trace", "JHGK02", "--store", str(DEMO_STORE), "--km", "10"], capsys)
+    assert code == 0
+    distances = [o["distance_m"] for o in doc["outlets"]]
+    assert doc["count"] == len(distances) > 0
+    assert distances == sorted(distances)
+    assert max(distances) <= 10_000
+
+
+def test_trace_unknown_section_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["trace", "NOPE", "--store", str(DEMO_STORE)]) == 2
+    assert "NOPE" in capsys.readouterr().err
