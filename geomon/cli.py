@@ -262,6 +262,42 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check projects against red lines, protection zones and control units (三线一单)."""
+    from geomon import reports, siting  # noqa: PLC0415  (keeps `geomon --help` fast)
+    from geomon.store import open_store  # noqa: PLC0415  (keeps `geomon --help` fast)
+
+    try:
+        checked = siting.load_projects(args.path, crs=args.crs)
+    except ReadError as exc:
+        return _read_error(args.path, "projects", exc, args.json)
+    if not checked.report.valid:  # a project we cannot read cannot be checked
+        checked.report.path = args.path
+        _print_report(checked.report)
+        return USAGE
+    result = siting.check(checked.frame, open_store(args.store), buffer_m=args.buffer_m)
+    if args.report:
+        try:
+            written = reports.write_siting_report(result, args.report)
+        except ValueError as exc:
+            print(f"geomon: {exc}", file=sys.stderr)
+            return USAGE
+        print(f"报告已生成 / report written: {written}", file=sys.stderr)
+    doc = siting.check_json(result)
+    if args.json:
+        _print_json(doc)
+    else:
+        for p in doc["projects"]:
+            print(f"{p['id']}  {p['name']}  {p['verdict']}  冲突 {len(p['conflicts'])} 处")
+            for c in p["conflicts"]:
+                print(
+                    f"    {c['layer']} {c['feature_id']} {c['name']} {c['level'] or ''} "
+                    f"{c['relation']} 重叠 {c['overlap_area_m2']:.0f} m² 距离 "
+                    f"{c['distance_m']:.0f} m  {c['rule']}"
+                )
+    return siting.exit_code(result)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Regenerate the synthetic demo dataset."""
     from geomon import demo  # noqa: PLC0415  (keeps `geomon --help` fast)
@@ -358,6 +394,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--km", type=float, default=10.0)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_trace)
+
+    p = sub.add_parser("check", help="选址比对 / check projects against red lines and zones")
+    p.add_argument("path")
+    p.add_argument("--crs")
+    p.add_argument("--store")
+    p.add_argument("--buffer-m", type=float, default=500.0, help="attention distance (m)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--report", type=Path, help="write OUT.html or OUT.xlsx")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("demo", help="生成演示数据 / regenerate the demo dataset")
     p.add_argument("--out", type=Path, default=config.DEMO_STORE)

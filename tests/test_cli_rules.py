@@ -91,3 +91,53 @@ def test_trace_lists_outlets_upstream(capsys: pytest.CaptureFixture[str]) -> Non
 def test_trace_unknown_section_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["trace", "NOPE", "--store", str(DEMO_STORE)]) == 2
     assert "NOPE" in capsys.readouterr().err
+
+
+def test_check_exit_codes_and_json_shape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # demo project XM2023-007 (quarry inside the forest red line) → prohibited, exit 1
+    projects = tmp_path / "p.geojson"
+    assert (
+        cli.main(
+            [
+                "export",
+                "--layer",
+                "projects",
+                "--store",
+                str(DEMO_STORE),
+                "--where",
+                "id=XM2023-007",
+                "--where",
+                "id=XM2023-011",
+                "--format",
+                "geojson",
+                "-o",
+                str(projects),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    code, doc = run_json(["check", str(projects), "--store", str(DEMO_STORE)], capsys)
+    assert code == 1
+    verdicts = {p["id"]: p["verdict"] for p in doc["projects"]}
+    assert verdicts == {"XM2023-007": "prohibited", "XM2023-011": "clear"}
+    conflict = doc["projects"][0]["conflicts"][0]
+    assert set(conflict) >= {
+        "layer",
+        "feature_id",
+        "name",
+        "level",
+        "relation",
+        "overlap_area_m2",
+        "overlap_ratio",
+        "distance_m",
+        "rule",
+    }
+
+
+def test_check_unreadable_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "p.geojson"
+    bad.write_text("{", encoding="utf-8")
+    assert cli.main(["check", str(bad), "--store", str(DEMO_STORE)]) == 2

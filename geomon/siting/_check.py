@@ -1,0 +1,445 @@
+"""The siting check: projects × constraint layers → conflicts with verdicts, and a result object."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geomon import crs as gcrs
+from geomon.errors import CRSError, ValidationError
+from geomon.report import message
+from geomon.rules import zones
+from geomon.siting import _measure
+from geomon.siting._columns import CONFLICT_COLUMNS, PROJECT_COLUMNS
+from geomon.specs import LayerSpec, get_spec, layer_names
+
+if TYPE_CHECKING:  # siting sits below the store in the layering (DESIGN.md); duck-typed at runtime
+    from geomon.store import Store
+
+DEFAULT_BUFFER_M = 500.0
+
+
+@dataclass(frozen=True, slots=True)
+class LayerSource:
+    """Where a constraint layer came from, for the report's data-source table."""
+
+    layer: str
+    title: str
+    rows: int
+    source: str | None = None
+    imported_at: str | None = None
+    version: str | None = None
+    stored: bool = True
+
+
+@dataclass(frozen=True)
+class SitingResult:
+    """
+    Everything a siting check found.
+
+    ``projects`` has one row per input project (indexed like the input), ``conflicts`` one row
+    per project × feature (column ``project`` is the project's index label), ``project_geometry``
+    and ``features`` (the conflicting features) are in EPSG:4326 for maps.
+    """
+
+    projects: pd.DataFrame
+    conflicts: pd.DataFrame
+    project_geometry: gpd.GeoSeries
+    features: gpd.GeoDataFrame
+    buffer_m: float
+    layers: tuple[str, ...]
+    sources: tuple[LayerSource, ...]
+    rules_version: str
+
+
+# ------------------------------------------------------------------------------ inputs
+
+
+def _in_wgs84(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    if frame.crs is None:
+        msg = message(
+            f"{what} 没有坐标系；请先用 geomon.crs.to_wgs84 指定来源坐标系",
+            f"`{what}` has no CRS; convert it with geomon.crs.to_wgs84(frame, source=...) first",
+        )
+        raise CRSError(msg)
+    if frame.crs.to_epsg() == 4326:
+        return frame
+    return gcrs.to_wgs84(frame)
+
+
+def _constraint_layers(layers: Sequence[str] | None, available: Sequence[str] | None) -> list[str]:
+    if layers is not None:
+        unknown = [name for name in layers if name not in layer_names()]
+        if unknown:
+            msg = f"`layers`: unknown layer(s) {unknown}; known: {', '.join(layer_names())}"
+            raise ValueError(msg)
+        if flat := [name for name in layers if not get_spec(name).is_spatial]:
+            msg = f"`layers`: {flat} have no geometry and cannot be compared with projects"
+            raise ValueError(msg)
+        return list(layers)
+    names = [n for n in layer_names() if get_spec(n).constraint and get_spec(n).is_spatial]
+    return [n for n in names if available is None or n in available]
+
+
+def _load_layers(
+    source: Store | Mapping[str, gpd.GeoDataFrame], layers: Sequence[str] | None
+) -> tuple[dict[str, gpd.GeoDataFrame], tuple[LayerSource, ...]]:
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    sources = []
+    if isinstance(source, Mapping):
+        for name in _constraint_layers(layers, list(source)):
+            frame = source.get(name)
+            if frame is not None:
+                frames[name] = _in_wgs84(frame, f"layers[{name!r}]")
+            spec = get_spec(name)
+            rows = len(frames.get(name, ()))
+            sources.append(LayerSource(name, spec.title.zh, rows, stored=frame is not None))
+    elif callable(getattr(source, "read", None)) and callable(getattr(source, "info", None)):
+        # duck-typed: only `read` and `info` of the Store protocol are needed here
+        for name in _constraint_layers(layers, None):
+            spec, info = get_spec(name), source.info(name)
+            frame = source.read(name)
+            if len(frame):
+                frames[name] = _in_wgs84(frame, name)
+            sources.append(
+                LayerSource(
+                    name,
+                    spec.title.zh,
+                    len(frame),
+                    source=info.source if info else None,
+                    imported_at=info.imported_at if info else None,
+                    version=info.version if info else None,
+                    stored=info is not None,
+                )
+            )
+    else:
+        msg = (
+            "`store_or_layers` must be a geomon Store or a mapping of layer name → GeoDataFrame, "
+            f"got {type(source).__name__}"
+        )
+        raise TypeError(msg)
+    return frames, tuple(sources)
+
+
+def _project_attributes(projects: gpd.GeoDataFrame) -> pd.DataFrame:
+    n = len(projects)
+    out = pd.DataFrame(index=projects.index)
+    ids = projects["id"] if "id" in projects else pd.Series(projects.index, index=projects.index)
+    out["id"] = ids.astype("string").fillna(pd.Series(projects.index.astype(str), index=out.index))
+    for col in ("name", "kind", "activity"):
+        out[col] = (
+            projects[col].astype("string")
+            if col in projects
+            else pd.Series([pd.NA] * n, index=projects.index, dtype="string")
+        )
+    raw = projects.get("discharges_wastewater")
+    try:
+        out["discharges_wastewater"] = (
+            raw.astype("boolean") if raw is not None else pd.array([pd.NA] * n, dtype="boolean")
+        )
+    except (TypeError, ValueError) as exc:
+        msg = message(
+            "discharges_wastewater 必须是 是/否；请先用 geomon.validate.validate 校验项目表",
+            "`discharges_wastewater` must be true/false; run geomon.validate.validate on the "
+            f"projects first ({exc})",
+        )
+        raise ValidationError(msg) from exc
+    return out
+
+
+def _check_geometry(projects: gpd.GeoDataFrame, ids: pd.Series) -> np.ndarray:
+    geoms = projects.geometry.to_numpy()
+    bad = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if bad.any():
+        names = ", ".join(ids[bad].astype(str).tolist()[:5])
+        msg = message(
+            f"{int(bad.sum())} 个项目没有几何（{names}），无法比对",
+            f"{int(bad.sum())} project(s) have no geometry ({names}); cannot check them",
+        )
+        raise ValidationError(msg)
+    invalid = ~shapely.is_valid(geoms)
+    geoms = geoms.copy()
+    geoms[invalid] = shapely.make_valid(geoms[invalid])
+    return np.asarray(geoms, dtype=object)
+
+
+# ------------------------------------------------------------------------------ the check
+
+
+def _layer_conflicts(
+    name: str,
+    frame: gpd.GeoDataFrame,
+    geoms: np.ndarray,
+    epsg: np.ndarray,
+    buffer_m: float,
+    rules: zones.ZoneRules,
+) -> pd.DataFrame:
+    spec: LayerSpec = get_spec(name)
+    fgeoms = frame.geometry.to_numpy()
+    usable = ~(shapely.is_missing(fgeoms) | shapely.is_empty(fgeoms))
+    tree = shapely.STRtree(np.where(usable, fgeoms, None))
+    near = rules.searches_near(name)
+    pairs = _measure.candidates(tree, geoms, buffer_m if near else 0.0)
+    measured = _measure.measure_pairs(geoms, fgeoms, pairs, epsg, buffer_m=buffer_m, near=near)
+    if measured.empty:
+        return measured
+    rows = frame.iloc[measured["feature"].to_numpy()]
+
+    def column(field: str | None) -> pd.Series:
+        if field is None or field not in rows:
+            return pd.Series([pd.NA] * len(rows), dtype="object")
+        return pd.Series(rows[field].to_numpy(), dtype="object")
+
+    measured["layer"] = name
+    measured["layer_title"] = spec.title.zh
+    measured["feature_id"] = column(spec.id_field).astype("string")
+    measured["name"] = column(spec.name_field).astype("string")
+    measured["level"] = column(spec.level_field).astype("string")
+    measured["admission"] = column(rules.admission_field(name)).astype("string")
+    for fld in rules.feature_fields(name):
+        measured[f"feature.{fld}"] = column(fld)
+    return measured
+
+
+def check(
+    projects: gpd.GeoDataFrame,
+    store_or_layers: Store | Mapping[str, gpd.GeoDataFrame],
+    *,
+    buffer_m: float = DEFAULT_BUFFER_M,
+    layers: Sequence[str] | None = None,
+    rules: zones.ZoneRules | None = None,
+) -> SitingResult:
+    """
+    Check proposed projects against red lines, protection zones and other constraint layers.
+
+    Each project is measured on the CGCS2000 3° Gauss–Krüger plane of its own zone (from its
+    centroid longitude; a project spanning two zones still uses its own) and geodesically. A
+    feature is a conflict when the project is inside it, overlaps it, or lies within `buffer_m`
+    of it; each conflict gets a verdict from the rule table `geomon.rules.zones` and the
+    project's verdict is the worst of them (``"clear"`` when there is none).
+
+    Parameters
+    ----------
+    projects
+        Project footprints (Point, LineString, Polygon or Multi-), any CRS (converted to
+        EPSG:4326), with the ``layers/projects.toml`` fields ``id``, ``name``, ``kind``,
+        ``activity`` and ``discharges_wastewater`` where known (missing ones are treated the
+        conservative way: unknown discharge = discharging).
+    store_or_layers
+        A geomon `Store`, or a mapping of layer name → GeoDataFrame (EPSG:4326).
+    buffer_m
+        Distance in metres within which a feature is reported as ``"near"``.
+    layers
+        Layer names to check; default every constraint layer in the specs (with a mapping, those
+        of them the mapping holds).
+    rules
+        The rule table (default `geomon.rules.zones.load_rules()`).
+
+    Returns
+    -------
+    SitingResult
+        Per-project and per-conflict frames, geometries for maps, and the data sources.
+
+    Raises
+    ------
+    CRSError
+        If `projects` has no CRS, or a project lies outside the CGCS2000 3° zones of China.
+    ValidationError
+        If a project has no geometry.
+
+    Examples
+    --------
+    A 1 km square (EPSG:4547, metres) half inside a 二级 zone, for a project that discharges
+    nothing (水污染防治法 第六十六条 → restricted):
+
+    >>> from shapely import box
+    >>> zone = gpd.GeoDataFrame(
+    ...     {"code": ["Z1"], "source_name": ["水源地"], "level": ["二级"]},
+    ...     geometry=[box(400_500, 3_364_000, 402_000, 3_367_000)], crs=4547)
+    >>> project = gpd.GeoDataFrame(
+    ...     {"id": ["P1"], "name": ["仓库"], "discharges_wastewater": [False]},
+    ...     geometry=[box(400_000, 3_365_000, 401_000, 3_366_000)], crs=4547)
+    >>> result = check(project, {"protection_zones": zone.to_crs(4326)})
+    >>> c = result.conflicts.iloc[0]
+    >>> c["relation"], round(c["overlap_area_m2"]), float(c["overlap_ratio"].round(3))
+    ('overlaps', 500000, 0.5)
+    >>> c["verdict"], c["citation"]
+    ('restricted', '水污染防治法 第六十六条')
+    """
+    if not isinstance(projects, gpd.GeoDataFrame):
+        msg = f"`projects` should be a GeoDataFrame, got {type(projects).__name__}"
+        raise TypeError(msg)
+    if not (buffer_m >= 0 and np.isfinite(buffer_m)):
+        msg = f"`buffer_m` must be a distance in metres ≥ 0, got {buffer_m!r}"
+        raise ValueError(msg)
+    if not projects.index.is_unique:
+        msg = "`projects` index has duplicate labels; call `.reset_index(drop=True)` first"
+        raise ValueError(msg)
+    rules = rules or zones.load_rules()
+    projects = _in_wgs84(projects, "projects")
+    attrs = _project_attributes(projects)
+    geoms = _check_geometry(projects, attrs["id"])
+    epsg = _measure.zone_epsg(geoms) if len(geoms) else np.zeros(0, dtype=np.int64)
+    frames, sources = _load_layers(store_or_layers, layers)
+    if layers is None:  # the rule table's layer order: red lines, zones, …, control units
+        rank = {name: i for i, name in enumerate(rules.layer_order)}
+
+        def key(name: str) -> tuple[int, str]:
+            return (rank.get(name, len(rank)), name)
+
+        frames = {name: frames[name] for name in sorted(frames, key=key)}
+        sources = tuple(sorted(sources, key=lambda s: key(s.layer)))
+
+    parts = [
+        _layer_conflicts(name, frame, geoms, epsg, buffer_m, rules)
+        for name, frame in frames.items()
+    ]
+    measured = [p.assign(_layer_pos=i) for i, p in enumerate(parts) if not p.empty]
+    conflicts = _assemble_conflicts(measured, attrs, rules, buffer_m, projects.index)
+    per_project = _summarise(attrs, geoms, epsg, conflicts, buffer_m)
+    features = _conflicting_features(conflicts, frames)
+    return SitingResult(
+        projects=per_project,
+        conflicts=conflicts.drop(columns=["_project_pos"]),
+        project_geometry=gpd.GeoSeries(geoms, index=projects.index, crs=4326),
+        features=features,
+        buffer_m=float(buffer_m),
+        layers=tuple(frames)
+        if isinstance(store_or_layers, Mapping)
+        else tuple(s.layer for s in sources),
+        sources=sources,
+        rules_version=rules.version,
+    )
+
+
+def _assemble_conflicts(
+    measured: list[pd.DataFrame],
+    attrs: pd.DataFrame,
+    rules: zones.ZoneRules,
+    buffer_m: float,
+    index: pd.Index,
+) -> pd.DataFrame:
+    hidden = {"_project_pos": "int64"}
+    if not measured:
+        cols = {c: pd.Series(dtype="object") for c in CONFLICT_COLUMNS}
+        return pd.DataFrame(cols | {c: pd.Series(dtype=t) for c, t in hidden.items()})
+    pairs = pd.concat(measured, ignore_index=True)
+    proj = attrs.rename(columns={"id": "project_id", "name": "project_name"})
+    proj = proj.iloc[pairs["project"].to_numpy()].reset_index(drop=True)
+    frame = pd.concat([pairs, proj], axis=1)
+    frame = pd.concat([frame, zones.apply_rules(frame, rules, buffer_m=buffer_m)], axis=1)
+    frame["_severity"] = frame["verdict"].map(zones.severity)
+    frame = frame.sort_values(
+        ["project", "_severity", "_layer_pos", "distance_m", "overlap_area_m2"],
+        ascending=[True, False, True, True, False],
+        kind="stable",
+    ).reset_index(drop=True)
+    frame["_project_pos"] = frame["project"].astype("int64")
+    frame["feature_row"] = frame["feature"].astype("int64")
+    frame["project"] = index[frame["_project_pos"].to_numpy()]
+    frame["metric_crs"] = "EPSG:" + frame["metric_epsg"].astype("int64").astype(str)
+    return frame[[*CONFLICT_COLUMNS, *hidden]]
+
+
+def _reasons(
+    verdicts: list[str], zh: list[str], en: list[str], cites: list[str], buffer_m: float
+) -> tuple[str, str, str]:
+    """Join a project's distinct reasons, worst first; say so when nothing is in the way."""
+    shown = [i for i, v in enumerate(verdicts) if v != "clear"]
+    if shown:
+        pick = shown
+        lead_zh, lead_en = [], []
+    else:
+        pick = list(range(len(verdicts)))
+        lead_zh = [f"{buffer_m:,.0f} m 范围内未发现禁止、限制或需关注的情形"]
+        lead_en = [f"nothing prohibited, restricted or to watch within {buffer_m:,.0f} m"]
+    return (
+        "；".join(dict.fromkeys(lead_zh + [zh[i] for i in pick])),
+        "; ".join(dict.fromkeys(lead_en + [en[i] for i in pick])),
+        "；".join(dict.fromkeys(cites[i] for i in shown)),
+    )
+
+
+def _summarise(
+    attrs: pd.DataFrame,
+    geoms: np.ndarray,
+    epsg: np.ndarray,
+    conflicts: pd.DataFrame,
+    buffer_m: float,
+) -> pd.DataFrame:
+    measures = _measure.measure_projects(geoms, epsg)
+    out = attrs.copy()
+    for col in ("area_m2", "area_geodesic_m2", "length_m", "length_geodesic_m"):
+        out[col] = measures[col].to_numpy()
+    out["metric_crs"] = [f"EPSG:{c}" for c in epsg]
+    n = len(out)
+    pos = conflicts["_project_pos"].to_numpy(dtype=np.int64)
+    severity = np.zeros(n, dtype=np.int64)
+    np.maximum.at(severity, pos, conflicts["verdict"].map(zones.severity).to_numpy(dtype=np.int64))
+    out["verdict"] = [zones.VERDICTS[s] for s in severity]
+    out["n_conflicts"] = np.bincount(pos, minlength=n)
+    # plain lists: one pass over the conflicts (already ordered worst first per project)
+    mine: list[list[int]] = [[] for _ in range(n)]
+    for i, p in enumerate(pos.tolist()):
+        mine[p].append(i)
+    verdicts, zh, en, cites = (
+        conflicts[c].astype(str).tolist() for c in ("verdict", "reason_zh", "reason_en", "citation")
+    )
+    texts = [
+        _reasons(
+            [verdicts[i] for i in rows],
+            [zh[i] for i in rows],
+            [en[i] for i in rows],
+            [cites[i] for i in rows],
+            buffer_m,
+        )
+        for rows in mine
+    ]
+    out["reason_zh"] = [t[0] for t in texts]
+    out["reason_en"] = [t[1] for t in texts]
+    out["citations"] = [t[2] for t in texts]
+    return out[list(PROJECT_COLUMNS)]
+
+
+def _conflicting_features(
+    conflicts: pd.DataFrame, frames: Mapping[str, gpd.GeoDataFrame]
+) -> gpd.GeoDataFrame:
+    """The features that appear in `conflicts`, one row each, for maps (EPSG:4326)."""
+    parts = []
+    for name, rows in conflicts.groupby("layer", sort=False):
+        spec = get_spec(str(name))
+        pos = np.unique(rows["feature_row"].to_numpy())
+        frame = frames[str(name)].iloc[pos]
+
+        def column(field: str | None, frame: gpd.GeoDataFrame = frame) -> Any:
+            return frame[field].to_numpy() if field and field in frame else [None] * len(frame)
+
+        parts.append(
+            gpd.GeoDataFrame(
+                {
+                    "layer": str(name),
+                    "feature_row": pos,
+                    "feature_id": column(spec.id_field),
+                    "name": column(spec.name_field),
+                    "level": column(spec.level_field),
+                },
+                geometry=frame.geometry.to_numpy(),
+                crs=4326,
+            )
+        )
+    if not parts:
+        return gpd.GeoDataFrame(
+            {
+                c: pd.Series(dtype="object")
+                for c in ("layer", "feature_row", "feature_id", "name", "level")
+            },
+            geometry=gpd.GeoSeries([], crs=4326),
+            crs=4326,
+        )
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=4326)
