@@ -6,6 +6,9 @@ code structure is unverified (DOMAIN.md §2.3), so the parser is table-driven an
 GB/T 2260 district segment and uniqueness are treated as certain (errors); everything else it
 finds is a warning.
 
+The table is loaded by `geomon.rules._outlets_toml` and the code parser lives in
+`geomon.rules.outlet_codes`; their public names are re-exported here.
+
 Shares are percentages with one decimal, rounded half to even on the exact fraction
 (110 of 113 → 97.3).
 """
@@ -13,172 +16,40 @@ Shares are percentages with one decimal, rounded half to even on the exact fract
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
-import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
-from pathlib import Path
-from types import MappingProxyType
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from geomon.errors import LayerSpecError
-from geomon.report import Issue, Severity, message
-from geomon.specs import Label, get_spec
+from geomon.report import Issue, message
+from geomon.rules import _outlets_toml
+from geomon.rules._outlets_toml import RULES_FILE, Milestone, OutletRules, Segment, load_rules
+from geomon.rules.outlet_codes import CodeProblem, code_issues, parse_code
 
-RULES_FILE = Path(__file__).with_name("outlets.toml")
+__all__ = [
+    "RULES_FILE",
+    "UNFILLED",
+    "CodeProblem",
+    "Milestone",
+    "OutletRules",
+    "Segment",
+    "code_issues",
+    "is_closed",
+    "is_overdue",
+    "is_rectified",
+    "is_traced",
+    "load_rules",
+    "milestone_status",
+    "parse_code",
+    "pct",
+    "progress",
+    "progress_by_month",
+    "stage_order",
+    "type_issues",
+]
+
 UNFILLED = "（未填）"  # group label for a blank grouping value
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """One fixed-width segment of an outlet code."""
-
-    name: str
-    label: Label
-    width: int
-    chars: str  # regex character class for every character, e.g. "[0-9]"
-    pattern: str | None = None  # optional regex the whole segment must match
-    lookup: Mapping[str, str] | None = None  # allowed values → meaning
-    field: str | None = None  # ledger column the segment must equal, e.g. "district_code"
-
-
-@dataclass(frozen=True, slots=True)
-class Milestone:
-    """A national target: shares traced and rectified by a date."""
-
-    label: Label
-    date: dt.date
-    traced_pct: float
-    rectified_pct: float
-    citation: str
-
-
-@dataclass(frozen=True, slots=True)
-class OutletRules:
-    """Stage workflow, categories, types, milestones and the code layout from ``outlets.toml``."""
-
-    stages: tuple[str, ...]
-    traced_from: str
-    rectified_from: str
-    closed_from: str
-    stage_citation: str
-    categories: Mapping[str, str]  # category → meaning, in order
-    category_citation: str
-    types: Mapping[str, Mapping[str, tuple[str, ...]]]  # level 1 → level 2 → level 3
-    type_citation: str
-    milestones: tuple[Milestone, ...]
-    segments: tuple[Segment, ...]
-    code_citation: str
-    verified_segments: tuple[str, ...] = field(default=())
-
-    def rank(self, stage: str) -> int:
-        """Position of `stage` in the workflow (0 = 已排查)."""
-        return self.stages.index(stage)
-
-    @property
-    def code_width(self) -> int:
-        """Total number of characters of a code."""
-        return sum(s.width for s in self.segments)
-
-
-def _label(raw: Mapping[str, str]) -> Label:
-    return Label(raw["zh"], raw.get("en", raw["zh"]))
-
-
-def _check_values(path: Path, key: str, ours: Sequence[str], spec_field: str) -> None:
-    spec_values = tuple(v.value for v in get_spec("outlets").field(spec_field).values)
-    if set(ours) != set(spec_values):
-        msg = f"{path}: {key} {tuple(ours)} differs from layers/outlets.toml {spec_field} values"
-        raise LayerSpecError(msg)
-
-
-def _types(path: Path, raw: Mapping[str, Any]) -> dict[str, dict[str, tuple[str, ...]]]:
-    types = {
-        l1: {l2: tuple(l3s) for l2, l3s in sub.items()}
-        for l1, sub in raw.items()
-        if l1 != "citation"
-    }
-    spec = get_spec("outlets")
-    for level, names in (
-        ("type_l1", set(types)),
-        ("type_l2", {l2 for sub in types.values() for l2 in sub}),
-        ("type_l3", {l3 for sub in types.values() for l3s in sub.values() for l3 in l3s}),
-    ):
-        unknown = names - {v.value for v in spec.field(level).values}
-        if unknown:
-            msg = f"{path}: types use {sorted(unknown)}, not values of {level} in the layer spec"
-            raise LayerSpecError(msg)
-    return types
-
-
-def _segment(raw: Mapping[str, Any]) -> Segment:
-    lookup = raw.get("lookup")
-    return Segment(
-        name=raw["name"],
-        label=_label(raw["label"]),
-        width=int(raw["width"]),
-        chars=raw["chars"],
-        pattern=raw.get("pattern"),
-        lookup=None if lookup is None else MappingProxyType(dict(lookup)),
-        field=raw.get("field"),
-    )
-
-
-@functools.cache
-def load_rules(path: Path = RULES_FILE) -> OutletRules:
-    """Load ``outlets.toml`` and check its vocabularies against the outlets layer spec."""
-    path = Path(path)
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
-    try:
-        stages = tuple(raw["stages"]["order"])
-        if stages != tuple(v.value for v in get_spec("outlets").field("stage").values):
-            msg = f"{path}: stages.order {stages} differs from layers/outlets.toml stage values"
-            raise LayerSpecError(msg)
-        for key in ("traced_from", "rectified_from", "closed_from"):
-            if raw["stages"][key] not in stages:
-                msg = f"{path}: stages.{key} {raw['stages'][key]!r} is not a stage"
-                raise LayerSpecError(msg)
-        categories = {c: raw["categories"]["meaning"].get(c, c) for c in raw["categories"]["order"]}
-        _check_values(path, "categories.order", list(categories), "category")
-        segments = tuple(_segment(s) for s in raw["code"]["segments"])
-        verified = tuple(raw["code"].get("verified", []))
-        unknown = set(verified) - {s.name for s in segments}
-        if unknown:
-            msg = f"{path}: code.verified names unknown segments {sorted(unknown)}"
-            raise LayerSpecError(msg)
-        return OutletRules(
-            stages=stages,
-            traced_from=raw["stages"]["traced_from"],
-            rectified_from=raw["stages"]["rectified_from"],
-            closed_from=raw["stages"]["closed_from"],
-            stage_citation=raw["stages"]["citation"],
-            categories=MappingProxyType(categories),
-            category_citation=raw["categories"]["citation"],
-            types=MappingProxyType(_types(path, raw["types"])),
-            type_citation=raw["types"]["citation"],
-            milestones=tuple(
-                Milestone(
-                    _label(m["label"]),
-                    m["date"],
-                    float(m["traced_pct"]),
-                    float(m["rectified_pct"]),
-                    m["citation"],
-                )
-                for m in raw.get("milestones", [])
-            ),
-            segments=segments,
-            code_citation=raw["code"]["citation"],
-            verified_segments=verified,
-        )
-    except KeyError as exc:
-        msg = f"{path}: missing key {exc.args[0]!r}"
-        raise LayerSpecError(msg) from exc
 
 
 def pct(part: int, whole: int) -> float | None:
@@ -350,10 +221,6 @@ def milestone_status(
 # ------------------------------------------------------------------------------ types
 
 
-def _blank(value: object) -> bool:
-    return value is None or (not isinstance(value, str) and pd.isna(value)) or str(value) == ""
-
-
 def type_issues(outlets: pd.DataFrame, rules: OutletRules | None = None) -> list[Issue]:
     """Issues for type_l2 / type_l3 values that do not belong under their parent (HJ 1312-2023).
 
@@ -368,7 +235,7 @@ def type_issues(outlets: pd.DataFrame, rules: OutletRules | None = None) -> list
     def column(name: str) -> list[str | None]:
         if name not in outlets.columns:
             return [None] * len(outlets)
-        return [None if _blank(v) else str(v) for v in outlets[name]]
+        return [None if _outlets_toml.blank(v) else str(v) for v in outlets[name]]
 
     levels = zip(
         outlets.index, column("type_l1"), column("type_l2"), column("type_l3"), strict=True
@@ -395,193 +262,6 @@ def type_issues(outlets: pd.DataFrame, rules: OutletRules | None = None) -> list
                     message(
                         f"三级类型“{l3}”属于“{parent_of_l3[l3]}”，不属于“{l2}”（{rules.type_citation}）",
                         f"level-3 type {l3!r} belongs to {parent_of_l3[l3]!r}, not {l2!r}",
-                    ),
-                )
-            )
-    return issues
-
-
-# ------------------------------------------------------------------------------ codes
-
-
-@dataclass(frozen=True, slots=True)
-class CodeProblem:
-    """What is wrong with one segment of a code (or with its length)."""
-
-    segment: str | None  # None for the length
-    start: int  # 1-based character positions in the code
-    end: int
-    kind: str  # "length", "chars", "pattern", "lookup"
-    severity: Severity  # "error" for verified segments, "warning" otherwise
-    zh: str
-    en: str
-
-    @property
-    def message(self) -> str:
-        """The zh / en message."""
-        return message(self.zh, self.en)
-
-
-def _segment_problem(seg: Segment, text: str, start: int, verified: bool) -> CodeProblem | None:
-    end = start + seg.width - 1
-    where_zh, where_en = (
-        f"第 {start}–{end} 位（{seg.label.zh}）“{text}”",
-        (f"positions {start}-{end} ({seg.label.en}) {text!r}"),
-    )
-    severity: Severity = "error" if verified else "warning"
-    bad = "".join(c for c in text if not re.fullmatch(seg.chars, c))
-    if bad:
-        return CodeProblem(
-            seg.name,
-            start,
-            end,
-            "chars",
-            severity,
-            f"{where_zh}含非法字符“{bad}”，每位应为 {seg.chars}",
-            f"{where_en} contain {bad!r}; every character must be {seg.chars}",
-        )
-    if seg.pattern and not re.fullmatch(seg.pattern, text):
-        return CodeProblem(
-            seg.name,
-            start,
-            end,
-            "pattern",
-            severity,
-            f"{where_zh}不符合 {seg.pattern}",
-            f"{where_en} do not match {seg.pattern}",
-        )
-    if seg.lookup is not None and text not in seg.lookup:
-        known = "、".join(seg.lookup)
-        return CodeProblem(
-            seg.name,
-            start,
-            end,
-            "lookup",
-            severity,
-            f"{where_zh}不在代码表中（{known}）",
-            f"{where_en} is not in the code table ({', '.join(seg.lookup)})",
-        )
-    return None
-
-
-def parse_code(
-    code: str, rules: OutletRules | None = None
-) -> tuple[dict[str, str], list[CodeProblem]]:
-    """Split an outlet code into its segments and explain every segment that is wrong.
-
-    Segments come from ``outlets.toml`` (HJ 1235-2021 layout, unverified). A problem in a
-    verified segment (the GB/T 2260 district code) of a code of the right length is an error; any
-    other problem, including the length, is a warning because the layout itself may be wrong
-    (and a code of the wrong length may be shifted). Segments past the end of a
-    short code are left out of the parts and not checked.
-
-    Examples
-    --------
-    >>> parts, problems = parse_code("CJ9001429902GS0001")
-    >>> parts["district"], problems
-    ('429902', [])
-    >>> _, problems = parse_code("CJ9001029902GS0001")
-    >>> problems[0].segment, problems[0].severity
-    ('district', 'error')
-    """
-    rules = rules or load_rules()
-    code = str(code).strip()
-    width = rules.code_width
-    parts: dict[str, str] = {}
-    problems: list[CodeProblem] = []
-    if len(code) != width:
-        problems.append(
-            CodeProblem(
-                None,
-                1,
-                len(code),
-                "length",
-                "warning",
-                f"编码长度为 {len(code)} 位，应为 {width} 位（{rules.code_citation}）",
-                f"code has {len(code)} characters, expected {width}",
-            )
-        )
-    pos = 0
-    for seg in rules.segments:
-        text = code[pos : pos + seg.width]
-        start = pos + 1
-        pos += seg.width
-        if len(text) < seg.width:
-            break
-        parts[seg.name] = text
-        # a code of the wrong length may be shifted, so no segment problem is then certain
-        certain = len(code) == width and seg.name in rules.verified_segments
-        problem = _segment_problem(seg, text, start, certain)
-        if problem is not None:
-            problems.append(problem)
-    return parts, problems
-
-
-def code_issues(outlets: pd.DataFrame, *, district_codes: set[str] | None = None) -> list[Issue]:
-    """Issues for malformed, duplicate and inconsistent national outlet codes (``code``).
-
-    - ``duplicate_code`` (error): the same code on several rows;
-    - ``bad_code``: a segment or the length is wrong (error for verified segments, else warning);
-    - ``code_field_mismatch``: a segment differs from the ledger column it encodes (error when
-      the segment is verified: the district segment vs ``district_code``);
-    - ``unknown_district`` (error): with `district_codes` (the districts layer's codes), a
-      district segment that is not one of them.
-
-    Rows are the frame's index.
-    """
-    rules = load_rules()
-    issues: list[Issue] = []
-    codes = outlets["code"]
-    present = codes.notna() & (codes.astype(object).astype(str).str.strip() != "")
-    dup = present & codes.duplicated(keep=False)
-    for row, code in codes[dup.to_numpy(dtype=bool)].items():
-        others = [int(r) for r in codes.index[(codes == code).to_numpy(dtype=bool)] if r != row]
-        issues.append(
-            Issue(
-                int(row),
-                "code",
-                "duplicate_code",
-                message(
-                    f"编码“{code}”重复（另见第 {others} 行）",
-                    f"code {code!r} is also used on rows {others}",
-                ),
-            )
-        )
-    verified = set(rules.verified_segments)
-    for row, code in codes[present.to_numpy(dtype=bool)].items():
-        parts, problems = parse_code(code, rules)
-        issues += [
-            Issue(int(row), "code", "bad_code", p.message, severity=p.severity) for p in problems
-        ]
-        bad_segments = {p.segment for p in problems}
-        for seg in rules.segments:
-            if seg.name not in parts or seg.name in bad_segments:
-                continue
-            value = parts[seg.name]
-            recorded = outlets.at[row, seg.field] if seg.field in outlets.columns else None
-            if seg.field and not _blank(recorded) and str(recorded) != value:
-                issues.append(
-                    Issue(
-                        int(row),
-                        "code",
-                        "code_field_mismatch",
-                        message(
-                            f"编码中的{seg.label.zh} {value} 与字段 {seg.field}“{recorded}”不一致",
-                            f"{seg.label.en} segment {value} differs from {seg.field} {recorded!r}",
-                        ),
-                        severity="error" if seg.name in verified else "warning",
-                    )
-                )
-        district = parts.get("district") if "district" not in bad_segments else None
-        if district_codes is not None and district is not None and district not in district_codes:
-            issues.append(
-                Issue(
-                    int(row),
-                    "code",
-                    "unknown_district",
-                    message(
-                        f"编码中的行政区划代码 {district} 不在行政区划图层中",
-                        f"district segment {district} is not in the districts layer",
                     ),
                 )
             )

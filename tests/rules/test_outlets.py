@@ -291,7 +291,7 @@ def test_code_issues() -> None:
 
 
 def test_demo_codes_follow_the_configured_layout() -> None:
-    """outlets.toml's layout is the one geomon/demo.py writes (data/README.md)."""
+    """outlets.toml's layout is the one geomon/demo/ writes (data/README.md)."""
     demo = Path(__file__).resolve().parents[2] / "data" / "demo.gpkg"
     assert demo.exists(), "build the demo first: geomon demo (writes data/demo.gpkg)"
     store = open_store(demo)
