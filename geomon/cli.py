@@ -88,6 +88,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             make_valid=args.make_valid,
             version=args.version_label,
+            user=args.user or os.environ.get("USER"),
         )
     except ReadError as exc:
         return _read_error(args.path, args.layer, exc, args.json)
@@ -98,7 +99,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         _print_report(result.report)
         if result.written:
             n = result.rows_written
-            print(f"已写入 {n} 行到 {store.url} / wrote {n} rows")
+            print(f"已写入 {n} 行到 {store!r} / wrote {n} rows")
         elif args.dry_run and result.diff is not None:
             d = result.diff
             print(
@@ -351,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     p.add_argument("--make-valid", action="store_true", help="repair invalid geometries")
     p.add_argument("--version-label", help="data version label, e.g. '红线 2023 批复版'")
+    p.add_argument("--user", help="who imports, for the change history (default: $USER)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import)
 

@@ -64,10 +64,13 @@ def import_file(
     make_valid: bool = False,
     filename: str | None = None,
     version: str | None = None,
+    user: str | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Read `source` as `layer`, validate it and write it to `store` (see module docstring).
 
+    The store's change history records `user` (default: the store's, ``$USER``) and the file
+    name (without its folder) as the source of every change.
     Raises `geomon.errors.ReadError` if the file cannot be read at all (nothing is written).
     """
     progress = progress or _noop
@@ -99,6 +102,8 @@ def import_file(
         return ImportResult(report, False, len(checked.frame), 0, bad_rows, None, diff)
     progress(0.8, "写入 / writing")
     name = filename or (str(source) if isinstance(source, str | Path) else None)
-    stats = store.write({spec.name: frame}, mode=mode, source=name, version=version)[spec.name]
+    name = Path(name).name if name else None
+    written = store.write({spec.name: frame}, mode=mode, source=name, version=version, user=user)
+    stats = written[spec.name]
     progress(1.0, "完成 / done")
     return ImportResult(report, True, len(checked.frame), len(frame), bad_rows, stats, diff)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
 from pathlib import Path
 
 import geopandas as gpd
@@ -78,3 +84,136 @@ def tiny_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         }
     )
     return path
+
+
+# --------------------------------------------------------------------------------------------
+# PostGIS: a throwaway cluster (or the server the PG* environment variables name)
+
+POSTGIS_HINT = (
+    "PostGIS not installed: apt-get install postgresql-15-postgis-3 (and pip install -e "
+    "'.[test]'), or point PGHOST/PGPORT/PGUSER/PGPASSWORD at a server with PostGIS"
+)
+
+
+def _postgis_unavailable(reason: str) -> None:
+    """Skip locally, fail in CI: a skipped PostGIS test must not turn CI green."""
+    message = f"{POSTGIS_HINT} ({reason})"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _pg_bindir() -> Path | None:
+    """The folder of initdb and pg_ctl: ``pg_config --bindir``, else the newest Debian one."""
+    candidates = []
+    if shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True)
+        candidates.append(Path(out.stdout.strip()))
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    for bindir in candidates:
+        if (bindir / "initdb").exists() and (bindir / "pg_ctl").exists():
+            return bindir
+    return None
+
+
+class _Cluster:
+    """A PostgreSQL cluster in a temporary directory, reachable only through a Unix socket."""
+
+    def __init__(self, bindir: Path) -> None:
+        import pwd
+
+        self.bindir = bindir
+        # /tmp, not $TMPDIR: a short socket path, and a parent the postgres user can traverse
+        tmp = "/tmp" if Path("/tmp").is_dir() else None
+        self.dir = Path(tempfile.mkdtemp(prefix="geomon-pg-", dir=tmp))
+        self.prefix: list[str] = []
+        if os.geteuid() == 0:  # initdb refuses root: run the server as the `postgres` user
+            try:
+                account = pwd.getpwnam("postgres")
+            except KeyError:
+                _postgis_unavailable("running as root and there is no `postgres` OS user")
+            os.chown(self.dir, account.pw_uid, account.pw_gid)
+            self.prefix = ["runuser", "-u", "postgres", "--"]
+
+    def run(self, tool: str, *args: str) -> None:
+        done = subprocess.run(
+            [*self.prefix, str(self.bindir / tool), *args], capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            log = self.dir / "log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            msg = f"{tool} {' '.join(args)} failed: {done.stdout}{done.stderr}{tail}"
+            raise RuntimeError(msg)
+
+    def start(self) -> dict[str, object]:
+        """Start the server; return libpq connection keywords for its superuser."""
+        data = str(self.dir / "data")
+        self.run("initdb", "-D", data, "--auth=trust", "-U", "postgres", "--encoding=UTF8",
+                 "--no-locale", "--no-sync")  # fmt: skip
+        options = (f"-k {self.dir} -p 5432 -c listen_addresses='' -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")  # fmt: skip
+        self.run("pg_ctl", "-D", data, "-l", str(self.dir / "log"), "-o", options, "-w", "start")
+        return {"host": str(self.dir), "port": 5432, "user": "postgres"}
+
+    def stop(self) -> None:
+        with contextlib.suppress(RuntimeError):  # not started: nothing to stop
+            self.run("pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgis_server():
+    """A PostgreSQL server with a PostGIS template database, for `postgis_url`.
+
+    Uses the server named by ``PGHOST`` (and PGPORT, PGUSER, PGPASSWORD) if set, else starts a
+    throwaway cluster with initdb in a temporary directory (as the ``postgres`` user when run
+    as root), Unix socket only, stopped and deleted at the end of the session. Skips without
+    PostgreSQL/PostGIS; fails instead when CI=true.
+    """
+    try:
+        import psycopg
+        import sqlalchemy  # noqa: F401
+    except ImportError as exc:
+        _postgis_unavailable(f"missing Python package: {exc.name}")
+    cluster = None
+    admin: dict[str, object] = {}  # empty: libpq takes host, port, user, password from PG*
+    if not os.environ.get("PGHOST"):
+        bindir = _pg_bindir()
+        if bindir is None:
+            _postgis_unavailable("no initdb/pg_ctl found")
+        cluster = _Cluster(bindir)
+    template = f"geomon_template_{os.getpid()}"
+    try:
+        if cluster is not None:
+            admin = cluster.start()
+        with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+            conn.execute(f"CREATE DATABASE {template}")
+        try:
+            with psycopg.connect(dbname=template, autocommit=True, **admin) as conn:
+                conn.execute("CREATE EXTENSION postgis")
+        except psycopg.Error as exc:
+            _postgis_unavailable(f"CREATE EXTENSION postgis failed: {exc}")
+        yield {"admin": admin, "template": template}
+    finally:
+        if cluster is not None:
+            cluster.stop()
+        else:
+            with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)")
+
+
+@pytest.fixture
+def postgis_url(postgis_server) -> str:
+    """A ``postgresql://`` URL of a fresh database with only PostGIS in it (dropped afterwards)."""
+    import psycopg
+
+    name = f"geomon_test_{uuid.uuid4().hex[:12]}"
+    admin = postgis_server["admin"]
+    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {postgis_server['template']}")
+    if admin:
+        yield f"postgresql://{admin['user']}@/{name}?host={admin['host']}&port={admin['port']}"
+    else:
+        yield f"postgresql:///{name}"  # host, port, user, password from the PG* variables
+    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -127,6 +127,8 @@ def write_demo(path: str | Path) -> dict[str, WriteStats]:
     before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GDAL_DATE})
     try:
-        return open_store(path).write(frames, mode="replace", source=SOURCE, version=VERSION)
+        return open_store(path).write(
+            frames, mode="replace", source=SOURCE, version=VERSION, user="geomon demo"
+        )
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})

@@ -3,20 +3,34 @@
 The embedded default is a GeoPackage file (`geomon.store.gpkg`); a ``postgresql://`` URL opens
 the PostGIS backend (optional extra). Every write is all-or-nothing: either every layer in the
 call is written, or the store is left exactly as it was.
+
+Editing (both backends): every row carries a version (``_version``, the store revision that last
+changed it; hidden unless ``read(layer, with_versions=True)``). `Store.edit` applies multi-row
+edits in one transaction and refuses an edit based on a stale version with a `ConflictError`.
+Every change, from edits and from writes (imports), is appended once to the history table
+``geomon_history`` (`HISTORY_COLUMNS`), from which `Store.as_of` rebuilds a layer at a past time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import pandas as pd
 
 from geomon import config
+from geomon.store.merge import FieldChange
 
 WriteMode = Literal["replace", "upsert", "append"]
+VERSION_COLUMN = "_version"
+HISTORY_TABLE = "geomon_history"
+HISTORY_COLUMNS = ("revision", "at", "user", "source", "layer", "key", "op", "field", "old", "new")
+"""Columns of `Store.history`: the store revision of the change, when (UTC ISO 8601), who, from
+what source, which layer and row key, ``op`` (``insert``, ``update`` or ``delete``), and for an
+update the field with its old and new value as text (for insert/delete: the whole row as JSON)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +57,35 @@ class WriteStats:
     updated: int
 
 
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Set `field_values` on the row with key `key`, as read at version `base_version`.
+
+    `key` holds the values of the layer's key fields (``("A1",)``; a bare value is accepted for a
+    one-field key). `field_values` are checked and typed like an import (an enum label or alias
+    becomes its value, ``"2024年3月5日"`` a date); ``"geometry"`` takes a shapely geometry in
+    EPSG:4326. `base_version` is the row's ``_version`` when the editor read it.
+    """
+
+    key: tuple[Any, ...]
+    field_values: Mapping[str, Any]
+    base_version: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.key, tuple):
+            object.__setattr__(self, "key", (self.key,))
+
+
+@dataclass(frozen=True, slots=True)
+class EditResult:
+    """What one `Store.edit` call changed: field changes and each edited row's new version."""
+
+    layer: str
+    revision: int  # store revision of the edit (unchanged if nothing changed)
+    changes: tuple[FieldChange, ...] = ()
+    versions: dict[tuple[Any, ...], int] = field(default_factory=dict)
+
+
 @runtime_checkable
 class Store(Protocol):
     """A place that holds geomon layers (typed per their spec, geometry in EPSG:4326)."""
@@ -53,8 +96,11 @@ class Store(Protocol):
         """Names of the layers present in the store."""
         ...
 
-    def read(self, layer: str) -> pd.DataFrame:
-        """Return layer `layer` (GeoDataFrame for spatial layers); empty if not stored yet."""
+    def read(self, layer: str, *, with_versions: bool = False) -> pd.DataFrame:
+        """Return layer `layer` (GeoDataFrame for spatial layers); empty if not stored yet.
+
+        With `with_versions`, a last column ``_version`` (Int64) holds each row's version.
+        """
         ...
 
     def write(
@@ -64,8 +110,27 @@ class Store(Protocol):
         mode: WriteMode = "replace",
         source: str | None = None,
         version: str | None = None,
+        user: str | None = None,
     ) -> dict[str, WriteStats]:
-        """Write several layers in one all-or-nothing step."""
+        """Write several layers in one all-or-nothing step; record every change in history."""
+        ...
+
+    def edit(
+        self, layer: str, changes: Sequence[Edit], *, user: str, source: str | None = None
+    ) -> EditResult:
+        """Apply `changes` in one all-or-nothing step.
+
+        Raises `ConflictError` if any edit's `base_version` is stale, `StoreError` for an unknown
+        key or field, `ValidationError` for a value the layer spec does not allow.
+        """
+        ...
+
+    def history(self, layer: str, key: Any = None) -> pd.DataFrame:
+        """Every recorded change of `layer` (of one row if `key` is given), oldest first."""
+        ...
+
+    def as_of(self, layer: str, when: str | dt.date | dt.datetime) -> pd.DataFrame:
+        """Layer `layer` as it was at `when` (a date means the end of that day, UTC)."""
         ...
 
     def info(self, layer: str) -> LayerInfo | None:
@@ -104,4 +169,16 @@ def __getattr__(name: str) -> object:
     raise AttributeError(msg)
 
 
-__all__ = ["GeoPackageStore", "LayerInfo", "Store", "WriteMode", "WriteStats", "open_store"]
+__all__ = [
+    "HISTORY_COLUMNS",
+    "HISTORY_TABLE",
+    "VERSION_COLUMN",
+    "Edit",
+    "EditResult",
+    "GeoPackageStore",
+    "LayerInfo",
+    "Store",
+    "WriteMode",
+    "WriteStats",
+    "open_store",
+]

@@ -1,10 +1,11 @@
 """The embedded default store: one GeoPackage file, one table per layer.
 
-Writes are all-or-nothing across layers: the new state is written to a temporary copy next to
-the file and moved over it with an atomic ``os.replace``. A process killed mid-write leaves the
-old file untouched. An exclusive lock file serialises writers (read–merge–write), so two
-processes upserting at once lose no update. Layer versions (source file, import time, label)
-live in the ``geomon_layers`` table.
+Writes and edits are all-or-nothing across layers: the new state (layers, their row versions in
+a ``_version`` column, the new history records in ``geomon_history``) is written to a temporary
+copy next to the file and moved over it with an atomic ``os.replace``. A process killed
+mid-write leaves the old file untouched. An exclusive lock file serialises writers (read–check–
+merge–write), so two processes upserting or editing at once lose no update. Layer versions
+(source file, import time, label) live in the ``geomon_layers`` table.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import datetime as dt
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -24,10 +26,21 @@ import pyogrio
 from geomon import validate
 from geomon.errors import StoreError
 from geomon.specs import get_spec
-from geomon.store import LayerInfo, WriteMode, WriteStats
+from geomon.store import (
+    HISTORY_TABLE,
+    VERSION_COLUMN,
+    Edit,
+    EditResult,
+    LayerInfo,
+    WriteMode,
+    WriteStats,
+    editing,
+)
+from geomon.store import history as hist
 from geomon.store import merge as merging
 
 META = "geomon_layers"
+_META_COLUMNS = ("layer", "rows", "source", "imported_at", "version", "revision")
 _GEOMETRY_TYPES = {"Point": "Point", "LineString": "LineString", "Polygon": "Polygon"}
 
 
@@ -54,14 +67,6 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def _empty(layer: str) -> pd.DataFrame:
-    spec = get_spec(layer)
-    frame = pd.DataFrame({name: pd.Series([], dtype="object") for name in spec.field_names})
-    if spec.is_spatial:
-        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
-    return validate.apply_dtypes(frame, spec)
-
-
 class GeoPackageStore:
     """Layers in one GeoPackage file (the default, embedded store)."""
 
@@ -85,32 +90,40 @@ class GeoPackageStore:
 
     def layer_names(self) -> list[str]:
         """Names of the geomon layers present in the file."""
-        return [t for t in self._tables() if t != META]
+        return [t for t in self._tables() if t not in (META, HISTORY_TABLE)]
 
-    def read(self, layer: str) -> pd.DataFrame:
-        """Return `layer` typed per its spec (EPSG:4326); an empty frame if it is not stored."""
+    def read(self, layer: str, *, with_versions: bool = False) -> pd.DataFrame:
+        """Return `layer` typed per its spec (EPSG:4326); an empty frame if it is not stored.
+
+        With `with_versions`, the last column ``_version`` holds each row's version (0 for rows
+        written before versions were kept).
+        """
         spec = get_spec(layer)
         if layer not in self._tables():
-            return _empty(layer)
-        try:
-            frame = pyogrio.read_dataframe(self.path, layer=layer)
-        except Exception as exc:
-            msg = f"{self.path}: cannot read layer {layer!r}: {exc}"
-            raise StoreError(msg) from exc
-        if spec.is_spatial:
-            if not isinstance(frame, gpd.GeoDataFrame):
-                frame = gpd.GeoDataFrame(frame, geometry=[None] * len(frame), crs=4326)
-            frame = frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame
-            if frame.crs is None or frame.crs.to_epsg() != 4326:
-                frame = frame.set_crs(4326, allow_override=True)
-        return validate.apply_dtypes(frame, spec)
+            frame = merging.empty_layer(layer)
+        else:
+            try:
+                frame = pyogrio.read_dataframe(self.path, layer=layer)
+            except Exception as exc:
+                msg = f"{self.path}: cannot read layer {layer!r}: {exc}"
+                raise StoreError(msg) from exc
+            if spec.is_spatial:
+                if not isinstance(frame, gpd.GeoDataFrame):
+                    frame = gpd.GeoDataFrame(frame, geometry=[None] * len(frame), crs=4326)
+                if frame.geometry.name != "geometry":
+                    frame = frame.rename_geometry("geometry")
+                if frame.crs is None or frame.crs.to_epsg() != 4326:
+                    frame = frame.set_crs(4326, allow_override=True)
+            frame = validate.apply_dtypes(frame, spec)
+        versions = frame.pop(VERSION_COLUMN) if VERSION_COLUMN in frame.columns else None
+        if with_versions:
+            values = 0 if versions is None else pd.to_numeric(versions).fillna(0)
+            frame[VERSION_COLUMN] = pd.Series(values, index=frame.index).astype("Int64")
+        return frame
 
     def _meta(self) -> pd.DataFrame:
         if META not in self._tables():
-            return pd.DataFrame(
-                {c: pd.Series([], dtype="object")
-                 for c in ("layer", "rows", "source", "imported_at", "version", "revision")}
-            )
+            return pd.DataFrame({c: pd.Series([], dtype="object") for c in _META_COLUMNS})
         return pyogrio.read_dataframe(self.path, layer=META)
 
     def info(self, layer: str) -> LayerInfo | None:
@@ -138,6 +151,24 @@ class GeoPackageStore:
         meta = self._meta()
         return int(pd.to_numeric(meta["revision"]).max()) if len(meta) else 0
 
+    def history(self, layer: str, key: Any = None) -> pd.DataFrame:
+        """Every recorded change of `layer` (of the row with `key` if given), oldest first."""
+        spec = get_spec(layer)
+        if HISTORY_TABLE not in self._tables():
+            return hist.empty_history()
+        quoted = layer.replace("'", "''")
+        frame = hist.tidy(
+            pyogrio.read_dataframe(self.path, layer=HISTORY_TABLE, where=f"\"layer\" = '{quoted}'")
+        )
+        if key is not None:
+            wanted = hist.key_text(key if isinstance(key, tuple) else (key,), spec)
+            frame = frame[frame["key"] == wanted].reset_index(drop=True)
+        return frame
+
+    def as_of(self, layer: str, when: str | dt.date | dt.datetime) -> pd.DataFrame:
+        """`layer` as it was at `when` (see `geomon.store.history.as_of`)."""
+        return hist.as_of(self.read(layer), self.history(layer), get_spec(layer), when)
+
     # ---------------------------------------------------------------- writing
     def write(
         self,
@@ -146,17 +177,31 @@ class GeoPackageStore:
         mode: WriteMode = "replace",
         source: str | None = None,
         version: str | None = None,
+        user: str | None = None,
     ) -> dict[str, WriteStats]:
         """Write several layers in one all-or-nothing step (see the module docstring)."""
         with _exclusive(self._lock):
+            revision, at = self.revision() + 1, hist.now()
+            common = {
+                "revision": revision,
+                "at": at,
+                "user": user or hist.default_user(),
+                "source": source,
+            }
             stats: dict[str, WriteStats] = {}
             merged: dict[str, pd.DataFrame] = {}
+            records: list[dict[str, Any]] = []
             for name, frame in frames.items():
                 spec = get_spec(name)
-                current = self.read(name)
+                current = self.read(name, with_versions=True)
+                versions = current.pop(VERSION_COLUMN)
                 incoming = validate.apply_dtypes(frame, spec)[list(current.columns)]
                 change = merging.diff(current, incoming, spec, mode=mode)
                 merged[name] = merging.merge(current, incoming, spec, mode=mode)
+                merged[name][VERSION_COLUMN] = merging.versions_after(
+                    current, versions, merged[name], change, spec, mode=mode, revision=revision
+                )
+                records += hist.diff_records(change, current, incoming, spec, layer=name, **common)
                 stats[name] = WriteStats(
                     layer=name,
                     mode=mode,
@@ -165,16 +210,62 @@ class GeoPackageStore:
                     added=len(change.added),
                     updated=len(change.changed_keys),
                 )
-            self._commit(merged, stats, source=source, version=version)
+            meta = {
+                name: {
+                    "rows": s.rows_after,
+                    "source": source,
+                    "imported_at": at[:19] + "+00:00",
+                    "version": version,
+                }
+                for name, s in stats.items()
+            }
+            self._commit(merged, meta, records, revision)
             return stats
+
+    def edit(
+        self, layer: str, changes: Sequence[Edit], *, user: str, source: str | None = None
+    ) -> EditResult:
+        """Apply `changes` to `layer` all or nothing (see `geomon.store.Store.edit`)."""
+        spec = get_spec(layer)
+        with _exclusive(self._lock):
+            current = self.read(layer, with_versions=True)
+            plan = editing.plan(current, changes, spec)
+            if plan.stale:
+                raise editing.conflict_error(current, plan.stale, self.history(layer), spec)
+            if not plan.changes:
+                versions = [int(current[VERSION_COLUMN].iloc[p]) for p in plan.positions]
+                return EditResult(layer, self.revision(), (), _versions(changes, versions))
+            revision, at = self.revision() + 1, hist.now()
+            new = current.copy()
+            changed = {c.key for c in plan.changes}
+            keys = merging._keys(plan.rows, spec.key_fields)
+            for i, (pos, key) in enumerate(zip(plan.positions, keys, strict=True)):
+                if key in changed:
+                    for column in plan.rows.columns:
+                        new.iat[pos, new.columns.get_loc(column)] = plan.rows.iloc[i][column]
+                    new.iat[pos, new.columns.get_loc(VERSION_COLUMN)] = revision
+            records = hist.field_change_records(
+                plan.changes, spec, revision=revision, at=at, user=user, source=source, layer=layer
+            )
+            info = self.info(layer)
+            meta = {
+                layer: {
+                    "rows": len(new),
+                    "source": info.source if info else source,
+                    "imported_at": info.imported_at if info else None,
+                    "version": info.version if info else None,
+                }
+            }
+            self._commit({layer: new}, meta, records, revision)
+            versions = [int(v) for v in new[VERSION_COLUMN].iloc[plan.positions]]
+            return EditResult(layer, revision, tuple(plan.changes), _versions(changes, versions))
 
     def _commit(
         self,
         merged: Mapping[str, pd.DataFrame],
-        stats: Mapping[str, WriteStats],
-        *,
-        source: str | None,
-        version: str | None,
+        meta_updates: Mapping[str, Mapping[str, Any]],
+        records: Sequence[Mapping[str, Any]],
+        revision: int,
     ) -> None:
         tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp.gpkg")
         # we hold the writer lock, so any other temporary copy was left by a killed writer
@@ -185,23 +276,17 @@ class GeoPackageStore:
             if self.path.exists():
                 shutil.copyfile(self.path, tmp)
             meta = self._meta()
-            revision = (int(pd.to_numeric(meta["revision"]).max()) if len(meta) else 0) + 1
-            now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
             for name, frame in merged.items():
                 self._write_table(tmp, name, frame)
                 meta = meta[meta["layer"] != name]
-                record = {
-                    "layer": name,
-                    "rows": stats[name].rows_after,
-                    "source": source,
-                    "imported_at": now,
-                    "version": version,
-                    "revision": revision,
-                }
+                record = {"layer": name, **meta_updates[name], "revision": revision}
                 meta = pd.concat([meta, pd.DataFrame([record])], ignore_index=True)
             meta = meta.astype({"rows": "int64", "revision": "int64"})
             pyogrio.write_dataframe(meta, tmp, layer=META, driver="GPKG")
-            os.replace(tmp, self.path)
+            if records:
+                log = pd.DataFrame(list(records)).astype("object").astype({"revision": "int64"})
+                pyogrio.write_dataframe(log, tmp, layer=HISTORY_TABLE, driver="GPKG", append=True)
+            tmp.replace(self.path)
         except Exception as exc:
             tmp.unlink(missing_ok=True)
             if isinstance(exc, StoreError):
@@ -212,6 +297,7 @@ class GeoPackageStore:
     @staticmethod
     def _write_table(path: Path, name: str, frame: pd.DataFrame) -> None:
         spec = get_spec(name)
+        frame = frame.astype({VERSION_COLUMN: "int64"})
         if spec.is_spatial:
             gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
             pyogrio.write_dataframe(
@@ -224,3 +310,7 @@ class GeoPackageStore:
             )
         else:
             pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG")
+
+
+def _versions(changes: Sequence[Edit], versions: Sequence[int]) -> dict[tuple[Any, ...], int]:
+    return {c.key: int(v) for c, v in zip(changes, versions, strict=True)}

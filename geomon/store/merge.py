@@ -13,8 +13,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geomon import validate
 from geomon.errors import StoreError
-from geomon.specs import LayerSpec
+from geomon.specs import LayerSpec, get_spec
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,9 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _keys(frame: pd.DataFrame, key_fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
-    return [tuple(_plain(v) for v in row) for row in frame[list(key_fields)].itertuples(index=False)]
+    return [
+        tuple(_plain(v) for v in row) for row in frame[list(key_fields)].itertuples(index=False)
+    ]
 
 
 def diff(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mode: str) -> Diff:
@@ -91,29 +94,45 @@ def diff(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mod
         return out
     old_keys = _keys(existing, key_fields)
     old_rows = dict(zip(old_keys, range(len(existing)), strict=True))
+    new_keys = _keys(incoming, key_fields)
     columns = [c for c in incoming.columns if c in existing.columns or c == "geometry"]
-    for pos, key in enumerate(_keys(incoming, key_fields)):
-        if key not in old_rows:
+    matched = [(pos, old_rows[key]) for pos, key in enumerate(new_keys) if key in old_rows]
+    new_pos = [p for p, _ in matched]
+    old_pos = [o for _, o in matched]
+    # compare column by column (fast), then report row by row, fields in column order
+    differs: dict[str, list[bool]] = {}
+    for c in columns:
+        if c in key_fields:
+            continue
+        new_values = incoming[c].iloc[new_pos].astype("object").tolist()
+        if c in existing.columns:
+            old_values = existing[c].iloc[old_pos].astype("object").tolist()
+        else:
+            old_values = [None] * len(old_pos)
+        differs[c] = [not _same(a, b) for a, b in zip(old_values, new_values, strict=True)]
+    which = {p: i for i, p in enumerate(new_pos)}
+    for pos, key in enumerate(new_keys):
+        if pos not in which:
             out.added.append(key)
             continue
-        old = existing.iloc[old_rows[key]]
-        new = incoming.iloc[pos]
-        changes = [
-            FieldChange(key, c, _plain(old.get(c)), _plain(new[c]))
-            for c in columns
-            if c not in key_fields and not _same(old.get(c), new[c])
-        ]
-        if changes:
-            out.changed.extend(changes)
-        else:
+        i = which[pos]
+        changed = [c for c, flags in differs.items() if flags[i]]
+        if not changed:
             out.unchanged.append(key)
+            continue
+        old_row = old_pos[i]
+        for c in changed:
+            old = existing[c].iloc[old_row] if c in existing.columns else None
+            out.changed.append(FieldChange(key, c, _plain(old), _plain(incoming[c].iloc[pos])))
     if mode == "replace":
-        new_keys = set(_keys(incoming, key_fields))
-        out.removed = [k for k in old_keys if k not in new_keys]
+        kept = set(new_keys)
+        out.removed = [k for k in old_keys if k not in kept]
     return out
 
 
-def merge(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mode: str) -> pd.DataFrame:
+def merge(
+    existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mode: str
+) -> pd.DataFrame:
     """Return the layer after writing `incoming` with `mode` (replace, upsert or append).
 
     Raises `StoreError` if the result would hold two rows with the same key.
@@ -147,3 +166,38 @@ def merge(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mo
     if isinstance(incoming, gpd.GeoDataFrame):
         combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=incoming.crs)
     return combined
+
+
+def versions_after(
+    existing: pd.DataFrame,
+    versions: pd.Series,
+    merged: pd.DataFrame,
+    change: Diff,
+    spec: LayerSpec,
+    *,
+    mode: str,
+    revision: int,
+) -> list[int]:
+    """Row versions of `merged`: `revision` for rows added or changed, the old version otherwise.
+
+    `versions` holds the version of each row of `existing`, in order.
+    """
+    old = [int(v) for v in versions]
+    if not spec.key_fields:
+        kept = old if mode == "append" else []
+        return kept + [revision] * (len(merged) - len(kept))
+    before = dict(zip(_keys(existing, spec.key_fields), old, strict=True))
+    touched = set(change.added) | set(change.changed_keys)
+    return [
+        revision if key in touched else before.get(key, revision)
+        for key in _keys(merged, spec.key_fields)
+    ]
+
+
+def empty_layer(layer: str | LayerSpec) -> pd.DataFrame:
+    """A typed layer with no rows (what a store returns for a layer it does not hold)."""
+    spec = get_spec(layer)
+    frame = pd.DataFrame({name: pd.Series([], dtype="object") for name in spec.field_names})
+    if spec.is_spatial:
+        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    return validate.apply_dtypes(frame, spec)

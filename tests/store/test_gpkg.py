@@ -1,4 +1,9 @@
-"""The GeoPackage store: typed round trips, upserts with their diff, all-or-nothing writes."""
+"""What only the GeoPackage store does: its file stays byte-identical after a failed write, it
+reports an unreadable file clearly, and it reads files written before versions and history.
+
+The backend-neutral store tests (round trips, upserts, edits, history, as_of) are in
+test_store.py and run on this backend too.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +11,27 @@ import hashlib
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
+import pyogrio
 import pytest
 from shapely import Point, box
 
 from geomon import validate
 from geomon.errors import StoreError
-from geomon.store import GeoPackageStore, open_store
-from geomon.store.merge import FieldChange
+from geomon.store import Edit, GeoPackageStore, open_store
 
 
-def outlets(*rows: tuple[str, str, str]) -> gpd.GeoDataFrame:
-    """Typed outlet rows from (code, stage, deadline)."""
+def outlets(*codes: str) -> gpd.GeoDataFrame:
     frame = gpd.GeoDataFrame(
         {
-            "code": [r[0] for r in rows],
-            "name": [f"排污口{r[0]}" for r in rows],
+            "code": list(codes),
+            "name": [f"排污口{c}" for c in codes],
             "type_l1": "工业排污口",
             "receiving_water": "汉江",
             "district": "东城区",
             "district_code": "429005",
-            "stage": [r[1] for r in rows],
-            "deadline": pd.to_datetime([r[2] for r in rows]),
-            "sign_installed": pd.array([True] * len(rows), dtype="boolean"),
+            "stage": "已排查",
         },
-        geometry=[Point(112.8 + i / 100, 30.4) for i in range(len(rows))],
+        geometry=[Point(112.8 + i / 100, 30.4) for i in range(len(codes))],
         crs=4326,
     )
     return validate.apply_dtypes(frame, "outlets")
@@ -49,92 +50,47 @@ def test_open_store_defaults_to_geopackage(tmp_path: Path) -> None:
     assert isinstance(open_store(tmp_path / "x.gpkg"), GeoPackageStore)
 
 
-def test_missing_layer_reads_as_empty_typed_frame(store: GeoPackageStore) -> None:
-    frame = store.read("outlets")
-    assert len(frame) == 0
-    assert frame.crs.to_epsg() == 4326
-    assert list(frame.columns) == [*validate.get_spec("outlets").field_names, "geometry"]
-    assert store.revision() == 0
-
-
-def test_round_trip_keeps_types_and_values(store: GeoPackageStore) -> None:
-    frame = outlets(("A1", "整治完成", "2023-06-30"), ("A2", "整治中", "2023-12-31"))
-    frame.loc[1, "sign_installed"] = pd.NA
-    store.write({"outlets": frame}, source="ledger.xlsx", version="v1")
-    back = store.read("outlets")
-    assert back["code"].tolist() == ["A1", "A2"]
-    assert back["deadline"].tolist() == [pd.Timestamp("2023-06-30"), pd.Timestamp("2023-12-31")]
-    assert back["sign_installed"].tolist()[0] is True
-    assert pd.isna(back["sign_installed"].tolist()[1])
-    assert back.geometry.iloc[1].equals(Point(112.81, 30.4))
-    info = store.info("outlets")
-    assert (info.rows, info.source, info.version, info.revision) == (2, "ledger.xlsx", "v1", 1)
-
-
-def test_upsert_updates_in_place_and_appends_new(store: GeoPackageStore) -> None:
-    store.write({"outlets": outlets(("A1", "已排查", "2023-06-30"), ("A2", "整治中", "2023-12-31"))})
-    stats = store.write(
-        {"outlets": outlets(("A2", "整治完成", "2023-12-31"), ("A3", "已溯源", "2024-06-30"))},
-        mode="upsert",
-    )["outlets"]
-    back = store.read("outlets")
-    assert back["code"].tolist() == ["A1", "A2", "A3"]
-    assert back["stage"].tolist() == ["已排查", "整治完成", "已溯源"]
-    assert (stats.rows_before, stats.rows_after, stats.added, stats.updated) == (2, 3, 1, 1)
-    assert store.revision() == 2
-
-
-def test_upsert_diff_matches_hand_made_diff(store: GeoPackageStore) -> None:
-    from geomon.store import merge
-
-    old = outlets(("A1", "已排查", "2023-06-30"), ("A2", "整治中", "2023-12-31"))
-    new = outlets(("A1", "已排查", "2023-06-30"), ("A2", "整治完成", "2024-03-31"),
-                  ("A3", "已溯源", "2024-06-30"))
-    new.loc[new.index[1], "geometry"] = Point(112.81, 30.4)  # same place as before
-    d = merge.diff(old, new, validate.get_spec("outlets"), mode="upsert")
-    assert d.added == [("A3",)]
-    assert d.unchanged == [("A1",)]
-    assert d.changed == [
-        FieldChange(("A2",), "stage", "整治中", "整治完成"),
-        FieldChange(("A2",), "deadline", "2023-12-31", "2024-03-31"),
-    ]
-
-
-def test_replace_drops_rows_not_in_the_new_data(store: GeoPackageStore) -> None:
-    store.write({"outlets": outlets(("A1", "已排查", "2023-06-30"), ("A2", "整治中", "2023-12-31"))})
-    store.write({"outlets": outlets(("B1", "已排查", "2023-06-30"))}, mode="replace")
-    assert store.read("outlets")["code"].tolist() == ["B1"]
-
-
-def test_failed_multi_layer_write_changes_nothing(store: GeoPackageStore) -> None:
-    store.write({"outlets": outlets(("A1", "已排查", "2023-06-30"))})
+def test_failed_write_leaves_the_file_byte_identical(store: GeoPackageStore) -> None:
+    store.write({"outlets": outlets("A1")})
     before = digest(store.path)
     districts = gpd.GeoDataFrame(
         {"code": ["429005", "429005"], "name": ["东城区", "西城区"]},
         geometry=[box(112, 30, 113, 31), box(113, 30, 114, 31)],
         crs=4326,
     )
-    with pytest.raises(StoreError, match=r"duplicate key\(s\) \[\['429005'\]\]"):
-        store.write(
-            {"outlets": outlets(("A9", "已排查", "2023-06-30")), "districts": districts},
-            mode="append",
-        )
+    with pytest.raises(StoreError, match=r"duplicate key"):
+        store.write({"outlets": outlets("A9"), "districts": districts}, mode="append")
+    with pytest.raises(StoreError, match=r"no row with key"):
+        store.edit("outlets", [Edit("A9", {"stage": "已溯源"}, 1)], user="u")
     assert digest(store.path) == before
-    assert store.layer_names() == ["outlets"]
     assert not list(store.path.parent.glob(".*.tmp.gpkg"))
 
 
-def test_upsert_needs_a_key(store: GeoPackageStore) -> None:
-    frame = pd.DataFrame({"section_code": ["S1"], "date": pd.to_datetime(["2023-01-10"])})
-    store.write({"monitoring": frame}, mode="upsert")
-    frame2 = pd.DataFrame(
-        {"section_code": ["S1", "S1"], "date": pd.to_datetime(["2023-01-10", "2023-02-10"]),
-         "pH": [7.1, 7.3]}
-    )
-    store.write({"monitoring": frame2}, mode="upsert")
-    back = store.read("monitoring")
-    assert back["pH"].tolist() == [7.1, 7.3]
-    assert isinstance(back, pd.DataFrame) and not isinstance(back, gpd.GeoDataFrame)
+def test_history_and_meta_tables_are_not_layers(store: GeoPackageStore) -> None:
+    store.write({"outlets": outlets("A1")})
+    store.edit("outlets", [Edit("A1", {"stage": "已溯源"}, 1)], user="u")
+    assert store.layer_names() == ["outlets"]
+    assert {name for name, _ in pyogrio.list_layers(store.path)} == {
+        "outlets",
+        "geomon_layers",
+        "geomon_history",
+    }
+
+
+def test_file_written_before_versions_and_history_is_read_and_edited(
+    store: GeoPackageStore,
+) -> None:
+    # a layer as older geomon versions wrote it: no _version column, no history table
+    pyogrio.write_dataframe(outlets("A1", "A2"), store.path, layer="outlets", driver="GPKG")
+    back = store.read("outlets", with_versions=True)
+    assert back["_version"].tolist() == [0, 0]
+    assert len(store.history("outlets")) == 0
+    result = store.edit("outlets", [Edit("A2", {"stage": "整治中"}, 0)], user="u")
+    assert result.versions == {("A2",): 1}
+    assert store.read("outlets", with_versions=True)["_version"].tolist() == [0, 1]
+    # rows stored before history was kept count as always present
+    assert store.as_of("outlets", "2000-01-01")["stage"].tolist() == ["已排查", "已排查"]
+    assert list(store.read("outlets").columns) == list(store.as_of("outlets", "2000-01-01").columns)
 
 
 def test_not_a_geopackage_is_a_clear_error(tmp_path: Path) -> None:

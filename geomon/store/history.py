@@ -1,0 +1,297 @@
+"""The change history both store backends keep, and rebuilding a layer at a past time.
+
+Every change a store makes is one history record (`geomon.store.HISTORY_COLUMNS`): an
+``update`` of one field of one row (old and new value as text), or the ``insert`` or ``delete``
+of a whole row (the row as a JSON object of text values). Values are written as text so one
+table holds every field type: dates as ISO dates, booleans as ``true``/``false``, floats with
+``repr`` (exact round trip), geometries as full-precision WKT. `as_of` undoes the records made
+after a moment, newest first, to rebuild the layer as it was then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import json
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geomon import validate
+from geomon.errors import StoreError
+from geomon.specs import LayerSpec
+from geomon.store import HISTORY_COLUMNS, VERSION_COLUMN
+from geomon.store import merge as merging
+
+
+def default_user() -> str:
+    """Who to record when the caller names no one: ``$USER``, else the login name."""
+    try:
+        return os.environ.get("USER") or getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry for this uid
+        return "unknown"
+
+
+def now() -> str:
+    """The current time as history writes it: UTC ISO 8601 with microseconds (sorts as text)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def parse_when(when: str | dt.date | dt.datetime) -> str:
+    """Return `when` in the format of `now` (naive times are UTC; a date is the end of its day)."""
+    if isinstance(when, str):
+        text = when.strip()
+        try:
+            when = (
+                dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+            )
+        except ValueError as exc:
+            msg = f"`when` {when!r} is not an ISO date or date-time (e.g. 2024-06-30)"
+            raise StoreError(msg) from exc
+    if not isinstance(when, dt.datetime):
+        when = dt.datetime.combine(when, dt.time.max)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def field_type(spec: LayerSpec, name: str) -> str:
+    """The spec type of field `name` (``"geometry"`` for the geometry column)."""
+    return "geometry" if name == "geometry" else spec.field(name).type
+
+
+def _missing(value: Any) -> bool:
+    if value is None or isinstance(value, str | bytes):
+        return value is None
+    if hasattr(value, "geom_type"):
+        return False
+    return bool(pd.isna(value))
+
+
+def encode(value: Any, ftype: str) -> str | None:
+    """Write one typed value as history text (None for a missing value)."""
+    if _missing(value):
+        return None
+    if ftype == "geometry":
+        return value if isinstance(value, str) else shapely.to_wkt(value, rounding_precision=-1)
+    if ftype == "date":
+        stamp = pd.Timestamp(value)
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+    if ftype == "bool":
+        return "true" if bool(value) else "false"
+    if ftype == "int":
+        return str(int(value))
+    if ftype == "float":
+        return repr(float(value))
+    return str(value)
+
+
+def decode(text: str | None, ftype: str) -> Any:
+    """Read history text back into a value `validate.apply_dtypes` types exactly."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return None
+    if ftype == "geometry":
+        return shapely.from_wkt(text)
+    if ftype == "date":
+        return pd.Timestamp(text)
+    if ftype == "bool":
+        return text == "true"
+    if ftype == "int":
+        return int(text)
+    if ftype == "float":
+        return float(text)
+    return text
+
+
+def normal_key(key: Sequence[Any], spec: LayerSpec) -> tuple[str | None, ...]:
+    """The key as text values, so keys typed by users and read from frames compare equal."""
+    fields = spec.key_fields
+    if len(key) != len(fields):
+        msg = f"layer {spec.name!r}: a key is ({', '.join(fields)}), got {key!r}"
+        raise StoreError(msg)
+    return tuple(encode(v, field_type(spec, f)) for v, f in zip(key, fields, strict=True))
+
+
+def keys_of(frame: pd.DataFrame, spec: LayerSpec) -> list[tuple[str | None, ...]]:
+    """`normal_key` of every row of `frame`, in order."""
+    columns = [frame[f].astype("object").tolist() for f in spec.key_fields]
+    return [normal_key(values, spec) for values in zip(*columns, strict=True)]
+
+
+def key_text(key: Sequence[Any] | None, spec: LayerSpec) -> str | None:
+    """The ``key`` column of history: the id itself, or a JSON list for a composite key."""
+    if key is None:
+        return None
+    values = normal_key(key, spec)
+    return values[0] if len(values) == 1 else json.dumps(list(values), ensure_ascii=False)
+
+
+def _columns(spec: LayerSpec) -> list[str]:
+    return [*spec.field_names, *(["geometry"] if spec.is_spatial else [])]
+
+
+def encode_column(values: pd.Series, ftype: str) -> list[str | None]:
+    """`encode` every value of a column (vectorised where it matters: geometry, text)."""
+    if ftype == "geometry":
+        return list(shapely.to_wkt(np.asarray(values, dtype=object), rounding_precision=-1))
+    if ftype in ("str", "enum"):
+        col = values.astype("object")
+        return [None if m else str(v) for v, m in zip(col, col.isna(), strict=True)]
+    return [encode(v, ftype) for v in values.astype("object")]
+
+
+def rows_json(frame: pd.DataFrame, spec: LayerSpec) -> list[str]:
+    """Each row of `frame` as a JSON object of history text values."""
+    columns = _columns(spec)
+    encoded = [encode_column(frame[c], field_type(spec, c)) for c in columns]
+    return [
+        json.dumps(dict(zip(columns, values, strict=True)), ensure_ascii=False)
+        for values in zip(*encoded, strict=True)
+    ]
+
+
+def record(
+    *,
+    revision: int,
+    at: str,
+    user: str | None,
+    source: str | None,
+    layer: str,
+    key: str | None,
+    op: str,
+    field: str | None = None,
+    old: str | None = None,
+    new: str | None = None,
+) -> dict[str, Any]:
+    """One history record (a dict with exactly `HISTORY_COLUMNS`)."""
+    out = {
+        "revision": revision,
+        "at": at,
+        "user": user,
+        "source": source,
+        "layer": layer,
+        "key": key,
+        "op": op,
+        "field": field,
+        "old": old,
+        "new": new,
+    }
+    return {c: out[c] for c in HISTORY_COLUMNS}
+
+
+def field_change_records(
+    changes: Iterable[merging.FieldChange], spec: LayerSpec, **common: Any
+) -> list[dict[str, Any]]:
+    """History records of field updates (from a diff or an edit)."""
+    return [
+        record(
+            key=key_text(c.key, spec),
+            op="update",
+            field=c.field,
+            old=encode(c.old, field_type(spec, c.field)),
+            new=encode(c.new, field_type(spec, c.field)),
+            **common,
+        )
+        for c in changes
+    ]
+
+
+def diff_records(
+    change: merging.Diff,
+    existing: pd.DataFrame,
+    incoming: pd.DataFrame,
+    spec: LayerSpec,
+    **common: Any,
+) -> list[dict[str, Any]]:
+    """History records of one write: rows inserted, fields updated, rows deleted."""
+    out = []
+    if spec.key_fields:
+        where_new = {k: i for i, k in enumerate(keys_of(incoming, spec))}
+        added = [where_new[normal_key(key, spec)] for key in change.added]
+        keys = [key_text(key, spec) for key in change.added]
+    else:  # no key: the diff lists positions of the incoming rows
+        added = [pos for (pos,) in change.added]
+        keys = [None] * len(added)
+    rows = rows_json(incoming.iloc[added], spec)
+    out += [record(key=k, op="insert", new=r, **common) for k, r in zip(keys, rows, strict=True)]
+    out += field_change_records(change.changed, spec, **common)
+    if change.removed:
+        where_old = {k: i for i, k in enumerate(keys_of(existing, spec))}
+        removed = [where_old[normal_key(key, spec)] for key in change.removed]
+        rows = rows_json(existing.iloc[removed], spec)
+        keys = [key_text(key, spec) for key in change.removed]
+        out += [
+            record(key=k, op="delete", old=r, **common) for k, r in zip(keys, rows, strict=True)
+        ]
+    return out
+
+
+def empty_history() -> pd.DataFrame:
+    """A history frame with no records."""
+    frame = pd.DataFrame({c: pd.Series([], dtype="object") for c in HISTORY_COLUMNS})
+    return frame.astype({"revision": "int64"})
+
+
+def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """History records as `Store.history` returns them: typed, oldest first."""
+    if frame is None or len(frame) == 0:
+        return empty_history()
+    out = frame[list(HISTORY_COLUMNS)].astype("object")
+    out = out.where(out.notna(), None)
+    out["revision"] = out["revision"].astype("int64")
+    return out.sort_values("revision", kind="stable").reset_index(drop=True)
+
+
+def as_of(
+    current: pd.DataFrame, events: pd.DataFrame, spec: LayerSpec, when: str | dt.date | dt.datetime
+) -> pd.DataFrame:
+    """Rebuild the layer as it was at `when` from its `current` rows and its history `events`.
+
+    Records made after `when` are undone, newest first. Rows keep their current order; rows
+    deleted since come last. Rows stored before history was kept count as always present.
+    """
+    cutoff = parse_when(when)
+    later = events[events["at"].astype("str") > cutoff]
+    base = current.drop(columns=[VERSION_COLUMN], errors="ignore").reset_index(drop=True)
+    if later.empty:
+        return base
+    if not spec.key_fields or later["key"].isna().any():
+        msg = f"layer {spec.name!r} has no key fields, so it cannot be rebuilt at a past time"
+        raise StoreError(msg)
+    keys = [key_text(k, spec) for k in keys_of(base, spec)]
+    touched = set(later["key"])
+    mask = pd.Series([k in touched for k in keys], dtype=bool)
+    columns = _columns(spec)
+    positions = mask[mask].index.tolist()
+    records = pd.DataFrame(base[columns].iloc[positions]).to_dict("records")
+    rows: dict[str, dict[str, Any]] = {keys[p]: r for p, r in zip(positions, records, strict=True)}
+    order: dict[str, float] = {keys[p]: p for p in positions}
+    types = {c: field_type(spec, c) for c in columns}
+    later = later.sort_values("revision", kind="stable", ascending=False)
+    for ev in later.itertuples(index=False):
+        if ev.op == "update" and ev.key in rows:
+            rows[ev.key][ev.field] = decode(ev.old, types[ev.field])
+        elif ev.op == "insert":
+            rows.pop(ev.key, None)
+        elif ev.op == "delete":
+            old = json.loads(ev.old)
+            rows[ev.key] = {c: decode(old.get(c), types[c]) for c in columns}
+            order[ev.key] = len(base) + 0.5  # after every current row; ties broken by key below
+    kept = base[~mask.to_numpy()].assign(_pos=mask[~mask].index.to_numpy(dtype=float))
+    restored = pd.DataFrame([{**r, "_pos": order[k], "_key": k} for k, r in rows.items()])
+    if restored.empty:
+        return kept.drop(columns="_pos").reset_index(drop=True)
+    restored = restored.sort_values(["_pos", "_key"], kind="stable").drop(columns="_key")
+    if spec.is_spatial:
+        restored = gpd.GeoDataFrame(restored, geometry="geometry", crs=4326)
+    restored = validate.apply_dtypes(restored, spec)
+    out = pd.concat([kept, restored], ignore_index=True).sort_values("_pos", kind="stable")
+    out = out.drop(columns="_pos").reset_index(drop=True)
+    if spec.is_spatial:
+        out = gpd.GeoDataFrame(out, geometry="geometry", crs=4326)
+    return validate.apply_dtypes(out, spec)

@@ -1,0 +1,373 @@
+"""The PostGIS store: layers as PostgreSQL tables, for several editors and large layers.
+
+Tables are created from the layer specs (see `geomon.store._pgschema`). Every `write` and
+`edit` is one database transaction, so it is all or nothing, history included; a client killed
+mid-write leaves nothing behind (the server rolls the transaction back).
+
+Concurrency: writers take a transaction-scoped advisory lock (one writer at a time, which also
+guards table creation) and lock each written table ``IN EXCLUSIVE MODE``, so no edit changes a
+row between the read and the write of an import (readers are never blocked). Editors lock just
+their rows (``SELECT … FOR UPDATE``) and compare versions. Both then take the store's revision
+counter row, which orders commits: history revisions follow commit order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from geomon import validate
+from geomon.errors import StoreError
+from geomon.specs import LayerSpec, get_spec
+from geomon.store import (
+    VERSION_COLUMN,
+    Edit,
+    EditResult,
+    LayerInfo,
+    WriteMode,
+    WriteStats,
+    editing,
+)
+from geomon.store import _pgschema as schema
+from geomon.store import history as hist
+from geomon.store import merge as merging
+
+_WRITER_LOCK = 0x67656F6D  # "geom": pg_advisory_xact_lock key shared by every geomon writer
+_MODES = ("replace", "upsert", "append")
+
+
+def engine_url(url: str) -> str:
+    """The SQLAlchemy URL of `url`: ``postgresql://`` and ``postgres://`` use psycopg 3."""
+    return re.sub(r"^(postgresql|postgres)(\+\w+)?://", "postgresql+psycopg://", url)
+
+
+def _masked(url: str) -> str:
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+class PostGISStore:
+    """Layers in a PostgreSQL + PostGIS database (``postgresql://user@host/db``)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = str(url)
+        self._engine: sa.Engine | None = None
+
+    def __repr__(self) -> str:
+        return f"PostGISStore({_masked(self.url)!r})"
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The SQLAlchemy engine (created on first use, so a store can cross a fork)."""
+        if self._engine is None:
+            self._engine = sa.create_engine(engine_url(self.url), pool_pre_ping=True)
+        return self._engine
+
+    def dispose(self) -> None:
+        """Close the pooled connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+
+    @contextlib.contextmanager
+    def _connect(self, *, write: bool = False, snapshot: bool = False) -> Iterator[sa.Connection]:
+        try:
+            with self.engine.connect() as conn:
+                if snapshot:
+                    conn.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    yield conn
+        except sa.exc.DBAPIError as exc:
+            what = "write failed, nothing was changed" if write else "read failed"
+            msg = f"{_masked(self.url)}: {what}: {exc.orig or exc}"
+            raise StoreError(msg) from exc
+
+    @staticmethod
+    def _exists(conn: sa.Connection, table: str) -> bool:
+        return conn.execute(sa.select(sa.func.to_regclass(table))).scalar() is not None
+
+    # ---------------------------------------------------------------- reading
+    def layer_names(self) -> list[str]:
+        """Names of the geomon layers in the database, sorted."""
+        with self._connect() as conn:
+            if not self._exists(conn, "geomon_layers"):
+                return []
+            t = schema.layers_table
+            return list(conn.execute(sa.select(t.c.layer).order_by(t.c.layer)).scalars())
+
+    def _read(
+        self,
+        conn: sa.Connection,
+        spec: LayerSpec,
+        *,
+        where: sa.ColumnElement[bool] | None = None,
+        lock: bool = False,
+    ) -> pd.DataFrame:
+        """Rows (spec columns, then ``fid`` and ``_version``) in stored order."""
+        if not self._exists(conn, spec.name):
+            frame = merging.empty_layer(spec)
+            return frame.assign(
+                fid=pd.Series([], dtype="int64"), **{VERSION_COLUMN: pd.Series([], dtype="Int64")}
+            )
+        t = schema.layer_table(spec)
+        columns = [t.c[f] for f in spec.field_names] + [t.c.fid, t.c[VERSION_COLUMN]]
+        if spec.is_spatial:
+            columns.append(sa.func.ST_AsBinary(t.c[schema.GEOMETRY_COLUMN]).label("geometry"))
+        stmt = sa.select(*columns).order_by(t.c.fid)
+        if where is not None:
+            stmt = stmt.where(where)
+        if lock:
+            stmt = stmt.with_for_update(of=t)
+        if spec.is_spatial:
+            frame = gpd.read_postgis(stmt, conn, geom_col="geometry", crs=4326)
+        else:
+            frame = pd.read_sql(stmt, conn)
+        frame = validate.apply_dtypes(frame, spec)
+        return frame.astype({"fid": "int64", VERSION_COLUMN: "Int64"})
+
+    def read(self, layer: str, *, with_versions: bool = False) -> pd.DataFrame:
+        """Return `layer` typed per its spec (EPSG:4326); an empty frame if it is not stored."""
+        spec = get_spec(layer)
+        with self._connect() as conn:
+            frame = self._read(conn, spec).drop(columns="fid")
+        return frame if with_versions else frame.drop(columns=VERSION_COLUMN)
+
+    def info(self, layer: str) -> LayerInfo | None:
+        """Return the stored version record of `layer`, or None if it is not stored."""
+        with self._connect() as conn:
+            if not self._exists(conn, "geomon_layers"):
+                return None
+            t = schema.layers_table
+            row = conn.execute(sa.select(t).where(t.c.layer == layer)).mappings().first()
+        if row is None:
+            return None
+        return LayerInfo(
+            name=layer,
+            rows=int(row["rows"]),
+            source=row["source"],
+            imported_at=row["imported_at"],
+            version=row["version"],
+            revision=int(row["revision"]),
+        )
+
+    def revision(self) -> int:
+        """The store's revision: grows with every write and edit (0 for an empty database)."""
+        with self._connect() as conn:
+            if not self._exists(conn, "geomon_revision"):
+                return 0
+            t = schema.revision_table
+            return int(conn.execute(sa.select(t.c.revision)).scalar() or 0)
+
+    def _history(
+        self, conn: sa.Connection, layer: str, keys: Sequence[str | None] | None = None
+    ) -> pd.DataFrame:
+        if not self._exists(conn, schema.HISTORY_TABLE):
+            return hist.empty_history()
+        t = schema.history_table
+        stmt = sa.select(t).where(t.c.layer == layer).order_by(t.c.revision, t.c.id)
+        if keys is not None:
+            stmt = stmt.where(t.c.key.in_(list(keys)))
+        frame = pd.read_sql(stmt, conn)
+        if len(frame):
+            frame["at"] = schema.at_text(frame["at"])
+        return hist.tidy(frame)
+
+    def history(self, layer: str, key: Any = None) -> pd.DataFrame:
+        """Every recorded change of `layer` (of the row with `key` if given), oldest first."""
+        spec = get_spec(layer)
+        keys = None
+        if key is not None:
+            keys = [hist.key_text(key if isinstance(key, tuple) else (key,), spec)]
+        with self._connect() as conn:
+            return self._history(conn, layer, keys)
+
+    def as_of(self, layer: str, when: str | dt.date | dt.datetime) -> pd.DataFrame:
+        """`layer` as it was at `when` (see `geomon.store.history.as_of`)."""
+        spec = get_spec(layer)
+        with self._connect(snapshot=True) as conn:  # rows and history as of one moment
+            current = self._read(conn, spec).drop(columns="fid")
+            events = self._history(conn, layer)
+        return hist.as_of(current, events, spec, when)
+
+    # ---------------------------------------------------------------- writing
+    def _ensure_table(self, conn: sa.Connection, spec: LayerSpec) -> sa.Table:
+        table = schema.layer_table(spec)
+        if not self._exists(conn, spec.name):
+            if spec.is_spatial:
+                self._ensure_postgis(conn)
+            table.create(conn)
+            return table
+        have = {c["name"] for c in sa.inspect(conn).get_columns(spec.name)}
+        for column in table.columns:
+            if column.name not in have:  # a field added to the spec since the table was made
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.execute(
+                    sa.text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
+                )
+        return table
+
+    def _ensure_postgis(self, conn: sa.Connection) -> None:
+        if conn.execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")).first():
+            return
+        try:
+            with conn.begin_nested():
+                conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        except sa.exc.DBAPIError as exc:
+            msg = (
+                f"{_masked(self.url)}: the database has no PostGIS extension and this user "
+                f"cannot create it; ask an administrator to run CREATE EXTENSION postgis "
+                f"({exc.orig})"
+            )
+            raise StoreError(msg) from exc
+
+    @staticmethod
+    def _next_revision(conn: sa.Connection) -> int:
+        t = schema.revision_table
+        stmt = pg_insert(t).values(id=1, revision=1)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[t.c.id], set_={"revision": t.c.revision + 1}
+        ).returning(t.c.revision)
+        return int(conn.execute(stmt).scalar_one())
+
+    @staticmethod
+    def _set_meta(conn: sa.Connection, layer: str, values: Mapping[str, Any]) -> None:
+        t = schema.layers_table
+        stmt = pg_insert(t).values(layer=layer, **values)
+        conn.execute(stmt.on_conflict_do_update(index_elements=[t.c.layer], set_=dict(values)))
+
+    @staticmethod
+    def _log(conn: sa.Connection, records: Sequence[Mapping[str, Any]]) -> None:
+        if records:
+            rows = [{**r, "at": schema.at_value(r["at"])} for r in records]
+            conn.execute(sa.insert(schema.history_table), rows)
+
+    def write(
+        self,
+        frames: Mapping[str, pd.DataFrame],
+        *,
+        mode: WriteMode = "replace",
+        source: str | None = None,
+        version: str | None = None,
+        user: str | None = None,
+    ) -> dict[str, WriteStats]:
+        """Write several layers in one transaction (all or nothing); record history."""
+        if mode not in _MODES:
+            msg = f"unknown write mode {mode!r}; use replace, upsert or append"
+            raise StoreError(msg)
+        with self._connect(write=True) as conn:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITER_LOCK)))
+            schema.metadata.create_all(
+                conn, tables=[schema.layers_table, schema.revision_table, schema.history_table]
+            )
+            plans = []
+            for name in sorted(frames):  # one lock order for every writer
+                spec = get_spec(name)
+                table = self._ensure_table(conn, spec)
+                conn.execute(sa.text(f'LOCK TABLE "{table.name}" IN EXCLUSIVE MODE'))
+                current = self._read(conn, spec)
+                fids = current.pop("fid")
+                versions = current.pop(VERSION_COLUMN)
+                incoming = validate.apply_dtypes(frames[name], spec)[list(current.columns)]
+                change = merging.diff(current, incoming, spec, mode=mode)
+                merged = merging.merge(current, incoming, spec, mode=mode)
+                plans.append((spec, table, current, fids, versions, incoming, change, merged))
+            revision, at = self._next_revision(conn), hist.now()
+            common = {
+                "revision": revision,
+                "at": at,
+                "user": user or hist.default_user(),
+                "source": source,
+            }
+            stats = {}
+            for spec, table, current, fids, versions, incoming, change, merged in plans:
+                after = merging.versions_after(
+                    current, versions, merged, change, spec, mode=mode, revision=revision
+                )
+                schema.store_rows(conn, table, spec, mode, fids, change, merged, after)
+                self._log(
+                    conn,
+                    hist.diff_records(change, current, incoming, spec, layer=spec.name, **common),
+                )
+                stats[spec.name] = WriteStats(
+                    spec.name,
+                    mode,
+                    len(current),
+                    len(merged),
+                    len(change.added),
+                    len(change.changed_keys),
+                )
+                self._set_meta(
+                    conn,
+                    spec.name,
+                    {
+                        "rows": len(merged),
+                        "source": source,
+                        "imported_at": at[:19] + "+00:00",
+                        "version": version,
+                        "revision": revision,
+                    },
+                )
+        return {name: stats[name] for name in frames}
+
+    def edit(
+        self, layer: str, changes: Sequence[Edit], *, user: str, source: str | None = None
+    ) -> EditResult:
+        """Apply `changes` to `layer` in one transaction (see `geomon.store.Store.edit`)."""
+        spec = get_spec(layer)
+        keys = [hist.normal_key(c.key, spec) for c in changes]
+        if not keys:
+            return EditResult(layer, self.revision())
+        with self._connect(write=True) as conn:
+            if not self._exists(conn, layer):
+                msg = f"layer {layer!r} is not stored yet, so it has no rows to edit"
+                raise StoreError(msg)
+            table = schema.layer_table(spec)
+            match = schema.key_match(table, spec, keys)
+            current = self._read(conn, spec, where=match, lock=True)
+            plan = editing.plan(current, changes, spec)
+            if plan.stale:
+                events = self._history(conn, layer, [hist.key_text(k, spec) for k in keys])
+                raise editing.conflict_error(current, plan.stale, events, spec)
+            old_versions = [int(current[VERSION_COLUMN].iloc[p]) for p in plan.positions]
+            if not plan.changes:
+                rev = int(conn.execute(sa.select(schema.revision_table.c.revision)).scalar() or 0)
+                return EditResult(layer, rev, (), _versions(changes, old_versions))
+            revision, at = self._next_revision(conn), hist.now()
+            changed = {c.key for c in plan.changes}
+            row_keys = merging._keys(plan.rows, spec.key_fields)
+            pick = [i for i, k in enumerate(row_keys) if k in changed]
+            fids = [int(current["fid"].iloc[plan.positions[i]]) for i in pick]
+            conn.execute(
+                schema.update_statement(table, spec),
+                schema.parameters(plan.rows.iloc[pick], spec, [revision] * len(pick), fids),
+            )
+            self._log(
+                conn,
+                hist.field_change_records(
+                    plan.changes,
+                    spec,
+                    revision=revision,
+                    at=at,
+                    user=user,
+                    source=source,
+                    layer=layer,
+                ),
+            )
+            t = schema.layers_table
+            conn.execute(sa.update(t).where(t.c.layer == layer).values(revision=revision))
+            new_versions = [
+                revision if k in changed else v for k, v in zip(row_keys, old_versions, strict=True)
+            ]
+            return EditResult(
+                layer, revision, tuple(plan.changes), _versions(changes, new_versions)
+            )
+
+
+def _versions(changes: Sequence[Edit], versions: Sequence[int]) -> dict[tuple[Any, ...], int]:
+    return {c.key: int(v) for c, v in zip(changes, versions, strict=True)}
