@@ -17,11 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from geomon import config, importer, validate
+from geomon import auth_cli, config, importer, validate
 from geomon import io as gio
-from geomon.errors import GeomonError, ReadError
+from geomon.errors import AccessDeniedError, GeomonError, ReadError
 from geomon.io import export as gexport
 from geomon.report import ValidationReport
+from geomon.reports import cli as reports_cli
 from geomon.specs import get_spec, layer_names
 
 OK, INVALID, USAGE = 0, 1, 2
@@ -77,7 +78,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     from geomon.store import open_store  # noqa: PLC0415  (keeps `geomon --help` fast)
 
     try:
+        login = auth_cli.cli_login(args.user, "import", password_stdin=args.password_stdin)
         store = open_store(args.store)
+        if login is not None:  # only the login's areas, recorded under the login's name
+            from geomon.store.scoped import ScopedStore  # noqa: PLC0415  (as open_store)
+
+            store = ScopedStore(store, login)
         result = importer.import_file(
             args.path,
             args.layer,
@@ -88,9 +94,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             make_valid=args.make_valid,
             version=args.version_label,
-            user=args.user or os.environ.get("USER"),
+            user=login.name if login else args.user or os.environ.get("USER"),
         )
-    except ReadError as exc:
+    except (ReadError, AccessDeniedError) as exc:
         return _read_error(args.path, args.layer, exc, args.json)
     result.report.path = args.path
     if args.json:
@@ -220,6 +226,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return OK
 
 
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
 def _print_stats(doc: dict[str, Any]) -> None:
     """Human-readable summary of `stats_json`; the full figures are in ``--json``."""
     outlets = doc.get("outlets", {})
@@ -236,8 +246,8 @@ def _print_stats(doc: dict[str, Any]) -> None:
     for row in sections.get("by_control_level", []):
         print(
             f"{row['control_level']}断面 {row['assessed']} 个：优良（Ⅰ–Ⅲ类）比例 "
-            f"{row['good_pct']}%，劣Ⅴ类 {row['worst_pct']}%，达标 {row['meets_target']}/"
-            f"{row['with_target']}"
+            f"{_pct(row['good_pct'])}，劣Ⅴ类 {_pct(row['worst_pct'])}，达标 "
+            f"{row['meets_target']}/{row['with_target']}"
         )
     for row in sections.get("failing", []):
         print(
@@ -352,7 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
     p.add_argument("--make-valid", action="store_true", help="repair invalid geometries")
     p.add_argument("--version-label", help="data version label, e.g. '红线 2023 批复版'")
-    p.add_argument("--user", help="who imports, for the change history (default: $USER)")
+    p.add_argument(
+        "--user",
+        help="who imports, for the change history (default: $USER); with logins in force the "
+        "login name (password: $GEOMON_PASSWORD, --password-stdin or a prompt)",
+    )
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import)
 
@@ -406,6 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", type=Path, help="write OUT.html or OUT.xlsx")
     p.set_defaults(func=cmd_check)
 
+    auth_cli.register(sub)
+    reports_cli.register(sub)
     p = sub.add_parser("demo", help="生成演示数据 / regenerate the demo dataset")
     p.add_argument("--out", type=Path, default=config.DEMO_STORE)
     p.set_defaults(func=cmd_demo)

@@ -8,7 +8,17 @@ GEOMON_STORE      store URL: a GeoPackage path or ``postgresql://…`` (default:
 GEOMON_LANG       UI language, ``zh`` (default) or ``en``
 GEOMON_BASEMAP    ``none`` (default, works offline), ``osm``, ``tianditu``, ``amap``, or a
                   URL template
-GEOMON_MAX_UPLOAD_MB   largest accepted upload in MiB (default 200)
+GEOMON_MAX_UPLOAD_MB    largest accepted file in MiB (default 200)
+GEOMON_MAX_UNZIPPED_MB  largest total size of an archive's contents once unpacked (default 1024)
+GEOMON_MAX_FILES        most members in an uploaded archive, or files in one upload (default 100)
+GEOMON_MAX_ZIP_RATIO    largest compression ratio of an archive member over 1 MiB (default 200)
+GEOMON_ALLOWED_TYPES    comma-separated file extensions accepted by `geomon.io.read`
+                        (default: every format it reads)
+GEOMON_USERS            users file (TOML, see `geomon.auth`; default config/users.toml)
+GEOMON_REQUIRE_LOGIN    ``1``: editing and importing need a login even when the users file is
+                        missing (nobody can edit until ``geomon user add``). Default: a login
+                        is needed as soon as the users file exists.
+GEOMON_LOGIN_REQUIRED_FOR_VIEW  ``1``: viewing needs a login too (default: anyone may view)
 """
 
 from __future__ import annotations
@@ -19,16 +29,47 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEMO_STORE = PROJECT_DIR / "data" / "demo.gpkg"
+USERS_FILE = PROJECT_DIR / "config" / "users.toml"
+ALLOWED_TYPES = (
+    ".geojson",
+    ".json",
+    ".gpkg",
+    ".zip",
+    ".shp",
+    ".kml",
+    ".kmz",
+    ".csv",
+    ".txt",
+    ".xlsx",
+    ".xlsm",
+)
+"""Every extension `geomon.io.read` can read."""
+
+_TRUE = ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Where the data lives and how the app looks; immutable."""
+    """Where the data lives, how the app looks, upload limits and login; immutable."""
 
     store_url: str = str(DEMO_STORE)
     lang: str = "zh"
     basemap: str = "none"
     max_upload_mb: int = 200
+    max_unzipped_mb: int = 1024
+    max_files: int = 100
+    max_zip_ratio: float = 200.0
+    allowed_types: tuple[str, ...] = ALLOWED_TYPES
+    users_file: str = str(USERS_FILE)
+    require_login: bool = False
+    login_required_for_view: bool = False
+
+
+def _types(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return ALLOWED_TYPES
+    items = (t.strip().lower() for t in text.split(","))
+    return tuple(t if t.startswith(".") else f".{t}" for t in items if t)
 
 
 def from_env(env: dict[str, str] | None = None) -> Settings:
@@ -38,5 +79,14 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         store_url=env.get("GEOMON_STORE") or str(DEMO_STORE),
         lang=env.get("GEOMON_LANG", "zh") if env.get("GEOMON_LANG") in ("zh", "en") else "zh",
         basemap=env.get("GEOMON_BASEMAP", "none") or "none",
-        max_upload_mb=int(env.get("GEOMON_MAX_UPLOAD_MB", "200")),
+        max_upload_mb=int(env.get("GEOMON_MAX_UPLOAD_MB") or "200"),
+        max_unzipped_mb=int(env.get("GEOMON_MAX_UNZIPPED_MB") or "1024"),
+        max_files=int(env.get("GEOMON_MAX_FILES") or "100"),
+        max_zip_ratio=float(env.get("GEOMON_MAX_ZIP_RATIO") or "200"),
+        allowed_types=_types(env.get("GEOMON_ALLOWED_TYPES")),
+        users_file=env.get("GEOMON_USERS") or str(USERS_FILE),
+        require_login=env.get("GEOMON_REQUIRE_LOGIN", "").strip().lower() in _TRUE,
+        login_required_for_view=(
+            env.get("GEOMON_LOGIN_REQUIRED_FOR_VIEW", "").strip().lower() in _TRUE
+        ),
     )

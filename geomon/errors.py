@@ -64,3 +64,32 @@ class ConflictError(StoreError):
     def __init__(self, message: str, *, conflicts: Any = ()) -> None:
         super().__init__(message)
         self.conflicts = tuple(conflicts)
+
+
+class AccessDeniedError(GeomonError, PermissionError):
+    """The user may not do this: not logged in, role too low, or a row outside their areas.
+
+    Nothing was read or written. `code` is a stable machine code (``"login_required"``,
+    ``"role"``, ``"outside_area"``, ``"wrong_user"``); `rows` lists the refused rows (their keys or
+    1-based row numbers), so the app can show them.
+    """
+
+    def __init__(self, message: str, *, code: str = "access_denied", rows: Any = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.rows = tuple(rows)
+
+
+class LoginError(AccessDeniedError):
+    """A login failed: unknown user or wrong password (``"bad_credentials"``), too many failures
+    (``"locked"``, retry after `retry_after` seconds), or no users configured (``"no_users"``)."""
+
+    def __init__(
+        self, message: str, *, code: str = "bad_credentials", retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class AuthConfigError(GeomonError, ValueError):
+    """The users file, or a user being added, is invalid: name, role, area code, password."""

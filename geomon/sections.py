@@ -84,6 +84,21 @@ def section_settings(sections: pd.DataFrame) -> tuple[dict[str, str], dict[str, 
     )
 
 
+_RESULT_COLUMNS = [
+    "section_code",
+    "class",
+    "water_body",
+    "status",
+    "target",
+    "meets_target",
+    "limiting",
+    "not_assessed",
+    "main_pollutants",
+    "exceedances",
+    "params",
+]
+
+
 def section_results(
     sections: pd.DataFrame,
     monitoring: pd.DataFrame,
@@ -108,7 +123,8 @@ def section_results(
             data, rounded=rounded, targets=targets, water_bodies=bodies, against=against
         )
     else:
-        results = pd.DataFrame(columns=["section_code", "class", "water_body", "target"])
+        # no samples in the period: every section is "not assessed", with the same columns
+        results = pd.DataFrame(columns=_RESULT_COLUMNS)
     codes = sections["code"].astype(object).tolist()
     extra = [c for c in results["section_code"] if c not in set(codes)]
     merged = pd.DataFrame({"section_code": codes + extra}, dtype=object).merge(

@@ -217,3 +217,41 @@ def postgis_url(postgis_server) -> str:
         yield f"postgresql:///{name}"  # host, port, user, password from the PG* variables
     with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def browser_missing(msg: str) -> None:
+    """Skip a browser test on a laptop without Chromium; fail it in CI (CI=true)."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{msg} (CI=true: browser tests must run)")
+    pytest.skip(msg)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's headless Chromium through python playwright, launched once per session.
+
+    Playwright's sync API allows one running instance per thread, so every browser test shares
+    this one (tests/browser, tests/hardening, tests/reports).
+    """
+    if not Path(CHROMIUM).exists():
+        browser_missing("Debian chromium is missing: apt-get install -y chromium fonts-noto-cjk")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_missing("python playwright is missing: pip install playwright")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

@@ -141,3 +141,14 @@ def test_check_unreadable_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     bad = tmp_path / "p.geojson"
     bad.write_text("{", encoding="utf-8")
     assert cli.main(["check", str(bad), "--store", str(DEMO_STORE)]) == 2
+
+
+def test_stats_for_a_period_without_samples(capsys: pytest.CaptureFixture[str]) -> None:
+    # regression: a period with no monitoring data crashed with KeyError 'meets_target'
+    code, doc = run_json(
+        ["stats", "--store", str(DEMO_STORE), "--from", "2022-07-01", "--to", "2022-12-31"], capsys
+    )
+    assert code == 0
+    national = next(r for r in doc["sections"]["by_control_level"] if r["control_level"] == "国控")
+    assert (national["assessed"], national["good_pct"]) == (0, None)
+    assert doc["sections"]["failing"] == []

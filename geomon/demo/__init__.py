@@ -113,6 +113,9 @@ def build_demo() -> dict[str, pd.DataFrame]:
     return {name: _finish(name, frame) for name, frame in frames.items()}
 
 
+AS_OF = "2023-06-30T12:00:00+08:00"
+
+
 def write_demo(path: str | Path) -> dict[str, WriteStats]:
     """
     Write the demo dataset to a fresh GeoPackage at `path`, all layers in one store write.
@@ -128,7 +131,12 @@ def write_demo(path: str | Path) -> dict[str, WriteStats]:
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GDAL_DATE})
     try:
         return open_store(path).write(
-            frames, mode="replace", source=SOURCE, version=VERSION, user="geomon demo"
+            frames,
+            mode="replace",
+            source=SOURCE,
+            version=VERSION,
+            user="geomon demo",
+            at=AS_OF,  # the ledgers' date, so "as of" reports for H1 2023 see the demo data
         )
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})

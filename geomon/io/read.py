@@ -21,6 +21,7 @@ import pyproj
 import shapely
 
 from geomon import crs as gcrs
+from geomon import limits as glimits
 from geomon.errors import CRSError, ReadError
 from geomon.io import tabular
 from geomon.io.shapefile import (
@@ -37,6 +38,7 @@ CRSLike = str | int | pyproj.CRS | gcrs.SourceCRS
 
 _LEDGERS = {".csv": False, ".txt": False, ".xlsx": True, ".xlsm": True}  # value: is Excel
 _VECTORS = (".geojson", ".json", ".gpkg", ".zip", ".shp", ".kml", ".kmz")
+_ARCHIVES = {".zip": True, ".kmz": True, ".xlsx": False, ".xlsm": False}  # value: count members
 _RFC7946 = (
     ".geojson",
     ".json",
@@ -75,6 +77,7 @@ def read(
     filename: str | None = None,
     encoding: str | None = None,
     sheet: str | int | None = None,
+    limits: glimits.UploadLimits | None = None,
 ) -> ReadResult:
     """
     Read a file of any supported format as `layer`, in EPSG:4326.
@@ -95,18 +98,27 @@ def read(
         Text encoding of a CSV/TXT ledger (default: UTF-8, then GB18030).
     sheet
         Worksheet name or 0-based index of an XLSX ledger (default: the first sheet).
+    limits
+        Upload limits (type, size, archive contents; `geomon.limits`), checked before the file
+        is parsed, for every kind of source; default: those of the environment's `Settings`.
 
     Raises
     ------
     ReadError
         If the file cannot be read at all: ``unsupported_format``, ``not_found``,
         ``unreadable``, ``bad_encoding``, ``missing_coordinates``, ``missing_sheet``, ``empty``,
-        ``no_shapefile``, ``incomplete_shapefile``, ``driver_missing``, ``too_large``.
+        ``no_shapefile``, ``incomplete_shapefile``, ``driver_missing``; or if it breaks a limit:
+        ``too_large``, ``too_many_files``, ``zip_bomb``, ``unsafe_path``.
     CRSError
         If `crs` is not a CRS `geomon.crs.resolve` understands.
     """
     spec = get_spec(layer)
-    name, ext, path, data = _open(source, filename)
+    limits = limits or glimits.current()
+    name, ext, path, data = _open(source, filename, limits)
+    if ext in _ARCHIVES:  # inspect the archive's directory before any reader inflates it
+        glimits.check_archive_bytes(
+            data if data is not None else path, name, limits, count_members=_ARCHIVES[ext]
+        )
     issues: list[Issue] = []
     if ext in _LEDGERS:
         frame, kind, issues = tabular.read_ledger(
@@ -119,17 +131,12 @@ def read(
         )
         default = _LEDGER_DEFAULT_CRS.get(kind or "")
     elif ext in _VECTORS:
-        frame, issues = _read_vector(path, data, ext, spec, name)
+        frame, issues = _read_vector(path, data, ext, spec, name, limits)
         frame, renamed = tabular.rename_to_spec(frame, spec)
         issues += renamed
         default = "wgs84" if ext in _RFC7946 else None
     else:
-        msg = message(
-            f"不支持的文件格式：{name}",
-            f"unsupported format {ext or '(no extension)'!r} for {name}; use GeoJSON, "
-            "GeoPackage, zipped Shapefile, KML, CSV or XLSX",
-        )
-        raise ReadError(msg, code="unsupported_format", path=name)
+        raise _unsupported(name, ext)
     if spec.is_spatial and not isinstance(frame, gpd.GeoDataFrame):
         msg = message(f"{name} 没有几何", f"{name} has no geometry")
         raise ReadError(msg, code="missing_coordinates", path=name)
@@ -142,36 +149,70 @@ def read(
     return ReadResult(frame, report)
 
 
-def _open(source: Source, filename: str | None) -> tuple[str, str, Path, bytes | None]:
-    """Name for messages, lower-case extension, path (if any) and bytes (if given as such)."""
+def _unsupported(name: str, ext: str) -> ReadError:
+    msg = message(
+        f"不支持的文件格式：{name}",
+        f"unsupported format {ext or '(no extension)'!r} for {name}; use GeoJSON, "
+        "GeoPackage, zipped Shapefile, KML, CSV or XLSX",
+    )
+    return ReadError(msg, code="unsupported_format", path=name)
+
+
+def _check_type(name: str, ext: str, limits: glimits.UploadLimits) -> None:
+    if ext not in _LEDGERS and ext not in _VECTORS:
+        raise _unsupported(name, ext)
+    glimits.check_type(name, limits)  # a format we read, but not accepted here
+
+
+def _open(
+    source: Source, filename: str | None, limits: glimits.UploadLimits
+) -> tuple[str, str, Path, bytes | None]:
+    """Name for messages, lower-case extension, path (if any) and bytes (if given as such).
+
+    The type and size limits are checked here, before the file is read.
+    """
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.is_file():
             msg = message(f"找不到文件 {source}", f"no such file: {source}")
             raise ReadError(msg, code="not_found", path=str(source))
-        return str(source), Path(filename or path.name).suffix.lower(), path, None
-    data = bytes(source) if isinstance(source, bytes | bytearray) else source.read()
+        ext = Path(filename or path.name).suffix.lower()
+        _check_type(str(source), ext, limits)
+        glimits.check_size(path.stat().st_size, str(source), limits)
+        return str(source), ext, path, None
     name = filename or getattr(source, "name", None)
     if not name:
         msg = message(
             "无法判断文件格式：请提供文件名", "cannot tell the format of bytes: pass filename="
         )
         raise ReadError(msg, code="unsupported_format")
-    return str(name), Path(str(name)).suffix.lower(), Path(str(name)), data
+    ext = Path(str(name)).suffix.lower()
+    _check_type(str(name), ext, limits)
+    if isinstance(source, bytes | bytearray):
+        data = bytes(source)
+        glimits.check_size(len(data), str(name), limits)
+    else:
+        data = glimits.read_limited(source, str(name), limits)
+    return str(name), ext, Path(str(name)), data
 
 
 # --- vector formats ----------------------------------------------------------------------------
 
 
 def _read_vector(
-    path: Path, data: bytes | None, ext: str, spec: LayerSpec, name: str
+    path: Path,
+    data: bytes | None,
+    ext: str,
+    spec: LayerSpec,
+    name: str,
+    limits: glimits.UploadLimits,
 ) -> tuple[gpd.GeoDataFrame, list[Issue]]:
     issues: list[Issue] = []
     with tempfile.TemporaryDirectory(prefix="geomon-read-") as tmp:
         tmpdir = Path(tmp)
         if ext == ".zip":
             raw = data if data is not None else path.read_bytes()
-            path, issues = _unzip_shapefile(raw, tmpdir, spec, name)
+            path, issues = _unzip_shapefile(raw, tmpdir, spec, name, limits)
         elif data is not None:
             if ext == ".shp":
                 msg = message(

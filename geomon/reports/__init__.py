@@ -1,15 +1,56 @@
-"""Reports built from library results: HTML (self-contained, offline) and XLSX workbooks."""
+"""Reports built from library results: HTML (self-contained, offline) and XLSX workbooks.
+
+- siting check reports: `siting_html`, `siting_xlsx` (``geomon check --report``);
+- period work reports: `period` (the figures, `period_report`), `period_html`, `period_xlsx`
+  (``geomon report``);
+- re-checks after a red-line or zone revision: `recheck`, `recheck_report` (``geomon recheck``);
+- data versions and the store as of a moment: `versions`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from geomon.reports import siting_html, siting_xlsx
+from geomon.reports import (
+    period,
+    period_html,
+    period_xlsx,
+    recheck,
+    recheck_report,
+    siting_html,
+    siting_xlsx,
+    versions,
+)
+from geomon.reports.period import PeriodReport, period_report
+from geomon.reports.recheck import RecheckResult
 from geomon.siting import SitingResult
 
-__all__ = ["siting_html", "siting_xlsx", "write_siting_report"]
+__all__ = [
+    "PeriodReport",
+    "RecheckResult",
+    "period",
+    "period_html",
+    "period_report",
+    "period_xlsx",
+    "recheck",
+    "recheck_report",
+    "siting_html",
+    "siting_xlsx",
+    "versions",
+    "write_period_report",
+    "write_recheck_report",
+    "write_siting_report",
+]
 
 _WRITERS = {".html": siting_html.write, ".htm": siting_html.write, ".xlsx": siting_xlsx.write}
+
+
+def _writer(path: Path, writers: dict, flag: str) -> object:
+    writer = writers.get(path.suffix.lower())
+    if writer is None:
+        msg = f"`{flag}` {str(path)!r}: use a file name ending in .html or .xlsx"
+        raise ValueError(msg)
+    return writer
 
 
 def write_siting_report(result: SitingResult, path: str | Path) -> Path:
@@ -22,8 +63,22 @@ def write_siting_report(result: SitingResult, path: str | Path) -> Path:
         If the suffix is neither ``.html``/``.htm`` nor ``.xlsx``.
     """
     path = Path(path)
-    writer = _WRITERS.get(path.suffix.lower())
-    if writer is None:
-        msg = f"`--report` {str(path)!r}: use a file name ending in .html or .xlsx"
-        raise ValueError(msg)
-    return writer(result, path)
+    return _writer(path, _WRITERS, "--report")(result, path)  # type: ignore[operator]
+
+
+def write_period_report(report: PeriodReport, path: str | Path) -> Path:
+    """Write a period report, HTML or XLSX by the suffix of `path` (ValueError otherwise)."""
+    path = Path(path)
+    writers = {".html": period_html.write, ".htm": period_html.write, ".xlsx": period_xlsx.write}
+    return _writer(path, writers, "-o")(report, path)  # type: ignore[operator]
+
+
+def write_recheck_report(result: RecheckResult, path: str | Path) -> Path:
+    """Write a re-check report, HTML or XLSX by the suffix of `path` (ValueError otherwise)."""
+    path = Path(path)
+    writers = {
+        ".html": recheck_report.write_html,
+        ".htm": recheck_report.write_html,
+        ".xlsx": recheck_report.write_xlsx,
+    }
+    return _writer(path, writers, "-o")(result, path)  # type: ignore[operator]

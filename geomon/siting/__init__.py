@@ -83,7 +83,9 @@ def check_json(result: SitingResult) -> dict[str, Any]:
     "overlap_area_m2", "overlap_ratio", "distance_m", "rule"}]}]}``. ``rule`` is the citation of
     the rule that applies. Extra keys sit beside these: per conflict the verdict, rule id,
     reasons, geodesic figures and GK CRS; per project the geodesic area, lengths, reasons and
-    GK CRS; at the top ``buffer_m``, ``methods`` (which figure is measured how), ``sources``.
+    GK CRS; at the top ``buffer_m``, ``methods`` (which figure is measured how), ``sources``
+    (per constraint layer: rows, source file, import time, version label, store revision: the
+    data versions the verdicts rest on).
     """
     conflicts = result.conflicts
     by_project = dict(iter(conflicts.groupby("project", sort=False))) if len(conflicts) else {}
@@ -126,6 +128,7 @@ def check_json(result: SitingResult) -> dict[str, Any]:
                 "imported_at": s.imported_at,
                 "version": s.version,
                 "stored": s.stored,
+                "revision": s.revision,
             }
             for s in result.sources
         ],

@@ -36,6 +36,7 @@ class LayerSource:
     imported_at: str | None = None
     version: str | None = None
     stored: bool = True
+    revision: int | None = None  # store revision of the layer's data (to reproduce a verdict)
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def _load_layers(
                     imported_at=info.imported_at if info else None,
                     version=info.version if info else None,
                     stored=info is not None,
+                    revision=info.revision if info else None,
                 )
             )
     else:

@@ -9,6 +9,13 @@ changed it; hidden unless ``read(layer, with_versions=True)``). `Store.edit` app
 edits in one transaction and refuses an edit based on a stale version with a `ConflictError`.
 Every change, from edits and from writes (imports), is appended once to the history table
 ``geomon_history`` (`HISTORY_COLUMNS`), from which `Store.as_of` rebuilds a layer at a past time.
+
+Data versions: every write also appends one record per written layer to ``geomon_layer_versions``
+(`VERSIONS_COLUMNS`: revision, time, user label, source, rows). `Store.versions` lists them, so
+several versions of a layer (e.g. "红线 2023 批复版" and "红线 2024 调整版") can be told apart and
+each rebuilt with `Store.as_of` at its import time. `write` and `edit` take an optional ``at`` to
+date a change in the past (loading dated ledger snapshots; tests and demos with a known history):
+it must lie after every recorded change and not in the future.
 """
 
 from __future__ import annotations
@@ -27,6 +34,11 @@ from geomon.store.merge import FieldChange
 WriteMode = Literal["replace", "upsert", "append"]
 VERSION_COLUMN = "_version"
 HISTORY_TABLE = "geomon_history"
+VERSIONS_TABLE = "geomon_layer_versions"
+VERSIONS_COLUMNS = ("layer", "revision", "at", "version", "source", "user", "rows")
+"""Columns of `Store.versions`: one record per write of a layer: the store revision and time
+(UTC ISO 8601, as in history) of the write, the version label, source and user given, and the
+layer's row count after it."""
 HISTORY_COLUMNS = ("revision", "at", "user", "source", "layer", "key", "op", "field", "old", "new")
 """Columns of `Store.history`: the store revision of the change, when (UTC ISO 8601), who, from
 what source, which layer and row key, ``op`` (``insert``, ``update`` or ``delete``), and for an
@@ -111,14 +123,25 @@ class Store(Protocol):
         source: str | None = None,
         version: str | None = None,
         user: str | None = None,
+        at: str | dt.date | dt.datetime | None = None,
     ) -> dict[str, WriteStats]:
-        """Write several layers in one all-or-nothing step; record every change in history."""
+        """Write several layers in one all-or-nothing step; record every change in history.
+
+        `version` labels the data (kept per write in `versions`); `at` dates the write in the
+        past instead of now (after every recorded change, not in the future; else `StoreError`).
+        """
         ...
 
     def edit(
-        self, layer: str, changes: Sequence[Edit], *, user: str, source: str | None = None
+        self,
+        layer: str,
+        changes: Sequence[Edit],
+        *,
+        user: str,
+        source: str | None = None,
+        at: str | dt.date | dt.datetime | None = None,
     ) -> EditResult:
-        """Apply `changes` in one all-or-nothing step.
+        """Apply `changes` in one all-or-nothing step (dated `at` if given, as for `write`).
 
         Raises `ConflictError` if any edit's `base_version` is stale, `StoreError` for an unknown
         key or field, `ValidationError` for a value the layer spec does not allow.
@@ -135,6 +158,13 @@ class Store(Protocol):
 
     def info(self, layer: str) -> LayerInfo | None:
         """Return what is known about `layer`, or None if it is not stored."""
+        ...
+
+    def versions(self, layer: str) -> pd.DataFrame:
+        """Every data version written to `layer` (`VERSIONS_COLUMNS`), oldest first.
+
+        A layer stored before versions were kept has one record, from `info`.
+        """
         ...
 
     def revision(self) -> int:
@@ -172,6 +202,8 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "HISTORY_COLUMNS",
     "HISTORY_TABLE",
+    "VERSIONS_COLUMNS",
+    "VERSIONS_TABLE",
     "VERSION_COLUMN",
     "Edit",
     "EditResult",

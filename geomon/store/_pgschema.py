@@ -5,7 +5,8 @@ One table per layer: ``fid`` (identity, row order), the spec's fields as typed c
 revision that last changed the row). The key fields carry a unique constraint. Beside them:
 ``geomon_layers`` (one row per layer: rows, source, import time, label, revision),
 ``geomon_revision`` (the store's revision counter: one row, locked by each writer while it
-commits) and ``geomon_history`` (every change, see `geomon.store.history`).
+commits), ``geomon_history`` (every change, see `geomon.store.history`) and
+``geomon_layer_versions`` (one record per write of a layer: `geomon.store.VERSIONS_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql as pg
 
 from geomon.specs import LayerSpec
-from geomon.store import HISTORY_TABLE, VERSION_COLUMN
+from geomon.store import HISTORY_TABLE, VERSION_COLUMN, VERSIONS_TABLE
 from geomon.store import history as hist
 from geomon.store import merge as merging
 
@@ -71,6 +72,20 @@ history_table = sa.Table(
     sa.Column("old", sa.Text),
     sa.Column("new", sa.Text),
     sa.Index("geomon_history_layer_key", "layer", "key"),
+)
+
+versions_table = sa.Table(
+    VERSIONS_TABLE,
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("layer", sa.Text, nullable=False),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True)),
+    sa.Column("version", sa.Text),
+    sa.Column("source", sa.Text),
+    sa.Column("user", sa.Text),
+    sa.Column("rows", sa.BigInteger, nullable=False),
+    sa.Index("geomon_layer_versions_layer", "layer"),
 )
 
 _tables: dict[str, sa.Table] = {}

@@ -5,7 +5,8 @@ a ``_version`` column, the new history records in ``geomon_history``) is written
 copy next to the file and moved over it with an atomic ``os.replace``. A process killed
 mid-write leaves the old file untouched. An exclusive lock file serialises writers (read–check–
 merge–write), so two processes upserting or editing at once lose no update. Layer versions
-(source file, import time, label) live in the ``geomon_layers`` table.
+(source file, import time, label) live in the ``geomon_layers`` table (the latest) and in
+``geomon_layer_versions`` (one record per write).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from geomon.specs import get_spec
 from geomon.store import (
     HISTORY_TABLE,
     VERSION_COLUMN,
+    VERSIONS_TABLE,
     Edit,
     EditResult,
     LayerInfo,
@@ -90,7 +92,7 @@ class GeoPackageStore:
 
     def layer_names(self) -> list[str]:
         """Names of the geomon layers present in the file."""
-        return [t for t in self._tables() if t not in (META, HISTORY_TABLE)]
+        return [t for t in self._tables() if t not in (META, HISTORY_TABLE, VERSIONS_TABLE)]
 
     def read(self, layer: str, *, with_versions: bool = False) -> pd.DataFrame:
         """Return `layer` typed per its spec (EPSG:4326); an empty frame if it is not stored.
@@ -146,6 +148,31 @@ class GeoPackageStore:
             revision=int(row["revision"]),
         )
 
+    def versions(self, layer: str) -> pd.DataFrame:
+        """Every data version written to `layer`, oldest first (see `geomon.store.Store`)."""
+        get_spec(layer)
+        frame = None
+        if VERSIONS_TABLE in self._tables():
+            quoted = layer.replace("'", "''")
+            frame = pyogrio.read_dataframe(
+                self.path, layer=VERSIONS_TABLE, where=f"\"layer\" = '{quoted}'"
+            )
+        return hist.tidy_versions(frame, layer, self.info(layer))
+
+    def _latest_change(self, layer: str | None = None) -> str | None:
+        """Time of the latest recorded change (of `layer` if given), None without history."""
+        if HISTORY_TABLE not in self._tables():
+            return None
+        where = "" if layer is None else " WHERE \"layer\" = '{}'".format(layer.replace("'", "''"))
+        found = pyogrio.read_dataframe(
+            self.path, sql=f'SELECT MAX("at") AS latest FROM "{HISTORY_TABLE}"{where}'
+        )
+        latest = found["latest"].iloc[0] if len(found) else None
+        return None if latest is None or pd.isna(latest) else str(latest)
+
+    def _change_time(self, at: str | dt.date | dt.datetime | None) -> str:
+        return hist.change_time(at, None if at is None else self._latest_change())
+
     def revision(self) -> int:
         """The highest revision written so far (0 for a new or legacy file)."""
         meta = self._meta()
@@ -178,10 +205,11 @@ class GeoPackageStore:
         source: str | None = None,
         version: str | None = None,
         user: str | None = None,
+        at: str | dt.date | dt.datetime | None = None,
     ) -> dict[str, WriteStats]:
         """Write several layers in one all-or-nothing step (see the module docstring)."""
         with _exclusive(self._lock):
-            revision, at = self.revision() + 1, hist.now()
+            revision, at = self.revision() + 1, self._change_time(at)
             common = {
                 "revision": revision,
                 "at": at,
@@ -219,11 +247,38 @@ class GeoPackageStore:
                 }
                 for name, s in stats.items()
             }
-            self._commit(merged, meta, records, revision)
+            versions = []
+            if version is not None:  # a labelled write: one version record per layer
+                have = set(self._versions_table()["layer"])
+                versions = [  # a layer stored before: keep the version it had, too
+                    hist.legacy_version(info, self._latest_change(name))
+                    for name in stats
+                    if name not in have and (info := self.info(name)) is not None
+                ]
+                versions += hist.version_records(
+                    {name: s.rows_after for name, s in stats.items()},
+                    revision=revision,
+                    at=at,
+                    version=version,
+                    source=source,
+                    user=common["user"],
+                )
+            self._commit(merged, meta, records, revision, versions)
             return stats
 
+    def _versions_table(self) -> pd.DataFrame:
+        if VERSIONS_TABLE not in self._tables():
+            return pd.DataFrame({"layer": pd.Series([], dtype="object")})
+        return pyogrio.read_dataframe(self.path, layer=VERSIONS_TABLE, columns=["layer"])
+
     def edit(
-        self, layer: str, changes: Sequence[Edit], *, user: str, source: str | None = None
+        self,
+        layer: str,
+        changes: Sequence[Edit],
+        *,
+        user: str,
+        source: str | None = None,
+        at: str | dt.date | dt.datetime | None = None,
     ) -> EditResult:
         """Apply `changes` to `layer` all or nothing (see `geomon.store.Store.edit`)."""
         spec = get_spec(layer)
@@ -235,7 +290,7 @@ class GeoPackageStore:
             if not plan.changes:
                 versions = [int(current[VERSION_COLUMN].iloc[p]) for p in plan.positions]
                 return EditResult(layer, self.revision(), (), _versions(changes, versions))
-            revision, at = self.revision() + 1, hist.now()
+            revision, when = self.revision() + 1, self._change_time(at)
             new = current.copy()
             changed = {c.key for c in plan.changes}
             keys = merging._keys(plan.rows, spec.key_fields)
@@ -245,7 +300,13 @@ class GeoPackageStore:
                         new.iat[pos, new.columns.get_loc(column)] = plan.rows.iloc[i][column]
                     new.iat[pos, new.columns.get_loc(VERSION_COLUMN)] = revision
             records = hist.field_change_records(
-                plan.changes, spec, revision=revision, at=at, user=user, source=source, layer=layer
+                plan.changes,
+                spec,
+                revision=revision,
+                at=when,
+                user=user,
+                source=source,
+                layer=layer,
             )
             info = self.info(layer)
             meta = {
@@ -266,6 +327,7 @@ class GeoPackageStore:
         meta_updates: Mapping[str, Mapping[str, Any]],
         records: Sequence[Mapping[str, Any]],
         revision: int,
+        versions: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp.gpkg")
         # we hold the writer lock, so any other temporary copy was left by a killed writer
@@ -286,6 +348,10 @@ class GeoPackageStore:
             if records:
                 log = pd.DataFrame(list(records)).astype("object").astype({"revision": "int64"})
                 pyogrio.write_dataframe(log, tmp, layer=HISTORY_TABLE, driver="GPKG", append=True)
+            if versions:
+                kept = pd.DataFrame(list(versions)).astype("object")
+                kept = kept.astype({"revision": "int64", "rows": "int64"})
+                pyogrio.write_dataframe(kept, tmp, layer=VERSIONS_TABLE, driver="GPKG", append=True)
             tmp.replace(self.path)
         except Exception as exc:
             tmp.unlink(missing_ok=True)

@@ -25,7 +25,7 @@ import shapely
 from geomon import validate
 from geomon.errors import StoreError
 from geomon.specs import LayerSpec
-from geomon.store import HISTORY_COLUMNS, VERSION_COLUMN
+from geomon.store import HISTORY_COLUMNS, VERSION_COLUMN, VERSIONS_COLUMNS, LayerInfo
 from geomon.store import merge as merging
 
 
@@ -58,6 +58,29 @@ def parse_when(when: str | dt.date | dt.datetime) -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return when.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def change_time(at: str | dt.date | dt.datetime | None, latest: str | None) -> str:
+    """The history time of a new change: now, or `at` when the caller backdates it.
+
+    A backdated change (loading dated ledger snapshots, building a known history for a test or a
+    demo) must lie after every change already recorded (`latest`, history time text) and not in
+    the future, so history times keep the order of revisions and `as_of` stays exact. A date
+    means the end of that day (UTC), as for `as_of`. Raises `StoreError` otherwise.
+    """
+    if at is None:
+        return now()
+    when = parse_when(at)
+    if when > now():
+        msg = f"`at` {when} is in the future; a change can only be dated now or earlier"
+        raise StoreError(msg)
+    if latest is not None and when <= latest:
+        msg = (
+            f"`at` {when} is not after the latest recorded change ({latest}); history times "
+            "must grow with every change, so date changes oldest first"
+        )
+        raise StoreError(msg)
+    return when
 
 
 def field_type(spec: LayerSpec, name: str) -> str:
@@ -229,6 +252,57 @@ def diff_records(
             record(key=k, op="delete", old=r, **common) for k, r in zip(keys, rows, strict=True)
         ]
     return out
+
+
+def version_records(
+    rows: dict[str, int], *, revision: int, at: str, version: str | None, **common: Any
+) -> list[dict[str, Any]]:
+    """One `geomon.store.VERSIONS_COLUMNS` record per written layer (`rows`: rows after).
+
+    Only labelled writes are recorded (a data version is what a user named); `tidy_versions`
+    falls back to the layer's info for a layer never written with a label.
+    """
+    out = [
+        {"layer": name, "revision": revision, "at": at, "version": version, "rows": n, **common}
+        for name, n in rows.items()
+    ]
+    return [{c: r.get(c) for c in VERSIONS_COLUMNS} for r in out]
+
+
+def legacy_version(info: LayerInfo, latest: str | None = None) -> dict[str, Any]:
+    """The version record of a layer stored before any labelled write (from its `LayerInfo`).
+
+    Its time is `latest` (the layer's latest history time: the record then stands for the layer
+    as it is now) or, without history, the import time.
+    """
+    at = latest or (parse_when(info.imported_at) if info.imported_at else None)
+    return {
+        "layer": info.name,
+        "revision": info.revision,
+        "at": at,
+        "version": info.version,
+        "source": info.source,
+        "user": None,
+        "rows": info.rows,
+    }
+
+
+def tidy_versions(frame: pd.DataFrame | None, layer: str, info: LayerInfo | None) -> pd.DataFrame:
+    """Version records of `layer` as `Store.versions` returns them: typed, oldest first.
+
+    With no record kept (never written with a label, or a store from before versions were kept),
+    the stored `info` is the one version known.
+    """
+    if frame is not None and len(frame):
+        frame = frame[frame["layer"] == layer]
+    if frame is None or len(frame) == 0:
+        frame = pd.DataFrame([legacy_version(info)]) if info is not None else None
+    if frame is None:
+        frame = pd.DataFrame({c: pd.Series([], dtype="object") for c in VERSIONS_COLUMNS})
+    out = frame[list(VERSIONS_COLUMNS)].astype("object")
+    out = out.where(out.notna(), None)
+    out = out.astype({"revision": "int64", "rows": "int64"})
+    return out.sort_values("revision", kind="stable").reset_index(drop=True)
 
 
 def empty_history() -> pd.DataFrame:

@@ -29,6 +29,7 @@ from geomon.errors import StoreError
 from geomon.specs import LayerSpec, get_spec
 from geomon.store import (
     VERSION_COLUMN,
+    VERSIONS_TABLE,
     Edit,
     EditResult,
     LayerInfo,
@@ -141,10 +142,13 @@ class PostGISStore:
     def info(self, layer: str) -> LayerInfo | None:
         """Return the stored version record of `layer`, or None if it is not stored."""
         with self._connect() as conn:
-            if not self._exists(conn, "geomon_layers"):
-                return None
-            t = schema.layers_table
-            row = conn.execute(sa.select(t).where(t.c.layer == layer)).mappings().first()
+            return self._info(conn, layer)
+
+    def _info(self, conn: sa.Connection, layer: str) -> LayerInfo | None:
+        if not self._exists(conn, "geomon_layers"):
+            return None
+        t = schema.layers_table
+        row = conn.execute(sa.select(t).where(t.c.layer == layer)).mappings().first()
         if row is None:
             return None
         return LayerInfo(
@@ -155,6 +159,29 @@ class PostGISStore:
             version=row["version"],
             revision=int(row["revision"]),
         )
+
+    def versions(self, layer: str) -> pd.DataFrame:
+        """Every data version written to `layer`, oldest first (see `geomon.store.Store`)."""
+        get_spec(layer)
+        with self._connect(snapshot=True) as conn:
+            info = self._info(conn, layer)
+            frame = None
+            if self._exists(conn, VERSIONS_TABLE):
+                t = schema.versions_table
+                stmt = sa.select(t).where(t.c.layer == layer).order_by(t.c.revision, t.c.id)
+                frame = pd.read_sql(stmt, conn)
+                if len(frame):
+                    frame["at"] = schema.at_text(frame["at"])
+        return hist.tidy_versions(frame, layer, info)
+
+    @staticmethod
+    def _change_time(conn: sa.Connection, at: str | dt.date | dt.datetime | None) -> str:
+        """Now, or `at` checked against the latest change (call after `_next_revision`)."""
+        if at is None:
+            return hist.now()
+        t = schema.history_table
+        latest = conn.execute(sa.select(sa.func.max(t.c.at))).scalar()
+        return hist.change_time(at, None if latest is None else hist.parse_when(latest))
 
     def revision(self) -> int:
         """The store's revision: grows with every write and edit (0 for an empty database)."""
@@ -255,6 +282,7 @@ class PostGISStore:
         source: str | None = None,
         version: str | None = None,
         user: str | None = None,
+        at: str | dt.date | dt.datetime | None = None,
     ) -> dict[str, WriteStats]:
         """Write several layers in one transaction (all or nothing); record history."""
         if mode not in _MODES:
@@ -263,7 +291,13 @@ class PostGISStore:
         with self._connect(write=True) as conn:
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITER_LOCK)))
             schema.metadata.create_all(
-                conn, tables=[schema.layers_table, schema.revision_table, schema.history_table]
+                conn,
+                tables=[
+                    schema.layers_table,
+                    schema.revision_table,
+                    schema.history_table,
+                    schema.versions_table,
+                ],
             )
             plans = []
             for name in sorted(frames):  # one lock order for every writer
@@ -277,13 +311,15 @@ class PostGISStore:
                 change = merging.diff(current, incoming, spec, mode=mode)
                 merged = merging.merge(current, incoming, spec, mode=mode)
                 plans.append((spec, table, current, fids, versions, incoming, change, merged))
-            revision, at = self._next_revision(conn), hist.now()
+            revision = self._next_revision(conn)
+            at = self._change_time(conn, at)
             common = {
                 "revision": revision,
                 "at": at,
                 "user": user or hist.default_user(),
                 "source": source,
             }
+            records = [] if version is None else self._legacy_versions(conn, sorted(frames))
             stats = {}
             for spec, table, current, fids, versions, incoming, change, merged in plans:
                 after = merging.versions_after(
@@ -313,10 +349,47 @@ class PostGISStore:
                         "revision": revision,
                     },
                 )
+            if version is not None:  # a labelled write: one version record per layer
+                records += hist.version_records(
+                    {name: s.rows_after for name, s in stats.items()},
+                    revision=revision,
+                    at=at,
+                    version=version,
+                    source=source,
+                    user=common["user"],
+                )
+            if records:
+                conn.execute(
+                    sa.insert(schema.versions_table),
+                    [
+                        {**r, "at": None if r["at"] is None else schema.at_value(r["at"])}
+                        for r in records
+                    ],
+                )
         return {name: stats[name] for name in frames}
 
+    def _legacy_versions(self, conn: sa.Connection, layers: Sequence[str]) -> list[dict[str, Any]]:
+        """Version records of `layers` written before versions were kept (from their info)."""
+        t, h = schema.versions_table, schema.history_table
+        kept = set(conn.execute(sa.select(t.c.layer).where(t.c.layer.in_(layers))).scalars())
+        out = []
+        for name in layers:
+            if name in kept or (info := self._info(conn, name)) is None:
+                continue
+            latest = conn.execute(sa.select(sa.func.max(h.c.at)).where(h.c.layer == name)).scalar()
+            out.append(
+                hist.legacy_version(info, None if latest is None else hist.parse_when(latest))
+            )
+        return out
+
     def edit(
-        self, layer: str, changes: Sequence[Edit], *, user: str, source: str | None = None
+        self,
+        layer: str,
+        changes: Sequence[Edit],
+        *,
+        user: str,
+        source: str | None = None,
+        at: str | dt.date | dt.datetime | None = None,
     ) -> EditResult:
         """Apply `changes` to `layer` in one transaction (see `geomon.store.Store.edit`)."""
         spec = get_spec(layer)
@@ -338,7 +411,8 @@ class PostGISStore:
             if not plan.changes:
                 rev = int(conn.execute(sa.select(schema.revision_table.c.revision)).scalar() or 0)
                 return EditResult(layer, rev, (), _versions(changes, old_versions))
-            revision, at = self._next_revision(conn), hist.now()
+            revision = self._next_revision(conn)
+            when = self._change_time(conn, at)
             changed = {c.key for c in plan.changes}
             row_keys = merging._keys(plan.rows, spec.key_fields)
             pick = [i for i, k in enumerate(row_keys) if k in changed]
@@ -353,7 +427,7 @@ class PostGISStore:
                     plan.changes,
                     spec,
                     revision=revision,
-                    at=at,
+                    at=when,
                     user=user,
                     source=source,
                     layer=layer,

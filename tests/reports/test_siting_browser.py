@@ -22,35 +22,25 @@ def _missing(msg: str) -> None:
     pytest.skip(msg)
 
 
-def test_report_renders_offline(result: siting.SitingResult, tmp_path: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        _missing("Debian chromium is missing: apt-get install -y chromium fonts-noto-cjk")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("python playwright is missing: pip install playwright")
+def test_report_renders_offline(chromium, result: siting.SitingResult, tmp_path: Path) -> None:
     path = siting_html.write(result, tmp_path / "report.html")
     requests: list[str] = []
     errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+    page = chromium.new_page(viewport={"width": 1200, "height": 1800})
+    try:
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(path.as_uri())
+        sizes = page.eval_on_selector_all(
+            "svg",
+            "els => els.map(e => [e.getBoundingClientRect().width, "
+            "e.getBoundingClientRect().height])",
         )
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 1800})
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(path.as_uri())
-            sizes = page.eval_on_selector_all(
-                "svg",
-                "els => els.map(e => [e.getBoundingClientRect().width, "
-                "e.getBoundingClientRect().height])",
-            )
-            heading = page.inner_text("h1")
-            shot = page.screenshot(full_page=True)
-        finally:
-            browser.close()
+        heading = page.inner_text("h1")
+        shot = page.screenshot(full_page=True)
+    finally:
+        page.close()
     assert all(url.startswith(("file:", "data:", "about:")) for url in requests), requests
     assert not errors
     assert len(sizes) == 1 + len(result.projects)
