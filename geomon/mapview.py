@@ -19,6 +19,7 @@ import json
 import mimetypes
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -35,7 +36,7 @@ from folium.template import Template
 from geomon.config import PROJECT_DIR
 from geomon.crs import wgs84_to_gcj02
 from geomon.errors import CRSError, MapError
-from geomon.specs import LayerSpec, get_spec
+from geomon.specs import Label, LayerSpec, get_spec
 
 ASSET_BASE = "/app/static/vendor"
 STATIC_VENDOR_DIR = PROJECT_DIR / "static" / "vendor"
@@ -46,6 +47,8 @@ LAYER_ORDER = ("districts", "control_units", "red_lines", "protection_zones", "l
 _PANE_Z0 = 401  # just above Leaflet's overlayPane (400), below shadows/markers (500/600)
 _DEFAULT_CENTER, _DEFAULT_ZOOM = (35.0, 105.0), 4  # all of China, when there is no data
 _COLOR = "__color"  # feature property carrying the style colour
+_RING = "__ring"  # feature property: draw the highlight ring (e.g. overdue, fails target)
+_LINK = "__link"  # feature property: a link from the popup to the feature's page
 
 # folium asset name -> file under static/vendor ("{lang}" is "cn" or "en" for leaflet-measure)
 ASSETS: dict[str, str] = {
@@ -59,6 +62,8 @@ ASSETS: dict[str, str] = {
     "Control.FullScreen.css": "leaflet.fullscreen/Control.FullScreen.css",
     "leaflet_measure_js": "leaflet-measure/leaflet-measure.{lang}.js",
     "leaflet_measure_css": "leaflet-measure/leaflet-measure.css",
+    "leaflet_draw_js": "leaflet-draw/leaflet.draw.js",
+    "leaflet_draw_css": "leaflet-draw/leaflet.draw.css",
 }
 _TEXT = {  # key: (zh, en)
     "yes": ("是", "Yes"),
@@ -92,6 +97,8 @@ html .geomon-nobasemap { background: #f3f5f7; }
 .geomon-legend i.pt { width: 10px; border-radius: 50%; margin: 0 8px 0 2px; }
 .geomon-legend i.ln { height: 0; border-top-width: 3px; border-top-style: solid; }
 .geomon-legend .n { color: #777; margin-left: 4px; }
+.geomon-legend .sub { color: #555; font-size: 11px; }
+.geomon-legend i.ring { width: 10px; border-radius: 50%; margin: 0 8px 0 2px; background: #fff; }
 .geomon-popup { font-size: 12px; }
 .geomon-popup th { color: #555; font-weight: 600; white-space: nowrap; vertical-align: top; }
 .geomon-popup td { max-width: 240px; overflow-wrap: anywhere; }
@@ -106,6 +113,13 @@ class _Controls(MacroElement):
         """
         {% macro script(this, kwargs) %}
         L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        // A click must not scroll the page around the map's frame (Streamlit puts the map in
+        // an iframe; focusing it scrolls the app when the map runs past the window, and the
+        // click then misses the feature): focus without scrolling.
+        {{ this._parent.get_name() }}.getContainer().addEventListener("mousedown", function (e) {
+            if (e.target instanceof SVGElement) { e.preventDefault(); }
+            e.currentTarget.focus({preventScroll: true});
+        }, true);
         {%- if this.legend %}
         var {{ this.get_name() }} = L.control({position: "bottomright"});
         {{ this.get_name() }}.onAdd = function () {
@@ -131,6 +145,41 @@ class _Controls(MacroElement):
         self.css_class = css_class
 
 
+@dataclass(frozen=True, slots=True)
+class LayerStyle:
+    """
+    Colour one layer by a column that need not be a spec field, for this map only.
+
+    The rules add status columns (a section's period ``class``, an outlet's ``overdue``) that
+    the specs cannot name; pass a style per layer to `build_map` to draw them. Values missing
+    from `colors` get `default_color` (legend: `default_label`). Features whose bool column
+    `ring` is true get a thick `ring_color` outline (legend: `ring_label`). `popup` adds
+    rows for derived columns (column → label) to the spec's popup fields.
+    """
+
+    color_by: str
+    colors: Mapping[str, str]
+    labels: Mapping[str, Label] = field(default_factory=dict)
+    title: Label | None = None
+    default_color: str = "#9e9e9e"
+    default_label: Label | None = None
+    ring: str | None = None
+    ring_color: str = "#111111"
+    ring_label: Label | None = None
+    popup: Mapping[str, Label] = field(default_factory=dict)
+    stroke: str = "#ffffff"  # outline of points (a dark one tells sections from outlets)
+    stroke_weight: float = 1.0
+    link: tuple[Label, str] | None = None  # popup link (new tab): (text, URL with "{id}")
+
+    def label(self, value: object, spec: LayerSpec, lang: str) -> str:
+        """The legend/popup text of `value`: own label, else the spec's enum label."""
+        if str(value) in self.labels:
+            return self.labels[str(value)].get(lang)
+        if self.color_by in spec.field_names:
+            return spec.field(self.color_by).value_label(value, lang)
+        return str(value)
+
+
 def _t(key: str, lang: str) -> str:
     return _TEXT[key][lang == "en"]
 
@@ -138,6 +187,13 @@ def _t(key: str, lang: str) -> str:
 def _ordered(names: Iterable[str]) -> list[str]:
     rank = {name: i for i, name in enumerate(LAYER_ORDER)}
     return sorted(names, key=lambda n: rank.get(n, len(rank)))
+
+
+def _escape(text: str) -> str:
+    """HTML-escape, and write braces as entities: branca re-parses map scripts as Jinja, so a
+    feature named "{{ … }}" would run on the server (tests/hardening/test_template_injection.py).
+    """
+    return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def _display(values: pd.Series, spec: LayerSpec, name: str, lang: str) -> pd.Series:
@@ -155,35 +211,72 @@ def _display(values: pd.Series, spec: LayerSpec, name: str, lang: str) -> pd.Ser
         out = present.map(lambda v: (f"{v:g}" if isinstance(v, float) else str(v)) + unit)
     else:
         out = present.map(str)
-    return out.map(html.escape).reindex(values.index).astype(object).where(values.notna(), None)
+    return out.map(_escape).reindex(values.index).astype(object).where(values.notna(), None)
 
 
-def _colors(frame: gpd.GeoDataFrame, spec: LayerSpec) -> pd.Series:
+def _colors(frame: gpd.GeoDataFrame, spec: LayerSpec, own: LayerStyle | None) -> pd.Series:
+    if own is not None:
+        keys = frame[own.color_by].astype("string").fillna("")
+        return keys.map(lambda v: own.colors.get(v, own.default_color)).astype(object)
     style = spec.style
     if style.color_by is None:
         return pd.Series(style.default_color, index=frame.index)
-    return frame[style.color_by].astype(object).map(style.colors).fillna(style.default_color)
+    mapped = frame[style.color_by].astype(object).map(style.colors).astype(object)
+    return mapped.where(mapped.notna(), style.default_color)  # (fillna warns on an empty frame)
 
 
-def _feature_collection(frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str) -> dict[str, Any]:
+def _own_display(values: pd.Series, own: LayerStyle, spec: LayerSpec, lang: str) -> pd.Series:
+    """A derived column for people: 是/否, the style's labels for its colour field, else text."""
+    present = values[values.notna()].astype(object)
+
+    def text(v: object) -> str:
+        if isinstance(v, bool | np.bool_):
+            return _t("yes", lang) if v else _t("no", lang)
+        if values.name == own.color_by or str(v) in own.labels:
+            return own.label(v, spec, lang)
+        return str(v)
+
+    out = present.map(text)
+    return out.map(_escape).reindex(values.index).astype(object).where(values.notna(), None)
+
+
+def _feature_collection(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str, own: LayerStyle | None = None
+) -> dict[str, Any]:
     """GeoJSON of the displayed properties only, coordinates rounded to ~0.1 m."""
     shown = dict.fromkeys([*spec.popup_fields, *([spec.name_field] if spec.name_field else [])])
     props = pd.DataFrame({n: _display(frame[n], spec, n, lang) for n in shown}, index=frame.index)
-    props[_COLOR] = _colors(frame, spec).to_numpy()
+    for name in own.popup if own else ():
+        props[name] = _own_display(frame[name].rename(name), own, spec, lang)
+    if own is not None and own.link is not None and spec.id_field:
+        text, url = html.escape(own.link[0].get(lang)), own.link[1]
+        hrefs = [html.escape(url.format(id=quote(str(v), safe=""))) for v in frame[spec.id_field]]
+        # a new tab: the map's sandboxed frame may open pop-ups but not navigate the app
+        props[_LINK] = [f'<a href="{h}" target="_blank" rel="noopener">{text}</a>' for h in hrefs]
+    props[_COLOR] = _colors(frame, spec, own).to_numpy()
+    if own is not None and own.ring:
+        props[_RING] = frame[own.ring].astype("boolean").fillna(False).to_numpy(dtype=bool)
     geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, 6))
     out = gpd.GeoDataFrame(props, geometry=geoms, crs=4326).reset_index(drop=True)
     return json.loads(out.to_json(drop_id=False))
 
 
-def _style_function(spec: LayerSpec) -> Any:
-    point = {"color": "#ffffff", "weight": 1, "fill": True, "fillOpacity": 0.9}
+def _style_function(spec: LayerSpec, own: LayerStyle | None = None) -> Any:
+    ring_color = own.ring_color if own else "#111111"
+    point = {"color": own.stroke if own else "#ffffff", "weight": own.stroke_weight if own else 1,
+             "fill": True, "fillOpacity": 0.9}  # fmt: skip
     shape = {"weight": spec.style.weight, "fillOpacity": spec.style.fill_opacity,
              "dashArray": spec.style.dash_array}  # fmt: skip
 
     def style_for(feature: dict[str, Any]) -> dict[str, Any]:
         color = feature["properties"][_COLOR]
+        ring = feature["properties"].get(_RING)
         if feature["geometry"]["type"] in ("Point", "MultiPoint"):
+            if ring:
+                return {**point, "fillColor": color, "color": ring_color, "weight": 3}
             return {**point, "fillColor": color}
+        if ring:
+            return {"color": ring_color, "fillColor": color, **shape, "weight": 3}
         return {"color": color, "fillColor": color, **shape}
 
     return style_for
@@ -200,10 +293,17 @@ def _prepare(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
 
 
 def _geojson_layer(
-    frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str, pane: str
+    frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str, pane: str, own: LayerStyle | None = None
 ) -> folium.GeoJson:
     fields = list(spec.popup_fields)
     labels = [html.escape(spec.field(f).label.get(lang)) for f in fields]
+    for name, label in (own.popup if own else {}).items():
+        if name not in fields:
+            fields.append(name)
+            labels.append(html.escape(label.get(lang)))
+    if own is not None and own.link is not None and spec.id_field:
+        fields.append(_LINK)
+        labels.append("")
     title = html.escape(spec.title.get(lang))
     tooltip = popup = marker = None
     if spec.name_field:
@@ -213,44 +313,67 @@ def _geojson_layer(
     if spec.geometry_type in ("Point", "Any"):
         marker = folium.CircleMarker(radius=spec.style.radius)
         marker.options["pane"] = pane  # folium drops unknown CircleMarker options
-    data = _feature_collection(frame, spec, lang)
-    return folium.GeoJson(data, name=title, style_function=_style_function(spec), marker=marker,
-                          pane=pane, tooltip=tooltip, popup=popup)  # fmt: skip
+    data = _feature_collection(frame, spec, lang, own)
+    style = _style_function(spec, own)
+    return folium.GeoJson(data, name=title, style_function=style, marker=marker, pane=pane,
+                          tooltip=tooltip, popup=popup)  # fmt: skip
 
 
-def _legend_html(frames: Mapping[str, gpd.GeoDataFrame], lang: str) -> str:
+def _legend_entries(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, own: LayerStyle | None, lang: str
+) -> list[tuple[str, str, int]]:
+    """(colour, label, count) for each colour on the map, in spec (or style) order."""
+    if own is not None:
+        values = frame[own.color_by].astype("string").fillna("")
+        counts = values.value_counts()
+        entries = [(c, own.label(v, spec, lang), int(counts[v]))
+                   for v, c in own.colors.items() if v in counts.index]  # fmt: skip
+        rest = int((~values.isin(list(own.colors))).sum())
+        other = own.default_label.get(lang) if own.default_label else _t("other", lang)
+        return entries + ([(own.default_color, other, rest)] if rest else [])
+    style = spec.style
+    if not (style.color_by and style.colors):
+        return [(style.default_color, spec.title.get(lang), len(frame))]
+    field = spec.field(style.color_by)
+    values = frame[style.color_by].astype(object)
+    counts = values[values.isin(list(style.colors))].value_counts()
+    order = [v.value for v in field.values] or sorted(counts.index, key=str)
+    entries = [(style.colors[v], field.value_label(v, lang), int(counts[v]))
+               for v in order if v in counts.index]  # fmt: skip
+    rest = int((~values.isin(list(style.colors))).sum())
+    return entries + ([(style.default_color, _t("other", lang), rest)] if rest else [])
+
+
+def _legend_html(
+    frames: Mapping[str, gpd.GeoDataFrame], lang: str, styles: Mapping[str, LayerStyle]
+) -> str:
     """Legend rows for the colours actually on the map, in spec order, with counts."""
     rows = [f"<details open><summary>{_t('legend', lang)}</summary>"]
     for name in reversed(_ordered(frames)):  # top layer first, as on the map
-        spec, frame = get_spec(name), frames[name]
+        spec, frame, own = get_spec(name), frames[name], styles.get(name)
         kind = {"Point": "pt", "LineString": "ln"}.get(spec.geometry_type, "pg")
         rows.append(f'<div class="layer">{html.escape(spec.title.get(lang))}</div>')
-        entries: list[tuple[str, str, int]] = []
-        if spec.style.color_by and spec.style.colors:
-            field = spec.field(spec.style.color_by)
-            values = frame[spec.style.color_by].astype(object)
-            counts = values[values.isin(list(spec.style.colors))].value_counts()
-            order = [v.value for v in field.values] or sorted(counts.index, key=str)
-            entries += [
-                (spec.style.colors[v], field.value_label(v, lang), int(counts[v]))
-                for v in order
-                if v in counts.index
-            ]
-            rest = int((~values.isin(list(spec.style.colors))).sum())
-            if rest:
-                entries.append((spec.style.default_color, _t("other", lang), rest))
-        else:
-            entries.append((spec.style.default_color, spec.title.get(lang), len(frame)))
-        for color, label, count in entries:
+        if own is not None and own.title is not None:
+            rows.append(f'<div class="sub">{html.escape(own.title.get(lang))}</div>')
+        edge = html.escape(own.stroke if own else "#fff", quote=True)
+        for color, label, count in _legend_entries(frame, spec, own, lang):
             c = html.escape(color, quote=True)
             swatch = {
-                "pt": f"background:{c};border:1px solid #fff;outline:1px solid {c}",
+                "pt": f"background:{c};border:1px solid {edge};outline:1px solid {c}",
                 "ln": f"border-top-color:{c}",
                 "pg": f"background:{c}55;border:1.5px solid {c}",
             }[kind]
             rows.append(
                 f'<div><i class="{kind}" style="{swatch}"></i>{html.escape(label)}'
                 f'<span class="n">{count}</span></div>'
+            )
+        if own is not None and own.ring:
+            ringed = int(frame[own.ring].astype("boolean").fillna(False).sum())
+            label = own.ring_label.get(lang) if own.ring_label else own.ring
+            c = html.escape(own.ring_color, quote=True)
+            rows.append(
+                f'<div><i class="ring" style="border:3px solid {c};height:10px"></i>'
+                f'{html.escape(label)}<span class="n">{ringed}</span></div>'
             )
     return "".join([*rows, "</details>"])
 
@@ -295,6 +418,8 @@ def build_map(
     zoom: int | None = None,
     asset_base: str = ASSET_BASE,
     tianditu_key: str | None = None,
+    styles: Mapping[str, LayerStyle] | None = None,
+    compact: bool = False,
 ) -> folium.Map:
     """
     Build the monitoring map ("一张图") of `layers`, keyed by layer name (``layers/*.toml``).
@@ -313,10 +438,16 @@ def build_map(
         Initial view as (lat, lon) and zoom level; by default the map fits the data.
     asset_base
         URL prefix of the vendored scripts (see `localize_assets`).
+    styles
+        Per-layer `LayerStyle` overriding the spec's colours (e.g. sections by their period
+        water-quality class, overdue outlets ringed); the columns it names must be in the frame.
+    compact
+        For a small map: the layer control and the legend start collapsed (no overlap).
     """
     if lang not in ("zh", "en"):
         msg = f"`lang` must be 'zh' or 'en', got {lang!r}"
         raise MapError(msg)
+    styles = dict(styles or {})
     frames = {}
     for name in _ordered(layers):
         spec = get_spec(name)
@@ -334,17 +465,97 @@ def build_map(
     for i, (name, frame) in enumerate(frames.items()):
         pane = f"geomon_{name}"
         folium.map.CustomPane(pane, z_index=_PANE_Z0 + i, pointer_events=True).add_to(m)
-        _geojson_layer(frame, get_spec(name), lang, pane).add_to(m)
-    legend = _legend_html(frames, lang) if frames else ""
+        _geojson_layer(frame, get_spec(name), lang, pane, styles.get(name)).add_to(m)
+    legend = _legend_html(frames, lang, styles) if frames else ""
+    if compact:
+        legend = legend.replace("<details open>", "<details>", 1)
     _Controls(legend, css_class="geomon-nobasemap" if basemap == "none" else None).add_to(m)
     if frames and center is None:
         minx, miny, maxx, maxy = np.array([f.total_bounds for f in frames.values()]).T
         m.fit_bounds([[miny.min(), minx.min()], [maxy.max(), maxx.max()]], max_zoom=15)
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=compact).add_to(m)
     folium.plugins.Fullscreen(title=_t("full", lang), title_cancel=_t("exit", lang)).add_to(m)
     folium.plugins.MeasureControl("topleft", "meters", "kilometers", "sqmeters", "hectares").add_to(
         m
     )
+    return localize_assets(m, asset_base=asset_base, lang=lang)
+
+
+# L.drawLocal in Chinese (leaflet-draw ships English only); merged over the defaults
+_DRAW_ZH = {
+    "draw": {
+        "toolbar": {
+            "actions": {"title": "取消绘制", "text": "取消"},
+            "finish": {"title": "完成绘制", "text": "完成"},
+            "undo": {"title": "删除最后一个点", "text": "撤销"},
+            "buttons": {"polyline": "绘制线（道路、管线）", "polygon": "绘制多边形（用地范围）",
+                        "rectangle": "绘制矩形", "marker": "标注点位"},
+        },
+        "handlers": {
+            "marker": {"tooltip": {"start": "点击地图放置点位"}},
+            "polygon": {"tooltip": {"start": "点击开始绘制", "cont": "点击继续绘制",
+                                    "end": "点击第一个点闭合图形"}},
+            "polyline": {"error": "<strong>错误：</strong>线不能自相交",
+                         "tooltip": {"start": "点击开始绘制", "cont": "点击继续绘制",
+                                     "end": "点击最后一个点结束"}},
+            "rectangle": {"tooltip": {"start": "按住鼠标拖动绘制矩形"}},
+            "simpleshape": {"tooltip": {"end": "松开鼠标完成绘制"}},
+        },
+    },
+    "edit": {
+        "toolbar": {
+            "actions": {"save": {"title": "保存修改", "text": "保存"},
+                        "cancel": {"title": "放弃修改", "text": "取消"},
+                        "clearAll": {"title": "清除全部图形", "text": "全部清除"}},
+            "buttons": {"edit": "编辑图形", "editDisabled": "没有可编辑的图形",
+                        "remove": "删除图形", "removeDisabled": "没有可删除的图形"},
+        },
+        "handlers": {
+            "edit": {"tooltip": {"text": "拖动节点修改图形", "subtext": "点击“取消”放弃修改"}},
+            "remove": {"tooltip": {"text": "点击图形将其删除"}},
+        },
+    },
+}  # fmt: skip
+
+
+class _DrawLocal(MacroElement):
+    """Merge `strings` into leaflet-draw's ``L.drawLocal`` before its control is built."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function merge(into, from) {
+            for (var k in from) {
+                if (typeof from[k] === "object") { merge(into[k] = into[k] || {}, from[k]); }
+                else { into[k] = from[k]; }
+            }
+        })(L.drawLocal, {{ this.strings|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, strings: Mapping[str, Any]) -> None:
+        super().__init__()
+        self._name = "DrawLocal"
+        self.strings = strings
+
+
+def add_draw(m: folium.Map, *, lang: str = "zh", asset_base: str = ASSET_BASE) -> folium.Map:
+    """
+    Add leaflet-draw (points, lines, polygons, rectangles) to `m`, localised, from local assets.
+
+    Drawn shapes reach Python through ``st_folium(..., returned_objects=["all_drawings"])``.
+    Circles are left out: a project footprint is a polygon, a line or a point.
+    """
+    if lang == "zh":
+        _DrawLocal(_DRAW_ZH).add_to(m)
+    folium.plugins.Draw(
+        export=False,
+        position="topleft",
+        draw_options={"circle": False, "circlemarker": False,
+                      "polygon": {"allowIntersection": False, "showArea": False}},
+        edit_options={"edit": True, "remove": True},
+    ).add_to(m)  # fmt: skip
     return localize_assets(m, asset_base=asset_base, lang=lang)
 
 

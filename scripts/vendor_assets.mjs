@@ -27,6 +27,9 @@ const FILES = [
   ["leaflet-measure", "dist/leaflet-measure.en.js", "leaflet-measure.en.js"],
   ["leaflet-measure", "dist/leaflet-measure.css", "leaflet-measure.css"],
   ["leaflet-measure", "dist/assets", "assets"],
+  ["leaflet-draw", "dist/leaflet.draw.js", "leaflet.draw.js"],
+  ["leaflet-draw", "dist/leaflet.draw.css", "leaflet.draw.css"],
+  ["leaflet-draw", "dist/images", "images"],
   ["jquery", "dist/jquery.min.js", "jquery.min.js"],
 ];
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import os
 from html.parser import HTMLParser
 
@@ -17,7 +18,7 @@ from shapely import LineString, Point, box
 
 from geomon import mapview
 from geomon.errors import CRSError
-from geomon.specs import get_spec
+from geomon.specs import Label, get_spec
 from geomon.validate import apply_dtypes
 
 EVIL = "<script>alert(1)</script>"
@@ -356,8 +357,8 @@ def test_localize_assets_rewrites_plugins_and_refuses_unknown_cdns(layers) -> No
     ]
     assert folium.plugins.MarkerCluster.default_js[0][1].startswith("https://")  # class intact
 
-    folium.plugins.Draw().add_to(m)
-    with pytest.raises(mapview.MapError, match="leaflet_draw_js would load https://"):
+    folium.plugins.MiniMap().add_to(m)  # not vendored
+    with pytest.raises(mapview.MapError, match="Control_MiniMap_js would load https://"):
         mapview.localize_assets(m)
 
 
@@ -393,3 +394,109 @@ def test_inline_html_needs_no_server(layers) -> None:
     assert "L.map(" in page
     assert "Control.FullScreen" in page
     assert 'url("data:image/png;base64,' in page  # the layer-control icon from leaflet.css
+
+
+# ------------------------------------------------------------------------------ per-map styles
+
+CLASS_STYLE = mapview.LayerStyle(
+    color_by="class",
+    colors={"II": "#42a5f5", "IV": "#f2c500"},
+    labels={"II": Label("Ⅱ类", "Class II"), "IV": Label("Ⅳ类", "Class IV")},
+    title=Label("水质类别", "Class"),
+    default_label=Label("未评价", "Not assessed"),
+    ring="fails_target",
+    ring_label=Label("未达标", "Fails target"),
+    popup={"class": Label("水质类别", "Class"), "fails_target": Label("未达标", "Fails")},
+)
+
+
+@pytest.fixture
+def classed(layers) -> dict[str, gpd.GeoDataFrame]:
+    sections = layers["sections"]
+    extra = sections.iloc[[0, 0]].assign(code=["S2", "S3"])
+    sections = pd.concat([sections, extra], ignore_index=True)
+    sections["class"] = ["IV", "II", None]
+    sections["fails_target"] = [True, False, False]
+    return {**layers, "sections": sections}
+
+
+@pytest.mark.parametrize(
+    ("code", "fill", "stroke", "weight"),
+    [
+        pytest.param("S1", "#f2c500", "#111111", 3, id="IV-ringed"),
+        pytest.param("S2", "#42a5f5", "#ffffff", 1, id="II-plain"),
+        pytest.param("S3", "#9e9e9e", "#ffffff", 1, id="unassessed-default"),
+    ],
+)
+def test_layer_style_colours_and_rings(classed, code, fill, stroke, weight) -> None:
+    m = mapview.build_map(classed, styles={"sections": CLASS_STYLE})
+    (gj,) = [g for g in _geojsons(m) if g.layer_name == "水质监测断面"]
+
+    style = gj.style_function(_feature(m, "水质监测断面", code))
+
+    assert (style["fillColor"], style["color"], style["weight"]) == (fill, stroke, weight)
+
+
+def test_layer_style_popup_and_legend(classed) -> None:
+    m = mapview.build_map(classed, styles={"sections": CLASS_STYLE}, lang="en")
+    (gj,) = [g for g in _geojsons(m) if g.layer_name == "Monitoring sections"]
+    popup = next(c for c in gj._children.values() if isinstance(c, folium.GeoJsonPopup))
+    (controls,) = [c for c in m._children.values() if isinstance(c, mapview._Controls)]
+
+    assert popup.fields[-2:] == ["class", "fails_target"]
+    assert popup.aliases[-2:] == ["Class", "Fails"]
+    props = _feature(m, "Monitoring sections", "S1")["properties"]
+    assert (props["class"], props["fails_target"]) == ("Class IV", "Yes")
+    assert _feature(m, "Monitoring sections", "S3")["properties"]["class"] is None
+    legend = controls.legend
+    assert legend.index("Class II") < legend.index("Class IV")  # style order
+    assert "Not assessed" in legend
+    assert "Fails target" in legend
+    assert "Control level" not in legend  # the spec colours are replaced
+
+
+def test_layer_style_text_is_escaped(classed) -> None:
+    classed["sections"]["class"] = [EVIL, "II", None]
+    page = mapview.map_html(mapview.build_map(classed, styles={"sections": CLASS_STYLE}))
+
+    assert EVIL not in page
+
+
+def test_compact_map_collapses_controls(layers) -> None:
+    m = mapview.build_map(layers, compact=True)
+    (control,) = [c for c in m._children.values() if isinstance(c, folium.LayerControl)]
+    (controls,) = [c for c in m._children.values() if isinstance(c, mapview._Controls)]
+
+    assert control.options["collapsed"] is True
+    assert controls.legend.startswith("<details>")
+
+
+@pytest.mark.parametrize(("lang", "chinese"), [("zh", True), ("en", False)])
+def test_draw_is_local_and_localised(layers, lang: str, chinese: bool) -> None:
+    m = mapview.add_draw(mapview.build_map(layers, lang=lang), lang=lang)
+    page = mapview.map_html(m)
+
+    urls = _resources(page)
+    assert mapview.ASSET_BASE + "/leaflet-draw/leaflet.draw.js" in urls
+    assert all(u.startswith(mapview.ASSET_BASE + "/") for u in urls), urls
+    assert (json.dumps("绘制多边形（用地范围）")[1:-1] in page) is chinese  # tojson escapes
+    if chinese:
+        assert page.index("L.drawLocal") < page.index("new L.Control.Draw")  # strings first
+
+
+def test_popup_link_to_the_record_is_escaped(layers) -> None:
+    layers["outlets"].loc[1, "code"] = 'O"2&<x>'
+    style = mapview.LayerStyle(
+        color_by="stage", colors={}, link=(Label("打开档案", "Open"), "/outlet?outlet={id}")
+    )
+    m = mapview.build_map(layers, styles={"outlets": style})
+    (outlets,) = [g for g in _geojsons(m) if g.layer_name == "入河排污口"]
+    popup = next(c for c in outlets._children.values() if isinstance(c, folium.GeoJsonPopup))
+
+    assert popup.fields[-1] == mapview._LINK
+    links = [f["properties"][mapview._LINK] for f in outlets.data["features"]]
+    assert links[0] == '<a href="/outlet?outlet=O1" target="_blank" rel="noopener">打开档案</a>'
+    assert (
+        links[1]
+        == '<a href="/outlet?outlet=O%222%26%3Cx%3E" target="_blank" rel="noopener">打开档案</a>'
+    )

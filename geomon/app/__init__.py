@@ -19,6 +19,13 @@ class PageRef(NamedTuple):
 
 PAGES: tuple[PageRef, ...] = (
     PageRef("geomon/app/pages/map.py", "page.map", ":material/map:", "map"),
+    PageRef(
+        "geomon/app/pages/dashboard.py", "page.dashboard", ":material/monitoring:", "dashboard"
+    ),
+    PageRef("geomon/app/pages/siting.py", "page.siting", ":material/fact_check:", "siting"),
+    PageRef("geomon/app/pages/data.py", "page.data", ":material/database:", "data"),
+    PageRef("geomon/app/pages/outlet.py", "page.outlet", ":material/description:", "outlet"),
+    PageRef("geomon/app/pages/reports.py", "page.reports", ":material/summarize:", "reports"),
 )
 
 __all__ = ["PAGES", "PageRef"]

@@ -5,16 +5,26 @@ cached with `st.cache_resource` too, keyed by (url, name, revision): ``st.cache_
 pickle a copy of a large GeoDataFrame on every hit (see DESIGN.md, "Known pitfalls"). The
 frames returned here are therefore SHARED and READ-ONLY: never mutate them; ``.copy()`` first.
 A write to the store bumps its revision, so the next read misses the cache and rereads.
+
+What the pages derive from the layers is cached the same way, keyed by the revision too: the
+layers with their status columns for a period (`status_layers`), section results and monthly
+classes, the downstream-section index, siting checks and import dry runs. A filter change then
+only selects rows from cached frames; nothing is reread or recomputed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
-from geomon import config
+from geomon import compliance, config, filters, importer, siting
+from geomon.app import outlet_view, view
 from geomon.mapview import LAYER_ORDER
 from geomon.specs import get_spec, layer_names
 from geomon.store import Store, open_store
@@ -57,3 +67,122 @@ def map_layer_names(url: str) -> list[str]:
     present = [n for n in store(url).layer_names() if n in known and get_spec(n).is_spatial]
     rank = {n: i for i, n in enumerate(LAYER_ORDER)}
     return sorted(present, key=lambda n: (rank.get(n, len(rank)), n))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _status_layers(
+    url: str, period: str | None, revision: tuple[int, int], today: dt.date
+) -> dict[str, pd.DataFrame]:
+    del today  # part of the key only: "overdue" without a period is judged as of today
+    known = set(layer_names())
+    names = [n for n in store(url).layer_names() if n in known]
+    layers = {n: _layer(url, n, revision) for n in names}
+    return view.with_status(layers, period=filters.parse_period(period))
+
+
+def status_layers(url: str, period: str | None = None) -> dict[str, pd.DataFrame]:
+    """Every geomon layer of the store with its status columns for `period` (shared: read-only).
+
+    Outlets carry ``overdue``, sections ``class``/``meets_target``/… (`geomon.app.view`);
+    the ``monitoring`` table is included as stored.
+    """
+    return _status_layers(url, period, revision(url), dt.date.today())
+
+
+def period_choices(url: str) -> list[str]:
+    """Monitoring periods to offer (years, cumulative months, months), newest first."""
+    monitoring = layer(url, "monitoring") if "monitoring" in store(url).layer_names() else None
+    if monitoring is None or monitoring.empty:
+        return []
+    return filters.period_options(monitoring["date"])
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _section_results(url: str, period: str | None, revision: tuple[int, int]) -> pd.DataFrame:
+    sections, monitoring = _layer(url, "sections", revision), _layer(url, "monitoring", revision)
+    return compliance.section_results(sections, monitoring, period=filters.parse_period(period))
+
+
+def section_results(url: str, period: str | None = None) -> pd.DataFrame:
+    """Every section's class over `period` (`geomon.compliance.section_results`; read-only)."""
+    return _section_results(url, period, revision(url))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _monthly(url: str, period: str | None, revision: tuple[int, int]) -> pd.DataFrame:
+    sections, monitoring = _layer(url, "sections", revision), _layer(url, "monitoring", revision)
+    return view.monthly_classes(sections, monitoring, period=filters.parse_period(period))
+
+
+def monthly_classes(url: str, period: str | None = None) -> pd.DataFrame:
+    """Each section's class month by month within `period` (read-only)."""
+    return _monthly(url, period, revision(url))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _siting(
+    url: str, key: str, buffer_m: float, revision: tuple[int, int], _projects: gpd.GeoDataFrame
+) -> siting.SitingResult:
+    del revision  # part of the key: an edit of the constraint layers reruns the check
+    return siting.check(_projects, store(url), buffer_m=buffer_m)
+
+
+def siting_check(
+    url: str, key: str, projects: gpd.GeoDataFrame, *, buffer_m: float
+) -> siting.SitingResult:
+    """`geomon.siting.check` of `projects` against the store, cached by `key` (what identifies
+    the projects: a file hash, drawn GeoJSON, stored ids) and the store revision."""
+    return _siting(url, key, float(buffer_m), revision(url), projects)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _dry_run(
+    url: str, layer: str, key: str, crs: str, mode: str, revision: tuple[int, int],
+    _raw: bytes, _name: str,
+) -> importer.ImportResult:  # fmt: skip
+    del key, revision  # cache key only
+    return importer.import_file(
+        _raw, layer, store(url), crs=crs or None, mode=mode, dry_run=True, filename=_name
+    )
+
+
+def dry_run(
+    url: str, layer: str, raw: bytes, name: str, *, crs: str, mode: str
+) -> importer.ImportResult:
+    """What importing `raw` would do: the validation report and the diff; nothing is written.
+
+    Raises `geomon.errors.ReadError` if the file cannot be read at all.
+    """
+    key = hashlib.sha256(raw).hexdigest() + ":" + name
+    return _dry_run(url, layer, key, crs, mode, revision(url), raw, name)
+
+
+def import_now(
+    url: str,
+    layer: str,
+    raw: bytes,
+    name: str,
+    *,
+    crs: str,
+    mode: str,
+    version: str | None,
+    progress: Callable[[float, str], object],
+) -> importer.ImportResult:
+    """Import `raw` into the store for real (all or nothing); the caches refresh by revision."""
+    return importer.import_file(
+        raw, layer, store(url), crs=crs or None, mode=mode, filename=name, version=version,
+        progress=lambda fraction, text: progress(fraction, text),
+    )  # fmt: skip
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _downstream(url: str, km: float, revision: tuple[int, int]) -> pd.DataFrame:
+    rivers, sections, outlets = (
+        _layer(url, n, revision) for n in ("rivers", "sections", "outlets")
+    )
+    return outlet_view.downstream_sections(rivers, sections, outlets, km=km)
+
+
+def downstream(url: str, km: float) -> pd.DataFrame:
+    """Every outlet's downstream sections within `km` along the river (read-only)."""
+    return _downstream(url, float(km), revision(url))

@@ -1,11 +1,14 @@
 """UI strings in Chinese and English, and the sidebar language switch.
 
 Layer titles, field labels and enum labels come from the layer specs (``Label.get(lang)``);
-this table holds only the app's own words. The chosen language lives in
+``strings.toml`` beside this file holds only the app's own words. The chosen language lives in
 ``st.session_state["lang"]`` and in the URL (``?lang=en``), so a shared link keeps it.
 """
 
 from __future__ import annotations
+
+import tomllib
+from pathlib import Path
 
 import streamlit as st
 
@@ -15,40 +18,9 @@ LANGS = ("zh", "en")
 LANG_NAMES = {"zh": "中文", "en": "English"}
 KEY = "lang"
 
-STRINGS: dict[str, dict[str, str]] = {
-    "lang.label": {"zh": "语言", "en": "Language"},
-    "page.map": {"zh": "一张图", "en": "Map"},
-    "map.title": {"zh": "水环境监管一张图", "en": "Water-environment supervision map"},
-    "map.layers": {"zh": "显示图层", "en": "Layers shown"},
-    "map.counts": {"zh": "要素数量", "en": "Features per layer"},
-    "map.none_selected": {
-        "zh": "请在左侧选择至少一个图层。",
-        "en": "Choose at least one layer in the sidebar.",
-    },
-    "map.no_data": {
-        "zh": (
-            "数据库 `{url}` 中还没有图层。请在项目根目录运行 `geomon demo` 生成演示数据，"
-            "或设置环境变量 `GEOMON_STORE` 指向已有的 GeoPackage / PostGIS 数据库。"
-        ),
-        "en": (
-            "The store `{url}` holds no layers yet. Run `geomon demo` in the project folder "
-            "to create the demo data, or point `GEOMON_STORE` at an existing GeoPackage or "
-            "PostGIS database."
-        ),
-    },
-    "map.store_error": {"zh": "无法读取数据库：{error}", "en": "Cannot read the store: {error}"},
-    "map.basemap_error": {
-        "zh": "底图设置有误（{error}），已改用无底图模式。",
-        "en": "Basemap setting is invalid ({error}); showing the map without a basemap.",
-    },
-    "map.assets_missing": {
-        "zh": ("地图脚本未安装（缺少 `static/vendor`）。请在项目根目录运行 `npm ci` 后刷新页面。"),
-        "en": (
-            "The map scripts are not installed (`static/vendor` is missing). Run `npm ci` in "
-            "the project folder, then reload."
-        ),
-    },
-}
+STRINGS: dict[str, dict[str, str]] = tomllib.loads(
+    (Path(__file__).with_name("strings.toml")).read_text(encoding="utf-8")
+)
 
 
 def t(key: str, lang: str = "zh") -> str:
@@ -58,6 +30,11 @@ def t(key: str, lang: str = "zh") -> str:
     """
     entry = STRINGS[key]
     return entry.get(lang) or entry["zh"]
+
+
+def keyed(prefix: str, lang: str, value: str) -> str:
+    """The text of ``<prefix>.<value>``: a picklable `format_func` with `functools.partial`."""
+    return t(f"{prefix}.{value}", lang)
 
 
 def current() -> str:

@@ -134,3 +134,42 @@ def test_store_write_shows_on_next_run(
     at.run()
 
     assert {m.label: m.value for m in at.metric}["入河排污口"] == "1"
+
+
+def test_map_search_offers_the_outlet_record(monkeypatch: pytest.MonkeyPatch, tiny_store) -> None:
+    at = _app(monkeypatch, tiny_store).run()
+    at.text_input(key="map_search").input("一号").run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.selectbox(key="map_search.hit").value == 0
+    (link,) = at.page_link
+    assert link.label == "打开排污口档案：O1"
+    assert len(_map_components(at)) == 1
+
+    at.text_input(key="map_search").input("没有这个").run()
+    assert at.info[0].value.startswith("没有找到“没有这个”")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.url_path for p in PAGES])
+def test_page_switches_to_english(monkeypatch: pytest.MonkeyPatch, tiny_store: Path, page) -> None:
+    at = _app(monkeypatch, tiny_store)
+    at.switch_page(page.path).run()
+    chinese = at.title[0].value
+
+    at.sidebar.radio(key="lang").set_value("en").run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.title[0].value != chinese
+    assert at.title[0].value[0].isascii()
+
+
+@pytest.mark.parametrize("page", PAGES[1:], ids=[p.url_path for p in PAGES[1:]])
+def test_pages_without_a_store_fail_soft(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, page
+) -> None:
+    missing = tmp_path / "nothing.gpkg"
+    at = _app(monkeypatch, missing)
+    at.switch_page(page.path).run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.info or at.warning  # says what is missing

@@ -1,11 +1,11 @@
-"""一张图 (the monitoring map): every spatial layer in the store, a layer picker, counts."""
+"""一张图 (the monitoring map): every spatial layer, filtered in the sidebar, searchable."""
 
 import os
 
 import streamlit as st
 
 from geomon import mapview
-from geomon.app import data, i18n, widgets
+from geomon.app import data, filterbar, i18n, styles, widgets
 from geomon.errors import GeomonError
 from geomon.specs import get_spec
 
@@ -22,22 +22,50 @@ if not names:
     st.warning(i18n.t("map.no_data", lang).format(url=settings.store_url))
     st.stop()
 
-chosen = widgets.layer_picker(names, lang=lang, key="map_layers")
-if not chosen:
-    st.info(i18n.t("map.none_selected", lang))
-    st.stop()
-frames = {name: data.layer(settings.store_url, name) for name in chosen}
 
-options = {"lang": lang, "asset_base": widgets.asset_base()}
-tianditu_key = os.environ.get("GEOMON_TIANDITU_KEY")
-try:
-    m = mapview.build_map(frames, basemap=settings.basemap, tianditu_key=tianditu_key, **options)
-except mapview.MapError as exc:
-    st.warning(i18n.t("map.basemap_error", lang).format(error=exc))
-    m = mapview.build_map(frames, **options)
-widgets.show_map(m, lang=lang, key="map")
+@st.fragment
+def map_view() -> None:
+    """Filters, search, map and counts: a filter change reruns only this part."""
+    v = filterbar.sidebar(settings.store_url, lang)
+    chosen = widgets.layer_picker(names, lang=lang, key="map_layers")
+    st.caption(v.caption(lang))
+    if not chosen:
+        st.info(i18n.t("map.none_selected", lang))
+        return
+    frames = {name: v.filtered[name] for name in chosen}
+    focus = widgets.map_search(frames, lang=lang, key="map_search")
+    if focus is not None and focus.layer == "outlets":
+        st.page_link(
+            "geomon/app/pages/outlet.py",
+            label=f"{i18n.t('map.open_record', lang)}：{focus.code}",
+            query_params={"outlet": focus.code},
+            icon=":material/description:",
+        )
+    if not any(len(f) for f in frames.values()):
+        st.info(i18n.t("map.empty_filtered", lang))
+    options = {
+        "lang": lang,
+        "asset_base": widgets.asset_base(),
+        "styles": styles.map_styles(
+            filterbar.period_labels(v.period or ""), outlet_url=widgets.record_url(lang)
+        ),
+    }
+    tianditu_key = os.environ.get("GEOMON_TIANDITU_KEY")
+    try:
+        m = mapview.build_map(
+            frames, basemap=settings.basemap, tianditu_key=tianditu_key, **options
+        )
+    except mapview.MapError as exc:
+        st.warning(i18n.t("map.basemap_error", lang).format(error=exc))
+        m = mapview.build_map(frames, **options)
+    widgets.show_map(m, lang=lang, key="map", focus=focus)
 
-st.subheader(i18n.t("map.counts", lang))
-for row in range(0, len(chosen), 5):
-    for col, name in zip(st.columns(5), chosen[row : row + 5], strict=False):
-        col.metric(get_spec(name).title.get(lang), f"{len(frames[name]):,}")
+    st.subheader(i18n.t("map.counts", lang))
+    for row in range(0, len(chosen), 5):
+        for col, name in zip(st.columns(5), chosen[row : row + 5], strict=False):
+            total = len(v.layers[name])
+            shown = len(frames[name])
+            col.metric(get_spec(name).title.get(lang), f"{shown:,}", help=f"{shown:,} / {total:,}")
+
+
+map_view()

@@ -1,0 +1,144 @@
+"""监管概览 (dashboard): outlet rectification and section water quality, as filtered."""
+
+import streamlit as st
+
+from geomon import stats
+from geomon.app import charts, data, filterbar, i18n, tables, view, widgets
+from geomon.errors import GeomonError
+from geomon.specs import get_spec
+
+lang = i18n.current()
+settings = data.settings()
+url = settings.store_url
+st.title(i18n.t("dash.title", lang))
+try:
+    v = filterbar.sidebar(url, lang)
+except GeomonError as exc:
+    st.error(i18n.t("common.store_error", lang).format(error=exc))
+    st.stop()
+st.caption(v.caption(lang))
+outlets = v.filtered.get("outlets")
+sections = v.filtered.get("sections")
+tab_outlets, tab_sections = st.tabs([i18n.t("dash.outlets", lang), i18n.t("dash.sections", lang)])
+
+with tab_outlets:
+    if outlets is None or outlets.empty:
+        st.info(i18n.t("dash.no_outlets", lang))
+    else:
+        ost = stats.outlet_statistics(outlets, as_of=v.as_of)
+        total = ost["total"]
+        k1, k2, k3, k4 = st.columns(4)
+        widgets.kpi(k1, i18n.t("dash.kpi_total", lang), f"{total['total']:,}")
+        widgets.kpi(
+            k2, i18n.t("dash.kpi_traced", lang), f"{total['traced']:,}", f"{total['traced_pct']}%"
+        )
+        rectified = f"{total['rectified_pct']}%"
+        widgets.kpi(k3, i18n.t("dash.kpi_rectified", lang), f"{total['rectified']:,}", rectified)
+        widgets.kpi(k4, i18n.t("dash.kpi_overdue", lang), f"{total['overdue']:,}")
+        progress_cols = ["total", "rectified", "overdue", "rectified_pct"]
+        left, right = st.columns(2)
+        for col, key, group in (
+            (left, "dash.by_district", "district"),
+            (right, "dash.by_type", "type_l1"),
+        ):
+            rows = ost["by_district" if group == "district" else "by_type"]
+            with col:
+                st.subheader(i18n.t(key, lang))
+                st.altair_chart(charts.progress_bars(rows, group, lang=lang), width="stretch")
+                table = tables.labelled(rows, [group, *progress_cols], lang=lang)
+                st.dataframe(table, hide_index=True, width="stretch")
+                widgets.csv_download(table, f"{group}_progress.csv", lang=lang, key=f"dl.{group}")
+        st.subheader(i18n.t("dash.over_time", lang))
+        st.altair_chart(charts.over_time(ost["by_month"], lang=lang), width="stretch")
+        st.subheader(i18n.t("dash.milestones", lang))
+        milestones = [
+            {**m, "milestone": m["milestone"] if lang == "zh" else m["milestone_en"]}
+            for m in ost["milestones"]
+        ]
+        cols = [
+            "milestone",
+            "date",
+            "traced_pct",
+            "traced_target",
+            "rectified_pct",
+            "rectified_target",
+            "met",
+        ]
+        st.dataframe(tables.labelled(milestones, cols, lang=lang), hide_index=True, width="stretch")
+        st.caption(i18n.t("dash.citation", lang).format(citation=ost["citation"]))
+        if ost["overdue"]:
+            st.subheader(i18n.t("dash.overdue_list", lang))
+            table = tables.labelled(
+                ost["overdue"],
+                ["code", "name", "district", "stage", "deadline"],
+                lang=lang,
+                layer="outlets",
+            )
+            st.dataframe(table, hide_index=True, width="stretch")
+            widgets.csv_download(table, "overdue_outlets.csv", lang=lang, key="dl.overdue")
+
+with tab_sections:
+    results = (
+        view.for_sections(data.section_results(url, v.period), sections)
+        if sections is not None
+        else None
+    )
+    if results is None or results.empty or results["class"].isna().all():
+        st.info(i18n.t("dash.no_sections", lang))
+    else:
+        overall = stats.network_table(results)[0]
+        levels = stats.network_table(results, by="control_level")
+        kpis = st.columns(3 + len(levels))
+        assessed = f"{overall['assessed']} / {overall['sections']}"
+        widgets.kpi(kpis[0], i18n.t("dash.kpi_sections", lang), assessed)
+        widgets.kpi(kpis[1], i18n.t("dash.kpi_good_all", lang), f"{overall['good_pct']}%")
+        meets = f"{overall['meets_target_pct']}%"
+        widgets.kpi(
+            kpis[2],
+            i18n.t("dash.kpi_meets", lang),
+            meets,
+            f"{overall['meets_target']} / {overall['with_target']}",
+        )
+        level_field = get_spec("sections").field("control_level")
+        for col, row in zip(kpis[3:], levels, strict=True):
+            level = level_field.value_label(row["control_level"], lang)
+            widgets.kpi(
+                col, i18n.t("dash.kpi_good", lang).format(level=level), f"{row['good_pct']}%"
+            )
+        left, right = st.columns(2)
+        with left:
+            st.subheader(i18n.t("dash.class_counts", lang))
+            st.altair_chart(charts.class_bars(levels, "control_level", lang=lang), width="stretch")
+            cols = [
+                "control_level",
+                "sections",
+                "assessed",
+                "good",
+                "good_pct",
+                "worst",
+                "worst_pct",
+                "meets_target_pct",
+            ]
+            table = tables.labelled(levels, cols, lang=lang)
+            st.dataframe(table, hide_index=True, width="stretch")
+            widgets.csv_download(table, "sections_by_level.csv", lang=lang, key="dl.levels")
+        with right:
+            st.subheader(i18n.t("dash.monthly", lang))
+            monthly = view.for_sections(data.monthly_classes(url, v.period), sections)
+            st.altair_chart(charts.monthly_heatmap(monthly, lang=lang), width="stretch")
+        st.subheader(i18n.t("dash.section_table", lang))
+        flagged = sections.rename(columns={"code": "section_code"})
+        cols = [
+            "section_code",
+            "name",
+            "river",
+            "control_level",
+            "class",
+            "target",
+            "meets_target",
+            "main_pollutants",
+            "exceedances",
+        ]
+        table = tables.labelled(flagged, cols, lang=lang)
+        st.dataframe(table, hide_index=True, width="stretch")
+        widgets.csv_download(table, "section_results.csv", lang=lang, key="dl.sections")

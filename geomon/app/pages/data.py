@@ -1,0 +1,170 @@
+"""数据管理: import a file (validation report first, then an all-or-nothing write), export."""
+
+import functools
+from dataclasses import asdict
+
+import pandas as pd
+import streamlit as st
+
+from geomon.app import data, filterbar, i18n, project_input, tables, view, widgets
+from geomon.errors import GeomonError
+from geomon.io import export
+from geomon.specs import get_spec, layer_names
+
+EAGER_ROWS = 50_000  # larger exports are built only when the button is clicked
+FORMAT_NAMES = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "shp": "Shapefile (ZIP)",
+                "csv": "CSV", "xlsx": "Excel (XLSX)"}  # fmt: skip
+REPORT_COLUMNS = ["row", "field", "code", "message", "severity"]
+
+lang = i18n.current()
+url = data.settings().store_url
+st.title(i18n.t("data.title", lang))
+try:
+    v = filterbar.sidebar(url, lang)
+except GeomonError as exc:
+    st.error(i18n.t("common.store_error", lang).format(error=exc))
+    st.stop()
+
+
+title = functools.partial(widgets.layer_label, lang=lang)
+
+
+tab_import, tab_export, tab_versions = st.tabs(
+    [i18n.t("data.import", lang), i18n.t("data.export", lang), i18n.t("data.versions", lang)]
+)
+
+with tab_import:
+    c1, c2, c3 = st.columns([2, 2, 3])
+    layer = c1.selectbox(
+        i18n.t("data.layer", lang), layer_names(), format_func=title, key="data.layer"
+    )
+    crs = c2.selectbox(
+        i18n.t("siting.crs", lang), list(project_input.CRS_CHOICES), key="data.crs",
+        format_func=functools.partial(project_input.crs_label, lang=lang),
+    )  # fmt: skip
+    if crs == "custom":
+        crs = c2.text_input(i18n.t("siting.crs_custom", lang), key="data.crs_text").strip()
+    modes = ["upsert", "append", "replace"]
+    mode = c3.radio(
+        i18n.t("data.mode", lang), modes, horizontal=True, key="data.mode",
+        format_func=functools.partial(i18n.keyed, "data.mode", lang),
+    )  # fmt: skip
+    upload = st.file_uploader(
+        i18n.t("data.file", lang), type=project_input.UPLOAD_TYPES, key="data.file"
+    )
+    if upload is None:
+        st.info(i18n.t("data.waiting", lang))
+    else:
+        raw = upload.getvalue()
+        try:
+            result = data.dry_run(url, layer, raw, upload.name, crs=crs, mode=mode)
+        except GeomonError as exc:
+            st.error(i18n.t("data.read_error", lang).format(error=exc))
+            result = None
+        if result is not None:
+            report, diff = result.report, result.diff
+            m = st.columns(7)
+            m[0].metric(i18n.t("data.rows", lang), result.rows_read)
+            m[1].metric(i18n.t("data.errors", lang), len(report.errors))
+            m[2].metric(i18n.t("data.warnings", lang), len(report.warnings))
+            m[3].metric(i18n.t("data.bad_rows", lang), len(report.invalid_rows))
+            if diff is not None:
+                m[4].metric(i18n.t("data.added", lang), len(diff.added))
+                m[5].metric(i18n.t("data.changed", lang), len(diff.changed_keys))
+                m[6].metric(i18n.t("data.removed", lang), len(diff.removed))
+            if report.errors:
+                st.error(
+                    i18n.t("data.invalid", lang).format(
+                        n=len(report.errors), rows=len(report.invalid_rows)
+                    )
+                )
+            else:
+                st.success(i18n.t("data.valid", lang).format(rows=result.rows_read))
+            if len(report):
+                st.subheader(i18n.t("data.report", lang))
+                issues = pd.DataFrame([i.to_dict() for i in report], columns=REPORT_COLUMNS)
+                table = issues.rename(
+                    columns={c: i18n.t(f"data.col.{c}", lang) for c in REPORT_COLUMNS}
+                )
+                st.dataframe(table, hide_index=True, width="stretch")
+                widgets.csv_download(
+                    table, f"{layer}_validation.csv", lang=lang, key="data.dl_report"
+                )
+            version = st.text_input(i18n.t("data.version_label", lang), key="data.version")
+            if st.button(
+                i18n.t("data.import_button", lang),
+                type="primary",
+                disabled=not report.valid,
+                key="data.go",
+            ):
+                bar = st.progress(0.0)
+                try:
+                    done = data.import_now(
+                        url, layer, raw, upload.name, crs=crs, mode=mode,
+                        version=version or None, progress=bar.progress,
+                    )  # fmt: skip
+                except GeomonError as exc:
+                    st.error(i18n.t("data.import_error", lang).format(error=exc))
+                else:
+                    s = done.stats
+                    text = i18n.t("data.imported", lang)
+                    st.success(
+                        text.format(
+                            layer=title(layer), added=s.added, updated=s.updated, after=s.rows_after
+                        )
+                    )
+
+with tab_export:
+    present = [n for n in v.filtered if n in data.store(url).layer_names()]
+    if not present:
+        st.info(i18n.t("data.no_layers", lang))
+    else:
+        e1, e2, e3 = st.columns([2, 2, 3], vertical_alignment="bottom")
+        name = e1.selectbox(
+            i18n.t("data.export_layer", lang), present, format_func=title, key="data.export_layer"
+        )
+        spec = get_spec(name)
+        formats = [f for f in export.FORMATS if spec.is_spatial or f in ("csv", "xlsx")]
+        fmt = e2.selectbox(
+            i18n.t("data.format", lang),
+            formats,
+            format_func=FORMAT_NAMES.__getitem__,
+            key="data.format",
+        )
+        rows = view.stored_rows(data.layer(url, name), v.filtered[name])
+        st.caption(v.caption(lang))
+        e3.markdown(
+            i18n.t("data.export_count", lang).format(
+                n=f"{len(rows):,}", total=f"{len(v.layers[name]):,}"
+            )
+        )
+        if rows.empty:
+            st.info(i18n.t("data.empty_layer", lang))
+        else:
+            payload = functools.partial(export.export_bytes, rows, name, fmt)
+            file_name = f"{name}{export.SUFFIX[fmt]}"
+            st.download_button(
+                i18n.t("data.download", lang).format(name=file_name),
+                payload() if len(rows) <= EAGER_ROWS else payload,
+                file_name=file_name, mime=export.MEDIA_TYPE[fmt], on_click="ignore",
+                key="data.dl_export", type="primary", icon=":material/download:",
+            )  # fmt: skip
+            st.dataframe(
+                tables.labelled(
+                    rows.drop(columns="geometry", errors="ignore"),
+                    list(rows.columns),
+                    lang=lang,
+                    layer=name,
+                ),
+                hide_index=True,
+                width="stretch",
+                height=min(38 + 35 * len(rows), 320),
+            )
+
+with tab_versions:
+    store = data.store(url)
+    infos = [store.info(n) for n in store.layer_names() if n in layer_names()]
+    cols = ["layer", "rows", "source", "imported_at", "version", "revision"]
+    table = pd.DataFrame([{**asdict(i), "layer": title(i.name)} for i in infos if i], columns=cols)
+    table = table.rename(columns={c: i18n.t(f"data.info.{c}", lang) for c in cols})
+    st.dataframe(table, hide_index=True, width="stretch")

@@ -1,0 +1,130 @@
+"""一口一档 (outlet record): every field, zones, sections downstream, history, printable sheet."""
+
+import functools
+import os
+
+import pandas as pd
+import streamlit as st
+
+from geomon import mapview, tracing
+from geomon.app import data, filterbar, i18n, outlet_view, sheet, styles, tables, widgets
+from geomon.errors import GeomonError
+from geomon.specs import get_spec
+
+lang = i18n.current()
+url = data.settings().store_url
+st.title(i18n.t("outlet.title", lang))
+try:
+    v = filterbar.sidebar(url, lang)
+except GeomonError as exc:
+    st.error(i18n.t("common.store_error", lang).format(error=exc))
+    st.stop()
+outlets = v.layers.get("outlets")
+if outlets is None or outlets.empty:
+    st.info(i18n.t("outlet.none", lang))
+    st.stop()
+
+codes = v.filtered["outlets"]["code"].astype(str).tolist()
+wanted = st.query_params.get("outlet")
+if "outlet.code" not in st.session_state and wanted:
+    st.session_state["outlet.code"] = wanted
+if st.session_state.get("outlet.code") and st.session_state["outlet.code"] not in codes:
+    codes.insert(0, st.session_state["outlet.code"])  # a shared link outside the filters
+names = dict(zip(outlets["code"].astype(str), outlets["name"].astype(str), strict=False))
+code = st.selectbox(
+    i18n.t("outlet.choose", lang), codes, key="outlet.code",
+    format_func=functools.partial(widgets.code_name, names),
+)  # fmt: skip
+if code is None:
+    st.stop()
+if st.query_params.get("outlet") != code:
+    st.query_params["outlet"] = code
+match = outlets[outlets["code"].astype(str) == code]
+if match.empty:
+    st.warning(i18n.t("outlet.unknown", lang).format(code=code))
+    st.stop()
+record = match.iloc[0]
+spec = get_spec("outlets")
+
+st.header(f"{record['name']}")
+stage = spec.field("stage").value_label(record["stage"], lang)
+st.markdown(f"`{code}` · **{spec.field('stage').label.get(lang)}**：{stage}")
+if bool(record.get("overdue")):
+    deadline = sheet.field_text(spec.field("deadline"), record["deadline"], lang)
+    st.error(i18n.t("outlet.overdue", lang).format(deadline=deadline))
+
+left, right = st.columns([5, 4])
+with left:
+    st.subheader(i18n.t("outlet.fields", lang))
+    rows = [(k, val) for k, val in sheet.record_rows(record.to_dict(), lang) if val]
+    fields = pd.DataFrame(
+        rows, columns=[i18n.t("outlet.field", lang), i18n.t("outlet.value", lang)]
+    )
+    st.dataframe(
+        fields, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 640),
+        column_config={fields.columns[0]: st.column_config.TextColumn(width="medium")},
+    )  # fmt: skip
+with right:
+    point = record.geometry
+    focus = widgets.Focus("outlets", code, record["name"], point.y, point.x)
+    shown = ("districts", "rivers", "lakes", "protection_zones", "red_lines", "sections", "outlets")
+    near = {n: v.layers[n] for n in data.map_layer_names(url) if n in shown}
+    m = mapview.build_map(
+        near, lang=lang, center=(point.y, point.x), zoom=14, asset_base=widgets.asset_base(),
+        styles=styles.map_styles(
+            filterbar.period_labels(v.period or ""), outlet_url=widgets.record_url(lang)
+        ), compact=True,
+    )  # fmt: skip
+    widgets.show_map(m, lang=lang, key="outlet.map", height=420, focus=focus)
+
+st.subheader(i18n.t("outlet.zones", lang))
+zones = outlet_view.zone_rows(match, v.layers, lang)
+columns = [i18n.t(k, lang) for k in ("outlet.kind", "outlet.code", "outlet.name", "col.note")]
+if zones:
+    st.dataframe(pd.DataFrame(zones, columns=columns), hide_index=True, width="stretch")
+else:
+    st.success(i18n.t("outlet.no_zones", lang))
+
+km = tracing.DEFAULT_KM
+st.subheader(i18n.t("outlet.downstream", lang).format(km=km))
+below = data.downstream(url, km)
+below = below[below["outlet_code"].astype(str) == code]
+down_rows = [
+    (r.section_code, r.section_name, r.control_level, f"{r.distance_m / 1000:.2f}")
+    for r in below.itertuples()
+]
+if down_rows:
+    cols = [
+        i18n.t(f"col.{c}", lang) for c in ("section_code", "name", "control_level", "distance_km")
+    ]
+    st.dataframe(pd.DataFrame(down_rows, columns=cols), hide_index=True, width="stretch")
+else:
+    st.info(i18n.t("outlet.no_downstream", lang).format(km=km))
+
+store = data.store(url)
+if hasattr(store, "history"):  # the change history, where the store keeps one
+    st.subheader(i18n.t("outlet.history", lang))
+    history = store.history("outlets", key=code)
+    if history.empty:
+        st.caption(i18n.t("outlet.no_history", lang))
+    else:
+        cols = ["revision", "at", "user", "source", "op", "field", "old", "new"]
+        st.dataframe(tables.labelled(history, cols, lang=lang), hide_index=True, width="stretch")
+
+st.subheader(i18n.t("outlet.sheet", lang))
+link = outlet_view.record_link(
+    code, page_url=st.context.url, public_url=os.environ.get("GEOMON_PUBLIC_URL")
+)
+page = sheet.outlet_sheet(
+    record.to_dict(),
+    link=link,
+    zones=zones,
+    downstream=down_rows,
+    overdue=bool(record.get("overdue")),
+)
+st.download_button(
+    i18n.t("outlet.sheet_download", lang), page.encode("utf-8"), file_name=f"{code}.html",
+    mime="text/html", on_click="ignore", key="outlet.dl_sheet", icon=":material/print:",
+)  # fmt: skip
+with st.expander(i18n.t("outlet.sheet", lang), expanded=False):
+    st.iframe(page, height=900)

@@ -1,0 +1,78 @@
+"""Shape a `geomon.siting.SitingResult` for the page: tables with labels, map layers, reports."""
+
+from __future__ import annotations
+
+import io
+
+import geopandas as gpd
+import pandas as pd
+
+from geomon import siting
+from geomon.reports import siting_html, siting_xlsx
+from geomon.rules.zones import RELATION_LABELS, VERDICT_LABELS
+from geomon.specs import Label
+
+ALERT = {"prohibited": "error", "restricted": "warning", "attention": "info", "clear": "success"}
+CONFLICT_FIELDS = (
+    "project_id", "project_name", "verdict", "layer_title", "name", "level", "relation",
+    "distance_m", "overlap_area_m2", "overlap_ratio", "reason", "citation", "feature_id",
+)  # fmt: skip
+
+
+def verdict_label(verdict: str, lang: str) -> str:
+    """禁止 / 限制 / 需关注 / 无冲突 (Prohibited, …)."""
+    label = VERDICT_LABELS.get(verdict, Label(verdict, verdict)).get(lang)
+    return label[:1].upper() + label[1:]
+
+
+def _header(name: str, lang: str) -> str:
+    if name == "reason":
+        name = "reason_zh"
+    return siting.COLUMN_LABELS[name].get(lang) if name in siting.COLUMN_LABELS else name
+
+
+def conflict_table(result: siting.SitingResult, lang: str) -> pd.DataFrame:
+    """One row per project × feature, headers and verdicts in `lang`, figures rounded."""
+    c = result.conflicts
+    table = pd.DataFrame(index=c.index)
+    for name in CONFLICT_FIELDS:
+        if name == "reason":
+            table[name] = c["reason_zh" if lang == "zh" else "reason_en"]
+        elif name in c.columns:
+            table[name] = c[name]
+    table["verdict"] = table["verdict"].map(lambda v: verdict_label(v, lang))
+    table["relation"] = table["relation"].map(
+        lambda r: RELATION_LABELS[r].get(lang) if r in RELATION_LABELS else r
+    )
+    for col, digits in (("overlap_area_m2", 0), ("distance_m", 0), ("overlap_ratio", 3)):
+        table[col] = pd.to_numeric(table[col], errors="coerce").round(digits)
+    for col in ("name", "level", "citation", "feature_id"):
+        text = table[col].astype(object)
+        table[col] = text.where(text.notna(), "")
+    return table.rename(columns={n: _header(n, lang) for n in table.columns}).reset_index(drop=True)
+
+
+def result_layers(
+    result: siting.SitingResult,
+    projects: gpd.GeoDataFrame,
+    stored: dict[str, gpd.GeoDataFrame],
+) -> dict[str, gpd.GeoDataFrame]:
+    """The projects and, per layer, the stored features they touch (full records, for popups)."""
+    out = {"projects": projects}
+    for layer, group in result.features.groupby("layer", sort=False):
+        frame = stored.get(str(layer))
+        if frame is not None:
+            out[str(layer)] = frame[frame.index.isin(group["feature_row"])]
+    return out
+
+
+def html_report(result: siting.SitingResult) -> bytes:
+    """The self-contained HTML report (`geomon.reports.siting_html`)."""
+    return siting_html.render(result).encode("utf-8")
+
+
+def xlsx_report(result: siting.SitingResult) -> bytes:
+    """The XLSX workbook (`geomon.reports.siting_xlsx`)."""
+    buf = io.BytesIO()
+    siting_xlsx.workbook(result).save(buf)
+    return buf.getvalue()

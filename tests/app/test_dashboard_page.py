@@ -1,0 +1,78 @@
+"""The dashboard: KPI cards and charts from geomon.stats, following the filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from apphelp import metrics, no_exception
+
+from geomon import compliance, stats
+from geomon.rules import outlets as ro
+from geomon.store import open_store
+
+
+@pytest.fixture(scope="module")
+def demo_layers(demo_store: Path) -> dict:
+    store = open_store(demo_store)
+    return {n: store.read(n) for n in ("outlets", "sections", "monitoring")}
+
+
+def _charts(at) -> int:
+    return len(at.get("vega_lite_chart"))
+
+
+@pytest.mark.parametrize("district", [None, "明珠区"], ids=["all", "one-district"])
+def test_outlet_kpis_follow_the_rules(app, demo_store: Path, demo_layers, district) -> None:
+    outlets = demo_layers["outlets"]
+    query = {"period": "2023"} | ({"district": district} if district else {})
+    if district:
+        outlets = outlets[outlets["district"] == district]
+    total = ro.progress(outlets, as_of="2023-12-31").iloc[0]
+
+    at = app(demo_store, "dashboard", **query).run()
+
+    no_exception(at)
+    got = metrics(at)
+    assert got["排污口总数"] == f"{int(total['total']):,}"
+    assert got["已完成整治"] == f"{int(total['rectified']):,}"
+    assert got["逾期未完成"] == f"{int(total['overdue']):,}"
+    assert got["已溯源"] == f"{int(total['traced']):,}"
+
+
+def test_section_kpis_and_charts(app, demo_store: Path, demo_layers) -> None:
+    sections, monitoring = demo_layers["sections"], demo_layers["monitoring"]
+    results = compliance.section_results(sections, monitoring, period=("2023-01-01", "2023-06-30"))
+    overall = stats.network_table(results)[0]
+    by_level = {r["control_level"]: r for r in stats.network_table(results, by="control_level")}
+
+    at = app(demo_store, "dashboard", period="2023-01..2023-06").run()
+
+    no_exception(at)
+    got = metrics(at)
+    assert got["总体优良比例"] == f"{overall['good_pct']}%"
+    assert got["国控优良比例"] == f"{by_level['国控']['good_pct']}%"
+    assert got["已评价断面"] == f"{overall['assessed']} / {overall['sections']}"
+    assert got["达标比例"] == f"{overall['meets_target_pct']}%"
+    assert _charts(at) == 5  # district, type, over time, classes, monthly
+    assert len(at.get("download_button")) >= 4
+
+
+def test_dashboard_in_english(app, demo_store: Path) -> None:
+    at = app(demo_store, "dashboard", lang="en").run()
+
+    no_exception(at)
+    assert at.title[0].value == "Supervision dashboard"
+    assert "National good share" in metrics(at)
+
+
+def test_empty_states(app, tiny_store: Path, demo_store: Path) -> None:
+    at = app(tiny_store, "dashboard").run()  # no monitoring data in the tiny store
+
+    no_exception(at)
+    assert metrics(at)["排污口总数"] == "2"
+    assert any("没有监测数据" in i.value for i in at.info)
+
+    at = app(demo_store, "dashboard", district="明珠区", stage="已排查", type="农业排口").run()
+    no_exception(at)
+    assert any("没有排污口" in i.value for i in at.info)

@@ -1,0 +1,114 @@
+"""The siting page: stored, uploaded (any CRS) or drawn projects get the library's verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from apphelp import no_exception, param
+
+from geomon.crs import wgs84_to_gcj02
+from geomon.io.export import geojson_text
+from geomon.store import open_store
+
+PAGE = "siting"
+ALERTS = {"error": "禁止", "warning": "限制", "info": "需关注", "success": "无冲突"}
+
+
+@pytest.mark.parametrize(
+    ("project", "alert"),
+    [
+        pytest.param("XM2023-001", "error", id="food-plant-in-source-zone-prohibited"),
+        pytest.param("XM2023-004", "warning", id="bridge-in-red-line-restricted"),
+        pytest.param("XM2023-002", "info", id="park-in-key-unit-attention"),
+        pytest.param("XM2023-008", "success", id="logistics-clear"),
+    ],
+)
+def test_stored_project_verdict(app, demo_store: Path, project: str, alert: str) -> None:
+    at = app(demo_store, PAGE).run()
+    at.radio(key="siting.source").set_value("stored").run()
+    at.multiselect(key="siting.stored").set_value([project]).run()
+
+    no_exception(at)
+    (box,) = getattr(at, alert)
+    assert box.value.startswith(f"**{project} ")
+    assert f"：{ALERTS[alert]}**" in box.value
+
+
+def _project_file(store: Path, pid: str, *, gcj02: bool = False) -> bytes:
+    projects = open_store(store).read("projects")
+    one = projects[projects["id"] == pid]
+    if gcj02:  # as an AMap user would digitise it
+
+        def shift(xy: np.ndarray) -> np.ndarray:
+            return np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
+
+        one = one.set_geometry(shapely.transform(one.geometry.to_numpy(), shift), crs=4326)
+    return geojson_text(one, "projects").encode("utf-8")
+
+
+@pytest.mark.parametrize("gcj02", [False, True], ids=["wgs84", "gcj02-with-crs-choice"])
+def test_uploaded_project_is_checked(app, demo_store: Path, downloads, gcj02: bool) -> None:
+    at = app(demo_store, PAGE).run()
+    if gcj02:
+        at.selectbox(key="siting.crs").set_value("gcj02")
+    at.file_uploader(key="siting.file").set_value(
+        (
+            "project.geojson",
+            _project_file(demo_store, "XM2023-001", gcj02=gcj02),
+            "application/json",
+        )
+    )
+    at.run()
+
+    no_exception(at)
+    (box,) = at.error
+    assert "XM2023-001" in box.value and "禁止" in box.value
+    conflicts = at.dataframe[-1].value
+    assert set(conflicts["结论"]) >= {"禁止"}
+    assert "饮用水水源保护区" in set(conflicts["图层"])
+    assert downloads.files["siting_report.html"].startswith(b"<!DOCTYPE html>")
+    assert downloads.files["siting_report.xlsx"][:2] == b"PK"
+    maps = [e for e in at.get("component_instance") if "st_folium" in e.proto.component_name]
+    assert len(maps) == 1
+
+
+def test_unreadable_file_is_reported(app, demo_store: Path) -> None:
+    at = app(demo_store, PAGE).run()
+    at.file_uploader(key="siting.file").set_value(("broken.geojson", b"{not json", "text/plain"))
+    at.run()
+
+    no_exception(at)
+    assert at.error[0].value.startswith("无法读取文件")
+
+
+def test_waiting_until_there_is_a_project(app, tiny_store: Path) -> None:
+    at = app(tiny_store, PAGE).run()
+
+    no_exception(at)
+    assert at.info[-1].value == "请上传项目文件、在地图上绘制或选择已入库项目。"
+    at.radio(key="siting.source").set_value("draw").run()
+    no_exception(at)
+    maps = [e for e in at.get("component_instance") if "st_folium" in e.proto.component_name]
+    assert len(maps) == 1  # the drawing map (drawings cannot be simulated in AppTest)
+
+
+def test_english_verdict(app, demo_store: Path) -> None:
+    at = app(demo_store, PAGE, lang="en").run()
+    at.radio(key="siting.source").set_value("stored").run()
+    at.multiselect(key="siting.stored").set_value(["XM2023-001"]).run()
+
+    no_exception(at)
+    assert "Prohibited" in at.error[0].value
+
+
+def test_shared_link_to_stored_projects(app, demo_store: Path) -> None:
+    at = app(demo_store, PAGE, project=["XM2023-007", "NOPE"]).run()
+
+    no_exception(at)
+    assert at.radio(key="siting.source").value == "stored"
+    assert at.multiselect(key="siting.stored").value == ["XM2023-007"]
+    assert "XM2023-007" in at.error[0].value  # quarry in the red line: prohibited
+    assert param(at, "project") == ["XM2023-007"]

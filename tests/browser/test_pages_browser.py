@@ -1,0 +1,131 @@
+"""Every page in a real browser, offline: it loads, no request leaves the machine, no JS error.
+
+Maps (Leaflet in the st_folium iframe) on the map, siting and outlet pages; charts (Vega, which
+Streamlit bundles) on the dashboard; a real download on the data page; a real drawing on the
+siting page, through leaflet-draw and st_folium back to the verdict.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from geomon.app import PAGES
+
+pytestmark = pytest.mark.browser
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def _open(page, app_url: str, path: str) -> None:
+    path = "" if path == PAGES[0].url_path else path  # the default page lives at "/"
+    page.goto(f"{app_url}/{path}", wait_until="domcontentloaded", timeout=60_000)
+    page.locator("h1").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)  # let the script finish and components mount
+
+
+def _clean(page, watch) -> None:
+    assert watch.outside() == []
+    assert watch.unexpected() == []
+    assert watch.dialogs == []
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+@pytest.mark.parametrize("ref", PAGES, ids=[p.url_path for p in PAGES])
+def test_page_loads_offline(app_url: str, watched, ref) -> None:
+    page, watch = watched
+    _open(page, app_url, ref.url_path)
+
+    assert page.locator("h1").first.inner_text().strip()
+    _clean(page, watch)
+
+
+def test_outlet_page_map(app_url: str, watched) -> None:
+    page, watch = watched
+    _open(page, app_url, "outlet?outlet=O1")
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".leaflet-container").wait_for(timeout=60_000)
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
+
+    assert page.get_by_text("一号排污口").first.is_visible()
+    assert frame.locator(".leaflet-control-layers-toggle").count() == 1  # compact: collapsed
+    _clean(page, watch)
+
+
+def test_dashboard_charts_render(app_url: str, watched) -> None:
+    page, watch = watched
+    _open(page, app_url, "dashboard")
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    charts.first.wait_for(timeout=60_000)
+    page.locator(
+        '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg'
+    ).first.wait_for(timeout=30_000)
+
+    assert charts.count() >= 3
+    _clean(page, watch)
+
+
+def test_data_page_downloads_the_export(app_url: str, watched) -> None:
+    page, watch = watched
+    _open(page, app_url, "data")
+    page.get_by_role("tab", name="导出").click()
+    button = page.get_by_role("button", name="下载 districts.geojson")
+    button.wait_for(timeout=30_000)
+
+    with page.expect_download(timeout=30_000) as info:
+        button.click()
+    data = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+
+    assert data["type"] == "FeatureCollection"
+    assert [f["properties"]["name"] for f in data["features"]] == ["江岸区"]
+    _clean(page, watch)
+
+
+def test_drawing_a_project_gives_a_verdict(app_url: str, watched) -> None:
+    page, watch = watched
+    _open(page, app_url, "siting")
+    page.get_by_text("在地图上绘制", exact=True).click()
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".leaflet-draw-draw-rectangle").wait_for(timeout=60_000)
+    assert (
+        frame.locator(".leaflet-draw-draw-polygon").get_attribute("title")
+        == "绘制多边形（用地范围）"
+    )
+
+    frame.locator(".leaflet-draw-draw-rectangle").click()
+    box = page.locator(MAP_FRAME).bounding_box()
+    x, y = box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.45
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 60, y + 40, steps=5)
+    page.mouse.up()
+
+    verdict = page.locator('[data-testid="stAlert"]').filter(has_text="绘制项目")
+    verdict.first.wait_for(timeout=60_000)
+    assert page.get_by_role("button", name="下载分析报告 (HTML)").count() == 1
+    _clean(page, watch)
+
+
+def test_sidebar_filter_redraws_the_map_and_keeps_the_url(app_url: str, watched) -> None:
+    from playwright.sync_api import expect  # (after the fixtures checked that it is installed)
+
+    page, watch = watched
+    _open(page, app_url, "")
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+    assert frame.locator("path.leaflet-interactive").count() == 5
+
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="整治进度").click()
+    page.get_by_role("option", name="已排查").click()
+    page.keyboard.press("Escape")
+
+    page.wait_for_function("() => decodeURIComponent(location.search).includes('stage=已排查')")
+    paths = page.frame_locator(MAP_FRAME).locator("path.leaflet-interactive")
+    expect(paths).to_have_count(4, timeout=30_000)  # O1 (整治完成) is gone
+    page.reload()  # the URL brings the filter back
+    expect(page.frame_locator(MAP_FRAME).locator("path.leaflet-interactive")).to_have_count(
+        4, timeout=60_000
+    )
+    _clean(page, watch)
