@@ -23,11 +23,15 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geomon import compliance, config, filters, importer, siting
-from geomon.app import outlet_view, view
+from geomon import auth, compliance, config, filters, importer, siting
+from geomon.app import login, outlet_view, view
 from geomon.mapview import LAYER_ORDER
 from geomon.specs import get_spec, layer_names
 from geomon.store import Store, open_store
+from geomon.store.scoped import ScopedStore
+
+Areas = tuple[str, ...]
+EVERYWHERE: Areas = (auth.ALL_AREAS,)
 
 
 def settings() -> config.Settings:
@@ -51,14 +55,51 @@ def revision(url: str) -> tuple[int, int]:
     return store(url).revision(), mtime
 
 
+def scoped(url: str, who: auth.User) -> ScopedStore:
+    """The store at `url` as `who` may see and change it (`geomon.store.scoped`)."""
+    return ScopedStore(store(url), who)
+
+
+def _reader(url: str, areas: Areas) -> Store | ScopedStore:
+    if areas == EVERYWHERE:
+        return store(url)
+    return scoped(url, auth.User("scope", "viewer", areas))
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _layer(url: str, name: str, revision: tuple[int, int]) -> gpd.GeoDataFrame:
-    return store(url).read(name)
+def _layer(url: str, name: str, revision: tuple[int, int], areas: Areas) -> gpd.GeoDataFrame:
+    return _reader(url, areas).read(name)
 
 
 def layer(url: str, name: str) -> gpd.GeoDataFrame:
-    """Return layer `name` at the store's current revision (shared: do not mutate)."""
-    return _layer(url, name, revision(url))
+    """Return layer `name` at the store's current revision (shared: do not mutate).
+
+    Only the rows in the logged-in user's areas (all rows for everyone else).
+    """
+    return _layer(url, name, revision(url), login.areas())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _versioned(url: str, name: str, revision: tuple[int, int], areas: Areas) -> pd.DataFrame:
+    return _reader(url, areas).read(name, with_versions=True)
+
+
+def versioned(url: str, name: str) -> pd.DataFrame:
+    """Layer `name` with each row's ``_version`` (for edits; shared: read-only)."""
+    return _versioned(url, name, revision(url), login.areas())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _as_of(
+    url: str, name: str, when: dt.date, revision: tuple[int, int], areas: Areas
+) -> pd.DataFrame:
+    end = dt.datetime.combine(when, dt.time.max)  # the whole day counts
+    return _reader(url, areas).as_of(name, end)
+
+
+def as_of(url: str, name: str, when: dt.date) -> pd.DataFrame:
+    """Layer `name` as it was at the end of day `when` (`Store.as_of`; read-only)."""
+    return _as_of(url, name, when, revision(url), login.areas())
 
 
 def map_layer_names(url: str) -> list[str]:
@@ -71,12 +112,12 @@ def map_layer_names(url: str) -> list[str]:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _status_layers(
-    url: str, period: str | None, revision: tuple[int, int], today: dt.date
+    url: str, period: str | None, revision: tuple[int, int], today: dt.date, areas: Areas
 ) -> dict[str, pd.DataFrame]:
     del today  # part of the key only: "overdue" without a period is judged as of today
     known = set(layer_names())
     names = [n for n in store(url).layer_names() if n in known]
-    layers = {n: _layer(url, n, revision) for n in names}
+    layers = {n: _layer(url, n, revision, areas) for n in names}
     return view.with_status(layers, period=filters.parse_period(period))
 
 
@@ -86,7 +127,7 @@ def status_layers(url: str, period: str | None = None) -> dict[str, pd.DataFrame
     Outlets carry ``overdue``, sections ``class``/``meets_target``/… (`geomon.app.view`);
     the ``monitoring`` table is included as stored.
     """
-    return _status_layers(url, period, revision(url), dt.date.today())
+    return _status_layers(url, period, revision(url), dt.date.today(), login.areas())
 
 
 def period_choices(url: str) -> list[str]:
@@ -98,25 +139,29 @@ def period_choices(url: str) -> list[str]:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _section_results(url: str, period: str | None, revision: tuple[int, int]) -> pd.DataFrame:
-    sections, monitoring = _layer(url, "sections", revision), _layer(url, "monitoring", revision)
+def _section_results(
+    url: str, period: str | None, revision: tuple[int, int], areas: Areas
+) -> pd.DataFrame:
+    sections = _layer(url, "sections", revision, areas)
+    monitoring = _layer(url, "monitoring", revision, areas)
     return compliance.section_results(sections, monitoring, period=filters.parse_period(period))
 
 
 def section_results(url: str, period: str | None = None) -> pd.DataFrame:
     """Every section's class over `period` (`geomon.compliance.section_results`; read-only)."""
-    return _section_results(url, period, revision(url))
+    return _section_results(url, period, revision(url), login.areas())
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _monthly(url: str, period: str | None, revision: tuple[int, int]) -> pd.DataFrame:
-    sections, monitoring = _layer(url, "sections", revision), _layer(url, "monitoring", revision)
+def _monthly(url: str, period: str | None, revision: tuple[int, int], areas: Areas) -> pd.DataFrame:
+    sections = _layer(url, "sections", revision, areas)
+    monitoring = _layer(url, "monitoring", revision, areas)
     return view.monthly_classes(sections, monitoring, period=filters.parse_period(period))
 
 
 def monthly_classes(url: str, period: str | None = None) -> pd.DataFrame:
     """Each section's class month by month within `period` (read-only)."""
-    return _monthly(url, period, revision(url))
+    return _monthly(url, period, revision(url), login.areas())
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
@@ -166,23 +211,25 @@ def import_now(
     crs: str,
     mode: str,
     version: str | None,
+    who: auth.User,
     progress: Callable[[float, str], object],
 ) -> importer.ImportResult:
-    """Import `raw` into the store for real (all or nothing); the caches refresh by revision."""
+    """Import `raw` as `who` for real (all or nothing, only into their areas); the caches refresh
+    by revision, and the history names `who`."""
     return importer.import_file(
-        raw, layer, store(url), crs=crs or None, mode=mode, filename=name, version=version,
-        progress=lambda fraction, text: progress(fraction, text),
+        raw, layer, scoped(url, who), crs=crs or None, mode=mode, filename=name,
+        version=version, user=who.name, progress=lambda fraction, text: progress(fraction, text),
     )  # fmt: skip
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _downstream(url: str, km: float, revision: tuple[int, int]) -> pd.DataFrame:
+def _downstream(url: str, km: float, revision: tuple[int, int], areas: Areas) -> pd.DataFrame:
     rivers, sections, outlets = (
-        _layer(url, n, revision) for n in ("rivers", "sections", "outlets")
+        _layer(url, n, revision, areas) for n in ("rivers", "sections", "outlets")
     )
     return outlet_view.downstream_sections(rivers, sections, outlets, km=km)
 
 
 def downstream(url: str, km: float) -> pd.DataFrame:
     """Every outlet's downstream sections within `km` along the river (read-only)."""
-    return _downstream(url, float(km), revision(url))
+    return _downstream(url, float(km), revision(url), login.areas())

@@ -33,8 +33,14 @@ def demo_copy(demo_store: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
-    """`app(store, page=None, **query)`: the app on `store`, at `page`, with URL parameters."""
+def app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., AppTest]:
+    """`app(store, page=None, **query)`: the app on `store`, at `page`, with URL parameters.
+
+    Logins are off (no users file) unless the test sets ``GEOMON_USERS`` after this fixture.
+    """
+    monkeypatch.setenv("GEOMON_USERS", str(tmp_path / "no-users.toml"))
+    monkeypatch.delenv("GEOMON_REQUIRE_LOGIN", raising=False)
+    monkeypatch.delenv("GEOMON_LOGIN_REQUIRED_FOR_VIEW", raising=False)
 
     def make(store: Path, page: str | None = None, **query: str | list[str]) -> AppTest:
         monkeypatch.setenv("GEOMON_STORE", str(store))

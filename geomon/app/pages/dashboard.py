@@ -3,7 +3,7 @@
 import streamlit as st
 
 from geomon import stats
-from geomon.app import charts, data, filterbar, i18n, tables, view, widgets
+from geomon.app import charts, data, filterbar, i18n, login, tables, view, widgets
 from geomon.errors import GeomonError
 from geomon.specs import get_spec
 
@@ -11,6 +11,7 @@ lang = i18n.current()
 settings = data.settings()
 url = settings.store_url
 st.title(i18n.t("dash.title", lang))
+login.sidebar(lang, "view")
 try:
     v = filterbar.sidebar(url, lang)
 except GeomonError as exc:

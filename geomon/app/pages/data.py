@@ -6,7 +6,18 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
-from geomon.app import data, filterbar, i18n, project_input, tables, view, widgets
+from geomon import auth
+from geomon.app import (
+    data,
+    editing,
+    filterbar,
+    i18n,
+    login,
+    project_input,
+    tables,
+    view,
+    widgets,
+)
 from geomon.errors import GeomonError
 from geomon.io import export
 from geomon.specs import get_spec, layer_names
@@ -19,6 +30,10 @@ REPORT_COLUMNS = ["row", "field", "code", "message", "severity"]
 lang = i18n.current()
 url = data.settings().store_url
 st.title(i18n.t("data.title", lang))
+login.sidebar(lang, "import")
+editing.flash()
+importer_user = login.who("import")
+editor = login.who("edit")
 try:
     v = filterbar.sidebar(url, lang)
 except GeomonError as exc:
@@ -29,11 +44,14 @@ except GeomonError as exc:
 title = functools.partial(widgets.layer_label, lang=lang)
 
 
-tab_import, tab_export, tab_versions = st.tabs(
-    [i18n.t("data.import", lang), i18n.t("data.export", lang), i18n.t("data.versions", lang)]
-)
+tab_import, tab_edit, tab_export, tab_versions = st.tabs(
+    [i18n.t("data.import", lang), i18n.t("edit.table", lang), i18n.t("data.export", lang),
+     i18n.t("data.versions", lang)]
+)  # fmt: skip
 
-with tab_import:
+
+def import_tab(who: auth.User) -> None:
+    """Choose a layer and file, see the validation report and the diff, then import as `who`."""
     c1, c2, c3 = st.columns([2, 2, 3])
     layer = c1.selectbox(
         i18n.t("data.layer", lang), layer_names(), format_func=title, key="data.layer"
@@ -101,7 +119,7 @@ with tab_import:
                 try:
                     done = data.import_now(
                         url, layer, raw, upload.name, crs=crs, mode=mode,
-                        version=version or None, progress=bar.progress,
+                        version=version or None, who=who, progress=bar.progress,
                     )  # fmt: skip
                 except GeomonError as exc:
                     st.error(i18n.t("data.import_error", lang).format(error=exc))
@@ -113,6 +131,13 @@ with tab_import:
                             layer=title(layer), added=s.added, updated=s.updated, after=s.rows_after
                         )
                     )
+
+
+with tab_import:
+    if importer_user is None:
+        st.info(i18n.t("login.edit_needed", lang))
+    else:
+        import_tab(importer_user)
 
 with tab_export:
     present = [n for n in v.filtered if n in data.store(url).layer_names()]
@@ -168,3 +193,12 @@ with tab_versions:
     table = pd.DataFrame([{**asdict(i), "layer": title(i.name)} for i in infos if i], columns=cols)
     table = table.rename(columns={c: i18n.t(f"data.info.{c}", lang) for c in cols})
     st.dataframe(table, hide_index=True, width="stretch")
+
+with tab_edit:
+    outlets = v.filtered.get("outlets")
+    if editor is None:
+        st.info(i18n.t("login.edit_needed", lang))
+    elif outlets is None or outlets.empty:
+        st.info(i18n.t("data.empty_layer", lang))
+    else:
+        editing.outlets_table(url, outlets["code"].astype(str).tolist(), editor, lang)

@@ -1,17 +1,21 @@
 """一张图 (the monitoring map): every spatial layer, filtered in the sidebar, searchable."""
 
+import datetime as dt
 import os
 
+import pandas as pd
 import streamlit as st
 
 from geomon import mapview
-from geomon.app import data, filterbar, i18n, styles, widgets
+from geomon.app import data, filterbar, i18n, login, styles, view, widgets
 from geomon.errors import GeomonError
+from geomon.rules import outlets as ro
 from geomon.specs import get_spec
 
 lang = i18n.current()
 settings = data.settings()
 st.title(i18n.t("map.title", lang))
+login.sidebar(lang, "view")
 
 try:
     names = data.map_layer_names(settings.store_url)
@@ -21,6 +25,13 @@ except GeomonError as exc:
 if not names:
     st.warning(i18n.t("map.no_data", lang).format(url=settings.store_url))
     st.stop()
+
+
+def past_outlets(v: filterbar.View, when: dt.date) -> pd.DataFrame:
+    """The outlets as they were at the end of day `when`, with the sidebar filters applied."""
+    past = data.as_of(settings.store_url, "outlets", when).copy()
+    past["overdue"] = ro.is_overdue(past, when).to_numpy(dtype=bool)  # overdue on that day
+    return view.filter_layers({"outlets": past}, v.selection)["outlets"]
 
 
 @st.fragment
@@ -33,6 +44,13 @@ def map_view() -> None:
         st.info(i18n.t("map.none_selected", lang))
         return
     frames = {name: v.filtered[name] for name in chosen}
+    when = st.date_input(
+        i18n.t("map.as_of", lang), value=None, key="map_as_of", max_value=dt.date.today(),
+        help=i18n.t("map.as_of_help", lang),
+    )  # fmt: skip
+    if when is not None and "outlets" in frames:
+        frames["outlets"] = past_outlets(v, when)
+        st.caption(i18n.t("map.as_of_caption", lang).format(date=when.isoformat()))
     focus = widgets.map_search(frames, lang=lang, key="map_search")
     if focus is not None and focus.layer == "outlets":
         st.page_link(

@@ -7,13 +7,26 @@ import pandas as pd
 import streamlit as st
 
 from geomon import mapview, tracing
-from geomon.app import data, filterbar, i18n, outlet_view, sheet, styles, tables, widgets
+from geomon.app import (
+    data,
+    editing,
+    filterbar,
+    i18n,
+    login,
+    outlet_view,
+    sheet,
+    styles,
+    tables,
+    widgets,
+)
 from geomon.errors import GeomonError
 from geomon.specs import get_spec
 
 lang = i18n.current()
 url = data.settings().store_url
 st.title(i18n.t("outlet.title", lang))
+login.sidebar(lang, "edit")
+editing.flash()
 try:
     v = filterbar.sidebar(url, lang)
 except GeomonError as exc:
@@ -101,7 +114,14 @@ if down_rows:
 else:
     st.info(i18n.t("outlet.no_downstream", lang).format(km=km))
 
-store = data.store(url)
+editor = login.who("edit")
+if editor is not None:
+    editing.outlet_form(url, code, editor, lang)
+else:
+    st.info(i18n.t("login.edit_needed", lang))
+
+viewer = login.current()
+store = data.store(url) if viewer is None else data.scoped(url, viewer)
 if hasattr(store, "history"):  # the change history, where the store keeps one
     st.subheader(i18n.t("outlet.history", lang))
     history = store.history("outlets", key=code)

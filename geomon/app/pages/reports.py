@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from geomon import siting
-from geomon.app import data, i18n
+from geomon.app import data, i18n, login
 from geomon.errors import GeomonError
 from geomon.reports import period, period_html, period_xlsx, recheck, recheck_report
 from geomon.reports import versions as gv
@@ -78,8 +78,10 @@ def _districts(store: object) -> list[str]:
 
 lang = i18n.current()
 url = data.settings().store_url
-store = data.store(url)
 st.title(t("title", lang))
+login.sidebar(lang, "view")
+viewer = login.current()
+store = data.store(url) if viewer is None else data.scoped(url, viewer)
 tab_period, tab_recheck = st.tabs([t("period_tab", lang), t("recheck_tab", lang)])
 
 with tab_period:

@@ -5,12 +5,13 @@ import functools
 import streamlit as st
 
 from geomon import mapview
-from geomon.app import data, i18n, project_input, siting_view, widgets
+from geomon.app import data, i18n, login, project_input, siting_view, widgets
 from geomon.errors import GeomonError
 
 lang = i18n.current()
 url = data.settings().store_url
 st.title(i18n.t("siting.title", lang))
+login.sidebar(lang, "view")
 st.caption(i18n.t("siting.intro", lang))
 
 if "siting.source" not in st.session_state and st.query_params.get_all("project"):
