@@ -58,6 +58,24 @@ def _read_error(path: str, layer: str, exc: GeomonError, as_json: bool) -> int:
     return USAGE
 
 
+def _store_for(args: argparse.Namespace, action: str) -> Any:
+    """Open ``--store`` for `action`; with logins in force, log in and scope to the user's areas.
+
+    Raises `AccessDeniedError` / `LoginError` (exit 2) when a required login fails.
+    """
+    from geomon.store import open_store  # noqa: PLC0415  (keeps `geomon --help` fast)
+
+    login = auth_cli.cli_login(
+        getattr(args, "user", None), action, password_stdin=getattr(args, "password_stdin", False)
+    )
+    store = open_store(args.store)
+    if login is None:
+        return store
+    from geomon.store.scoped import ScopedStore  # noqa: PLC0415  (as open_store)
+
+    return ScopedStore(store, login)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Read and validate a file; print the report."""
     try:
@@ -157,14 +175,13 @@ def filter_rows(frame: pd.DataFrame, wanted: dict[str, list[str]]) -> pd.DataFra
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Export a stored layer (optionally filtered) to a file."""
-    from geomon.store import open_store  # noqa: PLC0415  (keeps `geomon --help` fast)
 
     try:
         wanted = _parse_where(args.layer, args.where or [])
     except ValueError as exc:
         print(f"geomon: {exc}", file=sys.stderr)
         return USAGE
-    frame = open_store(args.store).read(args.layer)
+    frame = _store_for(args, "view").read(args.layer)
     subset = filter_rows(frame, wanted)
     try:
         gexport.export(subset, args.layer, args.format, args.output)
@@ -178,7 +195,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_classify(args: argparse.Namespace) -> int:
     """Classify monitoring results (GB 3838-2002, single-factor) per section and period."""
     from geomon import stats  # noqa: PLC0415
-    from geomon.store import open_store  # noqa: PLC0415
 
     try:
         read = gio.read(args.path, "monitoring")
@@ -192,7 +208,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         else:
             _print_report(checked.report)
         return INVALID
-    sections = open_store(args.store).read("sections")
+    sections = _store_for(args, "view").read("sections")
     results = stats.classify_file(
         checked.frame,
         water_body=args.water_body,
@@ -218,10 +234,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     """Print outlet progress and section statistics."""
     from geomon import stats  # noqa: PLC0415
-    from geomon.store import open_store  # noqa: PLC0415
 
     period = (args.date_from, args.date_to) if args.date_from and args.date_to else None
-    doc = stats.stats_json(open_store(args.store), period=period, as_of=args.as_of)
+    doc = stats.stats_json(_store_for(args, "view"), period=period, as_of=args.as_of)
     _print_json(doc) if args.json else _print_stats(doc)
     return OK
 
@@ -260,9 +275,8 @@ def _print_stats(doc: dict[str, Any]) -> None:
 def cmd_trace(args: argparse.Namespace) -> int:
     """List the outlets upstream of a section along the river network."""
     from geomon import tracing  # noqa: PLC0415
-    from geomon.store import open_store  # noqa: PLC0415
 
-    result = tracing.trace_store(open_store(args.store), args.section_code, km=args.km)
+    result = tracing.trace_store(_store_for(args, "view"), args.section_code, km=args.km)
     doc = tracing.trace_json(result)
     if args.json:
         _print_json(doc)
@@ -276,7 +290,6 @@ def cmd_trace(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Check projects against red lines, protection zones and control units (三线一单)."""
     from geomon import reports, siting  # noqa: PLC0415  (keeps `geomon --help` fast)
-    from geomon.store import open_store  # noqa: PLC0415  (keeps `geomon --help` fast)
 
     try:
         checked = siting.load_projects(args.path, crs=args.crs)
@@ -286,7 +299,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         checked.report.path = args.path
         _print_report(checked.report)
         return USAGE
-    result = siting.check(checked.frame, open_store(args.store), buffer_m=args.buffer_m)
+    result = siting.check(checked.frame, _store_for(args, "view"), buffer_m=args.buffer_m)
     if args.report:
         try:
             written = reports.write_siting_report(result, args.report)
@@ -337,6 +350,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return subprocess.call(cmd, cwd=config.PROJECT_DIR, env=env)
 
 
+def _login_options(p: argparse.ArgumentParser) -> None:
+    """``--user`` / ``--password-stdin`` for commands that read the store (see README, Logins)."""
+    p.add_argument(
+        "--user",
+        help="login name when logins are in force (password: "
+        "$GEOMON_PASSWORD, --password-stdin or a prompt)",
+    )
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``geomon`` command."""
     parser = argparse.ArgumentParser(
@@ -377,6 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--where", action="append", metavar="FIELD=VALUE")
     p.add_argument("--format", required=True, choices=list(gexport.FORMATS))
     p.add_argument("-o", "--output", required=True, type=Path)
+    _login_options(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("classify", help="水质类别评价 / classify monitoring results (GB 3838)")
@@ -395,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--store", help="store with the sections layer (targets, lake/river)")
     p.add_argument("--json", action="store_true")
+    _login_options(p)
     p.set_defaults(func=cmd_classify)
 
     p = sub.add_parser("stats", help="统计 / outlet progress and section statistics")
@@ -403,6 +428,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="date_to", help="period end, e.g. 2023-06-30")
     p.add_argument("--as-of", help="date for overdue and milestones (default: period end/today)")
     p.add_argument("--json", action="store_true")
+    _login_options(p)
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("trace", help="溯源 / outlets upstream of a section")
@@ -410,6 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store")
     p.add_argument("--km", type=float, default=10.0)
     p.add_argument("--json", action="store_true")
+    _login_options(p)
     p.set_defaults(func=cmd_trace)
 
     p = sub.add_parser("check", help="选址比对 / check projects against red lines and zones")
@@ -419,6 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--buffer-m", type=float, default=500.0, help="attention distance (m)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--report", type=Path, help="write OUT.html or OUT.xlsx")
+    _login_options(p)
     p.set_defaults(func=cmd_check)
 
     auth_cli.register(sub)

@@ -195,3 +195,31 @@ def test_require_login_without_users_file(tmp_path: Path, store: Path, monkeypat
         capsys, "import", OWN, "--layer", "outlets", "--store", str(store), "--user", "a"
     )
     assert (code, doc["errors"][0]["code"]) == (2, "no_users")
+
+
+# --- reading commands: export / stats / trace / check -----------------------------------------
+
+
+def test_export_with_login_for_view_shows_only_own_areas(
+    users: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.setenv("GEOMON_LOGIN_REQUIRED_FOR_VIEW", "1")
+    demo = tmp_path / "demo.gpkg"
+    demo.write_bytes((Path(__file__).parents[2] / "data" / "demo.gpkg").read_bytes())
+    out = tmp_path / "o.csv"
+    argv = ["export", "--layer", "outlets", "--store", str(demo), "--format", "csv", "-o", str(out)]
+    assert main(argv) == 2  # no login: refused
+    assert "--user" in capsys.readouterr().err
+    assert not out.exists()
+    monkeypatch.setenv("GEOMON_PASSWORD", "shazhou-pass")
+    assert main([*argv, "--user", "shazhou"]) == 0
+    codes = out.read_text(encoding="utf-8-sig").splitlines()[1:]
+    everyone = open_store(demo).read("outlets")
+    expected = int((everyone["district_code"] == "429903").sum())  # 沙洲区 only
+    assert 0 < len(codes) == expected < len(everyone)
+
+
+def test_stats_open_to_anonymous_when_viewing_is_open(users: Path, capsys) -> None:
+    demo = Path(__file__).parents[2] / "data" / "demo.gpkg"
+    assert main(["stats", "--store", str(demo), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["outlets"]["total"]["total"] == 129
