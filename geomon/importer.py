@@ -15,7 +15,6 @@ from typing import IO, Any
 from geomon import io as gio
 from geomon import validate
 from geomon.report import Issue, ValidationReport, message
-from geomon.rules import outlets as outlet_rules
 from geomon.specs import get_spec
 from geomon.store import Store, WriteMode, WriteStats
 from geomon.store import merge as merging
@@ -85,9 +84,6 @@ def import_file(
     if not len(frame):  # nothing to import; a replace would delete every stored row
         text = message("文件中没有数据行，未导入", "the file has no data rows; nothing imported")
         report.add(Issue(None, None, "empty", text))
-    if spec.name == "outlets":  # a national code whose district segment is not a GB/T 2260 code
-        issues = outlet_rules.code_issues(frame)
-        report.extend(i for i in issues if i.code == "bad_code" and i.severity == "error")
     bad_rows = tuple(report.invalid_rows)
     if report.file_errors or (bad_rows and not skip_invalid):
         return ImportResult(report, False, len(frame), 0, (), None, None)

@@ -126,6 +126,7 @@ class LayerSpec:
     constraint: bool = False
     level_field: str | None = None
     key: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()  # named rule checks `geomon.validate` runs (see CHECKS there)
     source: Path | None = None
 
     @property
@@ -358,6 +359,7 @@ def parse_spec(raw: dict[str, Any], *, source: Path | None = None) -> LayerSpec:
         "constraint",
         "level_field",
         "key",
+        "checks",
     }
     unknown = set(raw) - known
     if unknown:
@@ -378,6 +380,7 @@ def parse_spec(raw: dict[str, Any], *, source: Path | None = None) -> LayerSpec:
         constraint=bool(raw.get("constraint", False)),
         level_field=raw.get("level_field"),
         key=key_fields,
+        checks=_strings(raw.get("checks"), f"{where}: checks"),
         source=source,
     )
 

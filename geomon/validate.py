@@ -38,7 +38,9 @@ import pandas as pd
 import shapely
 
 from geomon import crs as gcrs
+from geomon.errors import LayerSpecError
 from geomon.report import Issue, ValidationReport, message
+from geomon.rules import outlet_codes
 from geomon.specs import FieldSpec, LayerSpec, get_spec
 
 _TRUE = {"是", "有", "已设立", "已设置", "y", "yes", "true", "t", "1", "√", "✓"}
@@ -218,6 +220,26 @@ def _value_issues(frame: pd.DataFrame, spec: LayerSpec) -> tuple[pd.DataFrame, l
     return pd.DataFrame(typed, index=frame.index), issues
 
 
+def _outlet_code_errors(typed: pd.DataFrame) -> list[Issue]:
+    """National codes whose certain part (the GB/T 2260 district segment) is wrong."""
+    issues = outlet_codes.code_issues(typed)  # duplicates are already `duplicate_id`
+    return [i for i in issues if i.code == "bad_code" and i.severity == "error"]
+
+
+CHECKS = {"outlet_codes": _outlet_code_errors}
+"""Rule checks a layer spec can ask for with ``checks = [...]``."""
+
+
+def _rule_issues(typed: pd.DataFrame, spec: LayerSpec) -> list[Issue]:
+    issues: list[Issue] = []
+    for name in spec.checks:
+        if name not in CHECKS:
+            msg = f"layer {spec.name!r}: unknown check {name!r}; known: {', '.join(CHECKS)}"
+            raise LayerSpecError(msg)
+        issues += CHECKS[name](typed)
+    return issues
+
+
 def _duplicate_issues(typed: pd.DataFrame, spec: LayerSpec) -> list[Issue]:
     if spec.id_field is None:
         return []
@@ -373,6 +395,7 @@ def validate(
             )
     typed, issues = _value_issues(frame, spec)
     issues += _duplicate_issues(typed, spec)
+    issues += _rule_issues(typed, spec)
     if spec.is_spatial:
         if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
             geoms = frame.geometry

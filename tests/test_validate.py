@@ -188,3 +188,13 @@ def test_polygon_layer_accepts_multipolygons() -> None:
 
     multi = MultiPolygon([box(112.0, 30.0, 112.1, 30.1), box(112.2, 30.0, 112.3, 30.1)])
     assert validate.validate(red_line(multi), "red_lines").report.valid
+
+
+def test_layer_checks_report_a_bad_district_segment_in_the_code() -> None:
+    # outlets.toml asks for the "outlet_codes" check: characters 7–12 are the GB/T 2260 code,
+    # so "42990O" (letter O) is wrong; `geomon validate` and `geomon import` now agree on it
+    good = "CJ9001429902GM0001"
+    bad = "CJ90014299O2GM0002"
+    result = validate.validate(frame(outlet(code=good), outlet(code=bad)), "outlets")
+    assert [(i.row, i.field, i.code) for i in result.report.errors] == [(2, "code", "bad_code")]
+    assert "7–12" in result.report.errors[0].message

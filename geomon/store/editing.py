@@ -69,6 +69,7 @@ def _edited_spec(spec: LayerSpec, changes: Sequence[Edit]) -> LayerSpec:
         fields=tuple(f for f in spec.fields if f.name in names),
         id_field=None,
         key=(),
+        checks=(),  # row-level rule checks concern key fields, which edits never change
         geometry_type=spec.geometry_type if "geometry" in names else "None",
     )
 

@@ -4,50 +4,30 @@ Needs Debian's chromium and python playwright; missing tools skip locally, fail 
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import pytest
+from reporthelp import open_offline
 
 from geomon.reports import period, period_html
 from geomon.store import open_store
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
 DEMO = Path(__file__).parents[2] / "data" / "demo.gpkg"
-
-
-def _missing(msg: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{msg} (CI=true: browser tests must run)")
-    pytest.skip(msg)
 
 
 def test_demo_h1_report_renders_offline(chromium, tmp_path: Path) -> None:
     shutil.copyfile(DEMO, tmp_path / "demo.gpkg")
     report = period.period_report(open_store(tmp_path / "demo.gpkg"), "2023-01-01", "2023-06-30")
     path = period_html.write(report, tmp_path / "period.html")
-    requests: list[str] = []
-    errors: list[str] = []
-    page = chromium.new_page(viewport={"width": 1200, "height": 3000})
-    try:
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(path.as_uri())
-        sizes = page.eval_on_selector_all(
-            "svg",
-            "els => els.map(e => [e.getBoundingClientRect().width, "
-            "e.getBoundingClientRect().height])",
-        )
-        headings = page.eval_on_selector_all("h2", "els => els.map(e => e.innerText)")
-        tables = page.eval_on_selector_all("table", "els => els.length")
-        shot = page.screenshot(full_page=True)
-    finally:
-        page.close()
-    assert all(url.startswith(("file:", "data:", "about:")) for url in requests), requests
-    assert not errors
+    with open_offline(chromium, path, height=3000) as seen:
+        sizes = seen.svg_sizes()
+        headings = seen.page.eval_on_selector_all("h2", "els => els.map(e => e.innerText)")
+        tables = seen.page.eval_on_selector_all("table", "els => els.length")
+        shot = seen.page.screenshot(full_page=True)
+    assert seen.fetched_outside == []
+    assert not seen.errors
     assert len(sizes) == 4  # monthly progress, districts, section classes, the map
     assert all(w > 400 and h > 150 for w, h in sizes), sizes
     assert headings == ["一、总体情况", "二、入河排污口排查整治", "三、地表水环境质量",
