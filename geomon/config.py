@@ -19,6 +19,8 @@ GEOMON_REQUIRE_LOGIN    ``1``: editing and importing need a login even when the 
                         missing (nobody can edit until ``geomon user add``). Default: a login
                         is needed as soon as the users file exists.
 GEOMON_LOGIN_REQUIRED_FOR_VIEW  ``1``: viewing needs a login too (default: anyone may view)
+GEOMON_MAP_POINT_LIMIT  a point layer with more features than this is clustered on the map and
+                        drawn on canvas (default 5000; see `geomon.map_points`)
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ ALLOWED_TYPES = (
 """Every extension `geomon.io.read` can read."""
 
 _TRUE = ("1", "true", "yes", "on")
+MAP_POINT_LIMIT = 5_000
+"""Point layers with more features are clustered on the map (`geomon.map_points`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,7 @@ class Settings:
     users_file: str = str(USERS_FILE)
     require_login: bool = False
     login_required_for_view: bool = False
+    map_point_limit: int = MAP_POINT_LIMIT
 
 
 def _types(text: str | None) -> tuple[str, ...]:
@@ -89,4 +94,5 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         login_required_for_view=(
             env.get("GEOMON_LOGIN_REQUIRED_FOR_VIEW", "").strip().lower() in _TRUE
         ),
+        map_point_limit=int(env.get("GEOMON_MAP_POINT_LIMIT") or MAP_POINT_LIMIT),
     )

@@ -33,9 +33,10 @@ import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from geomon.config import PROJECT_DIR
+from geomon.config import MAP_POINT_LIMIT, PROJECT_DIR
 from geomon.crs import wgs84_to_gcj02
 from geomon.errors import CRSError, MapError
+from geomon.map_points import SUPERCLUSTER, Column, PointCloud, PointData, join_text
 from geomon.specs import Label, LayerSpec, get_spec
 
 ASSET_BASE = "/app/static/vendor"
@@ -64,6 +65,7 @@ ASSETS: dict[str, str] = {
     "leaflet_measure_css": "leaflet-measure/leaflet-measure.css",
     "leaflet_draw_js": "leaflet-draw/leaflet.draw.js",
     "leaflet_draw_css": "leaflet-draw/leaflet.draw.css",
+    "supercluster": SUPERCLUSTER,
 }
 _TEXT = {  # key: (zh, en)
     "yes": ("是", "Yes"),
@@ -99,6 +101,10 @@ html .geomon-nobasemap { background: #f3f5f7; }
 .geomon-legend .n { color: #777; margin-left: 4px; }
 .geomon-legend .sub { color: #555; font-size: 11px; }
 .geomon-legend i.ring { width: 10px; border-radius: 50%; margin: 0 8px 0 2px; background: #fff; }
+.geomon-cluster { background: rgba(38,84,124,.25); border-radius: 50%; }
+.geomon-cluster span { display: flex; align-items: center; justify-content: center;
+  margin: 4px; height: calc(100% - 8px); border-radius: 50%; background: rgba(38,84,124,.88);
+  color: #fff; font-weight: 600; font-size: 11px; box-shadow: 0 0 0 1px #fff; }
 .geomon-popup { font-size: 12px; }
 .geomon-popup th { color: #555; font-weight: 600; white-space: nowrap; vertical-align: top; }
 .geomon-popup td { max-width: 240px; overflow-wrap: anywhere; }
@@ -214,15 +220,47 @@ def _display(values: pd.Series, spec: LayerSpec, name: str, lang: str) -> pd.Ser
     return out.map(_escape).reindex(values.index).astype(object).where(values.notna(), None)
 
 
-def _colors(frame: gpd.GeoDataFrame, spec: LayerSpec, own: LayerStyle | None) -> pd.Series:
+def _color_keys(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, own: LayerStyle | None
+) -> tuple[np.ndarray, list[Any]]:
+    """
+    The colour column factorised once: per-row codes into the distinct keys, blank → key 0.
+
+    Keys are text for a `LayerStyle` (blank is "") and raw values for the spec's own style
+    (blank is None); a layer without a colour column has the single key None.
+    """
+    column = own.color_by if own is not None else spec.style.color_by
+    if column is None:
+        return np.zeros(len(frame), dtype=np.int64), [None]
+    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
     if own is not None:
-        keys = frame[own.color_by].astype("string").fillna("")
-        return keys.map(lambda v: own.colors.get(v, own.default_color)).astype(object)
-    style = spec.style
-    if style.color_by is None:
-        return pd.Series(style.default_color, index=frame.index)
-    mapped = frame[style.color_by].astype(object).map(style.colors).astype(object)
-    return mapped.where(mapped.notna(), style.default_color)  # (fillna warns on an empty frame)
+        keys = ["", *pd.Series(uniques, dtype=object).astype("string").fillna("").tolist()]
+    else:
+        keys = [None, *pd.Series(uniques, dtype=object).tolist()]
+    return codes.astype(np.int64) + 1, keys
+
+
+def _key_color(key: Any, spec: LayerSpec, own: LayerStyle | None) -> str:
+    if own is not None:
+        return own.colors.get(key, own.default_color)
+    return spec.style.colors.get(key, spec.style.default_color) if key is not None else (
+        spec.style.default_color)  # fmt: skip
+
+
+def _colors(frame: gpd.GeoDataFrame, spec: LayerSpec, own: LayerStyle | None) -> pd.Series:
+    """Each feature's fill colour (the style's colour of its key, else the default)."""
+    codes, keys = _color_keys(frame, spec, own)
+    palette = np.array([_key_color(k, spec, own) for k in keys], dtype=object)
+    return pd.Series(palette[codes], index=frame.index, dtype=object)
+
+
+def _key_counts(frame: gpd.GeoDataFrame, spec: LayerSpec, own: LayerStyle | None) -> dict[Any, int]:
+    codes, keys = _color_keys(frame, spec, own)
+    counts: dict[Any, int] = {}
+    for key, n in zip(keys, np.bincount(codes, minlength=len(keys)).tolist(), strict=True):
+        if n:
+            counts[key] = counts.get(key, 0) + n
+    return counts
 
 
 def _own_display(values: pd.Series, own: LayerStyle, spec: LayerSpec, lang: str) -> pd.Series:
@@ -292,15 +330,20 @@ def _prepare(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     return frame[keep].reset_index(drop=True)
 
 
+def _popup_fields(spec: LayerSpec, lang: str, own: LayerStyle | None) -> list[tuple[str, str]]:
+    """(column, escaped label) of the popup rows: the spec's popup fields, then the style's."""
+    rows = [(f, html.escape(spec.field(f).label.get(lang))) for f in spec.popup_fields]
+    for name, label in (own.popup if own else {}).items():
+        if name not in spec.popup_fields:
+            rows.append((name, html.escape(label.get(lang))))
+    return rows
+
+
 def _geojson_layer(
     frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str, pane: str, own: LayerStyle | None = None
 ) -> folium.GeoJson:
-    fields = list(spec.popup_fields)
-    labels = [html.escape(spec.field(f).label.get(lang)) for f in fields]
-    for name, label in (own.popup if own else {}).items():
-        if name not in fields:
-            fields.append(name)
-            labels.append(html.escape(label.get(lang)))
+    rows = _popup_fields(spec, lang, own)
+    fields, labels = [f for f, _ in rows], [label for _, label in rows]
     if own is not None and own.link is not None and spec.id_field:
         fields.append(_LINK)
         labels.append("")
@@ -319,28 +362,91 @@ def _geojson_layer(
                           tooltip=tooltip, popup=popup)  # fmt: skip
 
 
+def _is_big_point_layer(frame: gpd.GeoDataFrame, point_limit: int) -> bool:
+    return len(frame) > point_limit and bool((frame.geometry.geom_type == "Point").all())
+
+
+def _mostly_distinct(values: pd.Series, sample: int = 2_000) -> bool:
+    """Are most values different (a code, a name)? Judged on the first `sample` rows."""
+    head = values.iloc[:sample]
+    return head.nunique() > len(head) * 3 // 4
+
+
+def _big_column(
+    values: pd.Series, label: str, spec: LayerSpec, lang: str, own: LayerStyle | None
+) -> Column:
+    """One popup column of a big layer: mostly distinct text goes raw (the page escapes the
+    row it shows); anything else is a dictionary whose distinct values are formatted once."""
+    name = str(values.name)
+    own_column = own is not None and name in own.popup
+    if not own_column and spec.field(name).type == "str" and _mostly_distinct(values):
+        return Column(label, text=join_text(values))
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = pd.Series(uniques, name=name)
+    if own_column:
+        shown = _own_display(distinct, own, spec, lang)  # type: ignore[arg-type]
+    else:
+        shown = _display(distinct, spec, name, lang)
+    return Column(label, codes=codes, values=[s if s is not None else "" for s in shown.tolist()])
+
+
+def _point_cloud(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str, pane: str, own: LayerStyle | None = None
+) -> PointCloud:
+    """The big-layer path (`geomon.map_points`): same colours, rings, popups and links."""
+    codes, keys = _color_keys(frame, spec, own)
+    color_codes, palette = pd.factorize(
+        pd.Series([_key_color(k, spec, own) for k in keys], dtype=object)
+    )  # keys sharing a colour share a style
+    color_codes = color_codes[codes]
+    ring = np.zeros(len(frame), dtype=bool)
+    if own is not None and own.ring:
+        ring = frame[own.ring].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    point = {"color": own.stroke if own else "#ffffff", "weight": own.stroke_weight if own else 1,
+             "fill": True, "fillOpacity": 0.9}  # fmt: skip
+    ringed = {"color": own.ring_color if own else "#111111", "weight": 3}
+    styles = [{**point, "fillColor": c, **(ringed if r else {})} for c in palette for r in (0, 1)]
+    rows = _popup_fields(spec, lang, own)
+    if spec.name_field and spec.name_field not in [f for f, _ in rows]:
+        rows.append((spec.name_field, html.escape(spec.field(spec.name_field).label.get(lang))))
+    columns = [_big_column(frame[f], label, spec, lang, own) for f, label in rows]
+    tooltip = [f for f, _ in rows].index(spec.name_field) if spec.name_field else None
+    link = None
+    if own is not None and own.link is not None and spec.id_field:
+        link = (_escape(own.link[0].get(lang)), own.link[1], join_text(frame[spec.id_field]))
+    data = PointData(
+        lon=shapely.get_x(frame.geometry.to_numpy()),
+        lat=shapely.get_y(frame.geometry.to_numpy()),
+        style_codes=color_codes * 2 + ring,
+        styles=styles,
+        columns=columns,
+        tooltip=tooltip,
+        link=link,
+    )
+    name = html.escape(spec.title.get(lang))
+    return PointCloud(data, name=name, pane=pane, radius=spec.style.radius)
+
+
 def _legend_entries(
     frame: gpd.GeoDataFrame, spec: LayerSpec, own: LayerStyle | None, lang: str
 ) -> list[tuple[str, str, int]]:
     """(colour, label, count) for each colour on the map, in spec (or style) order."""
+    style = spec.style
+    if own is None and not (style.color_by and style.colors):
+        return [(style.default_color, spec.title.get(lang), len(frame))]
+    counts = _key_counts(frame, spec, own)
     if own is not None:
-        values = frame[own.color_by].astype("string").fillna("")
-        counts = values.value_counts()
-        entries = [(c, own.label(v, spec, lang), int(counts[v]))
-                   for v, c in own.colors.items() if v in counts.index]  # fmt: skip
-        rest = int((~values.isin(list(own.colors))).sum())
+        entries = [(c, own.label(v, spec, lang), counts[v])
+                   for v, c in own.colors.items() if v in counts]  # fmt: skip
+        rest = sum(n for k, n in counts.items() if k not in own.colors)
         other = own.default_label.get(lang) if own.default_label else _t("other", lang)
         return entries + ([(own.default_color, other, rest)] if rest else [])
-    style = spec.style
-    if not (style.color_by and style.colors):
-        return [(style.default_color, spec.title.get(lang), len(frame))]
-    field = spec.field(style.color_by)
-    values = frame[style.color_by].astype(object)
-    counts = values[values.isin(list(style.colors))].value_counts()
-    order = [v.value for v in field.values] or sorted(counts.index, key=str)
-    entries = [(style.colors[v], field.value_label(v, lang), int(counts[v]))
-               for v in order if v in counts.index]  # fmt: skip
-    rest = int((~values.isin(list(style.colors))).sum())
+    field = spec.field(style.color_by)  # type: ignore[arg-type]
+    shown = [k for k in counts if k in style.colors]
+    order = [v.value for v in field.values] or sorted(shown, key=str)
+    entries = [(style.colors[v], field.value_label(v, lang), counts[v])
+               for v in order if v in shown]  # fmt: skip
+    rest = sum(n for k, n in counts.items() if k not in style.colors)
     return entries + ([(style.default_color, _t("other", lang), rest)] if rest else [])
 
 
@@ -420,6 +526,7 @@ def build_map(
     tianditu_key: str | None = None,
     styles: Mapping[str, LayerStyle] | None = None,
     compact: bool = False,
+    point_limit: int = MAP_POINT_LIMIT,
 ) -> folium.Map:
     """
     Build the monitoring map ("一张图") of `layers`, keyed by layer name (``layers/*.toml``).
@@ -443,6 +550,9 @@ def build_map(
         water-quality class, overdue outlets ringed); the columns it names must be in the frame.
     compact
         For a small map: the layer control and the legend start collapsed (no overlap).
+    point_limit
+        A point layer with more features than this is sent compactly, clustered in the browser
+        and drawn on canvas (`geomon.map_points`); smaller layers are GeoJSON with SVG markers.
     """
     if lang not in ("zh", "en"):
         msg = f"`lang` must be 'zh' or 'en', got {lang!r}"
@@ -465,7 +575,8 @@ def build_map(
     for i, (name, frame) in enumerate(frames.items()):
         pane = f"geomon_{name}"
         folium.map.CustomPane(pane, z_index=_PANE_Z0 + i, pointer_events=True).add_to(m)
-        _geojson_layer(frame, get_spec(name), lang, pane, styles.get(name)).add_to(m)
+        layer = _point_cloud if _is_big_point_layer(frame, point_limit) else _geojson_layer
+        layer(frame, get_spec(name), lang, pane, styles.get(name)).add_to(m)
     legend = _legend_html(frames, lang, styles) if frames else ""
     if compact:
         legend = legend.replace("<details open>", "<details>", 1)

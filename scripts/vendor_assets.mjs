@@ -31,6 +31,7 @@ const FILES = [
   ["leaflet-draw", "dist/leaflet.draw.css", "leaflet.draw.css"],
   ["leaflet-draw", "dist/images", "images"],
   ["jquery", "dist/jquery.min.js", "jquery.min.js"],
+  ["supercluster", "dist/supercluster.min.js", "supercluster.min.js"],
 ];
 
 rmSync(vendor, { recursive: true, force: true });

@@ -64,6 +64,7 @@ def map_view() -> None:
     options = {
         "lang": lang,
         "asset_base": widgets.asset_base(),
+        "point_limit": settings.map_point_limit,
         "styles": styles.map_styles(
             filterbar.period_labels(v.period or ""), outlet_url=widgets.record_url(lang)
         ),
