@@ -103,35 +103,36 @@ def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
 
 
-def _ints(values: np.ndarray) -> str:
+def _ints(values: np.ndarray) -> list[str]:
     width, text = fixed_width(values)
-    return f'{{"w":{width},"s":"{text}"}}'
+    return [f'{{"w":{width},"s":"', text, '"}']
 
 
-def _column(col: Column) -> str:
+def _column(col: Column) -> list[str]:
+    """Pieces of one column's JSON (joined once, with everything else, by `encode`)."""
+    head = f'{{"label":{_json(col.label)},'
     if col.text is not None:
-        return f'{{"label":{_json(col.label)},"text":{_json(col.text)}}}'
+        return [head, '"text":', _json(col.text), "}"]
     codes = np.asarray(col.codes, dtype=np.int64) + 1  # blank (-1) becomes 0
-    values = _json(list(col.values))
-    return f'{{"label":{_json(col.label)},"codes":{_ints(codes)},"values":{values}}}'
+    return [head, '"codes":', *_ints(codes), ',"values":', _json(list(col.values)), "}"]
 
 
 def encode(data: PointData) -> str:
-    """The JSON the page's `L.GeomonPoints` reads (string joins and numpy, no per-row JSON)."""
+    """The JSON the page's `L.GeomonPoints` reads: numpy and one final join, no per-row JSON."""
     lon = np.round(np.asarray(data.lon, dtype=float) * 1e6).astype(np.int64)
     lat = np.round(np.asarray(data.lat, dtype=float) * 1e6).astype(np.int64)
     x0, y0 = (int(lon.min()), int(lat.min())) if len(lon) else (0, 0)
-    parts = [
-        f'"n":{len(lon)},"alphabet":{_json(ALPHABET)},"x0":{x0},"y0":{y0}',
-        f'"x":{_ints(lon - x0)},"y":{_ints(lat - y0)}',
-        f'"style":{_ints(data.style_codes)},"styles":{_json(list(data.styles))}',
-        f'"columns":[{",".join(_column(c) for c in data.columns)}]',
-        f'"tooltip":{"null" if data.tooltip is None else int(data.tooltip)}',
-    ]
+    parts = [f'{{"n":{len(lon)},"alphabet":{_json(ALPHABET)},"x0":{x0},"y0":{y0},"x":']
+    parts += [*_ints(lon - x0), ',"y":', *_ints(lat - y0), ',"style":', *_ints(data.style_codes)]
+    parts += [f',"styles":{_json(list(data.styles))},"columns":[']
+    for i, col in enumerate(data.columns):
+        parts += [","] * (i > 0) + _column(col)
+    parts.append(f'],"tooltip":{"null" if data.tooltip is None else int(data.tooltip)}')
     if data.link is not None:
         text, url, ids = data.link
-        parts.append(f'"link":{_json([text, url])},"ids":{_column(Column("", text=ids))}')
-    return "{" + ",".join(parts) + "}"
+        parts += [f',"link":{_json([text, url])},"ids":', *_column(Column("", text=ids))]
+    parts.append("}")
+    return "".join(parts)
 
 
 # Defined once per page (guarded), instantiated per layer. Plain ES5 + Leaflet 1.9 API.

@@ -1,26 +1,22 @@
-"""Folium map of geomon layers: one GeoJSON layer per spec, a legend, offline browser assets.
+"""Folium map of geomon layers: one layer per spec, a legend, offline browser assets.
 
 Each layer becomes ONE `folium.GeoJson` (points drawn as circle markers), styled from its spec
 (``layers/*.toml`` ``[style]``) and stacked in its own map pane so the z-order (districts at the
 bottom, outlets on top) survives toggling layers on and off. Popups and tooltips show the spec's
 ``popup_fields`` with their labels; every value is HTML-escaped before it reaches the page.
+A point layer above ``GEOMON_MAP_POINT_LIMIT`` features is a `geomon.map_points.PointCloud`
+instead (clustered, canvas, the same colours, popups and legend).
 
-No script or stylesheet comes from a public CDN: folium's defaults are replaced by the files
-``npm ci`` copies to ``static/vendor/`` (``scripts/vendor_assets.mjs``), which Streamlit serves
-at ``/app/static/vendor`` (``[server] enableStaticServing``). `localize_assets` rewrites every
-element of a map and refuses anything it cannot serve locally.
+Scripts and stylesheets are served locally (`geomon.map_assets`); drawing a footprint is
+`geomon.map_draw`.
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import json
-import mimetypes
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -33,14 +29,20 @@ import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from geomon.config import MAP_POINT_LIMIT, PROJECT_DIR
+from geomon.config import MAP_POINT_LIMIT
 from geomon.crs import wgs84_to_gcj02
 from geomon.errors import CRSError, MapError
-from geomon.map_points import SUPERCLUSTER, Column, PointCloud, PointData, join_text
+
+# re-exported (`x as x`): a map's page and assets are part of the map API callers use
+from geomon.map_assets import ASSET_BASE as ASSET_BASE
+from geomon.map_assets import ASSETS as ASSETS
+from geomon.map_assets import STATIC_VENDOR_DIR as STATIC_VENDOR_DIR
+from geomon.map_assets import localize_assets as localize_assets
+from geomon.map_assets import map_html as map_html
+from geomon.map_draw import add_draw as add_draw
+from geomon.map_points import Column, PointCloud, PointData, join_text
 from geomon.specs import Label, LayerSpec, get_spec
 
-ASSET_BASE = "/app/static/vendor"
-STATIC_VENDOR_DIR = PROJECT_DIR / "static" / "vendor"
 MAX_ZOOM = 18
 # bottom to top; layers not listed here go on top, in the order given
 LAYER_ORDER = ("districts", "control_units", "red_lines", "protection_zones", "lakes", "rivers",
@@ -51,22 +53,6 @@ _COLOR = "__color"  # feature property carrying the style colour
 _RING = "__ring"  # feature property: draw the highlight ring (e.g. overdue, fails target)
 _LINK = "__link"  # feature property: a link from the popup to the feature's page
 
-# folium asset name -> file under static/vendor ("{lang}" is "cn" or "en" for leaflet-measure)
-ASSETS: dict[str, str] = {
-    "leaflet": "leaflet/leaflet.js",
-    "leaflet_css": "leaflet/leaflet.css",
-    "jquery": "jquery/jquery.min.js",
-    "markerclusterjs": "leaflet.markercluster/leaflet.markercluster.js",
-    "markerclustercss": "leaflet.markercluster/MarkerCluster.css",
-    "markerclusterdefaultcss": "leaflet.markercluster/MarkerCluster.Default.css",
-    "Control.Fullscreen.js": "leaflet.fullscreen/Control.FullScreen.js",
-    "Control.FullScreen.css": "leaflet.fullscreen/Control.FullScreen.css",
-    "leaflet_measure_js": "leaflet-measure/leaflet-measure.{lang}.js",
-    "leaflet_measure_css": "leaflet-measure/leaflet-measure.css",
-    "leaflet_draw_js": "leaflet-draw/leaflet.draw.js",
-    "leaflet_draw_css": "leaflet-draw/leaflet.draw.css",
-    "supercluster": SUPERCLUSTER,
-}
 _TEXT = {  # key: (zh, en)
     "yes": ("是", "Yes"),
     "no": ("否", "No"),
@@ -363,7 +349,8 @@ def _geojson_layer(
 
 
 def _is_big_point_layer(frame: gpd.GeoDataFrame, point_limit: int) -> bool:
-    return len(frame) > point_limit and bool((frame.geometry.geom_type == "Point").all())
+    points = shapely.get_type_id(frame.geometry.to_numpy()) == 0  # shapely: 0 is Point
+    return len(frame) > point_limit and bool(points.all())
 
 
 def _mostly_distinct(values: pd.Series, sample: int = 2_000) -> bool:
@@ -590,167 +577,3 @@ def build_map(
         m
     )
     return localize_assets(m, asset_base=asset_base, lang=lang)
-
-
-# L.drawLocal in Chinese (leaflet-draw ships English only); merged over the defaults
-_DRAW_ZH = {
-    "draw": {
-        "toolbar": {
-            "actions": {"title": "取消绘制", "text": "取消"},
-            "finish": {"title": "完成绘制", "text": "完成"},
-            "undo": {"title": "删除最后一个点", "text": "撤销"},
-            "buttons": {"polyline": "绘制线（道路、管线）", "polygon": "绘制多边形（用地范围）",
-                        "rectangle": "绘制矩形", "marker": "标注点位"},
-        },
-        "handlers": {
-            "marker": {"tooltip": {"start": "点击地图放置点位"}},
-            "polygon": {"tooltip": {"start": "点击开始绘制", "cont": "点击继续绘制",
-                                    "end": "点击第一个点闭合图形"}},
-            "polyline": {"error": "<strong>错误：</strong>线不能自相交",
-                         "tooltip": {"start": "点击开始绘制", "cont": "点击继续绘制",
-                                     "end": "点击最后一个点结束"}},
-            "rectangle": {"tooltip": {"start": "按住鼠标拖动绘制矩形"}},
-            "simpleshape": {"tooltip": {"end": "松开鼠标完成绘制"}},
-        },
-    },
-    "edit": {
-        "toolbar": {
-            "actions": {"save": {"title": "保存修改", "text": "保存"},
-                        "cancel": {"title": "放弃修改", "text": "取消"},
-                        "clearAll": {"title": "清除全部图形", "text": "全部清除"}},
-            "buttons": {"edit": "编辑图形", "editDisabled": "没有可编辑的图形",
-                        "remove": "删除图形", "removeDisabled": "没有可删除的图形"},
-        },
-        "handlers": {
-            "edit": {"tooltip": {"text": "拖动节点修改图形", "subtext": "点击“取消”放弃修改"}},
-            "remove": {"tooltip": {"text": "点击图形将其删除"}},
-        },
-    },
-}  # fmt: skip
-
-
-class _DrawLocal(MacroElement):
-    """Merge `strings` into leaflet-draw's ``L.drawLocal`` before its control is built."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function merge(into, from) {
-            for (var k in from) {
-                if (typeof from[k] === "object") { merge(into[k] = into[k] || {}, from[k]); }
-                else { into[k] = from[k]; }
-            }
-        })(L.drawLocal, {{ this.strings|tojson }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, strings: Mapping[str, Any]) -> None:
-        super().__init__()
-        self._name = "DrawLocal"
-        self.strings = strings
-
-
-def add_draw(m: folium.Map, *, lang: str = "zh", asset_base: str = ASSET_BASE) -> folium.Map:
-    """
-    Add leaflet-draw (points, lines, polygons, rectangles) to `m`, localised, from local assets.
-
-    Drawn shapes reach Python through ``st_folium(..., returned_objects=["all_drawings"])``.
-    Circles are left out: a project footprint is a polygon, a line or a point.
-    """
-    if lang == "zh":
-        _DrawLocal(_DRAW_ZH).add_to(m)
-    folium.plugins.Draw(
-        export=False,
-        position="topleft",
-        draw_options={"circle": False, "circlemarker": False,
-                      "polygon": {"allowIntersection": False, "showArea": False}},
-        edit_options={"edit": True, "remove": True},
-    ).add_to(m)  # fmt: skip
-    return localize_assets(m, asset_base=asset_base, lang=lang)
-
-
-def _walk(element: Any) -> Iterable[Any]:
-    yield element
-    for child in getattr(element, "_children", {}).values():
-        yield from _walk(child)
-
-
-def localize_assets(m: folium.Map, *, asset_base: str = ASSET_BASE, lang: str = "zh") -> folium.Map:
-    """
-    Point every script and stylesheet of `m` and its elements at `asset_base` (in place).
-
-    Folium's Map defaults (Bootstrap, Font Awesome, awesome-markers, jQuery) are dropped: geomon
-    draws no icon markers, and jQuery is kept only when an element needs it (`folium.Popup`).
-    Call again after adding more plugins to a map. Raises `MapError` for an element whose
-    assets are not vendored (add them to package.json, scripts/vendor_assets.mjs and `ASSETS`).
-    """
-    base, measure_lang = asset_base.rstrip("/"), "cn" if lang == "zh" else "en"
-    local = {k: f"{base}/{v.format(lang=measure_lang)}" for k, v in ASSETS.items()}
-    elements = list(_walk(m))
-    if any(isinstance(e, folium.Icon) for e in elements):
-        msg = "folium.Icon needs Font Awesome and awesome-markers (not vendored); use CircleMarker"
-        raise MapError(msg)
-    m.default_js = [("leaflet", local["leaflet"])]
-    if m.objects_to_stay_in_front or any(isinstance(e, folium.Popup) for e in elements):
-        m.default_js.append(("jquery", local["jquery"]))  # both call jQuery's $()
-    m.default_css = [("leaflet_css", local["leaflet_css"])]
-    for element in elements[1:]:
-        for attr in ("default_js", "default_css"):
-            links = getattr(element, attr, None)
-            if links:
-                setattr(element, attr, [(n, _local_url(n, u, local, base)) for n, u in links])
-    return m
-
-
-def _local_url(name: str, url: str, local: Mapping[str, str], base: str) -> str:
-    if name in local:
-        return local[name]
-    if url.startswith(base) or not re.match(r"^(https?:)?//", url):
-        return url
-    msg = f"{name} would load {url} from the internet; vendor it (see geomon.mapview.ASSETS)"
-    raise MapError(msg)
-
-
-def map_html(m: folium.Map, *, inline: bool = False, vendor_dir: Path = STATIC_VENDOR_DIR) -> str:
-    """
-    Return the map as a standalone HTML page.
-
-    With ``inline=True`` the vendored scripts and stylesheets (and the images the stylesheets
-    use) are copied into the page, so the file opens offline with no server.
-    """
-    page = m.get_root().render()
-    if not inline:
-        return page
-    known = {v.format(lang=lg) for v in ASSETS.values() for lg in ("cn", "en")}
-
-    def asset(url: str) -> Path | None:
-        rel = next((r for r in known if url.endswith("/" + r)), None)
-        return vendor_dir / rel if rel and (vendor_dir / rel).is_file() else None
-
-    def script(match: re.Match[str]) -> str:
-        path = asset(match.group(1))
-        if path is None:
-            return match.group(0)
-        return "<script>" + path.read_text("utf-8").replace("</script", "<\\/script") + "</script>"
-
-    def style(match: re.Match[str]) -> str:
-        path = asset(match.group(1))
-        if path is None:
-            return match.group(0)
-        css = re.sub(_CSS_URL, lambda u: _data_uri(path.parent, u), path.read_text("utf-8"))
-        return f"<style>{css}</style>"
-
-    page = re.sub(r'<script src="([^"]+)"></script>', script, page)
-    return re.sub(r'<link rel="stylesheet" href="([^"]+)"/>', style, page)
-
-
-_CSS_URL = r"url\(['\"]?([^'\")#]+)['\"]?\)"
-
-
-def _data_uri(folder: Path, match: re.Match[str]) -> str:
-    path = folder / match.group(1)
-    if not path.is_file():
-        return match.group(0)
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f'url("data:{mime};base64,{base64.b64encode(path.read_bytes()).decode()}")'

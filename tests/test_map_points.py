@@ -215,3 +215,10 @@ def test_clusters_expand_and_points_open_escaped_popups(chromium, outlets, tmp_p
         page.close()
     assert errors == []
     assert not [u for u in requests if not u.startswith(("file:", "data:"))]
+
+
+def test_supercluster_is_served_locally(outlets) -> None:
+    # st_folium loads each element's default_js itself, so the link must be the vendored file
+    cloud = _cloud(mapview.build_map({"outlets": outlets}, point_limit=3, asset_base="/x/vendor"))
+    assert cloud.default_js == [("supercluster", "/x/vendor/supercluster/supercluster.min.js")]
+    assert (mapview.STATIC_VENDOR_DIR / "supercluster" / "supercluster.min.js").is_file()

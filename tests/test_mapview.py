@@ -16,7 +16,7 @@ import pytest
 from geopandas.testing import assert_geodataframe_equal
 from shapely import LineString, Point, box
 
-from geomon import mapview
+from geomon import map_assets, mapview
 from geomon.errors import CRSError
 from geomon.specs import Label, get_spec
 from geomon.validate import apply_dtypes
@@ -226,7 +226,7 @@ def test_no_cdn_urls(layers) -> None:
     # st_folium ignores the rendered header and loads each element's default_js/css instead
     links = [
         url
-        for e in mapview._walk(m)
+        for e in map_assets._walk(m)
         for attr in ("default_js", "default_css")
         for _, url in getattr(e, attr, [])
     ]
