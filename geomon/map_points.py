@@ -8,9 +8,7 @@ one style index per point — and the page clusters them with supercluster (vend
 draws only what is in view (cluster badges, single points as canvas circles) and builds a
 popup or tooltip only when a point is clicked or hovered.
 
-The data never passes through Jinja: branca re-parses every rendered script as a template
-(tests/hardening/test_template_injection.py), which for a data blob is both slow and unsafe,
-so `PointCloud.render` adds its script to the page verbatim.
+The data never passes through Jinja twice (`geomon.map_elements.VerbatimScripts`).
 """
 
 from __future__ import annotations
@@ -24,10 +22,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from branca.element import Element, Figure, JavascriptLink
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
+
+from geomon.map_elements import VerbatimScripts
 
 SUPERCLUSTER = "supercluster/supercluster.min.js"  # under static/vendor (npm ci)
 CLUSTER_MAX_ZOOM = 14  # from zoom 15 on every point is drawn on its own
@@ -246,18 +245,7 @@ if (!L.GeomonPoints) {
 """
 
 
-class _Verbatim(Element):
-    """Page text that is NOT a template: branca would re-parse it as Jinja."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-    def render(self, **kwargs: Any) -> str:
-        return self.text
-
-
-class PointCloud(JSCSSMixin, Layer):
+class PointCloud(JSCSSMixin, Layer, VerbatimScripts):
     """A clustered, canvas-drawn point layer (see the module docstring); one per big layer."""
 
     _template = Template(
@@ -265,7 +253,6 @@ class PointCloud(JSCSSMixin, Layer):
         {% macro script(this, kwargs) %}
         {{ this.class_js }}
         var {{ this.get_name() }} = new L.GeomonPoints({{ this.payload }}, {{ this.js_options }});
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
@@ -280,14 +267,3 @@ class PointCloud(JSCSSMixin, Layer):
         options = {"pane": pane, "radius": radius, "clusterRadius": CLUSTER_RADIUS_PX,
                    "clusterMaxZoom": CLUSTER_MAX_ZOOM}  # fmt: skip
         self.js_options = json.dumps(options)
-
-    def render(self, **kwargs: Any) -> None:
-        """Script links in the header, the script itself verbatim (never through Jinja)."""
-        figure = self.get_root()
-        if not isinstance(figure, Figure):
-            msg = "PointCloud must be on a map inside a Figure to render"
-            raise TypeError(msg)
-        for name, url in self.default_js:
-            figure.header.add_child(JavascriptLink(url), name=name)
-        script = self._template.module.__dict__["script"]
-        figure.script.add_child(_Verbatim(script(self, kwargs)), name=self.get_name())

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -40,7 +40,9 @@ from geomon.map_assets import STATIC_VENDOR_DIR as STATIC_VENDOR_DIR
 from geomon.map_assets import localize_assets as localize_assets
 from geomon.map_assets import map_html as map_html
 from geomon.map_draw import add_draw as add_draw
+from geomon.map_elements import GeoJsonLayer
 from geomon.map_points import Column, PointCloud, PointData, join_text
+from geomon.map_shapes import ShapeLayer, feature_collection_text
 from geomon.specs import Label, LayerSpec, get_spec
 
 MAX_ZOOM = 18
@@ -109,7 +111,9 @@ class _Controls(MacroElement):
         // an iframe; focusing it scrolls the app when the map runs past the window, and the
         // click then misses the feature): focus without scrolling.
         {{ this._parent.get_name() }}.getContainer().addEventListener("mousedown", function (e) {
-            if (e.target instanceof SVGElement) { e.preventDefault(); }
+            if (e.target instanceof SVGElement || e.target instanceof HTMLCanvasElement) {
+                e.preventDefault();
+            }
             e.currentTarget.focus({preventScroll: true});
         }, true);
         {%- if this.legend %}
@@ -188,22 +192,37 @@ def _escape(text: str) -> str:
     return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
 
 
+def _per_distinct(values: pd.Series, fmt: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """`fmt` (present values → display text) run once per distinct value; blanks are None."""
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:  # unhashable values (e.g. lists): format each one
+        present = values[values.notna()]
+        return fmt(present).reindex(values.index).astype(object).where(values.notna(), None)
+    shown = fmt(pd.Series(uniques, name=values.name)).tolist()
+    return pd.Series(np.array([*shown, None], dtype=object)[codes], index=values.index)
+
+
 def _display(values: pd.Series, spec: LayerSpec, name: str, lang: str) -> pd.Series:
     """Format one field for people (enum labels, dates, 是/否, units), HTML-escaped."""
     field = spec.field(name)
-    present = values[values.notna()].astype(object)
-    if field.type == "enum":
-        out = present.map(lambda v: field.value_label(v, lang))
-    elif field.type == "bool":
-        out = present.map(lambda v: _t("yes", lang) if v else _t("no", lang))
-    elif field.type == "date":
-        out = present.map(lambda v: pd.Timestamp(v).strftime("%Y-%m-%d"))
-    elif field.type in ("int", "float"):
-        unit = f" {field.unit}" if field.unit else ""
-        out = present.map(lambda v: (f"{v:g}" if isinstance(v, float) else str(v)) + unit)
-    else:
-        out = present.map(str)
-    return out.map(_escape).reindex(values.index).astype(object).where(values.notna(), None)
+
+    def fmt(present: pd.Series) -> pd.Series:
+        present = present.astype(object)
+        if field.type == "enum":
+            out = present.map(lambda v: field.value_label(v, lang))
+        elif field.type == "bool":
+            out = present.map(lambda v: _t("yes", lang) if v else _t("no", lang))
+        elif field.type == "date":
+            out = present.map(lambda v: pd.Timestamp(v).strftime("%Y-%m-%d"))
+        elif field.type in ("int", "float"):
+            unit = f" {field.unit}" if field.unit else ""
+            out = present.map(lambda v: (f"{v:g}" if isinstance(v, float) else str(v)) + unit)
+        else:
+            out = present.map(str)
+        return out.map(_escape)
+
+    return _per_distinct(values, fmt)
 
 
 def _color_keys(
@@ -251,7 +270,6 @@ def _key_counts(frame: gpd.GeoDataFrame, spec: LayerSpec, own: LayerStyle | None
 
 def _own_display(values: pd.Series, own: LayerStyle, spec: LayerSpec, lang: str) -> pd.Series:
     """A derived column for people: 是/否, the style's labels for its colour field, else text."""
-    present = values[values.notna()].astype(object)
 
     def text(v: object) -> str:
         if isinstance(v, bool | np.bool_):
@@ -260,14 +278,13 @@ def _own_display(values: pd.Series, own: LayerStyle, spec: LayerSpec, lang: str)
             return own.label(v, spec, lang)
         return str(v)
 
-    out = present.map(text)
-    return out.map(_escape).reindex(values.index).astype(object).where(values.notna(), None)
+    return _per_distinct(values, lambda present: present.astype(object).map(text).map(_escape))
 
 
-def _feature_collection(
+def _properties(
     frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str, own: LayerStyle | None = None
-) -> dict[str, Any]:
-    """GeoJSON of the displayed properties only, coordinates rounded to ~0.1 m."""
+) -> pd.DataFrame:
+    """The displayed properties only: popup fields, the name, derived columns, the link."""
     shown = dict.fromkeys([*spec.popup_fields, *([spec.name_field] if spec.name_field else [])])
     props = pd.DataFrame({n: _display(frame[n], spec, n, lang) for n in shown}, index=frame.index)
     for name in own.popup if own else ():
@@ -277,18 +294,39 @@ def _feature_collection(
         hrefs = [html.escape(url.format(id=quote(str(v), safe=""))) for v in frame[spec.id_field]]
         # a new tab: the map's sandboxed frame may open pop-ups but not navigate the app
         props[_LINK] = [f'<a href="{h}" target="_blank" rel="noopener">{text}</a>' for h in hrefs]
+    return props
+
+
+def _rounded(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Geometries with coordinates rounded to 6 decimals (~0.1 m): smaller pages."""
+    return shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, 6))
+
+
+def _feature_collection(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str, own: LayerStyle | None = None
+) -> dict[str, Any]:
+    """GeoJSON of the displayed properties only, coordinates rounded to ~0.1 m."""
+    props = _properties(frame, spec, lang, own)
     props[_COLOR] = _colors(frame, spec, own).to_numpy()
     if own is not None and own.ring:
         props[_RING] = frame[own.ring].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: np.round(xy, 6))
-    out = gpd.GeoDataFrame(props, geometry=geoms, crs=4326).reset_index(drop=True)
-    return json.loads(out.to_json(drop_id=False))
+    # shapely writes each geometry's GeoJSON in C; geopandas' to_json walks coordinates in Python
+    shapes = [json.loads(g) for g in shapely.to_geojson(_rounded(frame))]
+    rows = props.astype(object).where(props.notna(), None).to_dict("records")
+    features = [{"id": str(i), "type": "Feature", "properties": row, "geometry": shape}
+                for i, (row, shape) in enumerate(zip(rows, shapes, strict=True))]  # fmt: skip
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _point_style(own: LayerStyle | None) -> dict[str, Any]:
+    """A point's circle marker, before its fill colour (and ring)."""
+    return {"color": own.stroke if own else "#ffffff", "weight": own.stroke_weight if own else 1,
+            "fill": True, "fillOpacity": 0.9}  # fmt: skip
 
 
 def _style_function(spec: LayerSpec, own: LayerStyle | None = None) -> Any:
     ring_color = own.ring_color if own else "#111111"
-    point = {"color": own.stroke if own else "#ffffff", "weight": own.stroke_weight if own else 1,
-             "fill": True, "fillOpacity": 0.9}  # fmt: skip
+    point = _point_style(own)
     shape = {"weight": spec.style.weight, "fillOpacity": spec.style.fill_opacity,
              "dashArray": spec.style.dash_array}  # fmt: skip
 
@@ -344,13 +382,8 @@ def _geojson_layer(
         marker.options["pane"] = pane  # folium drops unknown CircleMarker options
     data = _feature_collection(frame, spec, lang, own)
     style = _style_function(spec, own)
-    return folium.GeoJson(data, name=title, style_function=style, marker=marker, pane=pane,
-                          tooltip=tooltip, popup=popup)  # fmt: skip
-
-
-def _is_big_point_layer(frame: gpd.GeoDataFrame, point_limit: int) -> bool:
-    points = shapely.get_type_id(frame.geometry.to_numpy()) == 0  # shapely: 0 is Point
-    return len(frame) > point_limit and bool(points.all())
+    return GeoJsonLayer(data, name=title, style_function=style, marker=marker, pane=pane,
+                        tooltip=tooltip, popup=popup)  # fmt: skip
 
 
 def _mostly_distinct(values: pd.Series, sample: int = 2_000) -> bool:
@@ -389,10 +422,9 @@ def _point_cloud(
     ring = np.zeros(len(frame), dtype=bool)
     if own is not None and own.ring:
         ring = frame[own.ring].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    point = {"color": own.stroke if own else "#ffffff", "weight": own.stroke_weight if own else 1,
-             "fill": True, "fillOpacity": 0.9}  # fmt: skip
     ringed = {"color": own.ring_color if own else "#111111", "weight": 3}
-    styles = [{**point, "fillColor": c, **(ringed if r else {})} for c in palette for r in (0, 1)]
+    styles = [{**_point_style(own), "fillColor": c, **(ringed if r else {})}
+              for c in palette for r in (0, 1)]  # fmt: skip
     rows = _popup_fields(spec, lang, own)
     if spec.name_field and spec.name_field not in [f for f, _ in rows]:
         rows.append((spec.name_field, html.escape(spec.field(spec.name_field).label.get(lang))))
@@ -412,6 +444,47 @@ def _point_cloud(
     )
     name = html.escape(spec.title.get(lang))
     return PointCloud(data, name=name, pane=pane, radius=spec.style.radius)
+
+
+def _layer_kind(frame: gpd.GeoDataFrame, point_limit: int) -> Any:
+    """
+    How to draw a layer: GeoJSON (small), a point cloud (more than `point_limit` points only),
+    or a canvas shape layer (more than `point_limit` features or 20 × `point_limit` vertices).
+    """
+    geoms = frame.geometry.to_numpy()
+    if len(frame) > point_limit and bool((shapely.get_type_id(geoms) == 0).all()):  # 0: Point
+        return _point_cloud
+    big = len(frame) > point_limit or shapely.get_num_coordinates(geoms).sum() > 20 * point_limit
+    return _shape_layer if big else _geojson_layer
+
+
+def _shape_layer(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str, pane: str, own: LayerStyle | None = None
+) -> ShapeLayer:
+    """The big line/polygon path (`geomon.map_shapes`): same colours, rings, popups, links."""
+    codes, keys = _color_keys(frame, spec, own)
+    color_codes, palette = pd.factorize(
+        pd.Series([_key_color(k, spec, own) for k in keys], dtype=object)
+    )
+    ring = np.zeros(len(frame), dtype=bool)
+    if own is not None and own.ring:
+        ring = frame[own.ring].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    shape = {"weight": spec.style.weight, "fillOpacity": spec.style.fill_opacity,
+             "dashArray": spec.style.dash_array}  # fmt: skip
+    ringed = {"color": own.ring_color if own else "#111111", "weight": 3}
+    styles = [{"color": c, "fillColor": c, **shape, **(ringed if r else {})}
+              for c in palette for r in (0, 1)]  # fmt: skip
+    point_styles = [{**_point_style(own), "fillColor": c, **(ringed if r else {})}
+                    for c in palette for r in (0, 1)]  # fmt: skip
+    props = _properties(frame, spec, lang, own)
+    data = feature_collection_text(_rounded(frame), props, color_codes[codes] * 2 + ring)
+    popup = _popup_fields(spec, lang, own)
+    if _LINK in props:
+        popup.append((_LINK, ""))
+    title = html.escape(spec.title.get(lang))
+    tooltip = (spec.name_field, title) if spec.name_field else None
+    return ShapeLayer(data, name=title, pane=pane, styles=styles, point_styles=point_styles,
+                      radius=spec.style.radius, popup=popup, tooltip=tooltip)  # fmt: skip
 
 
 def _legend_entries(
@@ -562,7 +635,7 @@ def build_map(
     for i, (name, frame) in enumerate(frames.items()):
         pane = f"geomon_{name}"
         folium.map.CustomPane(pane, z_index=_PANE_Z0 + i, pointer_events=True).add_to(m)
-        layer = _point_cloud if _is_big_point_layer(frame, point_limit) else _geojson_layer
+        layer = _layer_kind(frame, point_limit)
         layer(frame, get_spec(name), lang, pane, styles.get(name)).add_to(m)
     legend = _legend_html(frames, lang, styles) if frames else ""
     if compact:
