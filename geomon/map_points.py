@@ -91,6 +91,8 @@ def join_text(values: pd.Series) -> str:
     """The rows as one string joined by `SEP` ("" for blank, a `SEP` inside a value → space),
     in Arrow: no Python string per row."""
     arr = pa.array(values.astype("string"), type=pa.large_string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):  # Arrow-backed columns may come in chunks
+        arr = arr.combine_chunks()
     arr = pc.replace_substring(arr.fill_null(""), SEP, " ")
     rows = pa.LargeListArray.from_arrays(pa.array([0, len(arr)], type=pa.int64()), arr)
     return str(pc.binary_join(rows, pa.scalar(SEP, pa.large_string()))[0].as_py())

@@ -8,6 +8,8 @@ import time
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 import pytest
 from shapely import Point
 
@@ -222,3 +224,9 @@ def test_supercluster_is_served_locally(outlets) -> None:
     cloud = _cloud(mapview.build_map({"outlets": outlets}, point_limit=3, asset_base="/x/vendor"))
     assert cloud.default_js == [("supercluster", "/x/vendor/supercluster/supercluster.min.js")]
     assert (mapview.STATIC_VENDOR_DIR / "supercluster" / "supercluster.min.js").is_file()
+
+
+def test_join_text_reads_chunked_arrow_columns() -> None:
+    chunked = pa.chunked_array([["甲", None], ["乙\x1f丙"]], type=pa.large_string())
+    values = pd.Series(pd.arrays.ArrowExtensionArray(chunked))
+    assert map_points.join_text(values) == "甲\x1f\x1f乙 丙"  # blank → "", SEP inside → space
