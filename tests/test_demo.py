@@ -25,6 +25,7 @@ from geomon.store import open_store
 from geomon.validate import validate as validate_frame
 
 GK_114E = 4547  # CGCS2000 / 3-degree Gauss-Kruger CM 114E, metres
+DEMO = Path(__file__).resolve().parents[1] / "data" / "demo.gpkg"
 LAYERS = (
     "districts",
     "rivers",
@@ -254,6 +255,31 @@ def test_outlet_dates_and_stages(frames: dict[str, pd.DataFrame]) -> None:
     early = o["stage"].isin(["已排查", "已监测"])
     assert o.loc[early, "traced_date"].isna().all()
     assert o.loc[~early, "traced_date"].notna().all()
+
+
+def test_a_few_outlets_have_attachments(frames: dict[str, pd.DataFrame]) -> None:
+    o = frames["outlets"].set_index("code")
+    attached = o["attachments"].dropna()
+    assert attached.to_dict() == {
+        "CJ9001429902CS0030": "销号申请表.pdf；监测报告 JHJC-2023-041；"
+        "https://hbj.jianghan.example/pwk/CJ9001429902CS0030/closure.pdf",
+        "CJ9001429902CS0032": "销号材料（档案号 JH-PWK-2023-052）",
+        "CJ9001429902GM0001": "整治方案 江汉环整〔2023〕7号；"
+        "https://hbj.jianghan.example/pwk/CJ9001429902GM0001/plan.pdf",
+        "CJ9102429922NS0001": "封堵方案（档案号 JH-PWK-2023-015）\n现场核查照片 IMG_0315.jpg",
+    }
+    closed = o.index[o["stage"] == "已销号"].sort_values()
+    assert list(closed[:2]) == ["CJ9001429902CS0030", "CJ9001429902CS0032"]  # the first two
+    assert o.loc[demo.PLANTED_OUTLET_CODE, "stage"] == "整治中"
+    # links point at the reserved .example domain only
+    assert set(attached.str.findall(r"https?://([^/]+)/").sum()) == {"hbj.jianghan.example"}
+
+
+def test_the_demo_store_is_the_generators(frames: dict[str, pd.DataFrame]) -> None:
+    """data/demo.gpkg was regenerated with the current generator (`geomon demo`)."""
+    stored = open_store(DEMO).read("outlets")
+    assert stored["attachments"].notna().sum() == 4
+    assert_geodataframe_equal(stored, frames["outlets"])
 
 
 def test_outlet_type_hierarchy(frames: dict[str, pd.DataFrame]) -> None:

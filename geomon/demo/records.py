@@ -177,7 +177,22 @@ def outlets(
         ))  # fmt: skip
     frame = geometry.frame(rows, tables.OUTLET_COLUMNS)
     frame["name"] = _numbered(frame["name"])
-    return frame.sort_values("code", ignore_index=True)
+    frame = frame.sort_values("code", ignore_index=True)
+    frame["attachments"] = _attachments(frame["code"], frame["stage"])
+    return frame
+
+
+def _attachments(codes: pd.Series, stages: pd.Series) -> pd.Series:
+    """The demo's few attachment references (`tables.ATTACHMENTS`), None elsewhere.
+
+    Chosen by code and stage, not drawn, so the generator's random sequence is unchanged.
+    """
+    closed = codes[stages == "已销号"].tolist()
+    keyed = {code: tables.ATTACHMENTS.get(code) for code in codes}
+    for n, code in enumerate(closed[:2], start=1):
+        text = tables.ATTACHMENTS[f"closed:{n}"]
+        keyed[code] = text.format(host=tables.ATTACHMENT_HOST, code=code)
+    return codes.map(keyed)
 
 
 def _numbered(names: pd.Series) -> pd.Series:

@@ -95,6 +95,18 @@ OUTLET_COLUMNS = (
     "water_body_kind discharge_mode district district_code township address responsible_unit "
     "category stage traced_date deadline completed_date sign_installed survey_date notes"
 )
+OVERDUE_OUTLET_CODE = "CJ9102429922NS0001"  # river outlet 整治中, deadline 2023-03-31
+ATTACHMENT_HOST = "https://hbj.jianghan.example"  # reserved .example domain: links go nowhere
+# attachments (整治方案、监测报告、销号材料) of a few outlets, to show the field; the rest have
+# none. Keys: an outlet code, or "closed:N" for the N-th 已销号 outlet in code order.
+ATTACHMENTS = {
+    PLANTED_OUTLET_CODE: (
+        f"整治方案 江汉环整〔2023〕7号；{ATTACHMENT_HOST}/pwk/{PLANTED_OUTLET_CODE}/plan.pdf"
+    ),
+    OVERDUE_OUTLET_CODE: "封堵方案（档案号 JH-PWK-2023-015）\n现场核查照片 IMG_0315.jpg",
+    "closed:1": "销号申请表.pdf；监测报告 JHJC-2023-041；{host}/pwk/{code}/closure.pdf",
+    "closed:2": "销号材料（档案号 JH-PWK-2023-052）",
+}
 
 # ----------------------------------------------------------------------------- sections
 

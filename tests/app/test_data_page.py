@@ -89,7 +89,7 @@ def test_export_the_filtered_view(app, demo_store: Path, downloads, fmt: str) ->
     elif fmt == "csv":
         codes = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")["排污口编码(国家统一赋码)"]
     elif fmt == "xlsx":
-        codes = pd.read_excel(io.BytesIO(data))["排污口编码(国家统一赋码)"]
+        codes = pd.read_excel(io.BytesIO(data), engine="openpyxl")["排污口编码(国家统一赋码)"]
     elif fmt == "gpkg":
         assert data.startswith(b"SQLite format 3")
         codes = export_read(data, ".gpkg")["code"]

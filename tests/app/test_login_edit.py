@@ -15,6 +15,7 @@ from geomon import auth, mapview
 from geomon.store import Edit, open_store
 
 OUTLET = "CJ9001429902GM0001"  # demo outlet in 明珠区 (429902), stage 整治中
+DEMO_USER = "geomon demo"  # who the demo store's history says imported every row
 PASSWORD = "correct horse"
 
 
@@ -49,6 +50,12 @@ def _as(at, name: str, users: Path):
 
 def _stored(path: Path, code: str = OUTLET) -> pd.Series:
     return open_store(path).read("outlets", with_versions=True).set_index("code").loc[code]
+
+
+def _edits(path: Path, code: str | None = OUTLET, layer: str = "outlets") -> pd.DataFrame:
+    """The history of `code` (every row if None) after the demo's own import (revision 1)."""
+    history = open_store(path).history(layer, code)
+    return history[history["revision"] > 1].reset_index(drop=True)
 
 
 def test_anonymous_visitor_cannot_import(app, demo_copy: Path, users: Path) -> None:
@@ -98,11 +105,12 @@ def test_editor_logs_in_and_edits_the_stage(app, demo_copy: Path, users: Path) -
     row = _stored(demo_copy)
     assert row["stage"] == "整治完成"
     assert row["notes"] == "已完成封堵"
-    history = open_store(demo_copy).history("outlets", OUTLET)
+    history = _edits(demo_copy)
     assert set(history["user"]) == {"zhang"}
+    assert set(history["source"]) == {"app"}
     assert set(history["field"]) == {"stage", "notes"}
     shown = next(d.value for d in at.dataframe if "操作人" in d.value.columns)
-    assert set(shown["操作人"]) == {"zhang"}
+    assert shown["操作人"].tolist() == [DEMO_USER, "zhang", "zhang"]  # the demo import, then us
     assert at.selectbox(key=f"edit.{OUTLET}.stage").value == "整治完成"  # the form reloaded
 
 
@@ -123,7 +131,7 @@ def test_stale_edit_is_refused(app, demo_copy: Path, users: Path) -> None:
     after = _stored(demo_copy)
     assert after["stage"] == "已销号"
     assert after["_version"] == before["_version"]
-    assert open_store(demo_copy).history("outlets", OUTLET)["user"].tolist() == ["li"]
+    assert _edits(demo_copy)["user"].tolist() == ["li"]
 
 
 def test_county_user_sees_only_their_outlets(app, demo_copy: Path, users: Path) -> None:
@@ -224,7 +232,7 @@ def test_table_editor_saves_the_edited_rows(
     no_exception(at)
     assert at.success[0].value.startswith("已保存 1 项修改")
     assert _stored(demo_copy)["stage"] == "整治完成"
-    history = open_store(demo_copy).history("outlets")
+    history = _edits(demo_copy, None)
     assert history[["key", "field", "user"]].values.tolist() == [[OUTLET, "stage", "zhang"]]
 
 

@@ -75,8 +75,11 @@ def test_history_is_shown_when_the_store_keeps_one(app, demo_copy: Path) -> None
 
     no_exception(at)
     history = next(d.value for d in at.dataframe if "操作人" in d.value.columns)
-    assert history["操作人"].tolist() == ["张三"]
-    assert history["新值"].tolist() == ["整治完成"]
+    assert history["操作人"].tolist() == ["geomon demo", "张三"]  # the demo's import, the edit
+    assert history["操作"].tolist() == ["新增", "修改"]
+    assert history["字段"].tolist() == ["", "整治进度"]
+    assert history["原值"].tolist() == ["", "整治中"]
+    assert history["新值"].tolist() == ["", "整治完成"]  # the imported row's JSON is not shown
 
 
 def test_store_without_outlets(app, tmp_path: Path, tiny_store: Path) -> None:

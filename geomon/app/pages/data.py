@@ -1,4 +1,5 @@
-"""数据管理: import a file (validation report first, then an all-or-nothing write), export."""
+"""数据管理: import a file (validation report first, then an all-or-nothing write), edit outlets
+and section targets in a table, export."""
 
 import functools
 from dataclasses import asdict
@@ -194,11 +195,24 @@ with tab_versions:
     table = table.rename(columns={c: i18n.t(f"data.info.{c}", lang) for c in cols})
     st.dataframe(table, hide_index=True, width="stretch")
 
+EDITORS = {"outlets": editing.outlets_table, "sections": editing.sections_table}
+
+
+def edit_tab(who: auth.User) -> None:
+    """Table editors as `who`: outlets' rectification fields, or sections' target classes."""
+    layer = st.radio(
+        i18n.t("edit.layer", lang), list(EDITORS), horizontal=True, key="edit.layer",
+        format_func=functools.partial(i18n.keyed, "edit.layer", lang),
+    )  # fmt: skip
+    rows = v.filtered.get(layer)
+    if rows is None or rows.empty:
+        st.info(i18n.t("data.empty_layer", lang))
+        return
+    EDITORS[layer](url, rows["code"].astype(str).tolist(), who, lang)
+
+
 with tab_edit:
-    outlets = v.filtered.get("outlets")
     if editor is None:
         st.info(i18n.t("login.edit_needed", lang))
-    elif outlets is None or outlets.empty:
-        st.info(i18n.t("data.empty_layer", lang))
     else:
-        editing.outlets_table(url, outlets["code"].astype(str).tolist(), editor, lang)
+        edit_tab(editor)

@@ -1,4 +1,4 @@
-"""一口一档 (outlet record): every field, zones, sections downstream, history, printable sheet."""
+"""一口一档 (outlet record): fields, attachments, zones, sections downstream, history, sheet."""
 
 import functools
 import os
@@ -69,7 +69,9 @@ if bool(record.get("overdue")):
 left, right = st.columns([5, 4])
 with left:
     st.subheader(i18n.t("outlet.fields", lang))
+    attached = spec.field("attachments").label.get(lang)  # shown as links below, not here
     rows = [(k, val) for k, val in sheet.record_rows(record.to_dict(), lang) if val]
+    rows = [(k, val) for k, val in rows if k != attached]
     fields = pd.DataFrame(
         rows, columns=[i18n.t("outlet.field", lang), i18n.t("outlet.value", lang)]
     )
@@ -89,6 +91,13 @@ with right:
         ), compact=True,
     )  # fmt: skip
     widgets.show_map(m, lang=lang, key="outlet.map", height=420, focus=focus)
+
+st.subheader(i18n.t("outlet.attachments", lang))
+items = outlet_view.attachments(record.get("attachments"))
+if items:
+    st.html(outlet_view.attachments_html(items))  # escaped; only http(s) URLs become links
+else:
+    st.caption(i18n.t("outlet.no_attachments", lang))
 
 st.subheader(i18n.t("outlet.zones", lang))
 zones = outlet_view.zone_rows(match, v.layers, lang)
@@ -128,8 +137,9 @@ if hasattr(store, "history"):  # the change history, where the store keeps one
     if history.empty:
         st.caption(i18n.t("outlet.no_history", lang))
     else:
-        cols = ["revision", "at", "user", "source", "op", "field", "old", "new"]
-        st.dataframe(tables.labelled(history, cols, lang=lang), hide_index=True, width="stretch")
+        readable = outlet_view.readable_history(history, "outlets", lang)
+        shown = tables.labelled(readable, list(outlet_view.HISTORY_COLUMNS), lang=lang)
+        st.dataframe(shown, hide_index=True, width="stretch")
 
 st.subheader(i18n.t("outlet.sheet", lang))
 link = outlet_view.record_link(
