@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import pandas as pd
+
 from geomon import io as gio
 from geomon import validate
 from geomon.report import Issue, ValidationReport, message
@@ -99,6 +101,8 @@ def import_file(
                     "warning",
                 )
             )
+    if mode == "upsert":  # fields the file does not have keep their stored values
+        frame = _given_fields(frame, read.frame)
     progress(0.6, "比对 / comparing with the store")
     diff = merging.diff(store.read(spec.name), frame, spec, mode=mode)
     if dry_run:
@@ -110,3 +114,9 @@ def import_file(
     stats = written[spec.name]
     progress(1.0, "完成 / done")
     return ImportResult(report, True, len(checked.frame), len(frame), bad_rows, stats, diff)
+
+
+def _given_fields(checked: pd.DataFrame, read: pd.DataFrame) -> pd.DataFrame:
+    """The validated rows, only with the columns the file had or validation filled in."""
+    keep = [c for c in checked.columns if c in read.columns or checked[c].notna().any()]
+    return checked[keep]

@@ -169,9 +169,11 @@ def encode_column(values: pd.Series, ftype: str) -> list[str | None]:
 
 
 def rows_json(frame: pd.DataFrame, spec: LayerSpec) -> list[str]:
-    """Each row of `frame` as a JSON object of history text values."""
+    """Each row of `frame` as a JSON object of history text values (absent fields: null)."""
     columns = _columns(spec)
-    encoded = [encode_column(frame[c], field_type(spec, c)) for c in columns]
+    blank = pd.Series(None, index=frame.index, dtype=object)
+    encoded = [encode_column(frame[c] if c in frame.columns else blank, field_type(spec, c))
+               for c in columns]  # fmt: skip
     return [
         json.dumps(dict(zip(columns, values, strict=True)), ensure_ascii=False)
         for values in zip(*encoded, strict=True)

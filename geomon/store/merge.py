@@ -130,10 +130,30 @@ def diff(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mod
     return out
 
 
+def typed_incoming(
+    frame: pd.DataFrame, current: pd.DataFrame, spec: LayerSpec, *, mode: str
+) -> pd.DataFrame:
+    """
+    `frame` typed and ordered like the stored layer `current`, for `diff` and `merge`.
+
+    An upsert leaves out the spec fields `frame` does not have, so the rows it updates keep
+    their stored values there: a ledger in an older template (no 附件, no 备注 column) must not
+    erase what was entered in the app. A replace or append takes the fields as given (absent
+    ones empty).
+    """
+    typed = validate.apply_dtypes(frame, spec)[list(current.columns)]
+    if mode != "upsert":
+        return typed
+    given = set(frame.columns) | set(spec.key_fields) | {"geometry"}
+    return typed[[c for c in typed.columns if c in given]]
+
+
 def merge(
     existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mode: str
 ) -> pd.DataFrame:
     """Return the layer after writing `incoming` with `mode` (replace, upsert or append).
+
+    An upsert keeps the stored value of every field `incoming` has no column for.
 
     Raises `StoreError` if the result would hold two rows with the same key.
     """
@@ -152,11 +172,16 @@ def merge(
         old = existing.set_index(list(key_fields), drop=False)
         new = incoming.set_index(list(key_fields), drop=False)
         keep = old[~old.index.isin(new.index)]
-        updated = new[new.index.isin(old.index)]
+        updated = new[new.index.isin(old.index)].copy()
         added = new[~new.index.isin(old.index)]
+        for column in old.columns.difference(new.columns, sort=False):
+            updated[column] = old[column]  # a field the incoming rows lack keeps its value
         # keep stored order; changed rows stay where they were, new rows go last
-        merged = pd.concat([keep, updated]).reindex(old.index)
-        combined = pd.concat([merged, added]).reset_index(drop=True)
+        merged = pd.concat([keep, updated[list(old.columns)]]).reindex(old.index)
+        combined = pd.concat([merged, added]).reset_index(drop=True)[list(old.columns)]
+    missing = [c for c in existing.columns if c not in combined.columns]
+    if missing:  # an upsert of some fields into an empty layer, or new rows of an upsert
+        combined = validate.apply_dtypes(combined.reindex(columns=existing.columns), spec)
     if key_fields:
         dup = combined.duplicated(list(key_fields), keep=False)
         if dup.any():

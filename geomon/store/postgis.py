@@ -117,7 +117,10 @@ class PostGISStore:
                 fid=pd.Series([], dtype="int64"), **{VERSION_COLUMN: pd.Series([], dtype="Int64")}
             )
         t = schema.layer_table(spec)
-        columns = [t.c[f] for f in spec.field_names] + [t.c.fid, t.c[VERSION_COLUMN]]
+        # a field added to the spec since the table was made reads as empty (apply_dtypes)
+        have = {c["name"] for c in sa.inspect(conn).get_columns(spec.name)}
+        fields = [t.c[f] for f in spec.field_names if f in have]
+        columns = [*fields, t.c.fid, t.c[VERSION_COLUMN]]
         if spec.is_spatial:
             columns.append(sa.func.ST_AsBinary(t.c[schema.GEOMETRY_COLUMN]).label("geometry"))
         stmt = sa.select(*columns).order_by(t.c.fid)
@@ -307,7 +310,7 @@ class PostGISStore:
                 current = self._read(conn, spec)
                 fids = current.pop("fid")
                 versions = current.pop(VERSION_COLUMN)
-                incoming = validate.apply_dtypes(frames[name], spec)[list(current.columns)]
+                incoming = merging.typed_incoming(frames[name], current, spec, mode=mode)
                 change = merging.diff(current, incoming, spec, mode=mode)
                 merged = merging.merge(current, incoming, spec, mode=mode)
                 plans.append((spec, table, current, fids, versions, incoming, change, merged))
@@ -400,7 +403,7 @@ class PostGISStore:
             if not self._exists(conn, layer):
                 msg = f"layer {layer!r} is not stored yet, so it has no rows to edit"
                 raise StoreError(msg)
-            table = schema.layer_table(spec)
+            table = self._ensure_table(conn, spec)  # adds fields new to the spec, in this txn
             match = schema.key_match(table, spec, keys)
             current = self._read(conn, spec, where=match, lock=True)
             plan = editing.plan(current, changes, spec)

@@ -49,17 +49,8 @@ def _drop_column(store: Store, column: str) -> None:
 
 
 @pytest.fixture
-def older(store: Store, request: pytest.FixtureRequest) -> Store:
+def older(store: Store) -> Store:
     """`store` holding two outlets in a table without the ``attachments`` column."""
-    if store.url.startswith("postgresql"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="PostGISStore reads and edits every spec column: a table without a "
-                "column added to the spec fails (UndefinedColumn) until a write adds it; "
-                "geomon/store/postgis.py should select only the columns the table has",
-            )
-        )
     store.write({"outlets": _outlets()}, user="导入")
     _drop_column(store, "attachments")
     return store

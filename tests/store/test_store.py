@@ -125,6 +125,25 @@ def test_upsert_updates_in_place_appends_new_and_bumps_versions(store: Store) ->
     assert store.revision() == 2
 
 
+def test_upsert_without_a_column_keeps_its_stored_values(store: Store) -> None:
+    store.write(
+        {"outlets": outlets(("A1", "已排查", "2023-06-30"), ("A2", "整治中", "2023-12-31"))}
+    )
+    # only code, stage and geometry: deadline, name, district … are not in these rows
+    partial = outlets(("A2", "整治完成", "2099-01-01"), ("A3", "已溯源", "2024-06-30"))
+    partial = partial[["code", "stage", "geometry"]]
+    partial.loc[0, "geometry"] = Point(112.81, 30.4)  # where A2 was written (row 1)
+    store.write({"outlets": partial}, mode="upsert", user="u", source="旧模板.csv")
+    back = store.read("outlets").set_index("code")
+    assert back.loc["A2", "stage"] == "整治完成"
+    assert back.loc["A2", "deadline"] == pd.Timestamp("2023-12-31")  # kept, not 2099 nor blank
+    assert back.loc["A2", "name"] == "排污口A2"
+    assert pd.isna(back.loc["A3", "deadline"]) and pd.isna(back.loc["A3", "name"])  # new row
+    # history: one field changed on A2, one row inserted
+    assert [c[4:6] for c in changes(store, "outlets")[2:]] == [("insert", None),
+                                                             ("update", "stage")]  # fmt: skip
+
+
 def test_upsert_diff_matches_hand_made_diff_and_history(store: Store) -> None:
     store.write(
         {"outlets": outlets(("A1", "已排查", "2023-06-30"), ("A2", "整治中", "2023-12-31"))},

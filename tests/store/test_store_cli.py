@@ -141,12 +141,6 @@ def test_attachments_survive_a_shapefile(store: Store, tmp_path: Path) -> None:
     assert "attachment" not in [w.field for w in back.report.warnings]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an upsert sets every spec field the file lacks to empty (geomon/store/merge.py, "
-    "geomon/importer.py): a ledger in an older template, without 附件 or 备注, erases the "
-    "attachments and notes entered in the app; proposed: upsert only the columns the file has",
-)
 def test_upsert_of_a_ledger_without_the_column_keeps_the_attachments(
     store: Store, tmp_path: Path
 ) -> None:
