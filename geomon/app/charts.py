@@ -59,6 +59,7 @@ def progress_bars(rows: Sequence[dict[str, Any]], key: str, *, lang: str) -> alt
                 "part:N",
                 scale=alt.Scale(domain=labels, range=[c for _, c in _PROGRESS]),
                 title=None,
+                legend=alt.Legend(columns=2),  # half-width charts: three labels in one row clip
             ),
             order=alt.Order("order:Q"),
             tooltip=[alt.Tooltip("group:N", title=" "), "part:N", "n:Q"],

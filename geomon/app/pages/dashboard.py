@@ -47,7 +47,8 @@ with tab_outlets:
                 st.subheader(i18n.t(key, lang))
                 st.altair_chart(charts.progress_bars(rows, group, lang=lang), width="stretch")
                 table = tables.labelled(rows, [group, *progress_cols], lang=lang)
-                st.dataframe(table, hide_index=True, width="stretch")
+                narrow = {c: st.column_config.Column(width="small") for c in table.columns[1:]}
+                st.dataframe(table, hide_index=True, width="stretch", column_config=narrow)
                 widgets.csv_download(table, f"{group}_progress.csv", lang=lang, key=f"dl.{group}")
         st.subheader(i18n.t("dash.over_time", lang))
         st.altair_chart(charts.over_time(ost["by_month"], lang=lang), width="stretch")
