@@ -172,12 +172,13 @@ def merge(
         old = existing.set_index(list(key_fields), drop=False)
         new = incoming.set_index(list(key_fields), drop=False)
         keep = old[~old.index.isin(new.index)]
-        updated = new[new.index.isin(old.index)].copy()
+        updated = new[new.index.isin(old.index)].reindex(columns=old.columns)
         added = new[~new.index.isin(old.index)]
         for column in old.columns.difference(new.columns, sort=False):
-            updated[column] = old[column]  # a field the incoming rows lack keeps its value
+            # a field the incoming rows lack keeps its stored value
+            updated[column] = old.loc[updated.index, column]
         # keep stored order; changed rows stay where they were, new rows go last
-        merged = pd.concat([keep, updated[list(old.columns)]]).reindex(old.index)
+        merged = pd.concat([keep, updated]).reindex(old.index)
         combined = pd.concat([merged, added]).reset_index(drop=True)[list(old.columns)]
     missing = [c for c in existing.columns if c not in combined.columns]
     if missing:  # an upsert of some fields into an empty layer, or new rows of an upsert

@@ -144,6 +144,16 @@ def test_upsert_without_a_column_keeps_its_stored_values(store: Store) -> None:
                                                              ("update", "stage")]  # fmt: skip
 
 
+def test_upsert_of_only_new_rows_without_a_column(store: Store) -> None:
+    store.write({"outlets": outlets(("A1", "已排查", "2023-06-30"))})
+    fresh = outlets(("A1", "已排查", "2023-06-30"), ("B7", "已溯源", "2024-06-30")).iloc[[1]]
+    store.write({"outlets": fresh[["code", "stage", "geometry"]]}, mode="upsert")
+    back = store.read("outlets")
+    assert back["code"].tolist() == ["A1", "B7"]
+    assert back["deadline"].tolist()[0] == pd.Timestamp("2023-06-30")
+    assert pd.isna(back["deadline"].tolist()[1])
+
+
 def test_upsert_diff_matches_hand_made_diff_and_history(store: Store) -> None:
     store.write(
         {"outlets": outlets(("A1", "已排查", "2023-06-30"), ("A2", "整治中", "2023-12-31"))},
