@@ -146,6 +146,81 @@ def outlets_in_zones(outlets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.D
     )
 
 
+def _set_rows(out: pd.DataFrame, labels: pd.Index, values: dict[str, np.ndarray]) -> None:
+    """Write `values` (one per label) into `out`'s columns at the rows of `labels`.
+
+    As ``out.at[label, column] = value`` for each label in turn writes them: a label shared by
+    several rows of `out` sets all of them, and of a label given twice the last one wins.
+    """
+    last = ~labels.duplicated(keep="last")
+    take = labels[last].get_indexer(out.index)
+    rows = np.flatnonzero(take >= 0)
+    for column, column_values in values.items():
+        target = out[column].to_numpy(dtype=out[column].dtype, copy=True)
+        target[rows] = np.asarray(column_values, dtype=target.dtype)[last][take[rows]]
+        out[column] = pd.Series(target, index=out.index, dtype=out[column].dtype)
+
+
+def _first_of_groups(flags: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Position of the first true flag in each group ``[start, end)``, -1 where none is."""
+    group = np.repeat(np.arange(len(starts)), ends - starts)
+    first = np.full(len(starts), -1)
+    hit = np.flatnonzero(flags)[::-1]
+    first[group[hit]] = hit
+    return first
+
+
+def _zone_values(hits: pd.DataFrame) -> tuple[pd.Index, dict[str, np.ndarray]]:
+    """The zone columns of each outlet label with hits: (labels, column → values).
+
+    `hits` are the (outlet, zone) pairs sorted by outlet label and then strictest level first;
+    one group per label, as ``groupby("_row")`` makes them.
+    """
+    keys, _ = pd.factorize(hits["_row"])
+    hits = hits[keys >= 0]  # groupby drops a missing label
+    starts, ends = _frames.group_bounds(keys[keys >= 0])
+    level = hits["level"].to_numpy(dtype=object)
+    article = hits["article"].to_numpy(dtype=object)
+    penalty = hits["penalty"].to_numpy(dtype=object)
+    sources = hits["source_name"].to_numpy(dtype=object)
+    known = hits["source_name"].notna().to_numpy()
+    first_illegal = _first_of_groups(hits["illegal"].to_numpy(dtype=bool), starts, ends)
+    illegal = first_illegal >= 0
+    codes = [str(c) for c in hits["zone_code"]]
+    return pd.Index(hits["_row"].to_numpy()[starts]), {
+        "zone_level": level[starts],
+        "zone_codes": np.array(_frames.join_groups(codes, starts, ends), dtype=object),
+        "zone_source": np.array(
+            [
+                _frames.join(list(dict.fromkeys(sources[a:b][known[a:b]].tolist())))
+                for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+            ],
+            dtype=object,
+        ),
+        "zone_illegal": illegal,
+        "zone_article": np.where(illegal, article[first_illegal], article[starts]),
+        "zone_penalty": np.where(illegal, penalty[first_illegal], None),
+    }
+
+
+def _red_line_values(
+    outlets: gpd.GeoDataFrame, red_lines: gpd.GeoDataFrame
+) -> tuple[pd.Index, dict[str, np.ndarray]]:
+    """The red-line columns of each outlet inside red lines: (its label, column → values)."""
+    o_pos, r_pos = _frames.hits(outlets, red_lines)
+    if not len(o_pos):
+        return outlets.index[:0], {}
+    starts, ends = _frames.group_bounds(o_pos)
+    codes = [str(c) for c in red_lines["code"].to_numpy(dtype=object)[r_pos]]
+    names = [str(c) for c in red_lines["name"].to_numpy(dtype=object)[r_pos]]
+    return outlets.index[o_pos[starts]], {
+        "in_red_line": np.ones(len(starts), dtype=bool),
+        "red_line_codes": np.array(_frames.join_groups(codes, starts, ends), dtype=object),
+        "red_line_names": np.array(_frames.join_groups(names, starts, ends), dtype=object),
+        "red_line_rule": np.full(len(starts), RED_LINE_RULE, dtype=object),
+    }
+
+
 def outlet_flags(
     outlets: gpd.GeoDataFrame,
     *,
@@ -171,36 +246,16 @@ def outlet_flags(
         rank = {lv: i for i, lv in enumerate(order)}
         hits = outlets_in_zones(outlets, zones).reset_index(names="_row")
         hits["_rank"] = hits["level"].map(lambda lv: rank.get(lv, len(order)))
-        for row, group in hits.sort_values(["_row", "_rank"]).groupby("_row", sort=False):
-            first = group.iloc[0]
-            out.at[row, "zone_level"] = first["level"]
-            out.at[row, "zone_codes"] = _frames.join([str(c) for c in group["zone_code"]])
-            out.at[row, "zone_source"] = _frames.join(
-                list(dict.fromkeys(group["source_name"].dropna()))
-            )
-            illegal = group[group["illegal"]]
-            if len(illegal):
-                out.at[row, "zone_illegal"] = True
-                out.at[row, "zone_article"] = illegal.iloc[0]["article"]
-                out.at[row, "zone_penalty"] = illegal.iloc[0]["penalty"]
-            else:
-                out.at[row, "zone_article"] = first["article"]
+        _set_rows(out, *_zone_values(hits.sort_values(["_row", "_rank"])))
     category = out.get("category", pd.Series([None] * len(out), index=out.index, dtype=object))
-    out["zone_category_mismatch"] = out["zone_illegal"].to_numpy(dtype=bool) & np.array(
-        [_frames.text(c) != CLOSE_DOWN for c in category], dtype=bool
+    out["zone_category_mismatch"] = out["zone_illegal"].to_numpy(dtype=bool) & ~(
+        _frames.text_equals(category, CLOSE_DOWN)
     )
     out["in_red_line"] = False
     _frames.blank_columns(out, "red_line_codes", "red_line_names", "red_line_rule")
     if red_lines is not None and not red_lines.empty and len(out):
         _frames.check_frame(red_lines, "red_lines")
-        o_pos, r_pos = _frames.hits(outlets, red_lines)
-        for pos in np.unique(o_pos):
-            inside = red_lines.iloc[r_pos[o_pos == pos]]
-            row = out.index[pos]
-            out.at[row, "in_red_line"] = True
-            out.at[row, "red_line_codes"] = _frames.join([str(c) for c in inside["code"]])
-            out.at[row, "red_line_names"] = _frames.join([str(c) for c in inside["name"]])
-            out.at[row, "red_line_rule"] = RED_LINE_RULE
+        _set_rows(out, *_red_line_values(outlets, red_lines))
     return out
 
 
@@ -214,13 +269,15 @@ def zone_flags(zones: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame) -> gpd.GeoDat
     _frames.check_frame(outlets, "outlets")
     out = zones.copy()
     counts = np.zeros(len(zones), dtype=int)
-    codes: list[str | None] = [None] * len(zones)
+    codes = np.full(len(zones), None, dtype=object)
     if len(zones) and len(outlets):
         o_pos, z_pos = _frames.hits(outlets, zones)
-        for pos in np.unique(z_pos):
-            inside = outlets["code"].iloc[o_pos[z_pos == pos]]
-            counts[pos] = len(inside)
-            codes[pos] = _frames.join([str(c) for c in inside])
+        order = np.lexsort((o_pos, z_pos))  # by zone, then outlet
+        o_pos, z_pos = o_pos[order], z_pos[order]
+        counts += np.bincount(z_pos, minlength=len(zones))
+        starts, ends = _frames.group_bounds(z_pos)
+        texts = [str(c) for c in outlets["code"].to_numpy(dtype=object)[o_pos]]
+        codes[z_pos[starts]] = _frames.join_groups(texts, starts, ends)
     out["outlet_count"] = counts
     out["outlet_codes"] = pd.Series(codes, index=out.index, dtype=object)
     forbidden = zones["level"].map(

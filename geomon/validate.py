@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geomon import _frames
 from geomon import crs as gcrs
 from geomon.errors import LayerSpecError
 from geomon.report import Issue, ValidationReport, message
@@ -63,10 +64,9 @@ class Validated:
     report: ValidationReport
 
 
-def _is_blank(series: pd.Series) -> pd.Series:
-    """Missing or whitespace-only cells."""
-    as_text = series.astype("object").map(lambda v: isinstance(v, str) and not v.strip())
-    return series.isna() | as_text.astype(bool)
+def _is_blank(series: pd.Series, stripped: pd.Series | None = None) -> pd.Series:
+    """Missing or whitespace-only cells (`stripped`: `_frames.strip` of a text column)."""
+    return pd.Series(_frames.blank_mask(series, stripped), index=series.index)
 
 
 def _text(value: object) -> str:
@@ -112,25 +112,62 @@ def _parse_bool(value: object) -> bool | None:
     return None
 
 
-def _coerce_field(raw: pd.Series, spec: FieldSpec) -> tuple[pd.Series, pd.Series, str, str, str]:
-    """Return (typed values, bad mask, code, zh reason, en reason) for one field."""
-    present = ~_is_blank(raw)
-    values = raw.where(present)
+def _keep(values: pd.Series, keep: pd.Series | np.ndarray) -> pd.Series:
+    """``values.where(keep)``, without the copy when every cell is kept (most columns)."""
+    return values if np.all(keep) else values.where(keep)
+
+
+def _numbers(values: pd.Series, stripped: pd.Series | None) -> pd.Series:
+    """`values` as numbers (NaN where not a number); text is stripped first."""
+    if _frames.holds_no_text(values):
+        return pd.to_numeric(values, errors="coerce")
+    if stripped is not None:
+        return pd.to_numeric(_keep(stripped, values.notna()), errors="coerce")
+    return pd.to_numeric(
+        values.map(lambda v: v if pd.isna(v) or not isinstance(v, str) else v.strip()),
+        errors="coerce",
+    )
+
+
+def _booleans(values: pd.Series) -> pd.arrays.BooleanArray:
+    """`values` parsed as yes/no (`_parse_bool`); NA where missing or not a yes/no value."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return pd.array(values.astype("boolean"), dtype="boolean")
+    return pd.array(_frames.map_cells(values, _parse_bool, "boolean"), dtype="boolean")
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """`values` parsed as dates (`_parse_date`), as ``datetime64[ms]``; NaT where not a date."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":  # naive datetimes
+        return values.dt.normalize().astype("datetime64[ms]")
+    parsed = _frames.map_cells(values, _parse_date)
+    return pd.to_datetime(parsed, errors="coerce").astype("datetime64[ms]")
+
+
+def _coerce_field(
+    raw: pd.Series, spec: FieldSpec, blank: pd.Series, stripped: pd.Series | None
+) -> tuple[pd.Series | pd.api.extensions.ExtensionArray, pd.Series, str, str, str]:
+    """Return (typed values, bad mask, code, zh reason, en reason) for one field.
+
+    `blank` is `_is_blank` of `raw`, `stripped` its text stripped if it is a text column
+    (`_frames.is_text_column`), else None. Text cells are parsed once per distinct value (a
+    ledger repeats its enum values, dates and flags), so a national layer is typed in well
+    under a second; the result is the same as parsing every cell.
+    """
+    present = ~blank
+    values = _keep(raw, present)
     if spec.type == "enum":
-        canon = values.map(lambda v: None if pd.isna(v) else spec.canonical(_text(v)))
+        canon = _frames.map_cells(values, lambda v: spec.canonical(_text(v)), "str")
         allowed = "、".join(v.value for v in spec.values)
         return (
-            canon.astype("str").where(canon.notna()),
+            _keep(canon.astype("str"), canon.notna()),
             present & canon.isna(),
             "bad_enum",
             f"不是允许的取值（{allowed}）",
             f"not an allowed value ({', '.join(v.value for v in spec.values)})",
         )
     if spec.type in ("int", "float"):
-        num = pd.to_numeric(
-            values.map(lambda v: v if pd.isna(v) or not isinstance(v, str) else v.strip()),
-            errors="coerce",
-        )
+        num = _numbers(values, stripped)
         bad = present & num.isna()
         if spec.type == "int":
             bad |= present & num.notna() & (num % 1 != 0)
@@ -138,20 +175,13 @@ def _coerce_field(raw: pd.Series, spec: FieldSpec) -> tuple[pd.Series, pd.Series
             return typed, bad, "bad_type", "不是整数", "not an integer"
         return num.astype("float64"), bad, "bad_type", "不是数值", "not a number"
     if spec.type == "bool":
-        parsed = values.map(lambda v: None if pd.isna(v) else _parse_bool(v))
-        return (
-            pd.array(parsed.tolist(), dtype="boolean"),
-            present & parsed.isna(),
-            "bad_type",
-            "不是“是/否”",
-            "not a yes/no value",
-        )
+        flags = _booleans(values)
+        return flags, present & flags.isna(), "bad_type", "不是“是/否”", "not a yes/no value"
     if spec.type == "date":
-        parsed = values.map(lambda v: None if pd.isna(v) else _parse_date(v))
-        typed = pd.to_datetime(parsed, errors="coerce").astype("datetime64[ms]")
+        typed = _dates(values)
         return typed, present & typed.isna(), "bad_date", "不是有效日期", "not a valid date"
-    text = values.map(lambda v: None if pd.isna(v) else _text(v))
-    return text.astype("str").where(text.notna()), pd.Series(False, index=raw.index), "", "", ""
+    text = _keep(stripped, present) if stripped is not None else _frames.map_cells(values, _text)
+    return _keep(text.astype("str"), text.notna()), pd.Series(False, index=raw.index), "", "", ""
 
 
 def _value_issues(frame: pd.DataFrame, spec: LayerSpec) -> tuple[pd.DataFrame, list[Issue]]:
@@ -162,14 +192,16 @@ def _value_issues(frame: pd.DataFrame, spec: LayerSpec) -> tuple[pd.DataFrame, l
             col = pd.Series([None] * len(frame), index=frame.index, dtype="object")
         else:
             col = frame[fspec.name]
-        values, bad, code, zh, en = _coerce_field(col, fspec)
+        stripped = _frames.strip(col) if _frames.is_text_column(col) else None
+        blank = _is_blank(col, stripped)
+        values, bad, code, zh, en = _coerce_field(col, fspec, blank, stripped)
         values = pd.Series(values, index=frame.index, name=fspec.name)
         for row in frame.index[np.asarray(bad, dtype=bool)]:
             raw = col.loc[row]
             issues.append(
                 Issue(int(row), fspec.name, code, message(f"“{raw}”{zh}", f"{raw!r} is {en}"))
             )
-        values = values.where(~np.asarray(bad, dtype=bool))
+        values = _keep(values, ~np.asarray(bad, dtype=bool))
         if fspec.pattern:
             mismatch = values.notna() & ~values.astype("str").str.fullmatch(fspec.pattern)
             for row in frame.index[mismatch.fillna(False).to_numpy(dtype=bool)]:
@@ -203,7 +235,7 @@ def _value_issues(frame: pd.DataFrame, spec: LayerSpec) -> tuple[pd.DataFrame, l
                     )
                 )
         if fspec.required:
-            missing = ~np.asarray(bad, dtype=bool) & _is_blank(col).to_numpy(dtype=bool)
+            missing = ~np.asarray(bad, dtype=bool) & blank.to_numpy(dtype=bool)
             for row in frame.index[missing]:
                 issues.append(
                     Issue(
@@ -222,8 +254,8 @@ def _value_issues(frame: pd.DataFrame, spec: LayerSpec) -> tuple[pd.DataFrame, l
 
 def _outlet_code_errors(typed: pd.DataFrame) -> list[Issue]:
     """National codes whose certain part (the GB/T 2260 district segment) is wrong."""
-    issues = outlet_codes.code_issues(typed)  # duplicates are already `duplicate_id`
-    return [i for i in issues if i.code == "bad_code" and i.severity == "error"]
+    # the ``bad_code`` errors of `outlet_codes.code_issues`; duplicates are `duplicate_id` here
+    return [i for i in outlet_codes.bad_code_issues(typed) if i.severity == "error"]
 
 
 CHECKS = {"outlet_codes": _outlet_code_errors}
@@ -244,7 +276,7 @@ def _duplicate_issues(typed: pd.DataFrame, spec: LayerSpec) -> list[Issue]:
     if spec.id_field is None:
         return []
     ids = typed[spec.id_field]
-    dup = ids.notna() & ids.duplicated(keep=False)
+    dup = pd.Series(_frames.duplicated(ids), index=ids.index)
     firsts: dict[object, int] = {}
     for r, v in ids[dup].items():
         firsts.setdefault(v, int(r))
@@ -409,6 +441,17 @@ def validate(
     return Validated(typed, report)
 
 
+def _stored_booleans(col: pd.Series) -> pd.arrays.BooleanArray:
+    """``bool(v)`` of every stored cell, NA where missing (a store's booleans come back as
+    bool, or as object with None where some are missing)."""
+    if pd.api.types.is_bool_dtype(col.dtype) or (
+        pd.api.types.is_object_dtype(col.dtype)
+        and pd.api.types.infer_dtype(col, skipna=True) in ("boolean", "empty")
+    ):
+        return pd.array(col.astype("boolean"), dtype="boolean")
+    return pd.array([None if pd.isna(v) else bool(v) for v in col], dtype="boolean")
+
+
 def apply_dtypes(frame: pd.DataFrame, layer: str | LayerSpec) -> pd.DataFrame:
     """Give a stored frame the spec's column types again (storage loses nullable ints/bools)."""
     spec = get_spec(layer)
@@ -422,9 +465,7 @@ def apply_dtypes(frame: pd.DataFrame, layer: str | LayerSpec) -> pd.DataFrame:
         elif fspec.type == "float":
             out[fspec.name] = pd.to_numeric(col, errors="coerce").astype("float64")
         elif fspec.type == "bool":
-            out[fspec.name] = pd.array(
-                [None if pd.isna(v) else bool(v) for v in col], dtype="boolean"
-            )
+            out[fspec.name] = _stored_booleans(col)
         elif fspec.type == "date":
             out[fspec.name] = pd.to_datetime(col, errors="coerce").astype("datetime64[ms]")
         else:

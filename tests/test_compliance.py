@@ -125,6 +125,59 @@ def test_zone_and_source_flags(zone_outlets, zones) -> None:
     ]
 
 
+def test_outlet_in_several_zones_and_red_lines() -> None:
+    """Zones are taken strictest level first (then in layer order); the article and penalty
+    come from the first zone that forbids outlets, else from the strictest zone."""
+    # Z1 准保护区 of 甲水源 covers everything; Z2 二级 of 乙水源 and Z3 一级 of 甲水源 cover
+    # 0..1000 × 0..1000; Z4, of a level no rule knows, covers 0..3000 × 0..3000.
+    zones = _frame(
+        [
+            {"code": "Z1", "level": "准保护区", "source_name": "甲水源"},
+            {"code": "Z2", "level": "二级", "source_name": "乙水源"},
+            {"code": "Z3", "level": "一级", "source_name": "甲水源"},
+            {"code": "Z4", "level": "其他", "source_name": None},
+        ],
+        [
+            _box(-5000, -5000, 5000, 5000),
+            _box(0, 0, 1000, 1000),
+            _box(0, 0, 1000, 1000),
+            _box(0, 0, 3000, 3000),
+        ],
+    )
+    # HX2 (listed first) and HX1 both cover 4000..4500 × 4000..4500
+    red_lines = _frame(
+        [{"code": "HX2", "name": "乙红线"}, {"code": "HX1", "name": "甲红线"}],
+        [_box(3900, 3900, 4600, 4600), _box(4000, 4000, 4500, 4500)],
+    )
+    outlets = _frame(
+        [{"code": c, "category": None} for c in ("O1", "O2", "O3")],
+        [Point(_at(500, 500)), Point(_at(2000, 2000)), Point(_at(4200, 4200))],
+    )
+    flags = compliance.outlet_flags(outlets, zones=zones, red_lines=red_lines)
+    o1, o2, o3 = (flags.iloc[i] for i in range(3))
+    assert (o1["zone_level"], o1["zone_codes"], o1["zone_source"]) == (
+        "一级",
+        "Z3、Z2、Z1、Z4",
+        "甲水源、乙水源",
+    )
+    assert o1["zone_illegal"]
+    assert o1["zone_article"] == "水污染防治法 第六十四条"
+    assert o1["zone_penalty"].startswith("水污染防治法 第八十四条")
+    assert (o2["zone_level"], o2["zone_codes"], o2["zone_source"]) == (
+        "准保护区",
+        "Z1、Z4",
+        "甲水源",
+    )
+    assert not o2["zone_illegal"]
+    assert o2["zone_article"] == "水污染防治法 第六十七条 [M]"
+    assert o2["zone_penalty"] is None
+    assert (o3["zone_level"], o3["zone_codes"]) == ("准保护区", "Z1")
+    assert flags["in_red_line"].tolist() == [False, False, True]
+    assert (o3["red_line_codes"], o3["red_line_names"]) == ("HX2、HX1", "乙红线、甲红线")
+    assert o1["red_line_codes"] is None
+    assert flags["zone_category_mismatch"].tolist() == [True, False, False]
+
+
 def test_a_layer_in_another_crs_is_refused(zone_outlets, zones) -> None:
     with pytest.raises(CRSError, match="EPSG:4326"):
         compliance.outlet_flags(zone_outlets.to_crs(GK_114E), zones=zones)

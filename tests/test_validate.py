@@ -198,3 +198,42 @@ def test_layer_checks_report_a_bad_district_segment_in_the_code() -> None:
     result = validate.validate(frame(outlet(code=good), outlet(code=bad)), "outlets")
     assert [(i.row, i.field, i.code) for i in result.report.errors] == [(2, "code", "bad_code")]
     assert "7–12" in result.report.errors[0].message
+
+
+def test_a_frame_of_str_columns_is_typed_like_the_same_frame_of_objects() -> None:
+    """A store or CSV gives str columns (Arrow), an Excel sheet object ones: same result.
+
+    Python strips the ideographic space and "\x1c" too, so "\u3000" is a missing name and
+    "  东城区\u3000" is 东城区; "工业 " is the alias 工业 of 工业排污口.
+    """
+    raw = frame(
+        outlet(code="A1", district="  东城区\u3000", type_l1="工业 "),
+        outlet(code="A2", name="\u3000", stage="\x1c"),
+        outlet(code="A1", sign_installed="否"),
+    )
+    as_str = raw.astype({c: "str" for c in raw.columns if c != "geometry"})
+    result, from_str = validate.validate(raw, "outlets"), validate.validate(as_str, "outlets")
+    assert codes(result.report) == [
+        (1, "code", "duplicate_id"),
+        (2, "name", "missing_value"),
+        (2, "stage", "missing_value"),
+        (3, "code", "duplicate_id"),
+    ]
+    assert [i.message for i in from_str.report.issues] == [i.message for i in result.report.issues]
+    pd.testing.assert_frame_equal(from_str.frame, result.frame)
+    assert result.frame.loc[1, ["district", "type_l1"]].tolist() == ["东城区", "工业排污口"]
+    assert result.frame["sign_installed"].tolist() == [True, True, False]
+
+
+def test_typed_columns_pass_through() -> None:
+    """Columns a store gives already typed: dates keep their day, flags stay flags."""
+    raw = frame(outlet(), outlet(code="X2"))
+    raw["deadline"] = pd.to_datetime(["2023-06-30 15:30", None])
+    raw["sign_installed"] = pd.array([False, None], dtype="boolean")
+    result = validate.validate(raw, "outlets")
+    assert result.report.valid, result.report.issues
+    assert result.frame["deadline"].dtype == "datetime64[ms]"
+    assert result.frame.loc[1, "deadline"] == pd.Timestamp("2023-06-30")
+    assert pd.isna(result.frame.loc[2, "deadline"])
+    assert result.frame["sign_installed"].tolist()[0] is False
+    assert pd.isna(result.frame["sign_installed"].tolist()[1])

@@ -4,17 +4,27 @@ The segments come from ``outlets.toml`` (`geomon.rules.outlets.load_rules`). The
 code structure is unverified (DOMAIN.md §2.3), so the parser is table-driven and only the
 GB/T 2260 district segment and uniqueness are treated as certain (errors); everything else it
 finds is a warning. Also importable from `geomon.rules.outlets`.
+
+`parse_codes` and `code_issues` work on a whole column at once: a segment's text is checked once
+per distinct value (a ledger has a few hundred districts and types), so a national ledger of
+200,000 codes is checked in well under a second, with exactly `parse_code`'s findings.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from geomon import _frames
 from geomon.report import Issue, Severity, message
 from geomon.rules import _outlets_toml
+
+_STR = pd.StringDtype(na_value=np.nan)  # what ``astype(str)`` gives: pandas' default str dtype
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +142,120 @@ def parse_code(
     return parts, problems
 
 
+@dataclass(frozen=True, slots=True)
+class ParsedCodes:
+    """`parse_code` of a column of codes, row for row (same index as the codes).
+
+    ``parts`` has one str column per segment: its text, missing past the end of a short code.
+    ``problems`` has one column per segment: its `CodeProblem`, or None. ``length`` holds the
+    length problem of each code, or None.
+    """
+
+    parts: pd.DataFrame
+    problems: pd.DataFrame
+    length: pd.Series
+
+
+def _objects(values: list[object]) -> np.ndarray:
+    """`values` as a 1-d object array (numpy would unpack sequences)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _once_per_value(keys: np.ndarray, fn: Callable[[int], object]) -> np.ndarray:
+    """``fn(key)`` for each of `keys` (None for a negative key), called once per distinct key."""
+    inverse, distinct = pd.factorize(keys)
+    found = _objects([None if k < 0 else fn(int(k)) for k in distinct.tolist()])
+    return found[inverse]
+
+
+def _segment_problems(
+    seg: _outlets_toml.Segment, parts: pd.Series, start: int, certain: np.ndarray
+) -> np.ndarray:
+    """`_segment_problem` of each part (None where it is missing), once per (part, certain)."""
+    keys, uniques = pd.factorize(parts)
+    texts = [str(u) for u in uniques]
+    return _once_per_value(
+        np.where(keys < 0, -1, keys * 2 + certain),
+        lambda k: _segment_problem(seg, texts[k // 2], start, bool(k % 2)),
+    )
+
+
+def _length_problems(lengths: np.ndarray, rules: _outlets_toml.OutletRules) -> np.ndarray:
+    """The length `CodeProblem` of each code length (None where it is right), once per length."""
+    width = rules.code_width
+
+    def problem(n: int) -> CodeProblem:
+        return CodeProblem(
+            None,
+            1,
+            n,
+            "length",
+            "warning",
+            f"编码长度为 {n} 位，应为 {width} 位（{rules.code_citation}）",
+            f"code has {n} characters, expected {width}",
+        )
+
+    return _once_per_value(np.where(lengths == width, -1, lengths), problem)
+
+
+def parse_codes(codes: pd.Series, rules: _outlets_toml.OutletRules | None = None) -> ParsedCodes:
+    """`parse_code` of every code of `codes` (no missing cells), as columns.
+
+    Row for row the same as ``parse_code(code)``: the same segment texts and problems.
+    """
+    rules = rules or _outlets_toml.load_rules()
+    if _frames.is_text_column(codes):
+        text = _frames.strip(codes).astype("str")
+    else:
+        text = codes.map(lambda c: str(c).strip()).astype("str")
+    lengths = text.str.len().to_numpy(dtype=np.int64, na_value=0)
+    parts, problems, pos = {}, {}, 0
+    for seg in rules.segments:
+        # segments are contiguous: a code too short for one is too short for the rest
+        part = text.str.slice(pos, pos + seg.width).where(lengths >= pos + seg.width)
+        certain = (lengths == rules.code_width) & (seg.name in rules.verified_segments)
+        parts[seg.name] = part
+        problems[seg.name] = _segment_problems(seg, part, pos + 1, certain)
+        pos += seg.width
+    return ParsedCodes(
+        pd.DataFrame(parts, index=codes.index),
+        pd.DataFrame(problems, index=codes.index, dtype=object),
+        pd.Series(_length_problems(lengths, rules), index=codes.index, dtype=object),
+    )
+
+
+def _duplicate_code_issues(codes: pd.Series, dup: np.ndarray) -> list[Issue]:
+    """One ``duplicate_code`` issue per row whose code other rows use too (row order)."""
+    rows_of: dict[Any, list[Any]] = {}
+    duplicated = codes[dup]
+    for row, code in duplicated.items():
+        rows_of.setdefault(code, []).append(row)
+    issues = []
+    for row, code in duplicated.items():
+        others = [int(r) for r in rows_of[code] if r != row]
+        issues.append(
+            Issue(
+                int(row),
+                "code",
+                "duplicate_code",
+                message(
+                    f"编码“{code}”重复（另见第 {others} 行）",
+                    f"code {code!r} is also used on rows {others}",
+                ),
+            )
+        )
+    return issues
+
+
+def _recorded_texts(column: pd.Series) -> pd.Series:
+    """``str(value)`` of each ledger cell, missing where `_outlets_toml.blank` (a str Series)."""
+    if _frames.is_text_column(column):
+        return column.where(column != "").astype("str")
+    return column.map(lambda v: None if _outlets_toml.blank(v) else str(v)).astype("str")
+
+
 def code_issues(outlets: pd.DataFrame, *, district_codes: set[str] | None = None) -> list[Issue]:
     """Issues for malformed, duplicate and inconsistent national outlet codes (``code``).
 
@@ -145,59 +269,98 @@ def code_issues(outlets: pd.DataFrame, *, district_codes: set[str] | None = None
     Rows are the frame's index.
     """
     rules = _outlets_toml.load_rules()
-    issues: list[Issue] = []
     codes = outlets["code"]
-    present = codes.notna() & (codes.astype(object).astype(str).str.strip() != "")
-    dup = present & codes.duplicated(keep=False)
-    for row, code in codes[dup.to_numpy(dtype=bool)].items():
-        others = [int(r) for r in codes.index[(codes == code).to_numpy(dtype=bool)] if r != row]
-        issues.append(
+    present = _coded(codes)
+    dup = present & _frames.duplicated(codes)
+    parsed = parse_codes(codes[present], rules)
+    found = _bad_code_issues(parsed)
+    found += _field_mismatch_issues(outlets[present], parsed, rules)
+    found += _unknown_district_issues(parsed, district_codes, order=1 + 2 * len(rules.segments))
+    return _duplicate_code_issues(codes, dup) + _in_row_order(found)
+
+
+def bad_code_issues(outlets: pd.DataFrame) -> list[Issue]:
+    """The ``bad_code`` issues of `code_issues` alone, in its order (row by row)."""
+    codes = outlets["code"]
+    return _in_row_order(_bad_code_issues(parse_codes(codes[_coded(codes)])))
+
+
+def _coded(codes: pd.Series) -> np.ndarray:
+    """Rows with a code: not missing, not blank (Arrow's whitespace, as ``astype(str)`` gives)."""
+    text = codes if codes.dtype == _STR else codes.astype(object).astype(str)
+    return (codes.notna() & (text.str.strip() != "")).to_numpy(dtype=bool)
+
+
+_Found = list[tuple[int, int, Issue]]
+"""(position among the coded rows, order within the row, issue)."""
+
+
+def _in_row_order(found: _Found) -> list[Issue]:
+    """The issues row by row, each row's as `parse_code` and the checks after it find them."""
+    return [issue for _, _, issue in sorted(found, key=lambda f: (f[0], f[1]))]
+
+
+def _bad_code_issues(parsed: ParsedCodes) -> _Found:
+    """``bad_code`` issues: the length problem first, then each segment's in layout order."""
+    found: _Found = []
+    columns = [parsed.length, *(parsed.problems[c] for c in parsed.problems.columns)]
+    for order, problems in enumerate(columns):
+        for i in np.flatnonzero(problems.notna().to_numpy(dtype=bool)).tolist():
+            p = problems.iloc[i]
+            row = int(problems.index[i])
+            found.append((i, order, Issue(row, "code", "bad_code", p.message, p.severity)))
+    return found
+
+
+def _field_mismatch_issues(
+    ledger: pd.DataFrame, parsed: ParsedCodes, rules: _outlets_toml.OutletRules
+) -> _Found:
+    """``code_field_mismatch``: a sound segment differs from the non-blank column it encodes."""
+    found: _Found = []
+    n_segments = len(rules.segments)
+    for k, seg in enumerate(rules.segments):
+        if not seg.field or seg.field not in ledger.columns:
+            continue
+        column, value = ledger[seg.field], parsed.parts[seg.name]
+        recorded = _recorded_texts(column)
+        sound = value.notna() & parsed.problems[seg.name].isna() & recorded.notna().to_numpy()
+        differs = np.asarray(recorded.array != value.array, dtype=bool)
+        severity: Severity = "error" if seg.name in rules.verified_segments else "warning"
+        for i in np.flatnonzero(sound.to_numpy(dtype=bool) & differs).tolist():
+            raw = column.iloc[i]
+            text = message(
+                f"编码中的{seg.label.zh} {value.iloc[i]} 与字段 {seg.field}“{raw}”不一致",
+                f"{seg.label.en} segment {value.iloc[i]} differs from {seg.field} {raw!r}",
+            )
+            row = int(column.index[i])
+            found.append(
+                (i, 1 + n_segments + k, Issue(row, "code", "code_field_mismatch", text, severity))
+            )
+    return found
+
+
+def _unknown_district_issues(
+    parsed: ParsedCodes, district_codes: set[str] | None, *, order: int
+) -> _Found:
+    """``unknown_district``: a sound district segment that is not in `district_codes`."""
+    if district_codes is None or "district" not in parsed.parts.columns:
+        return []
+    district = parsed.parts["district"]
+    sound = district.notna() & parsed.problems["district"].isna()
+    unknown = (sound & ~district.isin(district_codes)).to_numpy(dtype=bool)
+    return [
+        (
+            i,
+            order,
             Issue(
-                int(row),
+                int(district.index[i]),
                 "code",
-                "duplicate_code",
+                "unknown_district",
                 message(
-                    f"编码“{code}”重复（另见第 {others} 行）",
-                    f"code {code!r} is also used on rows {others}",
+                    f"编码中的行政区划代码 {district.iloc[i]} 不在行政区划图层中",
+                    f"district segment {district.iloc[i]} is not in the districts layer",
                 ),
-            )
+            ),
         )
-    verified = set(rules.verified_segments)
-    for row, code in codes[present.to_numpy(dtype=bool)].items():
-        parts, problems = parse_code(code, rules)
-        issues += [
-            Issue(int(row), "code", "bad_code", p.message, severity=p.severity) for p in problems
-        ]
-        bad_segments = {p.segment for p in problems}
-        for seg in rules.segments:
-            if seg.name not in parts or seg.name in bad_segments:
-                continue
-            value = parts[seg.name]
-            recorded = outlets.at[row, seg.field] if seg.field in outlets.columns else None
-            if seg.field and not _outlets_toml.blank(recorded) and str(recorded) != value:
-                issues.append(
-                    Issue(
-                        int(row),
-                        "code",
-                        "code_field_mismatch",
-                        message(
-                            f"编码中的{seg.label.zh} {value} 与字段 {seg.field}“{recorded}”不一致",
-                            f"{seg.label.en} segment {value} differs from {seg.field} {recorded!r}",
-                        ),
-                        severity="error" if seg.name in verified else "warning",
-                    )
-                )
-        district = parts.get("district") if "district" not in bad_segments else None
-        if district_codes is not None and district is not None and district not in district_codes:
-            issues.append(
-                Issue(
-                    int(row),
-                    "code",
-                    "unknown_district",
-                    message(
-                        f"编码中的行政区划代码 {district} 不在行政区划图层中",
-                        f"district segment {district} is not in the districts layer",
-                    ),
-                )
-            )
-    return issues
+        for i in np.flatnonzero(unknown).tolist()
+    ]

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from geomon.errors import LayerSpecError
+from geomon.rules import outlet_codes
 from geomon.rules import outlets as ro
 from geomon.store import open_store
 
@@ -288,6 +289,60 @@ def test_code_issues() -> None:
     assert "429921" in by_row[4].message
     assert "429902" in by_row[4].message
     assert "另见第 [3] 行" in next(i for i in issues if i.row == 2).message
+
+
+CODES = [
+    GOOD,
+    " CJ9001429902GS0001\u3000",  # padding, ideographic space included, is stripped
+    "CJ9001029902GS0001",  # district 029902: error
+    "CJ901429902GS0001",  # 17 characters: everything shifts, warnings only
+    "CJ9001429902GS00011",  # 19 characters
+    "CJ90014299",  # 10 characters: type and serial are not reached
+    "cj9001429902zz0001",  # lower case water body, unknown type
+    "",
+]
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_parse_codes_is_parse_code_row_by_row(dtype: object) -> None:
+    parsed = outlet_codes.parse_codes(pd.Series(CODES, dtype=dtype, index=range(3, 11)))
+    assert parsed.parts.index.tolist() == list(range(3, 11))
+    for i, code in enumerate(CODES):
+        parts, problems = ro.parse_code(code)
+        reached = parsed.parts.iloc[i].dropna().to_dict()
+        found = [parsed.length.iloc[i], *parsed.problems.iloc[i]]
+        assert reached == parts
+        assert [p for p in found if p is not None] == problems
+    assert parsed.problems.iloc[2]["district"].severity == "error"
+    assert parsed.parts.iloc[5].isna().tolist() == [False, True, True, True]
+
+
+def test_code_issues_come_row_by_row_in_the_order_of_the_checks() -> None:
+    # row 1: the district segment 029902 is wrong (error), and the water-body segment CJ9101 is
+    #        not its receiving_water_code CJ9001 (a warning: that segment is unverified);
+    # row 2: 17 characters (warning); its district segment 429902 is not its district_code
+    #        (error) and not a district of the layer (error); the serial is cut short.
+    frame = pd.DataFrame(
+        {
+            "code": ["CJ9101029902GS0001", "CJ9001429902GS001"],
+            "district_code": ["429902", "429903"],
+            "receiving_water_code": ["CJ9001", "CJ9001"],
+        },
+        index=[1, 2],
+    )
+    issues = ro.code_issues(frame, district_codes={"429903"})
+    assert [(i.row, i.code, i.severity) for i in issues] == [
+        (1, "bad_code", "error"),
+        (1, "code_field_mismatch", "warning"),
+        (2, "bad_code", "warning"),
+        (2, "code_field_mismatch", "error"),
+        (2, "unknown_district", "error"),
+    ]
+    assert issues[3].message == (
+        "编码中的行政区划代码（GB/T 2260） 429902 与字段 district_code“429903”不一致 / "
+        "district code (GB/T 2260) segment 429902 differs from district_code '429903'"
+    )
+    assert outlet_codes.bad_code_issues(frame) == [issues[0], issues[2]]
 
 
 def test_demo_codes_follow_the_configured_layout() -> None:

@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 import pytest
 from shapely import Point, box
@@ -91,6 +92,63 @@ def test_file_written_before_versions_and_history_is_read_and_edited(
     # rows stored before history was kept count as always present
     assert store.as_of("outlets", "2000-01-01")["stage"].tolist() == ["已排查", "已排查"]
     assert list(store.read("outlets").columns) == list(store.as_of("outlets", "2000-01-01").columns)
+
+
+def test_read_types_every_column_and_keeps_missing_values(store: GeoPackageStore) -> None:
+    """A file another program wrote (columns in its own order, some missing, empty cells) reads
+    as the spec types it; the store reads through Arrow (issue 7)."""
+    raw = gpd.GeoDataFrame(
+        {
+            "name": ["甲", None],
+            "code": ["A1", "A2"],
+            "stage": ["已排查", None],
+            "deadline": pd.to_datetime(["2023-06-30", None]),
+            "sign_installed": pd.array([True, None], dtype="boolean"),
+        },
+        geometry=[Point(112.8, 30.4), None],
+        crs=4326,
+    )
+    pyogrio.write_dataframe(raw, store.path, layer="outlets", driver="GPKG")
+    monitoring = pd.DataFrame(
+        {
+            "section_code": ["S1", "S2"],
+            "date": pd.to_datetime(["2023-01-10", "2023-02-10"]),
+            "pH": [7.2, None],
+        }
+    )
+    pyogrio.write_dataframe(monitoring, store.path, layer="monitoring", driver="GPKG")
+
+    back = store.read("outlets")
+    assert list(back.columns) == [*validate.get_spec("outlets").field_names, "geometry"]
+    assert back.crs.to_epsg() == 4326
+    assert [str(back[c].dtype) for c in ("code", "stage", "deadline", "sign_installed")] == [
+        "str",
+        "str",
+        "datetime64[ms]",
+        "boolean",
+    ]
+    assert back["code"].tolist() == ["A1", "A2"]
+    assert back["name"].iloc[0] == "甲" and pd.isna(back["name"].iloc[1])
+    assert back["stage"].iloc[0] == "已排查" and pd.isna(back["stage"].iloc[1])
+    assert back["deadline"].iloc[0] == pd.Timestamp("2023-06-30")
+    assert pd.isna(back["deadline"].iloc[1])
+    assert back["sign_installed"].tolist()[0] is True
+    assert pd.isna(back["sign_installed"].tolist()[1])
+    assert back["local_code"].isna().all()  # not in the file
+    assert back.geometry.iloc[0].equals(Point(112.8, 30.4))
+    assert back.geometry.iloc[1] is None
+
+    table = store.read("monitoring")
+    assert not isinstance(table, gpd.GeoDataFrame)
+    assert [str(table[c].dtype) for c in ("section_code", "date", "pH", "DO")] == [
+        "str",
+        "datetime64[ms]",
+        "float64",
+        "float64",
+    ]
+    assert table["date"].tolist() == [pd.Timestamp("2023-01-10"), pd.Timestamp("2023-02-10")]
+    assert table["pH"].iloc[0] == 7.2 and pd.isna(table["pH"].iloc[1])
+    assert table["DO"].isna().all()
 
 
 def test_not_a_geopackage_is_a_clear_error(tmp_path: Path) -> None:
