@@ -14,6 +14,7 @@ import math
 import re
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Literal
 
@@ -39,6 +40,7 @@ DECIMALS = 7  # ~1 cm in longitude/latitude
 
 
 def _json_value(value: object) -> object:
+    """The JSON value of one property (what `geojson_text` writes for it)."""
     if value is None:
         return None
     if isinstance(value, pd.Timestamp):
@@ -54,39 +56,163 @@ def _json_value(value: object) -> object:
     return value
 
 
+_HAS_RINGS = (3, 6, 7)  # shapely type ids of Polygon, MultiPolygon, GeometryCollection
+
+
 def _ccw_rounded(geoms: np.ndarray) -> np.ndarray:
     """Counter-clockwise exterior rings (clockwise holes), coordinates rounded to ~1 cm."""
-    oriented = shapely.orient_polygons(geoms, exterior_cw=False)
+    oriented = np.array(geoms, dtype=object, copy=True)
+    rings = np.isin(shapely.get_type_id(oriented), _HAS_RINGS)  # the rest has nothing to orient
+    if rings.any():
+        oriented[rings] = shapely.orient_polygons(oriented[rings], exterior_cw=False)
+    dims = shapely.get_coordinate_dimension(oriented)
+    if np.isin(dims, (2, -1)).all():  # 2-D or missing: rounding is all the transform changes
+        xy = shapely.get_coordinates(oriented)
+        if np.array_equal(np.round(xy, DECIMALS), xy):  # already on the grid (stored data is)
+            return oriented
     return shapely.transform(oriented, lambda xy: np.round(xy, DECIMALS))
+
+
+# ------------------------------------------------------------------------------ GeoJSON text
+#
+# Every property is written as ``json.dumps(..., ensure_ascii=False)`` writes `_json_value` of
+# it (separators ", " and ": ", floats as ``repr``), but a column at a time, with C functions
+# doing the per-value work, instead of two ``json.dumps`` per feature (issue 7: 200k outlets
+# took 7 s and 1.5 GiB). A column that repeats its values (codes, districts, dates) is encoded
+# once per distinct value. A chunk of rows is joined with one ``str.join`` and encoded at once,
+# so only one chunk of pieces is alive next to the output.
+
+_CHUNK_ROWS = 20_000
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # encodes like json.dumps(..., ensure_ascii=False)
+_quote = json.encoder.encode_basestring  # a str as a JSON string, non-ASCII kept (C function)
+_SAMPLE = 1_000  # rows looked at to guess whether a text column repeats its values
+
+
+def _encode_generic(values: Iterable[object]) -> list[str]:
+    """JSON of each value, one at a time (object columns and other rare dtypes)."""
+    encode = _ENCODER.encode
+    return [encode(_json_value(v)) for v in values]
+
+
+def _with_nulls(texts: list[str], missing: np.ndarray) -> list[str]:
+    """`texts` with ``null`` where `missing`."""
+    for i in np.flatnonzero(missing).tolist():
+        texts[i] = "null"
+    return texts
+
+
+def _by_code(texts: list[str], codes: np.ndarray) -> list[str]:
+    """``texts[code]`` for every code; code -1 (missing) gives ``null``."""
+    table = np.array([*texts, "null"], dtype=object)
+    return table[codes].tolist()
+
+
+def _encode_strings(column: pd.Series) -> list[str]:
+    """A text column: each distinct value is quoted once when values repeat."""
+    head = column.iloc[:_SAMPLE]
+    if head.nunique() * 4 < len(head):
+        codes, uniques = pd.factorize(column)  # missing → -1
+        return _by_code(list(map(_quote, uniques.to_numpy(dtype=object))), codes)
+    values = column.to_numpy(dtype=object, na_value="")
+    return _with_nulls(list(map(_quote, values)), column.isna().to_numpy())
+
+
+def _encode_dates(column: pd.Series) -> list[str]:
+    """Naive datetimes as their ISO date (what ``Timestamp.date().isoformat()`` gives)."""
+    days = column.to_numpy().astype("datetime64[D]")
+    codes, uniques = pd.factorize(days.view(np.int64))
+    iso = np.datetime_as_string(uniques.view("datetime64[D]"), unit="D")
+    return _with_nulls(_by_code([f'"{d}"' for d in iso], codes), column.isna().to_numpy())
+
+
+def _encode_column(column: pd.Series) -> list[str]:
+    """JSON of every value of `column`, as `_json_value` + ``json.dumps`` would write it."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype):
+        return _encode_strings(column)
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = _encode_generic(column.cat.categories.astype(object))
+        return _by_code(categories, column.cat.codes.to_numpy())
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+        return np.where(column.to_numpy(), "true", "false").tolist()
+    if isinstance(dtype, pd.BooleanDtype):
+        values = column.to_numpy(dtype=bool, na_value=False)
+        return _with_nulls(np.where(values, "true", "false").tolist(), column.isna().to_numpy())
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        return list(map(int.__repr__, column.to_numpy().tolist()))
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in "iu":
+        values = column.to_numpy(dtype=np.int64 if dtype.kind == "i" else np.uint64, na_value=0)
+        return _with_nulls(list(map(int.__repr__, values.tolist())), column.isna().to_numpy())
+    if dtype.kind == "f":
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        return _with_nulls(list(map(float.__repr__, values.tolist())), ~np.isfinite(values))
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":
+        return _encode_dates(column)
+    return _encode_generic(column.astype("object").tolist())
+
+
+def _key(name: object) -> str:
+    """A property name as JSON writes an object key (non-strings as json.dumps converts them)."""
+    return json.dumps({name: 0}, ensure_ascii=False)[1:-4]
+
+
+def _interleave(columns: list[list[str] | str], n: int) -> str:
+    """Row by row, the concatenation of `columns` (a list of texts, or one constant text)."""
+    m = len(columns)
+    flat = [""] * (n * m)
+    for j, column in enumerate(columns):
+        flat[j::m] = [column] * n if isinstance(column, str) else column
+    return "".join(flat)
+
+
+def _feature_rows(frame: pd.DataFrame, spec: LayerSpec, start: int, stop: int) -> bytes:
+    """Features `start`:`stop` of `frame` as ``",\n"``-joined UTF-8 JSON objects."""
+    # a repeated column name is one key (the last value wins, at the first place), like a dict
+    last = {f: i for i, f in enumerate(frame.columns) if f != "geometry"}
+    part = frame.iloc[start:stop]
+    n = len(part)
+    values = [_encode_column(part.iloc[:, i]) for i in last.values()]
+    if spec.is_spatial:
+        geoms = _ccw_rounded(np.asarray(part.geometry.values))
+        geometry = [g or "null" for g in shapely.to_geojson(geoms).tolist()]
+    else:
+        geometry = ["null"] * n
+    # {"type": "Feature", "id": <id>, "properties": {<key>: <value>, ...}, "geometry": <g>}
+    columns: list[list[str] | str] = ['{"type": "Feature", ', "", '"properties": {']
+    if spec.id_field and spec.id_field in last:
+        ids = values[list(last).index(spec.id_field)]
+        has = [i != "null" for i in ids]
+        columns[0] = ['{"type": "Feature", "id": ' if h else columns[0] for h in has]
+        columns[1] = [i if h else "" for i, h in zip(ids, has, strict=True)]
+        columns[2] = [', "properties": {' if h else columns[2] for h in has]
+    for j, (key, value) in enumerate(zip(last, values, strict=True)):
+        columns += [f"{', ' if j else ''}{_key(key)}: ", value]
+    columns += ['}, "geometry": ', geometry, ["},\n"] * (n - 1) + ["}"]]
+    return _interleave(columns, n).encode("utf-8")
+
+
+def geojson_bytes(frame: pd.DataFrame, layer: str | LayerSpec) -> bytes:
+    """
+    Return an RFC 7946 FeatureCollection for `frame` (geometry in EPSG:4326), UTF-8 encoded.
+
+    Each feature is ``{"type": "Feature", "id": …, "properties": {…}, "geometry": …}`` (no
+    ``id`` when the layer's id is missing), written exactly as ``json.dumps`` with
+    ``ensure_ascii=False`` writes `_json_value` of every property.
+    """
+    spec = get_spec(layer)
+    name = json.dumps(spec.name, ensure_ascii=False)
+    chunks = [f'{{"type": "FeatureCollection", "name": {name}, "features": [\n'.encode()]
+    for start in range(0, len(frame), _CHUNK_ROWS):
+        if start:
+            chunks.append(b",\n")
+        chunks.append(_feature_rows(frame, spec, start, start + _CHUNK_ROWS))
+    chunks.append(b"\n]}\n")
+    return b"".join(chunks)
 
 
 def geojson_text(frame: pd.DataFrame, layer: str | LayerSpec) -> str:
     """Return an RFC 7946 FeatureCollection for `frame` (geometry in EPSG:4326)."""
-    spec = get_spec(layer)
-    fields = [c for c in frame.columns if c != "geometry"]
-    if spec.is_spatial and len(frame):
-        geoms = _ccw_rounded(np.asarray(frame.geometry.values))
-        geo_json = shapely.to_geojson(geoms)
-    else:
-        geo_json = np.full(len(frame), None, dtype=object)
-    parts = []
-    records = frame[fields].astype("object").to_numpy()
-    for values, geom in zip(records, geo_json, strict=True):
-        props = {f: _json_value(v) for f, v in zip(fields, values, strict=True)}
-        feature = {"type": "Feature"}
-        if spec.id_field and props.get(spec.id_field) is not None:
-            feature["id"] = props[spec.id_field]
-        text = json.dumps(feature, ensure_ascii=False)[:-1]
-        props_text = json.dumps(props, ensure_ascii=False)
-        parts.append(f'{text}, "properties": {props_text}, "geometry": {geom or "null"}}}')
-    name = json.dumps(spec.name, ensure_ascii=False)
-    return (
-        '{"type": "FeatureCollection", "name": '
-        + name
-        + ', "features": [\n'
-        + ",\n".join(parts)
-        + "\n]}\n"
-    )
+    return geojson_bytes(frame, layer).decode("utf-8")
 
 
 def _labelled(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
@@ -168,7 +294,7 @@ def export_bytes(frame: pd.DataFrame, layer: str | LayerSpec, fmt: Format) -> by
         msg = f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}"
         raise ValueError(msg)
     if fmt == "geojson":
-        return geojson_text(frame, spec).encode("utf-8")
+        return geojson_bytes(frame, spec)
     if fmt == "csv":
         return _labelled(frame, spec).to_csv(index=False).encode("utf-8-sig")
     if fmt == "xlsx":

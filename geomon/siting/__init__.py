@@ -10,6 +10,11 @@ CGCS2000 ellipsoid (``*_geodesic_m*``).
 
 `check_json` gives the ``geomon check --json`` shape and `exit_code` its exit status;
 `load_projects` reads a project file of any supported format. Reports: `geomon.reports`.
+
+Checking project after project against the same layer frames is cheap: each frame's spatial
+index is built at its first check and reused while the frame lives and keeps exactly the same
+geometries (`geomon.siting._index`); editing a frame's geometry gets it a new index, and its
+attributes are read afresh at every check.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from geomon import crs as gcrs
 from geomon.errors import CRSError, ValidationError
 from geomon.report import message
 from geomon.rules import zones
-from geomon.siting import _measure
+from geomon.siting import _index, _measure
 from geomon.siting._columns import CONFLICT_COLUMNS, PROJECT_COLUMNS
 from geomon.specs import LayerSpec, get_spec, layer_names
 
@@ -130,20 +131,25 @@ def _load_layers(
 
 
 def _project_attributes(projects: gpd.GeoDataFrame) -> pd.DataFrame:
-    n = len(projects)
-    out = pd.DataFrame(index=projects.index)
-    ids = projects["id"] if "id" in projects else pd.Series(projects.index, index=projects.index)
-    out["id"] = ids.astype("string").fillna(pd.Series(projects.index.astype(str), index=out.index))
+    """The projects' typed attributes (missing ones <NA>; a missing id is the row label)."""
+    n, index = len(projects), projects.index
+    ids = projects["id"] if "id" in projects else pd.Series(index, index=index)
+    ids = ids.astype("string")
+    if ids.hasnans:
+        ids = ids.fillna(pd.Series(index.astype(str), index=index))
+    columns = {"id": ids.array}
     for col in ("name", "kind", "activity"):
-        out[col] = (
-            projects[col].astype("string")
+        columns[col] = (
+            projects[col].astype("string").array
             if col in projects
-            else pd.Series([pd.NA] * n, index=projects.index, dtype="string")
+            else pd.array([pd.NA] * n, dtype="string")
         )
     raw = projects.get("discharges_wastewater")
     try:
-        out["discharges_wastewater"] = (
-            raw.astype("boolean") if raw is not None else pd.array([pd.NA] * n, dtype="boolean")
+        columns["discharges_wastewater"] = (
+            raw.astype("boolean").array
+            if raw is not None
+            else pd.array([pd.NA] * n, dtype="boolean")
         )
     except (TypeError, ValueError) as exc:
         msg = message(
@@ -152,7 +158,7 @@ def _project_attributes(projects: gpd.GeoDataFrame) -> pd.DataFrame:
             f"projects first ({exc})",
         )
         raise ValidationError(msg) from exc
-    return out
+    return pd.DataFrame(columns, index=index)
 
 
 def _check_geometry(projects: gpd.GeoDataFrame, ids: pd.Series) -> np.ndarray:
@@ -174,6 +180,30 @@ def _check_geometry(projects: gpd.GeoDataFrame, ids: pd.Series) -> np.ndarray:
 # ------------------------------------------------------------------------------ the check
 
 
+Columns = dict[str, np.ndarray]  # one array per column, every array the same length
+
+
+@dataclass(frozen=True, slots=True)
+class _Hits:
+    """One layer's conflicts: their columns, and what the map of conflicting features needs."""
+
+    columns: Columns
+    shown: dict[str, Any]  # feature id, name and level as the frame holds them (None: no field)
+    geoms: np.ndarray  # the layer's geometries, by row position
+
+
+def _take(frame: gpd.GeoDataFrame, field: str | None, pos: np.ndarray) -> Any:
+    """``frame[field].iloc[pos].to_numpy()`` without the intermediate Series (None: no field)."""
+    if field is None or field not in frame:
+        return None
+    return frame[field].array.take(pos).to_numpy()
+
+
+def _objects(values: Any, n: int) -> np.ndarray:
+    """`values` (from `_take`) as an object array; all <NA> when the field is missing."""
+    return np.full(n, pd.NA, dtype=object) if values is None else np.asarray(values, dtype=object)
+
+
 def _layer_conflicts(
     name: str,
     frame: gpd.GeoDataFrame,
@@ -181,32 +211,32 @@ def _layer_conflicts(
     epsg: np.ndarray,
     buffer_m: float,
     rules: zones.ZoneRules,
-) -> pd.DataFrame:
+) -> _Hits | None:
+    """The conflicts of `geoms` with one layer (`None` when there are none).
+
+    The layer's spatial index is cached across checks (`_index.layer_index`); the attributes
+    of the few conflicting features are read from `frame` now, so they are always current.
+    """
     spec: LayerSpec = get_spec(name)
-    fgeoms = frame.geometry.to_numpy()
-    usable = ~(shapely.is_missing(fgeoms) | shapely.is_empty(fgeoms))
-    tree = shapely.STRtree(np.where(usable, fgeoms, None))
+    index = _index.layer_index(frame)
     near = rules.searches_near(name)
-    pairs = _measure.candidates(tree, geoms, buffer_m if near else 0.0)
-    measured = _measure.measure_pairs(geoms, fgeoms, pairs, epsg, buffer_m=buffer_m, near=near)
-    if measured.empty:
-        return measured
-    rows = frame.iloc[measured["feature"].to_numpy()]
-
-    def column(field: str | None) -> pd.Series:
-        if field is None or field not in rows:
-            return pd.Series([pd.NA] * len(rows), dtype="object")
-        return pd.Series(rows[field].to_numpy(), dtype="object")
-
-    measured["layer"] = name
-    measured["layer_title"] = spec.title.zh
-    measured["feature_id"] = column(spec.id_field).astype("string")
-    measured["name"] = column(spec.name_field).astype("string")
-    measured["level"] = column(spec.level_field).astype("string")
-    measured["admission"] = column(rules.admission_field(name)).astype("string")
+    pairs = _measure.candidates(index.tree, geoms, buffer_m if near else 0.0)
+    measured = _measure.measure_pairs(geoms, index.geoms, pairs, epsg, buffer_m=buffer_m, near=near)
+    pos, n = measured["feature"], len(measured["feature"])
+    if not n:
+        return None
+    shown = {
+        "feature_id": _take(frame, spec.id_field, pos),
+        "name": _take(frame, spec.name_field, pos),
+        "level": _take(frame, spec.level_field, pos),
+    }
+    measured["layer"] = np.full(n, name, dtype=object)
+    measured["layer_title"] = np.full(n, spec.title.zh, dtype=object)
+    measured |= {column: _objects(values, n) for column, values in shown.items()}
+    measured["admission"] = _objects(_take(frame, rules.admission_field(name), pos), n)
     for fld in rules.feature_fields(name):
-        measured[f"feature.{fld}"] = column(fld)
-    return measured
+        measured[f"feature.{fld}"] = _objects(_take(frame, fld, pos), n)
+    return _Hits(measured, shown, index.geoms)
 
 
 def check(
@@ -298,17 +328,19 @@ def check(
         frames = {name: frames[name] for name in sorted(frames, key=key)}
         sources = tuple(sorted(sources, key=lambda s: key(s.layer)))
 
-    parts = [
-        _layer_conflicts(name, frame, geoms, epsg, buffer_m, rules)
-        for name, frame in frames.items()
-    ]
-    measured = [p.assign(_layer_pos=i) for i, p in enumerate(parts) if not p.empty]
-    conflicts = _assemble_conflicts(measured, attrs, rules, buffer_m, projects.index)
-    per_project = _summarise(attrs, geoms, epsg, conflicts, buffer_m)
-    features = _conflicting_features(conflicts, frames)
+    hits: dict[str, _Hits] = {}
+    for i, (name, frame) in enumerate(frames.items()):
+        found = _layer_conflicts(name, frame, geoms, epsg, buffer_m, rules)
+        if found is not None:
+            found.columns["_layer_pos"] = np.full(len(found.columns["project"]), i)
+            hits[name] = found
+    measured = [h.columns for h in hits.values()]
+    conflicts, positions = _assemble_conflicts(measured, attrs, rules, buffer_m, projects.index)
+    per_project = _summarise(attrs, geoms, epsg, conflicts, positions, buffer_m)
+    features = _conflicting_features(conflicts, hits)
     return SitingResult(
         projects=per_project,
-        conflicts=conflicts.drop(columns=["_project_pos"]),
+        conflicts=conflicts,
         project_geometry=gpd.GeoSeries(geoms, index=projects.index, crs=4326),
         features=features,
         buffer_m=float(buffer_m),
@@ -320,33 +352,120 @@ def check(
     )
 
 
+def _combine(parts: list[Columns]) -> Columns:
+    """Concatenate the layers' columns; where a layer lacks a column it is NaN (as `pd.concat`)."""
+    names = dict.fromkeys(c for part in parts for c in part)
+    out = {}
+    for c in names:
+        arrays = [
+            p[c] if c in p else np.full(len(p["project"]), np.nan, dtype=object) for p in parts
+        ]
+        out[c] = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+    return out
+
+
+def _could_match(rule: zones.ZoneRule, layer: str, relation: str, level: str | None) -> bool:
+    """Whether `rule` can apply to a conflict of `relation` with a `level` feature of `layer`
+    (the rule's other conditions, on the project and feature fields, are not looked at)."""
+    return (
+        rule.layer in (zones.ANY_LAYER, layer)
+        and relation in rule.relations
+        and (rule.levels is None or (level is not None and level in rule.levels))
+    )
+
+
+def _candidate_rules(
+    cols: Columns, taken: Mapping[str, Any], rules: zones.ZoneRules
+) -> zones.ZoneRules:
+    """`rules` without the rows and allowed activities that none of these conflicts can match.
+
+    `zones.apply_rules` tests every row of the table and every allowed activity with a few
+    pandas operations each, which is most of a one-project check. A row is kept when some
+    conflict has its layer, relation and level; an allowed activity when some project has one
+    of its kinds or activities. What is left out can never match, and the first match wins in
+    table order (kept), so no verdict, rule, item or reason changes.
+    """
+    levels = [None if pd.isna(v) else str(v) for v in cols["level"]]
+    seen = set(zip(cols["layer"].tolist(), cols["relation"].tolist(), levels, strict=True))
+    keep = tuple(r for r in rules.rules if any(_could_match(r, *s) for s in seen))
+    kinds = {k for k in taken["kind"] if isinstance(k, str)}
+    stripped = pd.Series(taken["activity"], copy=False).astype("string").str.strip()
+    acts = set(stripped.dropna().tolist())  # stripped as zones.allowed_items strips them
+    items = tuple(
+        a for a in rules.allowed_activities if kinds & set(a.kinds) or acts & set(a.activities)
+    )
+    if len(keep) == len(rules.rules) and len(items) == len(rules.allowed_activities):
+        return rules
+    return dataclasses.replace(rules, rules=keep, allowed_activities=items)
+
+
+def _apply_rules(
+    cols: Columns, taken: Mapping[str, Any], rules: zones.ZoneRules, buffer_m: float
+) -> pd.DataFrame:
+    """`zones.apply_rules` on just the columns the rule table reads.
+
+    They go in as one block of plain objects: the rule masks are a few pandas operations per
+    rule, and on a handful of rows their overhead, not the data, is the cost.
+    """
+    facts = {c: cols[c] for c in ("layer", "layer_title", "relation", "name", "level", "admission")}
+    facts |= {c: taken[c] for c in ("kind", "activity", "discharges_wastewater")}
+    facts |= {c: v for c, v in cols.items() if c.startswith("feature.")}
+    facts["distance_m"] = cols["distance_m"]
+    block = np.empty((len(cols["layer"]), len(facts)), dtype=object)
+    for j, values in enumerate(facts.values()):
+        block[:, j] = np.asarray(values, dtype=object)
+    frame = pd.DataFrame(block, columns=list(facts), dtype=object, copy=False)
+    return zones.apply_rules(frame, _candidate_rules(cols, taken, rules), buffer_m=buffer_m)
+
+
 def _assemble_conflicts(
-    measured: list[pd.DataFrame],
+    measured: list[Columns],
     attrs: pd.DataFrame,
     rules: zones.ZoneRules,
     buffer_m: float,
     index: pd.Index,
-) -> pd.DataFrame:
-    hidden = {"_project_pos": "int64"}
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every conflict with its project, verdict and rule, worst first per project, and the
+    position of each conflict's project.
+
+    Built from plain arrays in one go: a check of one project has a handful of conflicts, and
+    growing a DataFrame column by column cost more than measuring them (issue 7).
+    """
     if not measured:
-        cols = {c: pd.Series(dtype="object") for c in CONFLICT_COLUMNS}
-        return pd.DataFrame(cols | {c: pd.Series(dtype=t) for c, t in hidden.items()})
-    pairs = pd.concat(measured, ignore_index=True)
-    proj = attrs.rename(columns={"id": "project_id", "name": "project_name"})
-    proj = proj.iloc[pairs["project"].to_numpy()].reset_index(drop=True)
-    frame = pd.concat([pairs, proj], axis=1)
-    frame = pd.concat([frame, zones.apply_rules(frame, rules, buffer_m=buffer_m)], axis=1)
-    frame["_severity"] = frame["verdict"].map(zones.severity)
-    frame = frame.sort_values(
-        ["project", "_severity", "_layer_pos", "distance_m", "overlap_area_m2"],
-        ascending=[True, False, True, True, False],
-        kind="stable",
-    ).reset_index(drop=True)
-    frame["_project_pos"] = frame["project"].astype("int64")
-    frame["feature_row"] = frame["feature"].astype("int64")
-    frame["project"] = index[frame["_project_pos"].to_numpy()]
-    frame["metric_crs"] = "EPSG:" + frame["metric_epsg"].astype("int64").astype(str)
-    return frame[[*CONFLICT_COLUMNS, *hidden]]
+        empty = pd.DataFrame({c: pd.Series(dtype="object") for c in CONFLICT_COLUMNS})
+        return empty, np.zeros(0, dtype=np.int64)
+    cols = _combine(measured)
+    for c in ("feature_id", "name", "level", "admission"):
+        cols[c] = pd.array(cols[c], dtype="string")
+    ppos = cols["project"].astype(np.int64)
+    taken = {c: attrs[c].array.take(ppos) for c in attrs.columns}
+    ruled = _apply_rules(cols, taken, rules, buffer_m)
+    severity = np.array([zones.severity(v) for v in ruled["verdict"]], dtype=np.int64)
+    # worst first per project, then layer order, nearest, largest overlap (stable: ties keep
+    # the measuring order)
+    order = np.lexsort(
+        (-cols["overlap_area_m2"], cols["distance_m"], cols["_layer_pos"], -severity, ppos)
+    )
+    epsg = cols["metric_epsg"][order].astype(np.int64)
+    data: dict[str, Any] = {
+        "project": ppos[order],
+        "project_id": taken["id"].take(order),
+        "project_name": taken["name"].take(order),
+        "layer": pd.array(cols["layer"][order], dtype="str"),
+        "layer_title": pd.array(cols["layer_title"][order], dtype="str"),
+        "relation": pd.array(cols["relation"][order].astype(object), dtype="str"),
+        "metric_crs": pd.array([f"EPSG:{c}" for c in epsg.tolist()], dtype="str"),
+        "admission": cols["admission"].take(order),
+        "feature_row": cols["feature"][order].astype(np.int64),
+    }
+    data |= {c: cols[c].take(order) for c in ("feature_id", "name", "level")}
+    data |= {c: ruled[c].array.take(order) for c in ruled.columns}
+    data |= {
+        c: cols[c][order] for c in _measure.PAIR_COLUMNS if c not in data and c in CONFLICT_COLUMNS
+    }
+    frame = pd.DataFrame({c: data[c] for c in CONFLICT_COLUMNS}, copy=False)
+    frame["project"] = index[ppos[order]]
+    return frame, ppos[order]
 
 
 def _reasons(
@@ -373,26 +492,22 @@ def _summarise(
     geoms: np.ndarray,
     epsg: np.ndarray,
     conflicts: pd.DataFrame,
+    positions: np.ndarray,
     buffer_m: float,
 ) -> pd.DataFrame:
+    """One row per project: measures, the worst verdict and the reasons (`positions`: the
+    project of each conflict)."""
     measures = _measure.measure_projects(geoms, epsg)
-    out = attrs.copy()
-    for col in ("area_m2", "area_geodesic_m2", "length_m", "length_geodesic_m"):
-        out[col] = measures[col].to_numpy()
-    out["metric_crs"] = [f"EPSG:{c}" for c in epsg]
-    n = len(out)
-    pos = conflicts["_project_pos"].to_numpy(dtype=np.int64)
-    severity = np.zeros(n, dtype=np.int64)
-    np.maximum.at(severity, pos, conflicts["verdict"].map(zones.severity).to_numpy(dtype=np.int64))
-    out["verdict"] = [zones.VERDICTS[s] for s in severity]
-    out["n_conflicts"] = np.bincount(pos, minlength=n)
-    # plain lists: one pass over the conflicts (already ordered worst first per project)
-    mine: list[list[int]] = [[] for _ in range(n)]
-    for i, p in enumerate(pos.tolist()):
-        mine[p].append(i)
+    n = len(attrs)
     verdicts, zh, en, cites = (
         conflicts[c].astype(str).tolist() for c in ("verdict", "reason_zh", "reason_en", "citation")
     )
+    severity = np.zeros(n, dtype=np.int64)
+    np.maximum.at(severity, positions, np.array([zones.severity(v) for v in verdicts], np.int64))
+    # plain lists: one pass over the conflicts (already ordered worst first per project)
+    mine: list[list[int]] = [[] for _ in range(n)]
+    for i, p in enumerate(positions.tolist()):
+        mine[p].append(i)
     texts = [
         _reasons(
             [verdicts[i] for i in rows],
@@ -403,38 +518,41 @@ def _summarise(
         )
         for rows in mine
     ]
-    out["reason_zh"] = [t[0] for t in texts]
-    out["reason_en"] = [t[1] for t in texts]
-    out["citations"] = [t[2] for t in texts]
-    return out[list(PROJECT_COLUMNS)]
+    data: dict[str, Any] = {c: attrs[c].array for c in attrs.columns}
+    data |= {
+        c: measures[c] for c in ("area_m2", "area_geodesic_m2", "length_m", "length_geodesic_m")
+    }
+    data["metric_crs"] = [f"EPSG:{c}" for c in epsg]
+    data["verdict"] = [zones.VERDICTS[s] for s in severity]
+    data["n_conflicts"] = np.bincount(positions, minlength=n)
+    data["reason_zh"] = [t[0] for t in texts]
+    data["reason_en"] = [t[1] for t in texts]
+    data["citations"] = [t[2] for t in texts]
+    return pd.DataFrame({c: data[c] for c in PROJECT_COLUMNS}, index=attrs.index)
 
 
-def _conflicting_features(
-    conflicts: pd.DataFrame, frames: Mapping[str, gpd.GeoDataFrame]
-) -> gpd.GeoDataFrame:
+def _conflicting_features(conflicts: pd.DataFrame, hits: Mapping[str, _Hits]) -> gpd.GeoDataFrame:
     """The features that appear in `conflicts`, one row each, for maps (EPSG:4326)."""
-    parts = []
-    for name, rows in conflicts.groupby("layer", sort=False):
-        spec = get_spec(str(name))
-        pos = np.unique(rows["feature_row"].to_numpy())
-        frame = frames[str(name)].iloc[pos]
+    parts, geoms = [], []
+    for name in dict.fromkeys(conflicts["layer"].tolist()):  # in order of first appearance
+        found = hits[name]
+        pos, first = np.unique(found.columns["feature"], return_index=True)
 
-        def column(field: str | None, frame: gpd.GeoDataFrame = frame) -> Any:
-            return frame[field].to_numpy() if field and field in frame else [None] * len(frame)
+        def column(values: Any, first: np.ndarray = first) -> Any:
+            return [None] * len(first) if values is None else values[first]
 
         parts.append(
-            gpd.GeoDataFrame(
+            pd.DataFrame(
                 {
-                    "layer": str(name),
+                    "layer": name,
                     "feature_row": pos,
-                    "feature_id": column(spec.id_field),
-                    "name": column(spec.name_field),
-                    "level": column(spec.level_field),
-                },
-                geometry=frame.geometry.to_numpy(),
-                crs=4326,
+                    "feature_id": column(found.shown["feature_id"]),
+                    "name": column(found.shown["name"]),
+                    "level": column(found.shown["level"]),
+                }
             )
         )
+        geoms.append(found.geoms[pos])
     if not parts:
         return gpd.GeoDataFrame(
             {
@@ -444,4 +562,5 @@ def _conflicting_features(
             geometry=gpd.GeoSeries([], crs=4326),
             crs=4326,
         )
-    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=4326)
+    data = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return gpd.GeoDataFrame(data, geometry=np.concatenate(geoms), crs=4326)

@@ -13,7 +13,6 @@ import functools
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 import pyproj
 import shapely
 
@@ -102,11 +101,11 @@ def _geodesic_length(geoms: GeomArray) -> npt.NDArray[np.float64]:
     return np.array([GEOD.geometry_length(g) if g is not None else 0.0 for g in geoms])
 
 
-def measure_projects(geoms: GeomArray, epsg: IntArray) -> pd.DataFrame:
+def measure_projects(geoms: GeomArray, epsg: IntArray) -> dict[str, npt.NDArray[np.generic]]:
     """
     Area and length of each project on its own GK plane and geodesically.
 
-    Returns one row per geometry (positional index) with ``area_m2``, ``area_geodesic_m2``,
+    Returns one array per measure, one entry per geometry: ``area_m2``, ``area_geodesic_m2``,
     ``length_m``, ``length_geodesic_m`` (lines only; 0 otherwise), ``dimension`` (0 points,
     1 lines, 2 polygons) and ``parts``.
     """
@@ -119,16 +118,14 @@ def measure_projects(geoms: GeomArray, epsg: IntArray) -> pd.DataFrame:
         length[sel] = shapely.length(plane)
     dims = shapely.get_dimensions(geoms)
     polygonal, linear = dims == 2, dims == 1
-    return pd.DataFrame(
-        {
-            "area_m2": np.where(polygonal, area, 0.0),
-            "area_geodesic_m2": np.where(polygonal, _geodesic_area(geoms), 0.0),
-            "length_m": np.where(linear, length, 0.0),
-            "length_geodesic_m": np.where(linear, _geodesic_length(geoms), 0.0),
-            "dimension": dims,
-            "parts": shapely.get_num_geometries(geoms),
-        }
-    )
+    return {
+        "area_m2": np.where(polygonal, area, 0.0),
+        "area_geodesic_m2": np.where(polygonal, _geodesic_area(geoms), 0.0),
+        "length_m": np.where(linear, length, 0.0),
+        "length_geodesic_m": np.where(linear, _geodesic_length(geoms), 0.0),
+        "dimension": dims,
+        "parts": shapely.get_num_geometries(geoms),
+    }
 
 
 def measure_pairs(
@@ -139,7 +136,7 @@ def measure_pairs(
     *,
     buffer_m: float,
     near: bool = True,
-) -> pd.DataFrame:
+) -> dict[str, npt.NDArray[np.generic]]:
     """
     Relation and measures of each candidate pair, on the project's own GK plane.
 
@@ -158,24 +155,27 @@ def measure_pairs(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per kept pair with the columns in `PAIR_COLUMNS`. ``relation`` is ``"inside"``
-        (the project is covered by the feature), ``"overlaps"`` (their interiors meet) or
-        ``"near"`` (no interior in common, GK distance ≤ `buffer_m`; 0 when they only touch).
-        ``overlap_ratio`` is the share of the project's area (polygons), length (lines) or
-        points (points) that lies in the feature.
+    dict of numpy arrays
+        One entry per kept pair in each of the `PAIR_COLUMNS` (plain arrays, not a DataFrame:
+        a check of one project has a handful of pairs and pandas would cost more than the
+        geometry). ``relation`` is ``"inside"`` (the project is covered by the feature),
+        ``"overlaps"`` (their interiors meet) or ``"near"`` (no interior in common, GK distance
+        ≤ `buffer_m`; 0 when they only touch). ``overlap_ratio`` is the share of the project's
+        area (polygons), length (lines) or points (points) that lies in the feature.
     """
     p_idx, f_idx = pairs
-    frames = []
+    zones = []
     for code in np.unique(epsg[p_idx]):
         sel = epsg[p_idx] == code
         zone = _measure_zone(
             projects, features, p_idx[sel], f_idx[sel], int(code), buffer_m=buffer_m, near=near
         )
-        frames.append(zone)
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype="float64") for c in PAIR_COLUMNS})
-    return pd.concat(frames, ignore_index=True)
+        zones.append(zone)
+    if not zones:
+        return {c: np.zeros(0) for c in PAIR_COLUMNS}
+    if len(zones) == 1:
+        return zones[0]
+    return {c: np.concatenate([z[c] for z in zones]) for c in PAIR_COLUMNS}
 
 
 def _measure_zone(
@@ -187,7 +187,7 @@ def _measure_zone(
     *,
     buffer_m: float,
     near: bool,
-) -> pd.DataFrame:
+) -> dict[str, npt.NDArray[np.generic]]:
     up, p_inv = np.unique(p_idx, return_inverse=True)
     uf, f_inv = np.unique(f_idx, return_inverse=True)
     plane_p, plane_f = to_plane(projects[up], epsg), to_plane(features[uf], epsg)
@@ -239,18 +239,17 @@ def _measure_zone(
         lon, lat = np.reshape(lon, (-1, 2)), np.reshape(lat, (-1, 2))
         geo_dist[far] = GEOD.inv(lon[:, 0], lat[:, 0], lon[:, 1], lat[:, 1])[2]
 
-    return pd.DataFrame(
-        {
-            "project": p_pos,
-            "feature": f_pos,
-            "relation": np.where(inside, "inside", np.where(meeting, "overlaps", "near")),
-            "overlap_area_m2": overlap_area,
-            "overlap_area_geodesic_m2": geo_area,
-            "overlap_length_m": overlap_len,
-            "overlap_length_geodesic_m": geo_len,
-            "overlap_ratio": np.clip(ratio, 0.0, 1.0),
-            "distance_m": dist,
-            "distance_geodesic_m": geo_dist,
-            "metric_epsg": epsg,
-        }
-    )
+    n = len(p_pos)
+    return {
+        "project": p_pos,
+        "feature": f_pos,
+        "relation": np.where(inside, "inside", np.where(meeting, "overlaps", "near")),
+        "overlap_area_m2": overlap_area,
+        "overlap_area_geodesic_m2": geo_area,
+        "overlap_length_m": overlap_len,
+        "overlap_length_geodesic_m": geo_len,
+        "overlap_ratio": np.clip(ratio, 0.0, 1.0),
+        "distance_m": dist,
+        "distance_geodesic_m": geo_dist,
+        "metric_epsg": np.full(n, epsg, dtype=np.int64),
+    }
