@@ -22,6 +22,8 @@ from geomon.store import Store, WriteMode, WriteStats
 from geomon.store import merge as merging
 
 Progress = Callable[[float, str], None]
+# Each stage starts at its share of a 100,000-row XLSX import into a GeoPackage (issue 7
+# benchmark: reading 32 %, validating 8 %, comparing 2 %, writing 59 %), so a bar moves evenly.
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,7 @@ def import_file(
     spec = get_spec(layer)
     progress(0.05, "读取文件 / reading")
     read = gio.read(source, spec, crs, filename=filename)
-    progress(0.4, "校验 / validating")
+    progress(0.35, "校验 / validating")
     checked = validate.validate(read.frame, spec, make_valid=make_valid, report=read.report)
     report = checked.report
     frame = checked.frame
@@ -103,11 +105,11 @@ def import_file(
             )
     if mode == "upsert":  # fields the file does not have keep their stored values
         frame = _given_fields(frame, read.frame)
-    progress(0.6, "比对 / comparing with the store")
+    progress(0.45, "比对 / comparing with the store")
     diff = merging.diff(store.read(spec.name), frame, spec, mode=mode)
     if dry_run:
         return ImportResult(report, False, len(checked.frame), 0, bad_rows, None, diff)
-    progress(0.8, "写入 / writing")
+    progress(0.5, "写入 / writing")
     name = filename or (str(source) if isinstance(source, str | Path) else None)
     name = Path(name).name if name else None
     written = store.write({spec.name: frame}, mode=mode, source=name, version=version, user=user)

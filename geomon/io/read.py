@@ -100,7 +100,9 @@ def read(
         Worksheet name or 0-based index of an XLSX ledger (default: the first sheet).
     limits
         Upload limits (type, size, archive contents; `geomon.limits`), checked before the file
-        is parsed, for every kind of source; default: those of the environment's `Settings`.
+        is parsed, for every kind of source, and for an XLSX sheet its used area (at most
+        ``max_unzipped_bytes / 32`` cells) before it is loaded; default: those of the
+        environment's `Settings`.
 
     Raises
     ------
@@ -128,6 +130,7 @@ def read(
             excel=_LEDGERS[ext],
             encoding=encoding,
             sheet=sheet,
+            limits=limits,
         )
         default = _LEDGER_DEFAULT_CRS.get(kind or "")
     elif ext in _VECTORS:
