@@ -126,7 +126,8 @@ def section_results(
         # no samples in the period: every section is "not assessed", with the same columns
         results = pd.DataFrame(columns=_RESULT_COLUMNS)
     codes = sections["code"].astype(object).tolist()
-    extra = [c for c in results["section_code"] if c not in set(codes)]
+    known = set(codes)
+    extra = [c for c in results["section_code"] if c not in known]
     merged = pd.DataFrame({"section_code": codes + extra}, dtype=object).merge(
         results, on="section_code", how="left"
     )
@@ -164,10 +165,15 @@ def section_flags(sections: gpd.GeoDataFrame, results: pd.DataFrame) -> gpd.GeoD
     by_code = results.set_index("section_code")
     codes = out["code"].astype(object)
 
+    where = by_code.index.get_indexer(codes) if by_code.index.is_unique else None
+
     def pick(col: str) -> list[Any]:
         if col not in by_code.columns:
             return [None] * len(out)
-        return [by_code.at[c, col] if c in by_code.index else None for c in codes]
+        if where is None:  # a code twice in the results: look each up (the old way)
+            return [by_code.at[c, col] if c in by_code.index else None for c in codes]
+        values = by_code[col].to_numpy(dtype=object)
+        return [values[i] if i >= 0 else None for i in where]
 
     out["class"] = pd.Series(pick("class"), index=out.index, dtype=object)
     out["status"] = pd.Series(pick("status"), index=out.index, dtype=object)
