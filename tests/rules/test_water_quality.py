@@ -12,6 +12,8 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geomon.errors import GeomonError
 from geomon.rules import water_quality as wq
@@ -559,3 +561,46 @@ def test_river_status_without_sections() -> None:
     result = wq.river_status([None])
 
     assert (result.status, result.method, result.sections) == (None, "none", 0)
+
+
+# --- vectorised rounding: the same results as the Decimal path, to the last bit ---------------
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (6.05, 1, 6.0),  # tie → even (CODMn 6.05 → 6.0)
+        (6.15, 1, 6.2),
+        (2.675, 2, 2.68),  # binary 2.67499… but 12 significant digits say 2.675 → even 2.68
+        (0.125, 2, 0.12),
+        (0.135, 2, 0.14),
+        (-1.25, 1, -1.2),
+        (0.0, 2, 0.0),
+        (123456789.5, 0, 123456790.0),
+        (999.95, 1, 1000.0),
+    ],
+)
+def test_round_half_even_vectorised_ties(value: float, decimals: int, expected: float) -> None:
+    got = wq.round_half_even([value], decimals)[0]
+    assert got == expected == wq._round_half_even(value, decimals)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.floats(min_value=-1e13, max_value=1e13) | st.just(math.nan), min_size=1, max_size=40
+    ),
+    st.integers(min_value=0, max_value=3),
+)
+def test_round_half_even_vectorised_equals_decimal_path(values, decimals) -> None:
+    got = wq.round_half_even(values, decimals)
+    want = [wq._round_half_even(v, decimals) for v in values]
+    assert [("nan" if math.isnan(g) else g) for g in got] == [
+        ("nan" if math.isnan(w) else w) for w in want
+    ]
+
+
+def test_round_half_even_vectorised_on_decimal_ties() -> None:
+    ties = [k / 1000 + 0.0005 for k in range(0, 30000, 7)]  # x.xxx5: every one a tie at 3 dp
+    got = wq.round_half_even(ties, 3)
+    assert got.tolist() == [wq._round_half_even(v, 3) for v in ties]
