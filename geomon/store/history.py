@@ -14,6 +14,7 @@ import datetime as dt
 import getpass
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -141,9 +142,9 @@ def normal_key(key: Sequence[Any], spec: LayerSpec) -> tuple[str | None, ...]:
 
 
 def keys_of(frame: pd.DataFrame, spec: LayerSpec) -> list[tuple[str | None, ...]]:
-    """`normal_key` of every row of `frame`, in order."""
-    columns = [frame[f].astype("object").tolist() for f in spec.key_fields]
-    return [normal_key(values, spec) for values in zip(*columns, strict=True)]
+    """`normal_key` of every row of `frame`, in order (encoded column by column)."""
+    columns = [encode_column(frame[f], field_type(spec, f)) for f in spec.key_fields]
+    return list(zip(*columns, strict=True)) if columns else [()] * len(frame)
 
 
 def key_text(key: Sequence[Any] | None, spec: LayerSpec) -> str | None:
@@ -154,30 +155,116 @@ def key_text(key: Sequence[Any] | None, spec: LayerSpec) -> str | None:
     return values[0] if len(values) == 1 else json.dumps(list(values), ensure_ascii=False)
 
 
+def key_texts(keys: Sequence[tuple[str | None, ...]]) -> list[str | None]:
+    """`key_text` of many keys already normalised (`keys_of`), column by column."""
+    if not keys:
+        return []
+    columns = list(zip(*keys, strict=True))
+    if len(columns) == 1:
+        return list(columns[0])
+    literals = [_json_literals(list(c)) for c in columns]
+    return ["[" + ", ".join(parts) + "]" for parts in zip(*literals, strict=True)]
+
+
 def _columns(spec: LayerSpec) -> list[str]:
     return [*spec.field_names, *(["geometry"] if spec.is_spatial else [])]
 
 
-def encode_column(values: pd.Series, ftype: str) -> list[str | None]:
-    """`encode` every value of a column (vectorised where it matters: geometry, text)."""
-    if ftype == "geometry":
-        return list(shapely.to_wkt(np.asarray(values, dtype=object), rounding_precision=-1))
-    if ftype in ("str", "enum"):
-        col = values.astype("object")
-        return [None if m else str(v) for v, m in zip(col, col.isna(), strict=True)]
+def _per_value(values: pd.Series, ftype: str) -> list[str | None]:
     return [encode(v, ftype) for v in values.astype("object")]
 
 
+def _with_missing(texts: list[str], missing: np.ndarray) -> list[str | None]:
+    if not missing.any():
+        return list(texts)
+    return [None if m else t for t, m in zip(texts, missing.tolist(), strict=True)]
+
+
+def _encode_dates(values: pd.Series) -> list[str | None]:
+    missing = values.isna().to_numpy()
+    stamps = values.to_numpy()  # naive datetime64, NaT where missing
+    present = stamps[~missing]
+    if (
+        len(present)
+        and not (
+            (present >= np.datetime64("1000-01-01")) & (present < np.datetime64("10000-01-01"))
+        ).all()
+    ):
+        return _per_value(values, "date")  # outside the years ISO writes with 4 digits
+    days = stamps.astype("datetime64[D]")
+    texts = days.astype(str).astype(object)
+    timed = ~missing & (days != stamps)
+    for i in np.flatnonzero(timed):  # a time of day: `encode` writes the full timestamp
+        texts[i] = pd.Timestamp(stamps[i]).isoformat()
+    texts[missing] = None
+    return texts.tolist()
+
+
+def encode_column(values: pd.Series, ftype: str) -> list[str | None]:
+    """`encode` every value of a column, column-wise where the dtype allows (same text)."""
+    if ftype == "geometry":
+        return list(shapely.to_wkt(np.asarray(values, dtype=object), rounding_precision=-1))
+    dtype = values.dtype
+    missing = values.isna().to_numpy(dtype=bool)
+    if missing.all():
+        return [None] * len(values)
+    if ftype in ("str", "enum"):
+        if isinstance(dtype, pd.StringDtype):
+            texts = values.to_numpy(dtype=object)
+            texts[missing] = None
+            return texts.tolist()
+        col = values.astype("object")
+        return [None if m else str(v) for v, m in zip(col, missing.tolist(), strict=True)]
+    if ftype == "date" and dtype.kind == "M" and getattr(dtype, "tz", None) is None:
+        return _encode_dates(values)
+    if ftype == "bool" and (dtype == np.bool_ or isinstance(dtype, pd.BooleanDtype)):
+        flags = values.to_numpy(dtype=bool, na_value=False)
+        return _with_missing(np.where(flags, "true", "false").tolist(), missing)
+    if ftype == "int" and dtype.kind == "i":
+        ints = values.to_numpy(dtype="int64", na_value=0).tolist()
+        return _with_missing(list(map(str, ints)), missing)
+    if ftype == "float" and dtype.kind == "f":
+        floats = values.to_numpy(dtype="float64", na_value=np.nan).tolist()
+        return _with_missing(list(map(repr, floats)), missing)
+    return _per_value(values, ftype)
+
+
+# what `json.dumps(..., ensure_ascii=False)` escapes in a string
+_JSON_ESCAPED = re.compile(r'[\x00-\x1f\\"]')
+
+
+def _json_literals(texts: list[str | None], prefix: str = "") -> list[str]:
+    """`prefix` + each text as `json.dumps(text, ensure_ascii=False)` writes it (None: null)."""
+    present = [t for t in texts if t is not None]
+    if _JSON_ESCAPED.search("".join(present)) is None:  # nothing to escape: just quote
+        null, quote = prefix + "null", prefix + '"'
+        return [null if t is None else quote + t + '"' for t in texts]
+    dumps = json.dumps
+    return [prefix + dumps(t, ensure_ascii=False) for t in texts]
+
+
+_ROWS_CHUNK = 20_000  # rows encoded at a time (bounds the per-cell text held at once)
+
+
 def rows_json(frame: pd.DataFrame, spec: LayerSpec) -> list[str]:
-    """Each row of `frame` as a JSON object of history text values (absent fields: null)."""
+    """Each row of `frame` as a JSON object of history text values (absent fields: null).
+
+    The text is exactly ``json.dumps(dict(...), ensure_ascii=False)`` of the encoded values,
+    built column by column and joined once per row.
+    """
     columns = _columns(spec)
-    blank = pd.Series(None, index=frame.index, dtype=object)
-    encoded = [encode_column(frame[c] if c in frame.columns else blank, field_type(spec, c))
-               for c in columns]  # fmt: skip
-    return [
-        json.dumps(dict(zip(columns, values, strict=True)), ensure_ascii=False)
-        for values in zip(*encoded, strict=True)
-    ]
+    types = [field_type(spec, c) for c in columns]
+    names = [json.dumps(c, ensure_ascii=False) + ": " for c in columns]
+    out: list[str] = []
+    for start in range(0, len(frame), _ROWS_CHUNK):
+        part = frame.iloc[start : start + _ROWS_CHUNK]
+        blank = pd.Series(None, index=part.index, dtype=object)
+        pieces = [
+            _json_literals(encode_column(part[c] if c in part.columns else blank, t), name)
+            for name, c, t in zip(names, columns, types, strict=True)
+        ]
+        out += ["{" + ", ".join(row) + "}" for row in zip(*pieces, strict=True)]
+    return out
 
 
 def record(
@@ -226,6 +313,113 @@ def field_change_records(
     ]
 
 
+def history_frame(
+    *,
+    revision: int,
+    at: str,
+    user: str | None,
+    source: str | None,
+    layer: str,
+    key: Sequence[str | None],
+    op: Sequence[str],
+    field: Sequence[str | None],
+    old: Sequence[str | None],
+    new: Sequence[str | None],
+) -> pd.DataFrame:
+    """History records built from columns (`HISTORY_COLUMNS`; text columns of dtype object)."""
+    n = len(key)
+    columns = {
+        "revision": np.full(n, revision, dtype="int64"),
+        "at": [at] * n,
+        "user": [user] * n,
+        "source": [source] * n,
+        "layer": [layer] * n,
+        "key": key,
+        "op": op,
+        "field": field,
+        "old": old,
+        "new": new,
+    }
+    return pd.DataFrame(
+        {c: pd.Series(columns[c], dtype="int64" if c == "revision" else object)
+         for c in HISTORY_COLUMNS}
+    )  # fmt: skip
+
+
+def records_frame(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """History records (`record` dicts) as a frame like `history_frame` builds."""
+    if not records:
+        return empty_history()
+    return pd.DataFrame(
+        {c: pd.Series([r[c] for r in records], dtype="int64" if c == "revision" else object)
+         for c in HISTORY_COLUMNS}
+    )  # fmt: skip
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """History records of `frame` as `record` dicts (plain Python values)."""
+    columns = [frame[c].tolist() for c in HISTORY_COLUMNS]
+    return [dict(zip(HISTORY_COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _positions(
+    listed: Sequence[tuple[Any, ...]], at: Sequence[int], frame: pd.DataFrame, spec: LayerSpec
+) -> list[int]:
+    """Positions in `frame` of the `listed` keys (the diff's own positions when it has them)."""
+    if len(at) == len(listed):
+        return list(at)
+    where = {k: i for i, k in enumerate(keys_of(frame, spec))}
+    return [where[normal_key(key, spec)] for key in listed]
+
+
+def diff_history(
+    change: merging.Diff,
+    existing: pd.DataFrame,
+    incoming: pd.DataFrame,
+    spec: LayerSpec,
+    **common: Any,
+) -> pd.DataFrame:
+    """History records of one write, as a frame: rows inserted, fields updated, rows deleted.
+
+    Record for record and text for text what `diff_records` gives, built column by column.
+    """
+    parts = []
+    if spec.key_fields:
+        added = _positions(change.added, change.added_at, incoming, spec)
+        rows = incoming.iloc[added]
+        keys = key_texts(keys_of(rows, spec))
+    else:  # no key: the diff lists positions of the incoming rows
+        added = [pos for (pos,) in change.added]
+        rows = incoming.iloc[added]
+        keys = [None] * len(added)
+    n = len(added)
+    parts.append(
+        history_frame(
+            key=keys, op=["insert"] * n, field=[None] * n, old=[None] * n,
+            new=rows_json(rows, spec), **common,
+        )
+    )  # fmt: skip
+    updates = field_change_records(change.changed, spec, **common)
+    if updates:
+        parts.append(records_frame(updates))
+    if change.removed:
+        removed = _positions(change.removed, change.removed_at, existing, spec)
+        rows = existing.iloc[removed]
+        n = len(removed)
+        parts.append(
+            history_frame(
+                key=key_texts(keys_of(rows, spec)), op=["delete"] * n, field=[None] * n,
+                old=rows_json(rows, spec), new=[None] * n, **common,
+            )
+        )  # fmt: skip
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return empty_history()
+    if len(parts) == 1:
+        return parts[0]
+    return pd.concat(parts, ignore_index=True)
+
+
 def diff_records(
     change: merging.Diff,
     existing: pd.DataFrame,
@@ -233,27 +427,8 @@ def diff_records(
     spec: LayerSpec,
     **common: Any,
 ) -> list[dict[str, Any]]:
-    """History records of one write: rows inserted, fields updated, rows deleted."""
-    out = []
-    if spec.key_fields:
-        where_new = {k: i for i, k in enumerate(keys_of(incoming, spec))}
-        added = [where_new[normal_key(key, spec)] for key in change.added]
-        keys = [key_text(key, spec) for key in change.added]
-    else:  # no key: the diff lists positions of the incoming rows
-        added = [pos for (pos,) in change.added]
-        keys = [None] * len(added)
-    rows = rows_json(incoming.iloc[added], spec)
-    out += [record(key=k, op="insert", new=r, **common) for k, r in zip(keys, rows, strict=True)]
-    out += field_change_records(change.changed, spec, **common)
-    if change.removed:
-        where_old = {k: i for i, k in enumerate(keys_of(existing, spec))}
-        removed = [where_old[normal_key(key, spec)] for key in change.removed]
-        rows = rows_json(existing.iloc[removed], spec)
-        keys = [key_text(key, spec) for key in change.removed]
-        out += [
-            record(key=k, op="delete", old=r, **common) for k, r in zip(keys, rows, strict=True)
-        ]
-    return out
+    """History records of one write (`diff_history` as `record` dicts)."""
+    return frame_records(diff_history(change, existing, incoming, spec, **common))
 
 
 def version_records(

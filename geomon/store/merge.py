@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -36,6 +37,10 @@ class Diff:
     changed: list[FieldChange] = field(default_factory=list)
     unchanged: list[tuple[Any, ...]] = field(default_factory=list)
     removed: list[tuple[Any, ...]] = field(default_factory=list)
+    # positions of the `added` keys in the incoming rows and of the `removed` keys in the stored
+    # rows, as `diff` found them (history takes the rows from there instead of looking them up)
+    added_at: list[int] = field(default_factory=list, compare=False, repr=False)
+    removed_at: list[int] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def changed_keys(self) -> list[tuple[Any, ...]]:
@@ -79,10 +84,33 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def _key_values(values: pd.Series) -> list[Any]:
+    """`_plain` of every value of a key column, column-wise for the common dtypes."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) or dtype.kind in "fM":
+        missing = values.isna().to_numpy(dtype=bool)
+        if isinstance(dtype, pd.StringDtype):
+            out = values.to_numpy(dtype=object)
+        elif dtype.kind == "f" and isinstance(dtype, np.dtype):
+            out = values.to_numpy().astype(object)  # Python floats, as `.item()` gives
+        elif dtype.kind == "M" and isinstance(dtype, np.dtype):
+            out = values.to_numpy().astype("datetime64[D]").astype(str).astype(object)
+            years = values.dt.year[~missing]
+            if len(years) and not ((years >= 1000) & (years <= 9999)).all():
+                return [_plain(v) for v in values]
+        else:
+            return [_plain(v) for v in values]
+        out[missing] = None
+        return out.tolist()
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return values.to_numpy().tolist()  # Python ints and bools, as `.item()` gives
+    return [_plain(v) for v in values]
+
+
 def _keys(frame: pd.DataFrame, key_fields: tuple[str, ...]) -> list[tuple[Any, ...]]:
-    return [
-        tuple(_plain(v) for v in row) for row in frame[list(key_fields)].itertuples(index=False)
-    ]
+    """Every row's key as plain values (`_plain`), built column by column."""
+    columns = [_key_values(frame[f]) for f in key_fields]
+    return list(zip(*columns, strict=True)) if columns else [()] * len(frame)
 
 
 def diff(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mode: str) -> Diff:
@@ -114,6 +142,7 @@ def diff(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mod
     for pos, key in enumerate(new_keys):
         if pos not in which:
             out.added.append(key)
+            out.added_at.append(pos)
             continue
         i = which[pos]
         changed = [c for c, flags in differs.items() if flags[i]]
@@ -126,7 +155,8 @@ def diff(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mod
             out.changed.append(FieldChange(key, c, _plain(old), _plain(incoming[c].iloc[pos])))
     if mode == "replace":
         kept = set(new_keys)
-        out.removed = [k for k in old_keys if k not in kept]
+        out.removed_at = [i for i, k in enumerate(old_keys) if k not in kept]
+        out.removed = [old_keys[i] for i in out.removed_at]
     return out
 
 

@@ -43,6 +43,7 @@ from geomon.store import merge as merging
 
 _WRITER_LOCK = 0x67656F6D  # "geom": pg_advisory_xact_lock key shared by every geomon writer
 _MODES = ("replace", "upsert", "append")
+_LOG_CHUNK = 10_000  # history records sent per INSERT (bounds the parameter dicts held at once)
 
 
 def engine_url(url: str) -> str:
@@ -272,9 +273,12 @@ class PostGISStore:
         conn.execute(stmt.on_conflict_do_update(index_elements=[t.c.layer], set_=dict(values)))
 
     @staticmethod
-    def _log(conn: sa.Connection, records: Sequence[Mapping[str, Any]]) -> None:
-        if records:
-            rows = [{**r, "at": schema.at_value(r["at"])} for r in records]
+    def _log(conn: sa.Connection, log: pd.DataFrame) -> None:
+        """Insert history records (`hist.history_frame`), a chunk of rows at a time."""
+        for start in range(0, len(log), _LOG_CHUNK):
+            rows = hist.frame_records(log.iloc[start : start + _LOG_CHUNK])
+            for r in rows:
+                r["at"] = schema.at_value(r["at"])
             conn.execute(sa.insert(schema.history_table), rows)
 
     def write(
@@ -331,7 +335,7 @@ class PostGISStore:
                 schema.store_rows(conn, table, spec, mode, fids, change, merged, after)
                 self._log(
                     conn,
-                    hist.diff_records(change, current, incoming, spec, layer=spec.name, **common),
+                    hist.diff_history(change, current, incoming, spec, layer=spec.name, **common),
                 )
                 stats[spec.name] = WriteStats(
                     spec.name,
@@ -424,18 +428,16 @@ class PostGISStore:
                 schema.update_statement(table, spec),
                 schema.parameters(plan.rows.iloc[pick], spec, [revision] * len(pick), fids),
             )
-            self._log(
-                conn,
-                hist.field_change_records(
-                    plan.changes,
-                    spec,
-                    revision=revision,
-                    at=when,
-                    user=user,
-                    source=source,
-                    layer=layer,
-                ),
+            records = hist.field_change_records(
+                plan.changes,
+                spec,
+                revision=revision,
+                at=when,
+                user=user,
+                source=source,
+                layer=layer,
             )
+            self._log(conn, hist.records_frame(records))
             t = schema.layers_table
             conn.execute(sa.update(t).where(t.c.layer == layer).values(revision=revision))
             new_versions = [
