@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -29,6 +28,7 @@ import shapely
 from branca.element import Element, MacroElement
 from folium.template import Template
 
+from geomon import map_values as mv
 from geomon.config import MAP_POINT_LIMIT
 from geomon.crs import wgs84_to_gcj02
 from geomon.errors import CRSError, MapError
@@ -43,7 +43,8 @@ from geomon.map_draw import add_draw as add_draw
 from geomon.map_elements import GeoJsonLayer
 from geomon.map_points import Column, PointCloud, PointData, join_text
 from geomon.map_shapes import ShapeLayer, feature_collection_text
-from geomon.specs import Label, LayerSpec, get_spec
+from geomon.map_values import LayerStyle as LayerStyle
+from geomon.specs import LayerSpec, get_spec
 
 MAX_ZOOM = 18
 # bottom to top; layers not listed here go on top, in the order given
@@ -55,14 +56,6 @@ _COLOR = "__color"  # feature property carrying the style colour
 _RING = "__ring"  # feature property: draw the highlight ring (e.g. overdue, fails target)
 _LINK = "__link"  # feature property: a link from the popup to the feature's page
 
-_TEXT = {  # key: (zh, en)
-    "yes": ("是", "Yes"),
-    "no": ("否", "No"),
-    "legend": ("图例", "Legend"),
-    "other": ("其他/未填", "Other / blank"),
-    "full": ("全屏", "Full screen"),
-    "exit": ("退出全屏", "Exit full screen"),
-}
 _AMAP = (
     "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
     "&x={x}&y={y}&z={z}"
@@ -141,144 +134,9 @@ class _Controls(MacroElement):
         self.css_class = css_class
 
 
-@dataclass(frozen=True, slots=True)
-class LayerStyle:
-    """
-    Colour one layer by a column that need not be a spec field, for this map only.
-
-    The rules add status columns (a section's period ``class``, an outlet's ``overdue``) that
-    the specs cannot name; pass a style per layer to `build_map` to draw them. Values missing
-    from `colors` get `default_color` (legend: `default_label`). Features whose bool column
-    `ring` is true get a thick `ring_color` outline (legend: `ring_label`). `popup` adds
-    rows for derived columns (column → label) to the spec's popup fields.
-    """
-
-    color_by: str
-    colors: Mapping[str, str]
-    labels: Mapping[str, Label] = field(default_factory=dict)
-    title: Label | None = None
-    default_color: str = "#9e9e9e"
-    default_label: Label | None = None
-    ring: str | None = None
-    ring_color: str = "#111111"
-    ring_label: Label | None = None
-    popup: Mapping[str, Label] = field(default_factory=dict)
-    stroke: str = "#ffffff"  # outline of points (a dark one tells sections from outlets)
-    stroke_weight: float = 1.0
-    link: tuple[Label, str] | None = None  # popup link (new tab): (text, URL with "{id}")
-
-    def label(self, value: object, spec: LayerSpec, lang: str) -> str:
-        """The legend/popup text of `value`: own label, else the spec's enum label."""
-        if str(value) in self.labels:
-            return self.labels[str(value)].get(lang)
-        if self.color_by in spec.field_names:
-            return spec.field(self.color_by).value_label(value, lang)
-        return str(value)
-
-
-def _t(key: str, lang: str) -> str:
-    return _TEXT[key][lang == "en"]
-
-
 def _ordered(names: Iterable[str]) -> list[str]:
     rank = {name: i for i, name in enumerate(LAYER_ORDER)}
     return sorted(names, key=lambda n: rank.get(n, len(rank)))
-
-
-def _escape(text: str) -> str:
-    """HTML-escape, and write braces as entities: branca re-parses map scripts as Jinja, so a
-    feature named "{{ … }}" would run on the server (tests/hardening/test_template_injection.py).
-    """
-    return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
-
-
-def _per_distinct(values: pd.Series, fmt: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """`fmt` (present values → display text) run once per distinct value; blanks are None."""
-    try:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    except TypeError:  # unhashable values (e.g. lists): format each one
-        present = values[values.notna()]
-        return fmt(present).reindex(values.index).astype(object).where(values.notna(), None)
-    shown = fmt(pd.Series(uniques, name=values.name)).tolist()
-    return pd.Series(np.array([*shown, None], dtype=object)[codes], index=values.index)
-
-
-def _display(values: pd.Series, spec: LayerSpec, name: str, lang: str) -> pd.Series:
-    """Format one field for people (enum labels, dates, 是/否, units), HTML-escaped."""
-    field = spec.field(name)
-
-    def fmt(present: pd.Series) -> pd.Series:
-        present = present.astype(object)
-        if field.type == "enum":
-            out = present.map(lambda v: field.value_label(v, lang))
-        elif field.type == "bool":
-            out = present.map(lambda v: _t("yes", lang) if v else _t("no", lang))
-        elif field.type == "date":
-            out = present.map(lambda v: pd.Timestamp(v).strftime("%Y-%m-%d"))
-        elif field.type in ("int", "float"):
-            unit = f" {field.unit}" if field.unit else ""
-            out = present.map(lambda v: (f"{v:g}" if isinstance(v, float) else str(v)) + unit)
-        else:
-            out = present.map(str)
-        return out.map(_escape)
-
-    return _per_distinct(values, fmt)
-
-
-def _color_keys(
-    frame: gpd.GeoDataFrame, spec: LayerSpec, own: LayerStyle | None
-) -> tuple[np.ndarray, list[Any]]:
-    """
-    The colour column factorised once: per-row codes into the distinct keys, blank → key 0.
-
-    Keys are text for a `LayerStyle` (blank is "") and raw values for the spec's own style
-    (blank is None); a layer without a colour column has the single key None.
-    """
-    column = own.color_by if own is not None else spec.style.color_by
-    if column is None:
-        return np.zeros(len(frame), dtype=np.int64), [None]
-    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
-    if own is not None:
-        keys = ["", *pd.Series(uniques, dtype=object).astype("string").fillna("").tolist()]
-    else:
-        keys = [None, *pd.Series(uniques, dtype=object).tolist()]
-    return codes.astype(np.int64) + 1, keys
-
-
-def _key_color(key: Any, spec: LayerSpec, own: LayerStyle | None) -> str:
-    if own is not None:
-        return own.colors.get(key, own.default_color)
-    return spec.style.colors.get(key, spec.style.default_color) if key is not None else (
-        spec.style.default_color)  # fmt: skip
-
-
-def _colors(frame: gpd.GeoDataFrame, spec: LayerSpec, own: LayerStyle | None) -> pd.Series:
-    """Each feature's fill colour (the style's colour of its key, else the default)."""
-    codes, keys = _color_keys(frame, spec, own)
-    palette = np.array([_key_color(k, spec, own) for k in keys], dtype=object)
-    return pd.Series(palette[codes], index=frame.index, dtype=object)
-
-
-def _key_counts(frame: gpd.GeoDataFrame, spec: LayerSpec, own: LayerStyle | None) -> dict[Any, int]:
-    codes, keys = _color_keys(frame, spec, own)
-    counts: dict[Any, int] = {}
-    for key, n in zip(keys, np.bincount(codes, minlength=len(keys)).tolist(), strict=True):
-        if n:
-            counts[key] = counts.get(key, 0) + n
-    return counts
-
-
-def _own_display(values: pd.Series, own: LayerStyle, spec: LayerSpec, lang: str) -> pd.Series:
-    """A derived column for people: 是/否, the style's labels for its colour field, else text."""
-
-    def text(v: object) -> str:
-        if isinstance(v, bool | np.bool_):
-            return _t("yes", lang) if v else _t("no", lang)
-        if values.name == own.color_by or str(v) in own.labels:
-            return own.label(v, spec, lang)
-        return str(v)
-
-    return _per_distinct(values, lambda present: present.astype(object).map(text).map(_escape))
 
 
 def _properties(
@@ -286,9 +144,9 @@ def _properties(
 ) -> pd.DataFrame:
     """The displayed properties only: popup fields, the name, derived columns, the link."""
     shown = dict.fromkeys([*spec.popup_fields, *([spec.name_field] if spec.name_field else [])])
-    props = pd.DataFrame({n: _display(frame[n], spec, n, lang) for n in shown}, index=frame.index)
+    props = pd.DataFrame({n: mv.display(frame[n], spec, n, lang) for n in shown}, index=frame.index)
     for name in own.popup if own else ():
-        props[name] = _own_display(frame[name].rename(name), own, spec, lang)
+        props[name] = mv.own_display(frame[name].rename(name), own, spec, lang)
     if own is not None and own.link is not None and spec.id_field:
         text, url = html.escape(own.link[0].get(lang)), own.link[1]
         hrefs = [html.escape(url.format(id=quote(str(v), safe=""))) for v in frame[spec.id_field]]
@@ -307,7 +165,7 @@ def _feature_collection(
 ) -> dict[str, Any]:
     """GeoJSON of the displayed properties only, coordinates rounded to ~0.1 m."""
     props = _properties(frame, spec, lang, own)
-    props[_COLOR] = _colors(frame, spec, own).to_numpy()
+    props[_COLOR] = mv.colors(frame, spec, own).to_numpy()
     if own is not None and own.ring:
         props[_RING] = frame[own.ring].astype("boolean").fillna(False).to_numpy(dtype=bool)
     # shapely writes each geometry's GeoJSON in C; geopandas' to_json walks coordinates in Python
@@ -404,9 +262,9 @@ def _big_column(
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     distinct = pd.Series(uniques, name=name)
     if own_column:
-        shown = _own_display(distinct, own, spec, lang)  # type: ignore[arg-type]
+        shown = mv.own_display(distinct, own, spec, lang)  # type: ignore[arg-type]
     else:
-        shown = _display(distinct, spec, name, lang)
+        shown = mv.display(distinct, spec, name, lang)
     return Column(label, codes=codes, values=[s if s is not None else "" for s in shown.tolist()])
 
 
@@ -414,9 +272,9 @@ def _point_cloud(
     frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str, pane: str, own: LayerStyle | None = None
 ) -> PointCloud:
     """The big-layer path (`geomon.map_points`): same colours, rings, popups and links."""
-    codes, keys = _color_keys(frame, spec, own)
+    codes, keys = mv.color_keys(frame, spec, own)
     color_codes, palette = pd.factorize(
-        pd.Series([_key_color(k, spec, own) for k in keys], dtype=object)
+        pd.Series([mv.key_color(k, spec, own) for k in keys], dtype=object)
     )  # keys sharing a colour share a style
     color_codes = color_codes[codes]
     ring = np.zeros(len(frame), dtype=bool)
@@ -432,7 +290,7 @@ def _point_cloud(
     tooltip = [f for f, _ in rows].index(spec.name_field) if spec.name_field else None
     link = None
     if own is not None and own.link is not None and spec.id_field:
-        link = (_escape(own.link[0].get(lang)), own.link[1], join_text(frame[spec.id_field]))
+        link = (mv.escape(own.link[0].get(lang)), own.link[1], join_text(frame[spec.id_field]))
     data = PointData(
         lon=shapely.get_x(frame.geometry.to_numpy()),
         lat=shapely.get_y(frame.geometry.to_numpy()),
@@ -462,9 +320,9 @@ def _shape_layer(
     frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str, pane: str, own: LayerStyle | None = None
 ) -> ShapeLayer:
     """The big line/polygon path (`geomon.map_shapes`): same colours, rings, popups, links."""
-    codes, keys = _color_keys(frame, spec, own)
+    codes, keys = mv.color_keys(frame, spec, own)
     color_codes, palette = pd.factorize(
-        pd.Series([_key_color(k, spec, own) for k in keys], dtype=object)
+        pd.Series([mv.key_color(k, spec, own) for k in keys], dtype=object)
     )
     ring = np.zeros(len(frame), dtype=bool)
     if own is not None and own.ring:
@@ -494,12 +352,12 @@ def _legend_entries(
     style = spec.style
     if own is None and not (style.color_by and style.colors):
         return [(style.default_color, spec.title.get(lang), len(frame))]
-    counts = _key_counts(frame, spec, own)
+    counts = mv.key_counts(frame, spec, own)
     if own is not None:
         entries = [(c, own.label(v, spec, lang), counts[v])
                    for v, c in own.colors.items() if v in counts]  # fmt: skip
         rest = sum(n for k, n in counts.items() if k not in own.colors)
-        other = own.default_label.get(lang) if own.default_label else _t("other", lang)
+        other = own.default_label.get(lang) if own.default_label else mv.label_text("other", lang)
         return entries + ([(own.default_color, other, rest)] if rest else [])
     field = spec.field(style.color_by)  # type: ignore[arg-type]
     shown = [k for k in counts if k in style.colors]
@@ -507,14 +365,14 @@ def _legend_entries(
     entries = [(style.colors[v], field.value_label(v, lang), counts[v])
                for v in order if v in shown]  # fmt: skip
     rest = sum(n for k, n in counts.items() if k not in style.colors)
-    return entries + ([(style.default_color, _t("other", lang), rest)] if rest else [])
+    return entries + ([(style.default_color, mv.label_text("other", lang), rest)] if rest else [])
 
 
 def _legend_html(
     frames: Mapping[str, gpd.GeoDataFrame], lang: str, styles: Mapping[str, LayerStyle]
 ) -> str:
     """Legend rows for the colours actually on the map, in spec order, with counts."""
-    rows = [f"<details open><summary>{_t('legend', lang)}</summary>"]
+    rows = [f"<details open><summary>{mv.label_text('legend', lang)}</summary>"]
     for name in reversed(_ordered(frames)):  # top layer first, as on the map
         spec, frame, own = get_spec(name), frames[name], styles.get(name)
         kind = {"Point": "pt", "LineString": "ln"}.get(spec.geometry_type, "pg")
@@ -645,7 +503,9 @@ def build_map(
         minx, miny, maxx, maxy = np.array([f.total_bounds for f in frames.values()]).T
         m.fit_bounds([[miny.min(), minx.min()], [maxy.max(), maxx.max()]], max_zoom=15)
     folium.LayerControl(collapsed=compact).add_to(m)
-    folium.plugins.Fullscreen(title=_t("full", lang), title_cancel=_t("exit", lang)).add_to(m)
+    folium.plugins.Fullscreen(
+        title=mv.label_text("full", lang), title_cancel=mv.label_text("exit", lang)
+    ).add_to(m)
     folium.plugins.MeasureControl("topleft", "meters", "kilometers", "sqmeters", "hectares").add_to(
         m
     )
