@@ -67,6 +67,7 @@ def import_tab(who: auth.User) -> None:
     mode = c3.radio(
         i18n.t("data.mode", lang), modes, horizontal=True, key="data.mode",
         format_func=functools.partial(i18n.keyed, "data.mode", lang),
+        help=i18n.t("data.mode_help", lang),
     )  # fmt: skip
     upload = st.file_uploader(
         i18n.t("data.file", lang), type=project_input.UPLOAD_TYPES, key="data.file"
