@@ -161,3 +161,22 @@ def own_display(values: pd.Series, own: LayerStyle, spec: LayerSpec, lang: str) 
         return str(v)
 
     return per_distinct(values, lambda present: present.astype(object).map(text).map(escape))
+
+
+def style_codes(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, own: LayerStyle | None
+) -> tuple[np.ndarray, list[str]]:
+    """
+    Per feature, an index into a style table of 2 × len(palette) entries, and the palette.
+
+    Index ``2 × i`` is palette colour i, ``2 × i + 1`` the same colour ringed (the style's
+    `ring` column); keys that share a colour share a style.
+    """
+    codes, keys = color_keys(frame, spec, own)
+    color_codes, palette = pd.factorize(
+        pd.Series([key_color(k, spec, own) for k in keys], dtype=object)
+    )
+    ring = np.zeros(len(frame), dtype=bool)
+    if own is not None and own.ring:
+        ring = frame[own.ring].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    return color_codes[codes] * 2 + ring, list(palette)

@@ -272,14 +272,7 @@ def _point_cloud(
     frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str, pane: str, own: LayerStyle | None = None
 ) -> PointCloud:
     """The big-layer path (`geomon.map_points`): same colours, rings, popups and links."""
-    codes, keys = mv.color_keys(frame, spec, own)
-    color_codes, palette = pd.factorize(
-        pd.Series([mv.key_color(k, spec, own) for k in keys], dtype=object)
-    )  # keys sharing a colour share a style
-    color_codes = color_codes[codes]
-    ring = np.zeros(len(frame), dtype=bool)
-    if own is not None and own.ring:
-        ring = frame[own.ring].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    style_codes, palette = mv.style_codes(frame, spec, own)
     ringed = {"color": own.ring_color if own else "#111111", "weight": 3}
     styles = [{**_point_style(own), "fillColor": c, **(ringed if r else {})}
               for c in palette for r in (0, 1)]  # fmt: skip
@@ -294,7 +287,7 @@ def _point_cloud(
     data = PointData(
         lon=shapely.get_x(frame.geometry.to_numpy()),
         lat=shapely.get_y(frame.geometry.to_numpy()),
-        style_codes=color_codes * 2 + ring,
+        style_codes=style_codes,
         styles=styles,
         columns=columns,
         tooltip=tooltip,
@@ -320,13 +313,7 @@ def _shape_layer(
     frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str, pane: str, own: LayerStyle | None = None
 ) -> ShapeLayer:
     """The big line/polygon path (`geomon.map_shapes`): same colours, rings, popups, links."""
-    codes, keys = mv.color_keys(frame, spec, own)
-    color_codes, palette = pd.factorize(
-        pd.Series([mv.key_color(k, spec, own) for k in keys], dtype=object)
-    )
-    ring = np.zeros(len(frame), dtype=bool)
-    if own is not None and own.ring:
-        ring = frame[own.ring].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    style_codes, palette = mv.style_codes(frame, spec, own)
     shape = {"weight": spec.style.weight, "fillOpacity": spec.style.fill_opacity,
              "dashArray": spec.style.dash_array}  # fmt: skip
     ringed = {"color": own.ring_color if own else "#111111", "weight": 3}
@@ -335,7 +322,7 @@ def _shape_layer(
     point_styles = [{**_point_style(own), "fillColor": c, **(ringed if r else {})}
                     for c in palette for r in (0, 1)]  # fmt: skip
     props = _properties(frame, spec, lang, own)
-    data = feature_collection_text(_rounded(frame), props, color_codes[codes] * 2 + ring)
+    data = feature_collection_text(_rounded(frame), props, style_codes)
     popup = _popup_fields(spec, lang, own)
     if _LINK in props:
         popup.append((_LINK, ""))
