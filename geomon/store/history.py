@@ -381,7 +381,7 @@ def diff_history(
 ) -> pd.DataFrame:
     """History records of one write, as a frame: rows inserted, fields updated, rows deleted.
 
-    Record for record and text for text what `diff_records` gives, built column by column.
+    Built column by column; `frame_records` turns it into `record` dicts.
     """
     parts = []
     if spec.key_fields:
@@ -418,17 +418,6 @@ def diff_history(
     if len(parts) == 1:
         return parts[0]
     return pd.concat(parts, ignore_index=True)
-
-
-def diff_records(
-    change: merging.Diff,
-    existing: pd.DataFrame,
-    incoming: pd.DataFrame,
-    spec: LayerSpec,
-    **common: Any,
-) -> list[dict[str, Any]]:
-    """History records of one write (`diff_history` as `record` dicts)."""
-    return frame_records(diff_history(change, existing, incoming, spec, **common))
 
 
 def version_records(
