@@ -135,7 +135,7 @@ def rss_gib() -> float:
 
 def fig_cold_load() -> list[Row]:
     """Cold open of the store + validate every layer + the compliance join of all layers."""
-    from geomon import compliance  # noqa: PLC0415  (imports are part of a cold start)
+    from geomon.analysis import compliance  # noqa: PLC0415  (imports are part of a cold start)
     from geomon.store import open_store  # noqa: PLC0415
     from geomon.validate import validate  # noqa: PLC0415
 
@@ -217,7 +217,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 # ready = Leaflet loaded, every layer holds all its features (GeoJSON layers as Leaflet layers,
-# big point layers as geomon.map_points data) and something is drawn (SVG paths or, for big
+# big point layers as geomon.mapview.points data) and something is drawn (SVG paths or, for big
 # point layers, the clusters and points in view)
 _READY_JS = """(expected) => {
   if (!window.L) return false;

@@ -18,7 +18,7 @@ from geomon.errors import (
 from geomon.importer import ImportResult, import_file
 from geomon.io import ReadResult, read
 from geomon.io.export import export, export_bytes
-from geomon.report import Issue, ValidationReport
+from geomon.messages import Issue, ValidationReport
 from geomon.specs import LayerSpec, get_spec, load_spec, load_specs
 from geomon.store import Store, open_store
 from geomon.validate import Validated

@@ -2,9 +2,10 @@
 
 Frame and CRS checks, the GK plane for a set of frames, STRtree point-in-polygon hits, the
 cleaning of text cells (one at a time, or a whole column at once with the same result) and
-grouping of sorted hit pairs. Used by `geomon.compliance`, `geomon.sections`,
-`geomon.ledger_checks`, `geomon.validate` and `geomon.rules.outlet_codes`; not part of the public
-API (`metric_crs` is public as `geomon.compliance.metric_crs`).
+grouping of sorted hit pairs. Used by `geomon.analysis.compliance`, `geomon.analysis.sections`,
+`geomon.analysis.ledger_checks`, `geomon.validate` and `geomon.rules.outlet_codes`; not part of the
+public
+API (`metric_crs` is public as `geomon.analysis.compliance.metric_crs`).
 
 Column helpers keep Python's own text semantics (``str.strip``, ``str.isspace``) although
 pandas' string columns run their ``.str`` methods in Arrow, whose idea of whitespace differs:
@@ -24,7 +25,7 @@ import shapely
 
 from geomon import crs as gcrs
 from geomon.errors import CRSError
-from geomon.report import message
+from geomon.messages import message
 
 
 def check_frame(frame: pd.DataFrame, name: str) -> gpd.GeoDataFrame:

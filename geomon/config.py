@@ -14,13 +14,13 @@ GEOMON_MAX_FILES        most members in an uploaded archive, or files in one upl
 GEOMON_MAX_ZIP_RATIO    largest compression ratio of an archive member over 1 MiB (default 200)
 GEOMON_ALLOWED_TYPES    comma-separated file extensions accepted by `geomon.io.read`
                         (default: every format it reads)
-GEOMON_USERS            users file (TOML, see `geomon.auth`; default config/users.toml)
+GEOMON_USERS            users file (TOML, see `geomon.access.auth`; default config/users.toml)
 GEOMON_REQUIRE_LOGIN    ``1``: editing and importing need a login even when the users file is
                         missing (nobody can edit until ``geomon user add``). Default: a login
                         is needed as soon as the users file exists.
 GEOMON_LOGIN_REQUIRED_FOR_VIEW  ``1``: viewing needs a login too (default: anyone may view)
 GEOMON_MAP_POINT_LIMIT  a point layer with more features than this is clustered on the map and
-                        drawn on canvas (default 5000; see `geomon.map_points`)
+                        drawn on canvas (default 5000; see `geomon.mapview.points`)
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ ALLOWED_TYPES = (
 
 _TRUE = ("1", "true", "yes", "on")
 MAP_POINT_LIMIT = 5_000
-"""Point layers with more features are clustered on the map (`geomon.map_points`)."""
+"""Point layers with more features are clustered on the map (`geomon.mapview.points`)."""
 
 
 @dataclass(frozen=True, slots=True)

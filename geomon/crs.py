@@ -26,7 +26,7 @@ import shapely
 from pyproj.exceptions import CRSError as ProjCRSError
 
 from geomon.errors import CRSError
-from geomon.report import message
+from geomon.messages import message
 
 Datum = Literal["cgcs2000", "wgs84", "xian80", "beijing54"]
 Family = Literal["3", "6"]

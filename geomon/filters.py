@@ -111,7 +111,8 @@ def parse_period(text: str | None) -> str | tuple[str, str] | None:
     """
     Read a period parameter: ``"2023"``, ``"2023-03"`` or ``"2023-01..2023-06"`` (inclusive).
 
-    Returns what `geomon.compliance.period_bounds` takes: the string itself, or a pair of ISO
+    Returns what `geomon.analysis.compliance.period_bounds` takes: the string itself, or a pair of
+    ISO
     dates (first day of the first month, last day of the last). Anything else gives None (no
     period: all data), so a malformed link degrades to the default view.
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from geomon import io as gio
 from geomon import validate
-from geomon.report import Issue, ValidationReport, message
+from geomon.messages import Issue, ValidationReport, message
 from geomon.specs import get_spec
 from geomon.store import Store, WriteMode, WriteStats
 from geomon.store import merge as merging

@@ -40,7 +40,7 @@ import shapely
 from geomon import _frames
 from geomon import crs as gcrs
 from geomon.errors import LayerSpecError
-from geomon.report import Issue, ValidationReport, message
+from geomon.messages import Issue, ValidationReport, message
 from geomon.rules import outlet_codes
 from geomon.specs import FieldSpec, LayerSpec, get_spec
 

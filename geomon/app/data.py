@@ -23,12 +23,15 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geomon import auth, compliance, config, filters, importer, siting
-from geomon.app import login, outlet_view, view
+from geomon import config, filters, importer, siting
+from geomon.access import auth
+from geomon.access.scoped import ScopedStore
+from geomon.analysis import compliance
+from geomon.app.components import login
+from geomon.app.present import outlet_view, view
 from geomon.mapview import LAYER_ORDER
 from geomon.specs import get_spec, layer_names
 from geomon.store import Store, open_store
-from geomon.store.scoped import ScopedStore
 
 Areas = tuple[str, ...]
 EVERYWHERE: Areas = (auth.ALL_AREAS,)
@@ -56,7 +59,7 @@ def revision(url: str) -> tuple[int, int]:
 
 
 def scoped(url: str, who: auth.User) -> ScopedStore:
-    """The store at `url` as `who` may see and change it (`geomon.store.scoped`)."""
+    """The store at `url` as `who` may see and change it (`geomon.access.scoped`)."""
     return ScopedStore(store(url), who)
 
 
@@ -124,7 +127,7 @@ def _status_layers(
 def status_layers(url: str, period: str | None = None) -> dict[str, pd.DataFrame]:
     """Every geomon layer of the store with its status columns for `period` (shared: read-only).
 
-    Outlets carry ``overdue``, sections ``class``/``meets_target``/… (`geomon.app.view`);
+    Outlets carry ``overdue``, sections ``class``/``meets_target``/… (`geomon.app.present.view`);
     the ``monitoring`` table is included as stored.
     """
     return _status_layers(url, period, revision(url), dt.date.today(), login.areas())
@@ -148,7 +151,8 @@ def _section_results(
 
 
 def section_results(url: str, period: str | None = None) -> pd.DataFrame:
-    """Every section's class over `period` (`geomon.compliance.section_results`; read-only)."""
+    """Every section's class over `period` (`geomon.analysis.compliance.section_results`;
+    read-only)."""
     return _section_results(url, period, revision(url), login.areas())
 
 

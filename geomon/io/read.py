@@ -21,8 +21,8 @@ import pyproj
 import shapely
 
 from geomon import crs as gcrs
-from geomon import limits as glimits
 from geomon.errors import CRSError, ReadError
+from geomon.io import limits as glimits
 from geomon.io import tabular
 from geomon.io.shapefile import (
     _copy_shapefile,
@@ -30,7 +30,7 @@ from geomon.io.shapefile import (
     _unreadable,
     _unzip_shapefile,
 )
-from geomon.report import Issue, ValidationReport, message
+from geomon.messages import Issue, ValidationReport, message
 from geomon.specs import LayerSpec, get_spec
 
 Source = str | Path | bytes | bytearray | IO[bytes]
@@ -99,7 +99,7 @@ def read(
     sheet
         Worksheet name or 0-based index of an XLSX ledger (default: the first sheet).
     limits
-        Upload limits (type, size, archive contents; `geomon.limits`), checked before the file
+        Upload limits (type, size, archive contents; `geomon.io.limits`), checked before the file
         is parsed, for every kind of source, and for an XLSX sheet its used area (at most
         ``max_unzipped_bytes / 32`` cells) before it is loaded; default: those of the
         environment's `Settings`.

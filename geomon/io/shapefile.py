@@ -1,4 +1,4 @@
-"""Shapefile parts for `geomon.io.read`: unzip (within `geomon.limits`), copy, DBF encodings.
+"""Shapefile parts for `geomon.io.read`: unzip (within `geomon.io.limits`), copy, DBF encodings.
 
 One Shapefile's parts are copied under fixed names into a temporary directory (from a zip or
 beside a loose .shp), the DBF encoding is chosen (.cpg, else UTF-8, else GB18030) and field names
@@ -15,9 +15,9 @@ import shutil
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from geomon import limits as glimits
 from geomon.errors import ReadError
-from geomon.report import Issue, message
+from geomon.io import limits as glimits
+from geomon.messages import Issue, message
 from geomon.specs import LayerSpec
 
 

@@ -32,8 +32,8 @@ import pandas as pd
 import python_calamine
 import shapely
 
-from geomon import limits as glimits
 from geomon.errors import ReadError
+from geomon.io import limits as glimits
 from geomon.io.dms import (
     CoordinateParseError,
     _blank,
@@ -42,7 +42,7 @@ from geomon.io.dms import (
     dms_columns_to_degrees,
     parse_dms,
 )
-from geomon.report import Issue, message
+from geomon.messages import Issue, message
 from geomon.specs import LayerSpec
 
 __all__ = [

@@ -1,6 +1,7 @@
 """Outlet figures of a period report: in the period and cumulative, by group, overdue.
 
-Cumulative figures (at the period's end) are those of `geomon.stats.outlet_statistics`, taken
+Cumulative figures (at the period's end) are those of `geomon.analysis.stats.outlet_statistics`,
+taken
 as they are. Figures *in the period* come from the ledger dates, with the rules of
 `geomon.rules.outlets.progress_by_month`: found = ``survey_date`` in the period; traced = the
 date traced (``traced_date``, else ``completed_date`` for a rectified outlet) in the period, for
@@ -80,7 +81,8 @@ def outlet_figures(
     end: dt.date,
     closed_before: set[str] | None,
 ) -> dict[str, Any]:
-    """Outlet figures of the report from `doc` (`geomon.stats.outlet_statistics` at the end).
+    """Outlet figures of the report from `doc` (`geomon.analysis.stats.outlet_statistics` at the
+    end).
 
     ``cumulative`` is ``doc["total"]``; ``in_period`` counts found / traced / rectified / closed
     in the period (closed None when unknown); ``by_district``, ``by_type`` and ``by_category``

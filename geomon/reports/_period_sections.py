@@ -1,7 +1,7 @@
 """Section figures of a period report: classes now and in the previous period, shares, changes.
 
-Classes are those of `geomon.compliance.section_results` (GB 3838-2002, 2011 method, means
-rounded per 82号), shares those of `geomon.stats.section_statistics`; nothing is re-decided
+Classes are those of `geomon.analysis.compliance.section_results` (GB 3838-2002, 2011 method, means
+rounded per 82号), shares those of `geomon.analysis.stats.section_statistics`; nothing is re-decided
 here. The trend of a network between two periods follows DOMAIN.md §1.3 (marked [M] there): with
 ΔG the change of the Ⅰ–Ⅲ share and ΔD that of the 劣Ⅴ share, in percentage points, the sign of
 ΔG − ΔD gives the direction; |ΔG − ΔD| ≤ 10 is 无明显变化, up to 20 有所好转/变差, above 20 明显
@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from geomon import compliance
+from geomon.analysis import compliance
 from geomon.rules import water_quality as wq
 
 TREND_CITATION = "《地表水环境质量评价办法（试行）》水质变化趋势方法（ΔG−ΔD 法；阈值待核实 [M]）"
@@ -59,7 +59,7 @@ def _names(items: Any) -> list[str]:
 def section_rows(now: pd.DataFrame, before: pd.DataFrame) -> list[dict[str, Any]]:
     """One row per section: class in the period and the previous one, target, change, items.
 
-    `now` and `before` are `geomon.compliance.section_results` of the two periods.
+    `now` and `before` are `geomon.analysis.compliance.section_results` of the two periods.
     """
     previous = dict(zip(before["section_code"], before["class"], strict=True))
     rows = []
@@ -121,7 +121,8 @@ def _delta(now: float | None, before: float | None) -> float | None:
 def network_rows(doc: dict[str, Any], before: dict[str, Any] | None) -> list[dict[str, Any]]:
     """Shares per network level (国控, 省控, …) and for all sections, now and before, with trend.
 
-    `doc` and `before` are `geomon.stats.section_statistics` of the period and of the previous
+    `doc` and `before` are `geomon.analysis.stats.section_statistics` of the period and of the
+    previous
     one (None when that has no monitoring data).
     """
     previous = {}

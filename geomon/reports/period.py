@@ -13,7 +13,8 @@ last day (midnight, Beijing time). Edits and imports made after that moment do n
 report, so a past period gives the same figures whenever it is run. A report written some days
 after the period, with late ledger entries, passes that date as `as_of` (which it states).
 
-The figures equal those of ``geomon stats`` (`geomon.stats.stats_json`) for the same period on
+The figures equal those of ``geomon stats`` (`geomon.analysis.stats.stats_json`) for the same
+period on
 the same data: ``PeriodReport.stats`` is exactly that document, computed on the cutoff view.
 """
 
@@ -25,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from geomon import compliance, stats
+from geomon.analysis import compliance, stats
 from geomon.errors import GeomonError
 from geomon.reports import _period_outlets, _period_sections
 from geomon.reports import versions as gv
@@ -51,7 +52,7 @@ class PeriodReport:
     previous: tuple[dt.date, dt.date]
     district: str | None
     as_of: gv.Moment  # the store moment every figure is taken at
-    stats: dict[str, Any]  # `geomon.stats.stats_json` for the period at that moment
+    stats: dict[str, Any]  # `geomon.analysis.stats.stats_json` for the period at that moment
     outlets: dict[str, Any] | None  # see `geomon.reports._period_outlets.outlet_figures`
     sections: list[dict[str, Any]]  # one per section, see `_period_sections.section_rows`
     networks: list[dict[str, Any]]  # per network level and 合计, now vs before, trend

@@ -4,7 +4,8 @@ A report for a past period, or a siting verdict under an older red-line version,
 the same whenever it is produced. `StoreAsOf` is a read-only view of a store at one moment: each
 layer is rebuilt from the store's change history (`geomon.store.Store.as_of`), and its
 `LayerInfo` is the data version in force then (`geomon.store.Store.versions`). Library functions
-that read a store (`geomon.stats.stats_json`, `geomon.siting.check`) take the view in place of
+that read a store (`geomon.analysis.stats.stats_json`, `geomon.siting.check`) take the view in
+place of
 the store. `resolve` turns what a user names ("红线 2023 批复版", ``2023-06-30``, ``current``)
 into such a moment, and `layer_sources` stamps the versions a result used.
 """

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geomon import _frames
-from geomon.report import Issue, Severity, message
+from geomon.messages import Issue, Severity, message
 from geomon.rules import _outlets_toml
 
 _STR = pd.StringDtype(na_value=np.nan)  # what ``astype(str)`` gives: pandas' default str dtype

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import numpy as np
 import pandas as pd
 
-from geomon.report import Issue, message
+from geomon.messages import Issue, message
 from geomon.rules import _outlets_toml
 from geomon.rules._outlets_toml import RULES_FILE, Milestone, OutletRules, Segment, load_rules
 from geomon.rules.outlet_codes import CodeProblem, code_issues, parse_code

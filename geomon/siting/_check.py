@@ -14,7 +14,7 @@ import shapely
 
 from geomon import crs as gcrs
 from geomon.errors import CRSError, ValidationError
-from geomon.report import message
+from geomon.messages import message
 from geomon.rules import zones
 from geomon.siting import _index, _measure
 from geomon.siting._columns import CONFLICT_COLUMNS, PROJECT_COLUMNS

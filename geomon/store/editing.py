@@ -17,7 +17,7 @@ import pandas as pd
 
 from geomon import validate
 from geomon.errors import ConflictError, StoreError, ValidationError
-from geomon.report import message
+from geomon.messages import message
 from geomon.specs import LayerSpec
 from geomon.store import VERSION_COLUMN, Edit
 from geomon.store import history as hist

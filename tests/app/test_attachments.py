@@ -1,6 +1,6 @@
 """Outlet attachments (附件): split into references, only http(s) URLs become links, all escaped.
 
-The pure functions of `geomon.app.outlet_view` are checked case by case; the record page and
+The pure functions of `geomon.app.present.outlet_view` are checked case by case; the record page and
 the edit form, on the demo store and on a store written before the field existed, below them.
 """
 
@@ -14,8 +14,13 @@ import pytest
 import streamlit as st
 from apphelp import no_exception
 
-from geomon import auth
-from geomon.app.outlet_view import Attachment, attachments, attachments_html, readable_history
+from geomon.access import auth
+from geomon.app.present.outlet_view import (
+    Attachment,
+    attachments,
+    attachments_html,
+    readable_history,
+)
 from geomon.store import open_store
 
 A = Attachment
@@ -164,7 +169,7 @@ PASSWORD = "correct horse"
 
 @pytest.fixture
 def editor(app, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
-    """An editor for everywhere, as the session-state entry `geomon.app.login` keeps."""
+    """An editor for everywhere, as the session-state entry `geomon.app.components.login` keeps."""
     path = tmp_path / "users.toml"
     auth.add_user(path, "zhang", PASSWORD, role="editor", areas="*")
     monkeypatch.setenv("GEOMON_USERS", str(path))

@@ -1,4 +1,4 @@
-"""The dashboard: KPI cards and charts from geomon.stats, following the filters."""
+"""The dashboard: KPI cards and charts from geomon.analysis.stats, following the filters."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from apphelp import metrics, no_exception
 
-from geomon import compliance, stats
+from geomon.analysis import compliance, stats
 from geomon.rules import outlets as ro
 from geomon.store import open_store
 

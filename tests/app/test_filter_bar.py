@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from apphelp import metrics, no_exception, param
 
-from geomon import compliance
-from geomon.app import filterbar
+from geomon.analysis import compliance
+from geomon.app.components import filterbar
 from geomon.store import open_store
 
 

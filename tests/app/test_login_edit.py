@@ -11,7 +11,8 @@ import streamlit as st
 from apphelp import no_exception, sha256
 from test_data_page import GOOD, HEADER
 
-from geomon import auth, mapview
+from geomon import mapview
+from geomon.access import auth
 from geomon.store import Edit, open_store
 
 OUTLET = "CJ9001429902GM0001"  # demo outlet in 明珠区 (429902), stage 整治中

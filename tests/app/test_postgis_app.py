@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from apphelp import metrics, no_exception
 
-from geomon import auth, demo
+from geomon import demo
+from geomon.access import auth
 from geomon.store import Store, open_store
 
 pytestmark = pytest.mark.postgis

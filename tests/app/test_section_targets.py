@@ -1,6 +1,7 @@
 """Editing sections' water-quality targets (水质目标) in the data page's table editor.
 
-The same edit path as outlets (`geomon.app.editing`): versions read with the rows, a stale edit
+The same edit path as outlets (`geomon.app.components.editing`): versions read with the rows, a
+stale edit
 refused showing the newer value, one all-or-nothing `Store.edit`, history with source "app".
 AppTest cannot type into an `st.data_editor`, so `edited_table` wraps it: the page's own editor
 runs and the wrapper returns the frame with the test's changes, as a person would leave it.
@@ -17,7 +18,7 @@ import pytest
 import streamlit as st
 from apphelp import no_exception
 
-from geomon import auth
+from geomon.access import auth
 from geomon.store import Edit, open_store
 
 KEY = "edit.sections"  # prefix of the sections editor's widget keys; its save button: KEY.go

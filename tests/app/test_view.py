@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from shapely import LineString, Point, box
 
-from geomon.app import outlet_view, sheet, view
+from geomon.app.present import outlet_view, sheet, view
 from geomon.specs import get_spec
 from geomon.validate import apply_dtypes
 

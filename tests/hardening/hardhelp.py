@@ -8,7 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 from shapely import Point, box
 
-from geomon.auth import User
+from geomon.access.auth import User
 from geomon.store import open_store
 from geomon.validate import apply_dtypes
 

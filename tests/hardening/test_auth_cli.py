@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hardhelp import BAD, seed
 
-from geomon import auth
+from geomon.access import auth
 from geomon.cli import main
 from geomon.store import open_store
 

@@ -21,9 +21,9 @@ import pytest
 from hardhelp import BAD, USERS, make_corpus
 
 from geomon import importer
+from geomon.access.scoped import ScopedStore
 from geomon.errors import GeomonError
 from geomon.store import open_store
-from geomon.store.scoped import ScopedStore
 
 CASES: list[dict[str, Any]] = tomllib.loads((BAD / "manifest.toml").read_text("utf-8"))["input"]
 

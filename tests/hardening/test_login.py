@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from geomon import auth, config
-from geomon.auth import LoginLimiter, User
+from geomon import config
+from geomon.access import auth
+from geomon.access.auth import LoginLimiter, User
 from geomon.errors import AccessDeniedError, AuthConfigError, LoginError
 
 

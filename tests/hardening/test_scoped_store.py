@@ -21,10 +21,10 @@ from pandas.testing import assert_frame_equal
 from shapely import LineString, Point, box
 
 from geomon import importer
-from geomon.auth import User
+from geomon.access.auth import User
+from geomon.access.scoped import ScopedStore, scope_mask
 from geomon.errors import AccessDeniedError
 from geomon.store import Edit, Store
-from geomon.store.scoped import ScopedStore, scope_mask
 from geomon.validate import apply_dtypes
 
 TOWNSHIP = box(113.10, 30.35, 113.20, 30.45)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from geomon import config, limits
+from geomon import config
 from geomon.errors import ReadError
-from geomon.io import read
-from geomon.limits import MIB, UploadLimits
+from geomon.io import limits, read
+from geomon.io.limits import MIB, UploadLimits
 
 GEOJSON = json.dumps(
     {

@@ -21,7 +21,7 @@ from openpyxl.chart import BarChart, Reference
 
 from geomon.errors import ReadError
 from geomon.io import ReadResult, read
-from geomon.limits import UploadLimits
+from geomon.io.limits import UploadLimits
 
 LON, LAT = 112.896, 30.402  # DOMAIN §5.1 worked example: 112°53'45.6"E 30°24'07.2"N
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

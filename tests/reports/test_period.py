@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from geomon import stats
+from geomon.analysis import stats
 from geomon.reports import period
 from geomon.reports.versions import VersionError
 from geomon.store import Store, open_store

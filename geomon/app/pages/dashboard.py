@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from geomon import stats
-from geomon.app import charts, data, filterbar, i18n, login, tables, view, widgets
+from geomon.analysis import stats
+from geomon.app import data, i18n
+from geomon.app.components import filterbar, login, widgets
+from geomon.app.present import charts, tables, view
 from geomon.errors import GeomonError
 from geomon.specs import get_spec
 

@@ -7,18 +7,10 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
-from geomon import auth
-from geomon.app import (
-    data,
-    editing,
-    filterbar,
-    i18n,
-    login,
-    project_input,
-    tables,
-    view,
-    widgets,
-)
+from geomon.access import auth
+from geomon.app import data, i18n
+from geomon.app.components import editing, filterbar, login, project_input, widgets
+from geomon.app.present import tables, view
 from geomon.errors import GeomonError
 from geomon.io import export
 from geomon.specs import get_spec, layer_names

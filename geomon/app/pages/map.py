@@ -7,7 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from geomon import mapview
-from geomon.app import data, filterbar, i18n, login, styles, view, widgets
+from geomon.app import data, i18n
+from geomon.app.components import filterbar, login, widgets
+from geomon.app.present import styles, view
 from geomon.errors import GeomonError
 from geomon.rules import outlets as ro
 from geomon.specs import get_spec

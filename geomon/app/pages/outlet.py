@@ -6,19 +6,11 @@ import os
 import pandas as pd
 import streamlit as st
 
-from geomon import mapview, tracing
-from geomon.app import (
-    data,
-    editing,
-    filterbar,
-    i18n,
-    login,
-    outlet_view,
-    sheet,
-    styles,
-    tables,
-    widgets,
-)
+from geomon import mapview
+from geomon.analysis import tracing
+from geomon.app import data, i18n
+from geomon.app.components import editing, filterbar, login, widgets
+from geomon.app.present import outlet_view, sheet, styles, tables
 from geomon.errors import GeomonError
 from geomon.specs import get_spec
 

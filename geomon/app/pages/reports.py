@@ -14,7 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from geomon import siting
-from geomon.app import data, i18n, login
+from geomon.app import data, i18n
+from geomon.app.components import login
 from geomon.errors import GeomonError
 from geomon.reports import period, period_html, period_xlsx, recheck, recheck_report
 from geomon.reports import versions as gv

@@ -5,7 +5,9 @@ import functools
 import streamlit as st
 
 from geomon import mapview
-from geomon.app import data, i18n, login, project_input, siting_view, widgets
+from geomon.app import data, i18n
+from geomon.app.components import login, project_input, widgets
+from geomon.app.present import siting_view
 from geomon.errors import GeomonError
 
 lang = i18n.current()

@@ -1,0 +1,2 @@
+"""Who may see and change what: users, roles, areas and logins (`auth`), and the store wrapper
+that enforces a user's areas on every read and write (`scoped`)."""

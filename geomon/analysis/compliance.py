@@ -1,0 +1,350 @@
+"""Compliance flags: the layers joined with the rules, as status columns on each layer.
+
+- outlets inside a drinking-water source protection zone (一级/二级: 水污染防治法 第六十四条,
+  penalty 第八十四条) or inside an ecological red line (自然资发〔2022〕142号);
+- protection zones (and sources) that contain outlets;
+- sections and their class over a period, failing their target (GB 3838-2002, 2011 method):
+  `geomon.analysis.sections`, re-exported here;
+- the ledger plausibility sweep: outlets far from any river or lake, a recorded receiving water
+  that is not the nearest water body, duplicate codes, a code whose district segment is not the
+  district the point lies in: `geomon.analysis.ledger_checks`, re-exported here.
+
+`flag_layers` runs them all. Every input frame is EPSG:4326 (geomon's one frame); distances are
+measured on the CGCS2000 GK plane chosen by `geomon.crs.metric_crs_for`. Point-in-polygon and
+nearest-water queries go through `shapely.STRtree` (vectorised). Inputs are never modified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geomon import _frames
+from geomon._frames import metric_crs
+from geomon.analysis.ledger_checks import FINDING_COLUMNS, ledger_findings
+from geomon.analysis.sections import (
+    SECTION_CITATION,
+    Period,
+    exceedance_text,
+    period_bounds,
+    section_flags,
+    section_results,
+    section_settings,
+    select_period,
+)
+from geomon.specs import get_spec
+
+__all__ = [
+    "CLOSE_DOWN",
+    "FINDING_COLUMNS",
+    "OUTLET_ZONE_RULES",
+    "RED_LINE_RULE",
+    "SECTION_CITATION",
+    "OutletZoneRule",
+    "Period",
+    "exceedance_text",
+    "flag_layers",
+    "ledger_findings",
+    "metric_crs",
+    "outlet_flags",
+    "outlets_in_zones",
+    "period_bounds",
+    "section_flags",
+    "section_results",
+    "section_settings",
+    "select_period",
+    "sources_with_outlets",
+    "zone_flags",
+]
+
+
+# ------------------------------------------------------------------------------ rules as data
+
+
+@dataclass(frozen=True, slots=True)
+class OutletZoneRule:
+    """What a protection-zone level means for a discharge outlet, with the article."""
+
+    level: str
+    outlet_forbidden: bool
+    article: str
+    penalty: str | None
+    note: str
+
+
+_PENALTY_84 = (
+    "水污染防治法 第八十四条：责令限期拆除，处十万元以上五十万元以下罚款；逾期不拆除的，强制拆除，"
+    "处五十万元以上一百万元以下罚款，并可以责令停产整治"
+)
+OUTLET_ZONE_RULES: Mapping[str, OutletZoneRule] = {
+    "一级": OutletZoneRule(
+        "一级", True, "水污染防治法 第六十四条", _PENALTY_84, "禁止在饮用水水源保护区内设置排污口"
+    ),
+    "二级": OutletZoneRule(
+        "二级", True, "水污染防治法 第六十四条", _PENALTY_84, "禁止在饮用水水源保护区内设置排污口"
+    ),
+    # 准保护区 lies outside the 保护区 proper (第六十三条), so 第六十四条 does not reach it;
+    # 第六十七条 limits projects that seriously pollute water [M]. Reported, not a violation.
+    "准保护区": OutletZoneRule(
+        "准保护区",
+        False,
+        "水污染防治法 第六十七条 [M]",
+        None,
+        "准保护区内排污口不属第六十四条禁止情形；核查是否属严重污染水体的建设项目",
+    ),
+}
+"""Protection-zone levels (layers/protection_zones.toml) → rule; DOMAIN.md §3.1."""
+
+CLOSE_DOWN = "取缔"  # 依法取缔: the category for outlets set up illegally (国办函〔2022〕17号)
+RED_LINE_RULE = (
+    "自然资发〔2022〕142号：生态保护红线内禁止开发性、生产性建设活动，"
+    "仅允许对生态功能不造成破坏的有限人为活动；需核实"
+)
+
+
+# ------------------------------------------------------------------------------ outlets
+
+
+def outlets_in_zones(outlets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.DataFrame:
+    """List every (outlet, protection zone) pair where the outlet lies in the zone.
+
+    One row per pair, indexed like `outlets` (an outlet in two zones has two rows), with the
+    outlet ``code``, the zone's ``zone_code``, ``level``, ``source_name``, ``source_code`` and
+    the rule: ``illegal`` (一级/二级: 水污染防治法 第六十四条), ``article``, ``penalty``.
+    """
+    _frames.check_frame(outlets, "outlets")
+    _frames.check_frame(zones, "protection_zones")
+    columns = ["code", "zone_code", "level", "source_name", "source_code"]
+    columns += ["illegal", "article", "penalty"]
+    if outlets.empty or zones.empty:
+        return pd.DataFrame(columns=columns, index=outlets.index[:0])
+    o_pos, z_pos = _frames.hits(outlets, zones)
+    z = zones.iloc[z_pos]
+    levels = z["level"].astype(object).tolist()
+    rules = [OUTLET_ZONE_RULES.get(str(lv)) for lv in levels]
+    return pd.DataFrame(
+        {
+            "code": outlets["code"].iloc[o_pos].to_numpy(dtype=object),
+            "zone_code": z["code"].to_numpy(dtype=object),
+            "level": levels,
+            "source_name": z.get(
+                "source_name", pd.Series([None] * len(z), index=z.index, dtype=object)
+            ).tolist(),
+            "source_code": z.get(
+                "source_code", pd.Series([None] * len(z), index=z.index, dtype=object)
+            ).tolist(),
+            "illegal": [bool(r and r.outlet_forbidden) for r in rules],
+            "article": [r.article if r else None for r in rules],
+            "penalty": [r.penalty if r else None for r in rules],
+        },
+        index=outlets.index[o_pos],
+    )
+
+
+def _set_rows(out: pd.DataFrame, labels: pd.Index, values: dict[str, np.ndarray]) -> None:
+    """Write `values` (one per label) into `out`'s columns at the rows of `labels`.
+
+    As ``out.at[label, column] = value`` for each label in turn writes them: a label shared by
+    several rows of `out` sets all of them, and of a label given twice the last one wins.
+    """
+    last = ~labels.duplicated(keep="last")
+    take = labels[last].get_indexer(out.index)
+    rows = np.flatnonzero(take >= 0)
+    for column, column_values in values.items():
+        target = out[column].to_numpy(dtype=out[column].dtype, copy=True)
+        target[rows] = np.asarray(column_values, dtype=target.dtype)[last][take[rows]]
+        out[column] = pd.Series(target, index=out.index, dtype=out[column].dtype)
+
+
+def _first_of_groups(flags: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Position of the first true flag in each group ``[start, end)``, -1 where none is."""
+    group = np.repeat(np.arange(len(starts)), ends - starts)
+    first = np.full(len(starts), -1)
+    hit = np.flatnonzero(flags)[::-1]
+    first[group[hit]] = hit
+    return first
+
+
+def _zone_values(hits: pd.DataFrame) -> tuple[pd.Index, dict[str, np.ndarray]]:
+    """The zone columns of each outlet label with hits: (labels, column → values).
+
+    `hits` are the (outlet, zone) pairs sorted by outlet label and then strictest level first;
+    one group per label, as ``groupby("_row")`` makes them.
+    """
+    keys, _ = pd.factorize(hits["_row"])
+    hits = hits[keys >= 0]  # groupby drops a missing label
+    starts, ends = _frames.group_bounds(keys[keys >= 0])
+    level = hits["level"].to_numpy(dtype=object)
+    article = hits["article"].to_numpy(dtype=object)
+    penalty = hits["penalty"].to_numpy(dtype=object)
+    sources = hits["source_name"].to_numpy(dtype=object)
+    known = hits["source_name"].notna().to_numpy()
+    first_illegal = _first_of_groups(hits["illegal"].to_numpy(dtype=bool), starts, ends)
+    illegal = first_illegal >= 0
+    codes = [str(c) for c in hits["zone_code"]]
+    return pd.Index(hits["_row"].to_numpy()[starts]), {
+        "zone_level": level[starts],
+        "zone_codes": np.array(_frames.join_groups(codes, starts, ends), dtype=object),
+        "zone_source": np.array(
+            [
+                _frames.join(list(dict.fromkeys(sources[a:b][known[a:b]].tolist())))
+                for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+            ],
+            dtype=object,
+        ),
+        "zone_illegal": illegal,
+        "zone_article": np.where(illegal, article[first_illegal], article[starts]),
+        "zone_penalty": np.where(illegal, penalty[first_illegal], None),
+    }
+
+
+def _red_line_values(
+    outlets: gpd.GeoDataFrame, red_lines: gpd.GeoDataFrame
+) -> tuple[pd.Index, dict[str, np.ndarray]]:
+    """The red-line columns of each outlet inside red lines: (its label, column → values)."""
+    o_pos, r_pos = _frames.hits(outlets, red_lines)
+    if not len(o_pos):
+        return outlets.index[:0], {}
+    starts, ends = _frames.group_bounds(o_pos)
+    codes = [str(c) for c in red_lines["code"].to_numpy(dtype=object)[r_pos]]
+    names = [str(c) for c in red_lines["name"].to_numpy(dtype=object)[r_pos]]
+    return outlets.index[o_pos[starts]], {
+        "in_red_line": np.ones(len(starts), dtype=bool),
+        "red_line_codes": np.array(_frames.join_groups(codes, starts, ends), dtype=object),
+        "red_line_names": np.array(_frames.join_groups(names, starts, ends), dtype=object),
+        "red_line_rule": np.full(len(starts), RED_LINE_RULE, dtype=object),
+    }
+
+
+def outlet_flags(
+    outlets: gpd.GeoDataFrame,
+    *,
+    zones: gpd.GeoDataFrame | None = None,
+    red_lines: gpd.GeoDataFrame | None = None,
+) -> gpd.GeoDataFrame:
+    """Return `outlets` with zone and red-line flag columns added (same index, new frame).
+
+    Added columns: ``zone_level`` (the strictest level the outlet lies in), ``zone_codes``,
+    ``zone_source``, ``zone_illegal`` (inside a 一级 or 二级 zone: 水污染防治法 第六十四条),
+    ``zone_article``, ``zone_penalty`` (第八十四条), ``zone_category_mismatch`` (illegal but the
+    ledger's ``category`` is not 取缔, the category for outlets set up illegally in a source
+    protection zone, DOMAIN.md §2.4), ``in_red_line``, ``red_line_codes``,
+    ``red_line_names`` and ``red_line_rule`` (自然资发〔2022〕142号: to be checked, not a verdict).
+    """
+    _frames.check_frame(outlets, "outlets")
+    out = outlets.copy()
+    _frames.blank_columns(out, "zone_level", "zone_codes", "zone_source")
+    out["zone_illegal"] = False
+    _frames.blank_columns(out, "zone_article", "zone_penalty")
+    if zones is not None and not zones.empty and len(out):
+        order = [v.value for v in get_spec("protection_zones").field("level").values]
+        rank = {lv: i for i, lv in enumerate(order)}
+        hits = outlets_in_zones(outlets, zones).reset_index(names="_row")
+        hits["_rank"] = hits["level"].map(lambda lv: rank.get(lv, len(order)))
+        _set_rows(out, *_zone_values(hits.sort_values(["_row", "_rank"])))
+    category = out.get("category", pd.Series([None] * len(out), index=out.index, dtype=object))
+    out["zone_category_mismatch"] = out["zone_illegal"].to_numpy(dtype=bool) & ~(
+        _frames.text_equals(category, CLOSE_DOWN)
+    )
+    out["in_red_line"] = False
+    _frames.blank_columns(out, "red_line_codes", "red_line_names", "red_line_rule")
+    if red_lines is not None and not red_lines.empty and len(out):
+        _frames.check_frame(red_lines, "red_lines")
+        _set_rows(out, *_red_line_values(outlets, red_lines))
+    return out
+
+
+def zone_flags(zones: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return `zones` with ``outlet_count``, ``outlet_codes`` and ``has_illegal_outlets`` added.
+
+    ``has_illegal_outlets`` is true for a 一级 or 二级 zone with at least one outlet inside
+    (水污染防治法 第六十四条).
+    """
+    _frames.check_frame(zones, "protection_zones")
+    _frames.check_frame(outlets, "outlets")
+    out = zones.copy()
+    counts = np.zeros(len(zones), dtype=int)
+    codes = np.full(len(zones), None, dtype=object)
+    if len(zones) and len(outlets):
+        o_pos, z_pos = _frames.hits(outlets, zones)
+        order = np.lexsort((o_pos, z_pos))  # by zone, then outlet
+        o_pos, z_pos = o_pos[order], z_pos[order]
+        counts += np.bincount(z_pos, minlength=len(zones))
+        starts, ends = _frames.group_bounds(z_pos)
+        texts = [str(c) for c in outlets["code"].to_numpy(dtype=object)[o_pos]]
+        codes[z_pos[starts]] = _frames.join_groups(texts, starts, ends)
+    out["outlet_count"] = counts
+    out["outlet_codes"] = pd.Series(codes, index=out.index, dtype=object)
+    forbidden = zones["level"].map(
+        lambda lv: bool(OUTLET_ZONE_RULES.get(lv, None) and OUTLET_ZONE_RULES[lv].outlet_forbidden)
+    )
+    out["has_illegal_outlets"] = (counts > 0) & forbidden.to_numpy(dtype=bool)
+    return out
+
+
+def sources_with_outlets(zones: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One row per drinking-water source whose zones contain outlets.
+
+    Columns: ``source_code``, ``source_name``, ``levels`` (the zone levels with outlets),
+    ``outlet_count``, ``outlet_codes``, ``illegal`` (any of them in 一级/二级) and ``article``.
+    """
+    flagged = zone_flags(zones, outlets)
+    flagged = flagged[flagged["outlet_count"] > 0]
+    key = flagged.get("source_code", flagged["source_name"]).fillna(flagged["source_name"])
+    rows = []
+    for source, group in flagged.groupby(key, sort=True):
+        illegal = bool(group["has_illegal_outlets"].any())
+        codes = [c for text in group["outlet_codes"] for c in str(text).split("、")]
+        rows.append(
+            {
+                "source_code": source,
+                "source_name": group["source_name"].iloc[0],
+                "levels": _frames.join([str(v) for v in group["level"]]),
+                "outlet_count": int(group["outlet_count"].sum()),
+                "outlet_codes": _frames.join(list(dict.fromkeys(codes))),
+                "illegal": illegal,
+                "article": OUTLET_ZONE_RULES["一级"].article if illegal else None,
+            }
+        )
+    columns = ["source_code", "source_name", "levels", "outlet_count", "outlet_codes"]
+    return pd.DataFrame(rows, columns=[*columns, "illegal", "article"])
+
+
+# ------------------------------------------------------------------------------ all layers
+
+
+def flag_layers(
+    layers: Mapping[str, pd.DataFrame], *, period: Period = None
+) -> dict[str, pd.DataFrame]:
+    """Flag every layer present in `layers` (a mapping of layer name → frame, EPSG:4326).
+
+    Returns ``outlets`` (`outlet_flags`), ``sections`` (`section_flags` over `period`, when
+    monitoring data exist), ``protection_zones`` (`zone_flags`) and ``ledger`` (`ledger_findings`),
+    for the layers that are present and not empty.
+    """
+
+    def get(name: str) -> Any:
+        frame = layers.get(name)
+        return None if frame is None or len(frame) == 0 else frame
+
+    outlets, zones, sections = get("outlets"), get("protection_zones"), get("sections")
+    out: dict[str, pd.DataFrame] = {}
+    if outlets is not None:
+        out["outlets"] = outlet_flags(outlets, zones=zones, red_lines=get("red_lines"))
+        out["ledger"] = ledger_findings(
+            outlets, rivers=get("rivers"), lakes=get("lakes"), districts=get("districts")
+        )
+        if zones is not None:
+            out["protection_zones"] = zone_flags(zones, outlets)
+    if sections is not None:
+        monitoring = get("monitoring")
+        results = section_results(
+            sections, monitoring if monitoring is not None else pd.DataFrame(), period=period
+        )
+        out["sections"] = section_flags(sections, results)
+    return out

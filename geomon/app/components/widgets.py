@@ -1,0 +1,165 @@
+"""Reusable, keyed app components: layer picker, map frame, map search, table downloads."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geomon import mapview
+from geomon.app import i18n
+from geomon.app.present import view
+from geomon.specs import get_spec
+
+
+def _layer_title(name: str, lang: str) -> str:
+    return get_spec(name).title.get(lang)
+
+
+def layer_label(name: str, lang: str) -> str:
+    """A layer as people know it, with its name: 入河排污口 (outlets)."""
+    return f"{_layer_title(name, lang)} ({name})"
+
+
+def code_name(names: Mapping[str, str], code: str) -> str:
+    """``CODE  name`` for a selectbox of features (`names`: code → name)."""
+    return f"{code}  {names.get(code, '')}"
+
+
+def layer_picker(names: Sequence[str], *, lang: str, key: str = "layers") -> list[str]:
+    """Sidebar multiselect of `names` (all chosen at first); return the chosen, in `names` order.
+
+    The choice lives in ``st.session_state[key]`` across reruns; layers that disappeared from
+    the store are dropped from it.
+    """
+    if key in st.session_state:
+        st.session_state[key] = [n for n in st.session_state[key] if n in names]
+    else:
+        st.session_state[key] = list(names)
+    chosen = st.sidebar.multiselect(
+        i18n.t("map.layers", lang),
+        list(names),
+        format_func=functools.partial(_layer_title, lang=lang),  # picklable, unlike a lambda
+        key=key,
+    )
+    return [n for n in names if n in chosen]
+
+
+def asset_base() -> str:
+    """URL prefix of the vendored map scripts, honouring ``server.baseUrlPath`` behind a proxy."""
+    prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return ("/" + prefix if prefix else "") + mapview.ASSET_BASE
+
+
+def record_url(lang: str) -> str:
+    """The URL template of an outlet's record page (``{id}`` is the outlet code)."""
+    prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    base = "/" + prefix if prefix else ""
+    return f"{base}/outlet?outlet={{id}}" + ("&lang=en" if lang == "en" else "")
+
+
+def assets_installed() -> bool:
+    """Whether ``npm ci`` has copied Leaflet to ``static/vendor`` (else the map stays blank)."""
+    return (mapview.STATIC_VENDOR_DIR / mapview.ASSETS["leaflet"]).is_file()
+
+
+class Focus(NamedTuple):
+    """A feature to zoom the map to: its layer, code, name and a point on it."""
+
+    layer: str
+    code: str
+    name: str | None
+    lat: float
+    lon: float
+
+
+def _focus_ring(focus: Focus) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name="focus", control=False)
+    folium.CircleMarker(
+        (focus.lat, focus.lon), radius=14, color="#ff00ff", weight=3, fill=False
+    ).add_to(group)
+    return group
+
+
+def show_map(
+    m: folium.Map,
+    *,
+    lang: str,
+    key: str = "map",
+    height: int = 700,
+    focus: Focus | None = None,
+    returned_objects: Sequence[str] = (),
+) -> dict[str, Any]:
+    """
+    Draw `m` full width and return what the map sends back (only `returned_objects`).
+
+    By default the map sends nothing, so panning never reruns the page. A `focus` pans and
+    zooms the mounted map to a feature and rings it, without rebuilding the map.
+    """
+    if not assets_installed():
+        st.error(i18n.t("map.assets_missing", lang))
+    extra: dict[str, Any] = {}
+    if focus is not None:
+        extra = {"center": (focus.lat, focus.lon), "zoom": 15,
+                 "feature_group_to_add": _focus_ring(focus)}  # fmt: skip
+    return st_folium(
+        m,
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=list(returned_objects),
+        **extra,
+    )
+
+
+def _hit_label(hits: pd.DataFrame, lang: str, i: int) -> str:
+    row = hits.iloc[i]
+    title = get_spec(row["layer"]).title.get(lang)
+    return f"{row['code']}  {row['name'] or ''}（{title}）"
+
+
+def map_search(
+    frames: Mapping[str, pd.DataFrame], *, lang: str, key: str = "search"
+) -> Focus | None:
+    """A search box over outlets and sections (code or name); return the feature chosen."""
+    left, right = st.columns([2, 3], vertical_alignment="bottom")
+    text = left.text_input(
+        i18n.t("map.search", lang), placeholder=i18n.t("map.search_placeholder", lang), key=key
+    )
+    if not text.strip():
+        return None
+    hits = view.search(frames, text)
+    if hits.empty:
+        right.info(i18n.t("map.search_none", lang).format(q=text.strip()))
+        return None
+    i = right.selectbox(
+        i18n.t("map.search_results", lang).format(n=len(hits)),
+        range(len(hits)),
+        format_func=functools.partial(_hit_label, hits, lang),
+        key=f"{key}.hit",
+    )
+    row = hits.iloc[i]
+    return Focus(row["layer"], str(row["code"]), row["name"], float(row["lat"]), float(row["lon"]))
+
+
+def csv_download(frame: pd.DataFrame, file_name: str, *, lang: str, key: str) -> None:
+    """A button that downloads `frame` as CSV (UTF-8 with BOM, so Excel reads Chinese)."""
+    st.download_button(
+        i18n.t("common.download_csv", lang),
+        frame.to_csv(index=False).encode("utf-8-sig"),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def kpi(where: Any, label: str, value: str, note: str | None = None) -> None:
+    """A KPI card: a bordered metric, with an optional grey note (a share) under the value."""
+    where.metric(label, value, note, delta_color="off", delta_arrow="off", border=True, height=128)

@@ -1,0 +1,74 @@
+"""How the app colours its status layers on the map: sections by class, outlets by stage.
+
+Sections are coloured by their water-quality class over the chosen period in the colours of the
+地表水环境质量评价办法（试行）(环办〔2011〕22号) scale — Ⅰ–Ⅱ blue, Ⅲ green, Ⅳ yellow, Ⅴ orange,
+劣Ⅴ red — outlined in dark blue (to tell them from outlets) and ringed in magenta when they fail
+their target. Outlets keep their spec colours by stage and are ringed in black when overdue.
+Pure: returns `geomon.mapview.LayerStyle` values.
+"""
+
+from __future__ import annotations
+
+from geomon.app import i18n
+from geomon.app.present.view import CLASS_LABELS
+from geomon.mapview import LayerStyle
+from geomon.specs import Label, get_spec
+
+CLASS_COLORS: dict[str, str] = {
+    "I": "#1565c0",
+    "II": "#42a5f5",
+    "III": "#2e9d3a",
+    "IV": "#f2c500",
+    "V": "#ff8c00",
+    "劣V": "#e31a1c",
+}
+RING = "#111111"  # overdue outlets
+FAILS = "#c51b8a"  # sections failing their target (magenta: visible on every class colour)
+
+
+def _label(key: str, **fmt: str) -> Label:
+    return Label(i18n.t(key, "zh").format(**fmt), i18n.t(key, "en").format(**fmt))
+
+
+def map_styles(period: Label, *, outlet_url: str | None = None) -> dict[str, LayerStyle]:
+    """
+    Styles for `geomon.mapview.build_map`; `period` names the assessed period (legend).
+
+    With `outlet_url` (``/outlet?outlet={id}``) an outlet's popup links to its record.
+    """
+    stage = get_spec("outlets").style
+    return {
+        "sections": LayerStyle(
+            color_by="class",
+            colors=CLASS_COLORS,
+            labels=CLASS_LABELS,
+            title=Label(
+                i18n.t("map.class_title", "zh").format(period=period.zh),
+                i18n.t("map.class_title", "en").format(period=period.en),
+            ),
+            default_label=_label("map.unassessed"),
+            ring="fails_target",
+            ring_color=FAILS,
+            stroke="#1b2a41",
+            stroke_weight=2.0,
+            ring_label=_label("map.fails_target"),
+            popup={
+                "class": _label("map.popup_class"),
+                "target": _label("map.popup_target"),
+                "meets_target": _label("map.popup_meets"),
+                "main_pollutants": _label("map.popup_pollutants"),
+                "exceedances": _label("map.popup_exceed"),
+            },
+        ),
+        "outlets": LayerStyle(
+            color_by="stage",
+            colors=stage.colors,
+            title=_label("map.stage_title"),
+            default_color=stage.default_color,
+            ring="overdue",
+            ring_color=RING,
+            ring_label=_label("map.overdue_ring"),
+            popup={"overdue": _label("map.popup_overdue")},
+            link=(_label("map.open_record"), outlet_url) if outlet_url else None,
+        ),
+    }

@@ -1,0 +1,327 @@
+"""The app's filterable *view*: which filters exist, what they offer, and the filtered layers.
+
+Pure functions (no Streamlit), so the whole filter contract is unit-tested without a browser:
+
+- `DIMS` are the sidebar filters. Each is one URL parameter mapped onto a column of one or more
+  layers (``district`` filters outlets by 所在区县, sections by district, the districts layer by
+  name, …). Their columns are the specs' ``filter_fields`` plus three status columns the rules
+  add: ``overdue`` (`geomon.rules.outlets.is_overdue`), ``class`` and ``meets_target``
+  (`geomon.analysis.compliance.section_flags`). `extra_dims` adds every other spec filter field of
+  the
+  outlets and sections layers, so a field added to ``filter_fields`` shows up with no code.
+- `with_status` adds those status columns by calling the library; `filter_layers` applies a
+  selection to every layer alike (map, tables, statistics and exports use the same frames).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from geomon import filters
+from geomon.analysis import compliance
+from geomon.rules import outlets as ro
+from geomon.rules import water_quality as wq
+from geomon.specs import Label, get_spec
+
+PERIOD = "period"  # URL parameter of the monitoring period ("2023", "2023-03", "2023-01..2023-06")
+STATUS_COLUMNS = {"outlets": ("overdue",), "sections": ("class", "meets_target")}
+_ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ", "劣V": "劣Ⅴ"}
+CLASS_LABELS: dict[str, Label] = {
+    c: Label(f"{_ROMAN[c]}类", "Worse than V" if c == "劣V" else f"Class {c}") for c in wq.CLASSES
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Dim:
+    """One sidebar filter: a URL parameter over a column of each of `targets` (layer → column)."""
+
+    key: str
+    label: Label
+    targets: Mapping[str, str]
+    flag: bool = False  # a checkbox "only …": keeps rows whose column is true
+    values: tuple[tuple[str, Label], ...] = field(default=())  # fixed options, else spec/data
+
+
+def _label(layer: str, column: str) -> Label:
+    return get_spec(layer).field(column).label
+
+
+DIMS: tuple[Dim, ...] = (
+    Dim(
+        "district",
+        Label("行政区", "District"),
+        {
+            "outlets": "district",
+            "sections": "district",
+            "districts": "name",
+            "protection_zones": "district",
+            "red_lines": "district",
+            "control_units": "district",
+            "projects": "district",
+        },
+    ),
+    Dim(
+        "river",
+        Label("河流/水体", "River / water body"),
+        {"outlets": "receiving_water", "sections": "river", "rivers": "name", "lakes": "name"},
+    ),
+    Dim("type", _label("outlets", "type_l1"), {"outlets": "type_l1"}),
+    Dim("category", _label("outlets", "category"), {"outlets": "category"}),
+    Dim("stage", _label("outlets", "stage"), {"outlets": "stage"}),
+    Dim("overdue", Label("只看逾期未完成整治", "Overdue only"), {"outlets": "overdue"}, flag=True),
+    Dim("level", Label("断面级别", "Section level"), {"sections": "control_level"}),
+    Dim(
+        "class",
+        Label("水质类别", "Water-quality class"),
+        {"sections": "class"},
+        values=tuple(CLASS_LABELS.items()),
+    ),
+    Dim(
+        "meets",
+        Label("是否达标", "Meets target"),
+        {"sections": "meets_target"},
+        values=(("1", Label("达标", "Meets target")), ("0", Label("未达标", "Fails target"))),
+    ),
+)
+
+
+def extra_dims(layers: Sequence[str] = ("outlets", "sections")) -> tuple[Dim, ...]:
+    """Every other ``filter_fields`` entry of `layers`, as ``<layer>.<field>`` parameters."""
+    covered = {(layer, col) for d in DIMS for layer, col in d.targets.items()}
+    return tuple(
+        Dim(f"{layer}.{name}", _label(layer, name), {layer: name})
+        for layer in layers
+        for name in get_spec(layer).filter_fields
+        if (layer, name) not in covered
+    )
+
+
+ALL_DIMS: tuple[Dim, ...] = DIMS + extra_dims()
+
+
+def _text(value: object) -> str:
+    return ("1" if value else "0") if isinstance(value, bool) else str(value)
+
+
+def options(dim: Dim, frames: Mapping[str, pd.DataFrame]) -> list[str]:
+    """The values `dim` offers (as URL text), from its fixed list, the specs or the data."""
+    if dim.flag:
+        return ["1"]
+    if dim.values:
+        return [code for code, _ in dim.values]
+    out: dict[str, None] = {}
+    for layer, column in dim.targets.items():
+        frame = frames.get(layer)
+        if frame is not None:
+            out.update(dict.fromkeys(_text(v) for v in filters.choices(frame, layer, column)))
+    return list(out)
+
+
+def option_label(dim: Dim, value: str, lang: str = "zh") -> str:
+    """How `value` of `dim` is shown: a fixed label, an enum label, 是/否, or the value."""
+    for code, label in dim.values:
+        if code == value:
+            return label.get(lang)
+    for layer, column in dim.targets.items():
+        spec = get_spec(layer)
+        if column in spec.field_names:
+            fld = spec.field(column)
+            if fld.type == "enum":
+                return fld.value_label(value, lang)
+            if fld.type == "bool":
+                yes = value == "1"
+                return ("是" if yes else "否") if lang == "zh" else ("Yes" if yes else "No")
+    return value
+
+
+def allowed(frames: Mapping[str, pd.DataFrame], periods: Sequence[str] = ()) -> dict[str, list]:
+    """The URL allow-list: every parameter of a present layer, with the values it may take."""
+    out = {d.key: options(d, frames) for d in ALL_DIMS if any(t in frames for t in d.targets)}
+    out[PERIOD] = list(periods)
+    return out
+
+
+def layer_selection(layer: str, selection: Mapping[str, Sequence[str]]) -> dict[str, list]:
+    """The part of `selection` (parameter → values) that applies to `layer`, by column."""
+    out: dict[str, list] = {}
+    for dim in ALL_DIMS:
+        column = dim.targets.get(layer)
+        values = selection.get(dim.key)
+        if column is not None and values:
+            out[column] = ["1"] if dim.flag else list(values)
+    return out
+
+
+def filter_layers(
+    frames: Mapping[str, pd.DataFrame],
+    selection: Mapping[str, Sequence[str]],
+    *,
+    period: str | tuple[str, str] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """
+    Apply `selection` to each frame alike (rows are selected; the frames are not modified).
+
+    The ``monitoring`` table follows the sections: it keeps the rows of the sections left
+    after filtering, sampled within `period`.
+    """
+    out = {
+        name: filters.apply_filters(frame, name, layer_selection(name, selection))
+        for name, frame in frames.items()
+        if name != "monitoring"
+    }
+    monitoring = frames.get("monitoring")
+    if monitoring is not None:
+        if "sections" in out:
+            codes = out["sections"]["code"].astype(object)
+            monitoring = monitoring[monitoring["section_code"].isin(codes).to_numpy(dtype=bool)]
+        if period is not None and len(monitoring):
+            monitoring = compliance.select_period(monitoring, period)
+        out["monitoring"] = monitoring
+    return out
+
+
+SEARCH_COLUMNS = ("layer", "code", "name", "lat", "lon")
+
+
+def search(
+    frames: Mapping[str, pd.DataFrame],
+    text: str,
+    *,
+    layers: Sequence[str] = ("outlets", "sections"),
+    limit: int = 50,
+) -> pd.DataFrame:
+    """
+    Features of `layers` whose spec ``search_fields`` contain `text` (case-insensitive).
+
+    Exact code matches come first. One row per feature: layer, code (the id field), name, and
+    the lat/lon of a point on it, for zooming the map there.
+    """
+    needle = text.strip().casefold()
+    rows: list[pd.DataFrame] = []
+    for layer in layers:
+        frame = frames.get(layer)
+        if not needle or frame is None or frame.empty:
+            continue
+        spec = get_spec(layer)
+        fields = [f for f in spec.search_fields if f in frame.columns]
+        hay = [frame[f].astype("string").str.casefold() for f in fields]
+        hit = pd.concat([h.str.contains(needle, regex=False) for h in hay], axis=1).any(axis=1)
+        found = frame[hit.fillna(False).to_numpy(dtype=bool)]
+        points = found.geometry.representative_point()
+        rows.append(
+            pd.DataFrame(
+                {
+                    "layer": layer,
+                    "code": found[spec.id_field].astype(object).to_numpy(),
+                    "name": found[spec.name_field].astype(object).to_numpy()
+                    if spec.name_field
+                    else None,
+                    "lat": points.y.to_numpy(),
+                    "lon": points.x.to_numpy(),
+                }
+            )
+        )
+    if not rows:
+        return pd.DataFrame(columns=list(SEARCH_COLUMNS))
+    out = pd.concat(rows, ignore_index=True)
+    exact = out["code"].astype("string").str.casefold() == needle
+    return out.iloc[(~exact).argsort(kind="stable")].head(limit).reset_index(drop=True)
+
+
+def monthly_classes(
+    sections: pd.DataFrame,
+    monitoring: pd.DataFrame,
+    *,
+    period: str | tuple[str, str] | None = None,
+) -> pd.DataFrame:
+    """
+    Each section's class month by month (`geomon.analysis.compliance.section_results` per month).
+
+    Columns: section_code, name, control_level, month (``"2023-03"``), class (None when the
+    section has no sample that month). Months span `period`, or all the monitoring data.
+    """
+    columns = ["section_code", "name", "control_level", "month", "class"]
+    if monitoring is None or monitoring.empty or sections.empty:
+        return pd.DataFrame(columns=columns)
+    data = compliance.select_period(monitoring, period) if period is not None else monitoring
+    months = sorted({str(p) for p in pd.to_datetime(data["date"]).dt.to_period("M")})
+    parts = []
+    for month in months:
+        res = compliance.section_results(sections, data, period=month).assign(month=month)
+        parts.append(res[[c for c in columns if c in res.columns]])
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    out = pd.concat(parts, ignore_index=True).reindex(columns=columns).astype(object)
+    return out.where(out.notna(), None)
+
+
+def for_sections(table: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a per-section `table` (``section_code``) for the `sections` kept by the filters."""
+    codes = sections["code"].astype(object)
+    return table[table["section_code"].isin(codes).to_numpy(dtype=bool)]
+
+
+def stored_rows(stored: pd.DataFrame, filtered: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the stored layer that `filtered` kept: exports carry stored columns only."""
+    return stored[stored.index.isin(filtered.index)]
+
+
+def as_of(period: str | tuple[str, str] | None) -> dt.date:
+    """The date that decides what is overdue: the end of the period, or today without one."""
+    if period is None:
+        return dt.date.today()
+    return compliance.period_bounds(period)[1].date()
+
+
+def with_status(
+    layers: Mapping[str, pd.DataFrame],
+    *,
+    period: str | tuple[str, str] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """
+    Return `layers` with the status columns the filters and map use (new frames, same index).
+
+    Outlets get ``overdue`` (`geomon.rules.outlets.is_overdue` at `as_of(period)`); sections
+    get their class over `period` and the target flags (`geomon.analysis.compliance.section_flags`).
+    Other layers are passed through unchanged. The ``monitoring`` table is not mapped.
+    """
+    out = dict(layers)
+    outlets = layers.get("outlets")
+    if outlets is not None:
+        flagged = outlets.copy()
+        flagged["overdue"] = ro.is_overdue(outlets, as_of(period)).to_numpy(dtype=bool)
+        out["outlets"] = flagged
+    sections = layers.get("sections")
+    if sections is not None:
+        monitoring = layers.get("monitoring")
+        monitoring = monitoring if monitoring is not None else pd.DataFrame()
+        results = compliance.section_results(sections, monitoring, period=period)
+        out["sections"] = compliance.section_flags(sections, results)
+    return out
+
+
+__all__ = [
+    "ALL_DIMS",
+    "CLASS_LABELS",
+    "DIMS",
+    "PERIOD",
+    "SEARCH_COLUMNS",
+    "STATUS_COLUMNS",
+    "Dim",
+    "allowed",
+    "as_of",
+    "extra_dims",
+    "filter_layers",
+    "for_sections",
+    "layer_selection",
+    "monthly_classes",
+    "option_label",
+    "options",
+    "search",
+    "stored_rows",
+    "with_status",
+]
