@@ -19,6 +19,9 @@ GEOMON_REQUIRE_LOGIN    ``1``: editing and importing need a login even when the 
                         missing (nobody can edit until ``geomon user add``). Default: a login
                         is needed as soon as the users file exists.
 GEOMON_LOGIN_REQUIRED_FOR_VIEW  ``1``: viewing needs a login too (default: anyone may view)
+GEOMON_SECRET           the key that signs the map's data-route tokens; every app process serving
+                        one map must share it (default: a random key in map.key beside the users
+                        file, made on first use)
 GEOMON_MAP_POINT_LIMIT  a point layer with more features than this is clustered on the map and
                         drawn on canvas (default 5000; see `geomon.mapview.points`)
 """
@@ -68,6 +71,7 @@ class Settings:
     require_login: bool = False
     login_required_for_view: bool = False
     map_point_limit: int = MAP_POINT_LIMIT
+    secret: str | None = None
 
 
 def _types(text: str | None) -> tuple[str, ...]:
@@ -95,4 +99,5 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
             env.get("GEOMON_LOGIN_REQUIRED_FOR_VIEW", "").strip().lower() in _TRUE
         ),
         map_point_limit=int(env.get("GEOMON_MAP_POINT_LIMIT") or MAP_POINT_LIMIT),
+        secret=env.get("GEOMON_SECRET") or None,
     )

@@ -93,3 +93,15 @@ class LoginError(AccessDeniedError):
 
 class AuthConfigError(GeomonError, ValueError):
     """The users file, or a user being added, is invalid: name, role, area code, password."""
+
+
+class TokenError(AccessDeniedError):
+    """A data-route token is missing, malformed, tampered with, expired or not for this request.
+
+    `reason` is one of ``"missing"``, ``"malformed"``, ``"signature"``, ``"expired"``,
+    ``"scope"``.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message, code=f"token_{reason}")
+        self.reason = reason

@@ -5,8 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
+import sys
 import tempfile
+import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -202,9 +206,8 @@ def postgis_server():
                 conn.execute(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)")
 
 
-@pytest.fixture
-def postgis_url(postgis_server) -> str:
-    """A ``postgresql://`` URL of a fresh database with only PostGIS in it (dropped afterwards)."""
+@contextlib.contextmanager
+def _fresh_database(postgis_server):
     import psycopg
 
     name = f"geomon_test_{uuid.uuid4().hex[:12]}"
@@ -217,6 +220,20 @@ def postgis_url(postgis_server) -> str:
         yield f"postgresql:///{name}"  # host, port, user, password from the PG* variables
     with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def postgis_url(postgis_server) -> str:
+    """A ``postgresql://`` URL of a fresh database with only PostGIS in it (dropped afterwards)."""
+    with _fresh_database(postgis_server) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def postgis_url_module(postgis_server) -> str:
+    """`postgis_url` kept for a whole test module (e.g. behind a server the module starts)."""
+    with _fresh_database(postgis_server) as url:
+        yield url
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -255,3 +272,52 @@ def chromium():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The real app server (`streamlit run streamlit_app.py`, the st.App with geomon's own routes)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory: pytest.TempPathFactory):
+    """Start the real app on a store: ``start(store_url, **env) -> base URL``; stopped after the
+    module. Needs no browser (for the data routes; browser tests use tests/browser's app_url)."""
+    started: list[tuple[subprocess.Popen, object]] = []
+    root = Path(__file__).parents[1]
+
+    def start(store: str | Path, **extra: str) -> str:
+        port = _free_port()
+        log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
+        env = {**os.environ, "GEOMON_STORE": str(store), "GEOMON_BASEMAP": "none", **extra}
+        cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+               "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
+               "--browser.gatherUsageStats=false"]  # fmt: skip
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+        started.append((proc, log))
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode}")
+            try:
+                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return base
+            except OSError:
+                time.sleep(0.3)
+        pytest.fail(f"streamlit did not answer at {base}")
+
+    yield start
+    for proc, log in started:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()

@@ -124,6 +124,30 @@ def _status_layers(
     return view.with_status(layers, period=filters.parse_period(period))
 
 
+def status_layers_for(url: str, period: str | None, areas: Areas) -> dict[str, pd.DataFrame]:
+    """`status_layers` for explicit `areas` (the map's data routes, which have no session)."""
+    return _status_layers(url, period, revision(url), dt.date.today(), areas)
+
+
+def as_of_for(url: str, name: str, when: dt.date, areas: Areas) -> pd.DataFrame:
+    """`as_of` for explicit `areas` (the map's data routes, which have no session)."""
+    return _as_of(url, name, when, revision(url), areas)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _allowed(
+    url: str, period: str | None, revision: tuple[int, int], today: dt.date, areas: Areas
+) -> dict[str, list]:
+    layers = _status_layers(url, period, revision, today, areas)
+    return view.allowed(layers, period_choices_for(url, revision, areas))
+
+
+def allowed(url: str, period: str | None = None) -> dict[str, list]:
+    """The sidebar's filter choices (`geomon.app.present.view.allowed`), computed once per store
+    revision, period and areas: at national scale they take seconds to gather."""
+    return _allowed(url, period, revision(url), dt.date.today(), login.areas())
+
+
 def status_layers(url: str, period: str | None = None) -> dict[str, pd.DataFrame]:
     """Every geomon layer of the store with its status columns for `period` (shared: read-only).
 
@@ -133,12 +157,18 @@ def status_layers(url: str, period: str | None = None) -> dict[str, pd.DataFrame
     return _status_layers(url, period, revision(url), dt.date.today(), login.areas())
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def period_choices_for(url: str, revision: tuple[int, int], areas: Areas) -> list[str]:
+    """`period_choices` at a revision, for explicit `areas` (computed once per revision)."""
+    if "monitoring" not in store(url).layer_names():
+        return []
+    monitoring = _layer(url, "monitoring", revision, areas)
+    return filters.period_options(monitoring["date"]) if len(monitoring) else []
+
+
 def period_choices(url: str) -> list[str]:
     """Monitoring periods to offer (years, cumulative months, months), newest first."""
-    monitoring = layer(url, "monitoring") if "monitoring" in store(url).layer_names() else None
-    if monitoring is None or monitoring.empty:
-        return []
-    return filters.period_options(monitoring["date"])
+    return period_choices_for(url, revision(url), login.areas())
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

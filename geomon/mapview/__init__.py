@@ -497,3 +497,53 @@ def build_map(
         m
     )
     return localize_assets(m, asset_base=asset_base, lang=lang)
+
+
+def popup_html(
+    frame: gpd.GeoDataFrame, spec: LayerSpec, lang: str, own: LayerStyle | None = None
+) -> list[str]:
+    """Each row's popup as an HTML table (values escaped, blank rows left out): what a map
+    popup shows, built on the server for the tile map's popups by id."""
+    props = _properties(frame, spec, lang, own)
+    rows = _popup_fields(spec, lang, own)
+    if _LINK in props:
+        rows.append((_LINK, ""))
+    out = []
+    for record in props.to_dict("records"):
+        cells = [
+            f"<tr><th>{label}</th><td>{record[name]}</td></tr>"
+            for name, label in rows
+            if record.get(name) is not None and str(record[name]) != ""
+        ]
+        out.append("<table>" + "".join(cells) + "</table>")
+    return out
+
+
+def legend_html(
+    frames: Mapping[str, gpd.GeoDataFrame], lang: str, styles: Mapping[str, LayerStyle]
+) -> str:
+    """The legend of a map of `frames`: the colours on it, in spec order, with counts."""
+    return _legend_html({n: frames[n] for n in _ordered(frames)}, lang, styles)
+
+
+def to_gcj02(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """`frame` shifted to GCJ-02, to sit on AMap's tiles (geomon keeps WGS84 everywhere else)."""
+    return _to_gcj02(frame)
+
+
+def ordered(names: Iterable[str]) -> list[str]:
+    """Layer names bottom to top, as the map stacks them."""
+    return _ordered(names)
+
+
+def basemap_tiles(basemap: str, tianditu_key: str | None) -> list[dict[str, Any]]:
+    """The basemap as tile layers for a map built in the browser: url, attribution, subdomains."""
+    m = folium.Map(tiles=None)
+    if basemap != "none":
+        _add_basemap(m, basemap, tianditu_key)
+    return [
+        {"url": child.tiles, "attr": child.options.get("attribution", ""),
+         "subdomains": child.options.get("subdomains", "abc")}
+        for child in m._children.values()
+        if isinstance(child, folium.TileLayer)
+    ]  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -11,8 +12,9 @@ import streamlit as st
 from apphelp import no_exception, sha256
 from test_data_page import GOOD, HEADER
 
-from geomon import mapview
-from geomon.access import auth
+from geomon.access import auth, tokens
+from geomon.app import mapdata
+from geomon.app.components import tilemap
 from geomon.store import Edit, open_store
 
 OUTLET = "CJ9001429902GM0001"  # demo outlet in 明珠区 (429902), stage 整治中
@@ -159,13 +161,13 @@ def test_map_as_of_a_date_shows_the_earlier_stage(
         at="2024-03-01",
     )  # fmt: skip
     drawn: list[pd.DataFrame] = []
-    real = mapview.build_map
+    real = tilemap.tile_map
 
     def spy(frames, **kwargs):
         drawn.append(frames["outlets"])
         return real(frames, **kwargs)
 
-    monkeypatch.setattr(mapview, "build_map", spy)
+    monkeypatch.setattr(tilemap, "tile_map", spy)
     at = app(demo_copy).run()
     no_exception(at)
     assert drawn[-1].set_index("code").loc[OUTLET, "stage"] == "整治完成"
@@ -175,6 +177,13 @@ def test_map_as_of_a_date_shows_the_earlier_stage(
     no_exception(at)
     assert drawn[-1].set_index("code").loc[OUTLET, "stage"] == "整治中"
     assert len(drawn[-1]) == len(drawn[0])
+    # the tiles are cut from the same past state: the token names the date
+    (map_args,) = [json.loads(e.proto.json_args) for e in at.get("component_instance")
+                   if e.proto.component_name.endswith("geomon_tilemap")]  # fmt: skip
+    claims = json.loads(tokens._unb64(map_args["token"].split(".")[0]))
+    assert claims["d"] == "2024-02-15"
+    past = mapdata.frames(str(demo_copy), claims)["outlets"]
+    assert past.set_index("code").loc[OUTLET, "stage"] == "整治中"
 
 
 def test_editor_may_import(app, demo_copy: Path, users: Path) -> None:

@@ -1,7 +1,8 @@
 """Every registered page runs headless (AppTest) against a tiny store, and fails soft without one.
 
-AppTest cannot look inside the map (st_folium is an opaque component): `tests/test_mapview.py`
-checks the map itself and `tests/browser/` checks that a browser draws it.
+AppTest cannot look inside the map (a component drawn in the browser), but it sees the args the
+page sends it: tests/app/test_tile_map.py checks those, `tests/mapview/` the tiles themselves and
+`tests/browser/` that a browser draws them.
 """
 
 from __future__ import annotations
@@ -27,9 +28,7 @@ def _app(monkeypatch: pytest.MonkeyPatch, store: Path) -> AppTest:
 
 def _map_components(at: AppTest) -> list:
     return [
-        e
-        for e in at.get("component_instance")
-        if e.proto.component_name == "streamlit_folium.st_folium"
+        e for e in at.get("component_instance") if e.proto.component_name.endswith("geomon_tilemap")
     ]
 
 

@@ -1,6 +1,9 @@
-"""A real browser draws the map from local assets only: headless Chromium against `streamlit run`.
+"""A real browser draws the tile map from local assets only: headless Chromium against the app.
 
-Fixtures (the server on the tiny store, the browser) live in conftest.py.
+The map page sends the map's shell; the browser fetches each layer as vector tiles from the
+app's own routes and draws them on canvas, so features are counted through the map's
+``window.geomonMap`` hooks and clicked at the pixel Leaflet puts them. Fixtures (the server on
+the tiny store, the browser) live in conftest.py.
 """
 
 from __future__ import annotations
@@ -12,7 +15,40 @@ import pytest
 from geomon import mapview
 
 pytestmark = pytest.mark.browser
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+MAP_FRAME = 'iframe[title="geomon.app.components.tilemap.geomon_tilemap"]'
+TINY = {"districts": 1, "rivers": 1, "sections": 1, "outlets": 2}
+O1, O2 = (30.60, 114.25), (30.65, 114.35)  # (lat, lon) of the tiny store's outlets
+
+
+def map_frame(page):
+    """The map's frame, once its tiles are drawn."""
+    handle = page.wait_for_selector(MAP_FRAME, timeout=60_000)
+    frame = None
+    for _ in range(100):
+        frame = handle.content_frame()
+        if frame is not None:
+            break
+        page.wait_for_timeout(100)
+    frame.wait_for_function(
+        "() => window.geomonMap && window.geomonMap.pending() === 0 && "
+        "Object.values(window.geomonMap.drawn()).some(n => n > 0)",
+        timeout=60_000,
+    )
+    return frame
+
+
+def drawn(frame) -> dict[str, int]:
+    return frame.evaluate("window.geomonMap.drawn()")
+
+
+def click_at(page, frame, latlng: tuple[float, float]) -> None:
+    """Click the map where Leaflet draws `latlng`."""
+    x, y = frame.evaluate(
+        "([lat, lon]) => { const p = window.geomonMap.map().latLngToContainerPoint([lat, lon]);"
+        " return [p.x, p.y]; }",
+        list(latlng),
+    )
+    page.frame_locator(MAP_FRAME).locator("#map").click(position={"x": x, "y": y})
 
 
 def test_static_assets_are_served_as_scripts(app_url: str) -> None:
@@ -25,30 +61,27 @@ def test_static_assets_are_served_as_scripts(app_url: str) -> None:
 def test_map_renders_offline_without_errors(app_url: str, watched) -> None:
     page, watch = watched
     page.goto(app_url, wait_until="domcontentloaded", timeout=60_000)
-    page.wait_for_selector(MAP_FRAME, timeout=60_000)
-    frame = page.frame_locator(MAP_FRAME)
-    frame.locator(".leaflet-container").wait_for(timeout=60_000)
-    frame.locator("path.leaflet-interactive").first.wait_for(timeout=30_000)
+    frame = map_frame(page)
 
-    # districts, river, one section, two outlets: one SVG path each
-    assert frame.locator("path.leaflet-interactive").count() == 5
-    assert frame.locator('path[fill="#1a9850"]').count() == 1  # outlet O1, stage 整治完成
-    assert frame.locator(".leaflet-control-layers").count() == 1
+    assert drawn(frame) == TINY
     legend = frame.locator(".geomon-legend").inner_text()
     assert "入河排污口" in legend
     assert "未评价" in legend  # the tiny store has no monitoring data: sections not assessed
+    assert frame.locator(".leaflet-control-layers").count() == 1
     assert frame.locator(".leaflet-control-scale").count() == 1
     assert frame.locator(".leaflet-control-zoom-fullscreen").count() == 1
-    assert frame.locator(".leaflet-control-measure").count() == 1
+    tiles = [u for u in watch.requests if "/tiles/" in u]
+    assert tiles and all(u.startswith(app_url + "/tiles/") and "&t=" in u for u in tiles)
 
-    # outlet O2 is named "<script>alert(1)</script>": its popup shows the text, runs nothing
-    frame.locator('path[fill="#d73027"]').click()
+    # outlet O2 is named "<script>alert(1)</script>": its popup, fetched by id, shows the text
+    click_at(page, frame, O2)
     popup = frame.locator(".leaflet-popup-content")
     popup.wait_for(timeout=10_000)
     assert "<script>alert(1)</script>" in popup.inner_text()
     assert "已排查" in popup.inner_text()
+    assert any("/feature/outlets/O2?" in u for u in watch.requests)
 
-    page.wait_for_timeout(1000)
+    page.wait_for_timeout(500)
     assert watch.outside() == []
     assert any(mapview.ASSET_BASE + "/leaflet/leaflet.js" in u for u in watch.requests)
     assert watch.errors == []
@@ -58,7 +91,7 @@ def test_map_renders_offline_without_errors(app_url: str, watched) -> None:
 def test_search_zooms_to_a_feature(app_url: str, watched) -> None:
     page, watch = watched
     page.goto(app_url, wait_until="domcontentloaded", timeout=60_000)
-    page.wait_for_selector(MAP_FRAME, timeout=60_000)
+    map_frame(page)
     box = page.get_by_label("查找排污口、断面（编码或名称）")
     box.fill("O1")
     box.press("Enter")
@@ -68,6 +101,7 @@ def test_search_zooms_to_a_feature(app_url: str, watched) -> None:
     ring.wait_for(timeout=30_000)
 
     assert ring.count() == 1
+    frame.locator(".leaflet-popup-content", has_text="一号排污口").wait_for(timeout=10_000)
     assert watch.outside() == []
     assert watch.errors == []
 
@@ -75,13 +109,13 @@ def test_search_zooms_to_a_feature(app_url: str, watched) -> None:
 def test_popup_opens_the_outlet_record(app_url: str, watched) -> None:
     page, watch = watched
     page.goto(app_url, wait_until="domcontentloaded", timeout=60_000)
-    page.wait_for_selector(MAP_FRAME, timeout=60_000)
-    frame = page.frame_locator(MAP_FRAME)
-    frame.locator('path[fill="#d73027"]').click()  # outlet O2, named "<script>alert(1)</script>"
-    link = frame.locator(".leaflet-popup-content a", has_text="打开排污口档案")
+    frame = map_frame(page)
+    click_at(page, frame, O2)  # outlet O2, named "<script>alert(1)</script>"
+    link = page.frame_locator(MAP_FRAME).locator(".leaflet-popup-content a",
+                                                 has_text="打开排污口档案")  # fmt: skip
 
     with page.context.expect_page(timeout=30_000) as opened:
-        link.click()  # a new tab: st_folium's sandbox lets the map open pop-ups, not navigate
+        link.click()  # a new tab: the component's sandbox may open pop-ups, not navigate the app
     record = opened.value
     record.wait_for_load_state("domcontentloaded")
     record.locator("h2", has_text="<script>alert(1)</script>").wait_for(timeout=60_000)
@@ -91,3 +125,35 @@ def test_popup_opens_the_outlet_record(app_url: str, watched) -> None:
     assert watch.errors == []
     assert watch.dialogs == []
     record.close()
+
+
+def test_filter_change_keeps_the_map_mounted_and_refetches_one_layer(app_url: str, watched) -> None:
+    page, watch = watched
+    page.goto(app_url, wait_until="domcontentloaded", timeout=60_000)
+    frame = map_frame(page)
+    frame.evaluate("() => { window.__mounted = 'yes'; window.geomonMap.map().setZoom(12); }")
+    frame.wait_for_function("() => window.geomonMap.pending() === 0")
+    view = frame.evaluate(
+        "() => [window.geomonMap.map().getCenter(), window.geomonMap.map().getZoom()]"
+    )
+    before = len(watch.requests)
+
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="整治进度").click()
+    page.get_by_role("option", name="已排查").click()
+    page.keyboard.press("Escape")
+    frame.wait_for_function("() => window.geomonMap.drawn().outlets === 1", timeout=30_000)
+
+    assert frame.evaluate("() => window.__mounted") == "yes"  # the same document: not remounted
+    assert (
+        frame.evaluate(
+            "() => [window.geomonMap.map().getCenter(), window.geomonMap.map().getZoom()]"
+        )
+        == view
+    )
+    refetched = {u.split("/tiles/")[1].split("/")[0] for u in watch.requests[before:]
+                 if "/tiles/" in u}  # fmt: skip
+    assert refetched == {"outlets"}
+    assert drawn(frame) == {**TINY, "outlets": 1}
+    assert watch.outside() == []
+    assert watch.errors == []

@@ -1,7 +1,7 @@
 """Every page in a real browser, offline: it loads, no request leaves the machine, no JS error.
 
-Maps (Leaflet in the st_folium iframe) on the map, siting and outlet pages; charts (Vega, which
-Streamlit bundles) on the dashboard; a real download on the data page; a real drawing on the
+Maps (Leaflet: tiles on the map page, st_folium on the siting and outlet pages); charts (Vega,
+which Streamlit bundles) on the dashboard; a real download on the data page; a real drawing on the
 siting page, through leaflet-draw and st_folium back to the verdict.
 """
 
@@ -115,13 +115,12 @@ def test_drawing_a_project_gives_a_verdict(app_url: str, watched) -> None:
 
 
 def test_sidebar_filter_redraws_the_map_and_keeps_the_url(app_url: str, watched) -> None:
-    from playwright.sync_api import expect  # (after the fixtures checked that it is installed)
+    from test_map_browser import drawn, map_frame
 
     page, watch = watched
     _open(page, app_url, "")
-    frame = page.frame_locator(MAP_FRAME)
-    frame.locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
-    assert frame.locator("path.leaflet-interactive").count() == 5
+    frame = map_frame(page)
+    assert drawn(frame)["outlets"] == 2
 
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="整治进度").click()
@@ -129,10 +128,8 @@ def test_sidebar_filter_redraws_the_map_and_keeps_the_url(app_url: str, watched)
     page.keyboard.press("Escape")
 
     page.wait_for_function("() => decodeURIComponent(location.search).includes('stage=已排查')")
-    paths = page.frame_locator(MAP_FRAME).locator("path.leaflet-interactive")
-    expect(paths).to_have_count(4, timeout=30_000)  # O1 (整治完成) is gone
+    frame.wait_for_function("() => window.geomonMap.drawn().outlets === 1", timeout=30_000)
     page.reload()  # the URL brings the filter back
-    expect(page.frame_locator(MAP_FRAME).locator("path.leaflet-interactive")).to_have_count(
-        4, timeout=60_000
-    )
+    frame = map_frame(page)
+    assert drawn(frame)["outlets"] == 1  # O1 (整治完成) is gone
     _clean(page, watch)

@@ -142,7 +142,7 @@ def sidebar(url: str, lang: str) -> View:
         key=key,
     )
     layers = data.status_layers(url, period or None)
-    allowed = view.allowed(layers, periods)
+    allowed = data.allowed(url, period or None)
     wanted = filters.selection_from_params(state, allowed)
     selection: dict[str, list[str]] = {view.PERIOD: [period]} if period else {}
     by_key = {d.key: d for d in view.DIMS}

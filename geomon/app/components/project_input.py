@@ -14,7 +14,7 @@ import shapely
 import streamlit as st
 
 from geomon import mapview, siting
-from geomon.app import data, i18n
+from geomon.app import data, i18n, urls
 from geomon.app.components import widgets
 from geomon.messages import ValidationReport
 from geomon.specs import get_spec
@@ -107,8 +107,8 @@ def from_drawing(url: str, lang: str) -> Projects | None:
     }
     names = [n for n in data.map_layer_names(url) if n in DRAW_LAYERS]
     frames = {n: data.layer(url, n) for n in names}
-    m = mapview.build_map(frames, lang=lang, asset_base=widgets.asset_base())
-    mapview.add_draw(m, lang=lang, asset_base=widgets.asset_base())
+    m = mapview.build_map(frames, lang=lang, asset_base=urls.asset_base())
+    mapview.add_draw(m, lang=lang, asset_base=urls.asset_base())
     back = widgets.show_map(
         m, lang=lang, key="siting.draw_map", height=520, returned_objects=["all_drawings"]
     )

@@ -50,19 +50,6 @@ def layer_picker(names: Sequence[str], *, lang: str, key: str = "layers") -> lis
     return [n for n in names if n in chosen]
 
 
-def asset_base() -> str:
-    """URL prefix of the vendored map scripts, honouring ``server.baseUrlPath`` behind a proxy."""
-    prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
-    return ("/" + prefix if prefix else "") + mapview.ASSET_BASE
-
-
-def record_url(lang: str) -> str:
-    """The URL template of an outlet's record page (``{id}`` is the outlet code)."""
-    prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
-    base = "/" + prefix if prefix else ""
-    return f"{base}/outlet?outlet={{id}}" + ("&lang=en" if lang == "en" else "")
-
-
 def assets_installed() -> bool:
     """Whether ``npm ci`` has copied Leaflet to ``static/vendor`` (else the map stays blank)."""
     return (mapview.STATIC_VENDOR_DIR / mapview.ASSETS["leaflet"]).is_file()

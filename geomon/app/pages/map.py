@@ -6,9 +6,8 @@ import os
 import pandas as pd
 import streamlit as st
 
-from geomon import mapview
 from geomon.app import data, i18n
-from geomon.app.components import filterbar, login, widgets
+from geomon.app.components import filterbar, login, tilemap, widgets
 from geomon.app.present import styles, view
 from geomon.errors import GeomonError
 from geomon.rules import outlets as ro
@@ -63,23 +62,12 @@ def map_view() -> None:
         )
     if not any(len(f) for f in frames.values()):
         st.info(i18n.t("map.empty_filtered", lang))
-    options = {
-        "lang": lang,
-        "asset_base": widgets.asset_base(),
-        "point_limit": settings.map_point_limit,
-        "styles": styles.map_styles(
-            filterbar.period_labels(v.period or ""), outlet_url=widgets.record_url(lang)
-        ),
-    }
-    tianditu_key = os.environ.get("GEOMON_TIANDITU_KEY")
-    try:
-        m = mapview.build_map(
-            frames, basemap=settings.basemap, tianditu_key=tianditu_key, **options
-        )
-    except mapview.MapError as exc:
-        st.warning(i18n.t("map.basemap_error", lang).format(error=exc))
-        m = mapview.build_map(frames, **options)
-    widgets.show_map(m, lang=lang, key="map", focus=focus)
+    legend = styles.map_styles(filterbar.period_labels(v.period or ""))
+    tilemap.tile_map(
+        frames, selection=v.selection, period=v.period, past=when, legend_styles=legend,
+        settings=settings, lang=lang, focus=focus,
+        tianditu_key=os.environ.get("GEOMON_TIANDITU_KEY"),
+    )  # fmt: skip
 
     st.subheader(i18n.t("map.counts", lang))
     for row in range(0, len(chosen), 5):

@@ -8,7 +8,7 @@ import streamlit as st
 
 from geomon import mapview
 from geomon.analysis import tracing
-from geomon.app import data, i18n
+from geomon.app import data, i18n, urls
 from geomon.app.components import editing, filterbar, login, widgets
 from geomon.app.present import outlet_view, sheet, styles, tables
 from geomon.errors import GeomonError
@@ -77,9 +77,9 @@ with right:
     shown = ("districts", "rivers", "lakes", "protection_zones", "red_lines", "sections", "outlets")
     near = {n: v.layers[n] for n in data.map_layer_names(url) if n in shown}
     m = mapview.build_map(
-        near, lang=lang, center=(point.y, point.x), zoom=14, asset_base=widgets.asset_base(),
+        near, lang=lang, center=(point.y, point.x), zoom=14, asset_base=urls.asset_base(),
         styles=styles.map_styles(
-            filterbar.period_labels(v.period or ""), outlet_url=widgets.record_url(lang)
+            filterbar.period_labels(v.period or ""), outlet_url=urls.record_url(lang)
         ), compact=True,
     )  # fmt: skip
     widgets.show_map(m, lang=lang, key="outlet.map", height=420, focus=focus)

@@ -5,7 +5,7 @@ import functools
 import streamlit as st
 
 from geomon import mapview
-from geomon.app import data, i18n
+from geomon.app import data, i18n, urls
 from geomon.app.components import login, project_input, widgets
 from geomon.app.present import siting_view
 from geomon.errors import GeomonError
@@ -91,5 +91,5 @@ else:
 st.subheader(i18n.t("siting.map", lang))
 stored = {n: data.layer(url, n) for n in result.layers}
 layers = siting_view.result_layers(result, projects.frame, stored)
-m = mapview.build_map(layers, lang=lang, asset_base=widgets.asset_base())
+m = mapview.build_map(layers, lang=lang, asset_base=urls.asset_base())
 widgets.show_map(m, lang=lang, key="siting.result_map", height=520)

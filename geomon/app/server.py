@@ -1,0 +1,99 @@
+"""The app's own HTTP routes, served by Streamlit's server beside the pages (``st.App``).
+
+- ``GET /tiles/{layer}/{z}/{x}/{y}.mvt?k=KEY&t=TOKEN``: one Mapbox Vector Tile of a layer as the
+  map view signed into TOKEN shows it (`geomon.app.mapdata`); KEY is the layer's filter key.
+- ``GET /feature/{layer}/{id}?k=KEY&t=TOKEN``: one feature's popup as ``{"html": …}``.
+- ``GET /healthz``: ``{"status": "ok", "store": …, "revision": …}`` for an operator's probe
+  (503 with the reason when the store cannot be read).
+
+A request without a valid token, or for a layer, filter, store or areas the token does not
+cover, gets 403 and no data. The routes keep no session: several app processes behind one
+reverse proxy, sharing ``GEOMON_SECRET``, serve the same maps.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from geomon import config
+from geomon.app import data, mapdata, urls
+from geomon.errors import GeomonError, TokenError
+from geomon.mapview import tiles
+from geomon.specs import get_spec, layer_names
+
+log = logging.getLogger("geomon.server")
+MVT = "application/vnd.mapbox-vector-tile"
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _denied(exc: TokenError) -> Response:
+    return JSONResponse({"error": "forbidden", "reason": exc.reason}, 403, headers=_NO_STORE)
+
+
+def _layer(request: Request) -> str | None:
+    name = request.path_params["layer"]
+    return name if name in layer_names() and get_spec(name).is_spatial else None
+
+
+def tile(request: Request) -> Response:
+    """One vector tile (see the module docstring)."""
+    settings = config.from_env()
+    layer = _layer(request)
+    z, x, y = (request.path_params[k] for k in ("z", "x", "y"))
+    if layer is None or not tiles.valid_tile(z, x, y):
+        return JSONResponse({"error": "not_found"}, 404, headers=_NO_STORE)
+    try:
+        c = mapdata.check(request.query_params.get("t"), layer, request.query_params.get("k"),
+                          settings)  # fmt: skip
+        body = mapdata.tile(settings.store_url, c, layer, z, x, y)
+    except TokenError as exc:
+        return _denied(exc)
+    except GeomonError as exc:
+        log.warning("tile %s/%s/%s/%s: %s", layer, z, x, y, exc)
+        return JSONResponse({"error": "unavailable", "message": str(exc)}, 503)
+    # the URL names the filter (k) and store revision (r): a cached tile is never stale
+    return Response(body, media_type=MVT, headers={"Cache-Control": "private, max-age=3600"})
+
+
+def feature(request: Request) -> Response:
+    """One feature's popup HTML (see the module docstring)."""
+    settings = config.from_env()
+    layer = _layer(request)
+    if layer is None:
+        return JSONResponse({"error": "not_found"}, 404, headers=_NO_STORE)
+    try:
+        c = mapdata.check(request.query_params.get("t"), layer, request.query_params.get("k"),
+                          settings)  # fmt: skip
+        url = urls.record_url(c["l"])
+        html = mapdata.popup(settings.store_url, c, layer, request.path_params["fid"], url)
+    except TokenError as exc:
+        return _denied(exc)
+    if html is None:
+        return JSONResponse({"error": "not_found"}, 404, headers=_NO_STORE)
+    return JSONResponse({"html": html}, headers=_NO_STORE)
+
+
+def health(request: Request) -> Response:
+    """The store answers: its URL (without password) and revision."""
+    del request
+    settings = config.from_env()
+    shown = re.sub(r"//[^@/]*@", "//***@", settings.store_url)
+    try:
+        revision = data.store(settings.store_url).revision()
+    except GeomonError as exc:
+        return JSONResponse({"status": "error", "store": shown, "message": str(exc)}, 503)
+    return JSONResponse({"status": "ok", "store": shown, "revision": revision}, headers=_NO_STORE)
+
+
+def routes() -> list[Route]:
+    """The routes to mount beside the Streamlit app."""
+    return [
+        Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.mvt", tile),
+        Route("/feature/{layer}/{fid:path}", feature),
+        Route("/healthz", health),
+    ]

@@ -1,0 +1,225 @@
+"""Map data served apart from the page: Mapbox Vector Tiles cut from in-memory layers.
+
+The map page carries only the map's shell and style; the browser fetches each layer in tiles
+(``/tiles/{layer}/{z}/{x}/{y}.mvt``, `geomon.app.server`) and popups by id. A `TileSource` is
+one filtered layer prepared once (web-mercator coordinates, a style code per feature, a spatial
+index); `TileSource.tile` cuts one tile from it:
+
+- points: single features with their style code (colour × ring) and id; a tile holding more than
+  `CLUSTER_POINTS` points below `CLUSTER_MAX_ZOOM` is aggregated server-side into cells of
+  `CLUSTER_CELL` tile units (16 screen pixels), each cell one feature with its count ``n`` and
+  how many of its points are ringed ``r`` (e.g. overdue outlets);
+- lines and polygons: clipped to the tile plus a `BUFFER` (so strokes at tile edges join up),
+  simplified to half a screen pixel at the tile's zoom (cached per zoom), with style code and id.
+
+Style codes index a palette fixed by the layer's style (`palette`), not by the data, so a tile and
+the page agree on colours whatever rows a filter leaves. Coordinates are Web Mercator
+(EPSG:3857) normalised to the unit square, y down, as slippy-map tiles are numbered.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import mapbox_vector_tile
+import numpy as np
+import pandas as pd
+import shapely
+
+from geomon.mapview import values as mv
+from geomon.specs import LayerSpec
+
+EXTENT = 4096  # tile units across a tile (the MVT default)
+BUFFER = 64  # tile units kept around a tile: strokes and circles at an edge are not cut
+CLUSTER_POINTS = 400  # a tile with more points than this is aggregated into cells …
+CLUSTER_MAX_ZOOM = 15  # … below this zoom
+CLUSTER_CELL = 256  # tile units per cell side (16 px of a 256 px tile)
+MAX_LAT = 85.0511287798066  # Web Mercator's edge
+ID = "i"  # property: the feature's id (the spec's id field, as text)
+STYLE = "s"  # property: the feature's style code (2 × palette index + ringed)
+COUNT, RINGED = "n", "r"  # properties of an aggregated cell
+
+
+def palette(spec: LayerSpec, own: mv.LayerStyle | None) -> list[str]:
+    """Every colour the layer's style can give, default first: what style codes index."""
+    if own is not None:
+        colors = [own.default_color, *own.colors.values()]
+    else:
+        colors = [spec.style.default_color, *spec.style.colors.values()]
+    return list(dict.fromkeys(colors))
+
+
+def style_codes(frame: gpd.GeoDataFrame, spec: LayerSpec, own: mv.LayerStyle | None) -> np.ndarray:
+    """Each feature's style code: 2 × its colour's index in `palette` + 1 if ringed."""
+    index = {c: i for i, c in enumerate(palette(spec, own))}
+    codes = mv.colors(frame, spec, own).map(index).fillna(0).to_numpy(dtype=np.int64)
+    ring = np.zeros(len(frame), dtype=bool)
+    if own is not None and own.ring:
+        ring = frame[own.ring].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    return codes * 2 + ring
+
+
+def to_unit(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lon/lat (degrees) to Web Mercator normalised to [0, 1] × [0, 1], y down."""
+    lat = np.clip(lat, -MAX_LAT, MAX_LAT)
+    x = (np.asarray(lon, dtype=float) + 180.0) / 360.0
+    y = 0.5 - np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) / (2 * np.pi)
+    return x, y
+
+
+def _unit_xy(xy: np.ndarray) -> np.ndarray:
+    x, y = to_unit(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])
+
+
+def tile_bounds(z: int, x: int, y: int, buffer: float = 0.0) -> tuple[float, float, float, float]:
+    """The tile's box in unit coordinates (minx, miny, maxx, maxy), grown by `buffer` tile units."""
+    n = 2.0**z
+    pad = buffer / EXTENT
+    return ((x - pad) / n, (y - pad) / n, (x + 1 + pad) / n, (y + 1 + pad) / n)
+
+
+def valid_tile(z: int, x: int, y: int, max_zoom: int = 22) -> bool:
+    """Whether (z, x, y) names a tile of the slippy-map grid."""
+    return 0 <= z <= max_zoom and 0 <= x < 2**z and 0 <= y < 2**z
+
+
+@dataclass
+class TileSource:
+    """One filtered layer ready to be cut into tiles (build with `tile_source`)."""
+
+    name: str
+    ids: np.ndarray  # object: the id of each feature, as text
+    styles: np.ndarray  # int64 style codes
+    points: bool  # every geometry a Point: the fast path (coordinates only)
+    ux: np.ndarray = field(default_factory=lambda: np.empty(0))  # points, sorted by ux
+    uy: np.ndarray = field(default_factory=lambda: np.empty(0))
+    geoms: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))  # unit coords
+    tree: shapely.STRtree | None = None
+    _by_zoom: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def tile(self, z: int, x: int, y: int) -> bytes:
+        """The MVT tile (z, x, y) of this layer: one MVT layer named after it (maybe empty)."""
+        features = self._point_features(z, x, y) if self.points else self._shape_features(z, x, y)
+        layer = {"name": self.name, "features": features}
+        options = {"extents": EXTENT, "y_coord_down": True}
+        return mapbox_vector_tile.encode([layer], default_options=options)
+
+    def _point_features(self, z: int, x: int, y: int) -> list[dict[str, Any]]:
+        x0, y0, x1, y1 = tile_bounds(z, x, y, BUFFER)
+        lo, hi = np.searchsorted(self.ux, [x0, x1], side="left")
+        inside = lo + np.flatnonzero((self.uy[lo:hi] >= y0) & (self.uy[lo:hi] <= y1))
+        n = 2.0**z
+        tx = np.rint((self.ux[inside] * n - x) * EXTENT).astype(np.int64)
+        ty = np.rint((self.uy[inside] * n - y) * EXTENT).astype(np.int64)
+        if len(inside) > CLUSTER_POINTS and z < CLUSTER_MAX_ZOOM:
+            return _cells(tx, ty, self.styles[inside] % 2, inside, self.ids, self.styles)
+        return [
+            {"geometry": f"POINT ({px} {py})", "properties": {ID: self.ids[i], STYLE: int(s)}}
+            for px, py, i, s in zip(
+                tx.tolist(), ty.tolist(), inside.tolist(), self.styles[inside].tolist(), strict=True
+            )
+        ]
+
+    def _simplified(self, z: int) -> np.ndarray:
+        """The geometries simplified to half a pixel at zoom `z` (computed once per zoom)."""
+        with self._lock:
+            if z not in self._by_zoom:
+                tolerance = 0.5 / (256 * 2.0**z)
+                self._by_zoom[z] = shapely.simplify(self.geoms, tolerance, preserve_topology=True)
+            return self._by_zoom[z]
+
+    def _shape_features(self, z: int, x: int, y: int) -> list[dict[str, Any]]:
+        if self.tree is None:
+            return []
+        box = tile_bounds(z, x, y, BUFFER)
+        hits = np.sort(self.tree.query(shapely.box(*box)))
+        if not len(hits):
+            return []
+        geoms = self._simplified(z)[hits] if z < 16 else self.geoms[hits]
+        clipped = shapely.clip_by_rect(geoms, *box)
+        n = 2.0**z
+        scale = np.array([n * EXTENT, n * EXTENT])
+        offset = np.array([x * EXTENT, y * EXTENT])
+        local = shapely.transform(clipped, lambda xy: np.rint(xy * scale - offset))
+        keep = ~shapely.is_empty(local)
+        return [
+            {"geometry": g, "properties": {ID: self.ids[i], STYLE: int(self.styles[i])}}
+            for g, i in zip(local[keep], hits[keep].tolist(), strict=True)
+        ]
+
+
+def _cells(
+    tx: np.ndarray,
+    ty: np.ndarray,
+    ringed: np.ndarray,
+    rows: np.ndarray,
+    ids: np.ndarray,
+    styles: np.ndarray,
+) -> list[dict[str, Any]]:
+    """Points aggregated per `CLUSTER_CELL` cell: a lone point stays itself, others a count."""
+    cx, cy = np.floor_divide(tx, CLUSTER_CELL), np.floor_divide(ty, CLUSTER_CELL)
+    key = (cx + 64) * 1024 + (cy + 64)
+    cells, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    mean_x = np.rint(np.bincount(inverse, weights=tx) / counts).astype(np.int64)
+    mean_y = np.rint(np.bincount(inverse, weights=ty) / counts).astype(np.int64)
+    rings = np.bincount(inverse, weights=ringed).astype(np.int64)
+    first = np.full(len(cells), -1, dtype=np.int64)
+    first[inverse[::-1]] = rows[::-1]  # one member of each cell (for a lone point)
+    features = []
+    for k in range(len(cells)):
+        geometry = f"POINT ({mean_x[k]} {mean_y[k]})"
+        if counts[k] == 1:
+            row = int(first[k])
+            props: dict[str, Any] = {ID: ids[row], STYLE: int(styles[row])}
+        else:
+            props = {COUNT: int(counts[k]), RINGED: int(rings[k])}
+        features.append({"geometry": geometry, "properties": props})
+    return features
+
+
+def tile_source(
+    name: str, frame: gpd.GeoDataFrame, spec: LayerSpec, own: mv.LayerStyle | None = None
+) -> TileSource:
+    """Prepare `frame` (EPSG:4326, already filtered) for tiles: coordinates, styles, index."""
+    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    if spec.id_field and spec.id_field in frame:
+        ids = frame[spec.id_field].astype("string").fillna("").to_numpy(dtype=object)
+    else:
+        ids = np.array([str(i) for i in range(len(frame))], dtype=object)
+    styles = style_codes(frame, spec, own)
+    geoms = frame.geometry.to_numpy()
+    if len(geoms) and bool((shapely.get_type_id(geoms) == 0).all()):  # 0: Point
+        ux, uy = to_unit(shapely.get_x(geoms), shapely.get_y(geoms))
+        order = np.argsort(ux, kind="stable")
+        return TileSource(name, ids[order], styles[order], True, ux[order], uy[order])
+    unit = shapely.transform(geoms, _unit_xy)
+    tree = shapely.STRtree(unit) if len(unit) else None
+    return TileSource(name, ids, styles, False, geoms=unit, tree=tree)
+
+
+def feature_rows(frame: pd.DataFrame, spec: LayerSpec, feature_id: str) -> pd.DataFrame:
+    """The rows of `frame` whose id (the spec's id field, as text) is `feature_id`."""
+    if spec.id_field and spec.id_field in frame:
+        return frame[frame[spec.id_field].astype("string") == feature_id]
+    if feature_id.isdigit() and int(feature_id) < len(frame):
+        return frame.iloc[[int(feature_id)]]
+    return frame.iloc[0:0]
+
+
+def bounds(frames: Mapping[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) around every non-empty frame, or None."""
+    boxes = [f.total_bounds for f in frames.values() if len(f)]
+    boxes = [b for b in boxes if np.isfinite(b).all()]
+    if not boxes:
+        return None
+    minx, miny, maxx, maxy = np.array(boxes).T
+    return float(miny.min()), float(minx.min()), float(maxy.max()), float(maxx.max())

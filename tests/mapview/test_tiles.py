@@ -1,0 +1,113 @@
+"""Vector tiles cut from hand-made layers at known z/x/y (`geomon.mapview.tiles`).
+
+Positions are worked out from the inverse Mercator formula, lat = atan(sinh(π(1 − 2y))), the
+other way round from the code's forward formula: the point (45°E, 40.97990°N) is at unit
+(0.625, 0.375), the centre of tile z2/2/1 (tile units 2048, 2048).
+"""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import mapbox_vector_tile
+import numpy as np
+import pytest
+from shapely import Point, box
+
+from geomon.mapview import tiles
+from geomon.specs import get_spec
+from geomon.validate import apply_dtypes
+
+
+def _lat(unit_y: float) -> float:
+    return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * unit_y))))
+
+
+def _decode(body: bytes, layer: str) -> list[dict]:
+    tile = mapbox_vector_tile.decode(body, default_options={"y_coord_down": True})
+    return tile.get(layer, {}).get("features", [])
+
+
+def _outlets(points: list[tuple[float, float]], **columns) -> gpd.GeoDataFrame:
+    rows = [{"code": f"O{i}", "stage": "整治中", **{k: v[i] for k, v in columns.items()}}
+            for i in range(len(points))]  # fmt: skip
+    return apply_dtypes(gpd.GeoDataFrame(rows, geometry=[Point(p) for p in points], crs=4326),
+                        "outlets")  # fmt: skip
+
+
+def test_point_at_the_centre_of_its_tile() -> None:
+    src = tiles.tile_source("outlets", _outlets([(45.0, _lat(0.375))]), get_spec("outlets"))
+
+    (feature,) = _decode(src.tile(2, 2, 1), "outlets")
+    assert feature["geometry"]["coordinates"] == [2048, 2048]
+    assert feature["properties"]["i"] == "O0"
+    # 整治中 is the 5th colour of layers/outlets.toml after the default (#888888): index 5
+    assert feature["properties"]["s"] == 10
+    assert _decode(src.tile(2, 1, 1), "outlets") == []  # the neighbour tile holds nothing
+    assert _decode(src.tile(2, 2, 2), "outlets") == []
+
+
+def test_point_on_an_edge_is_in_both_tiles_within_the_buffer() -> None:
+    # unit x 0.5 is the edge between z1 tiles x=0 and x=1
+    src = tiles.tile_source("outlets", _outlets([(0.0, _lat(0.75))]), get_spec("outlets"))
+
+    left, right = _decode(src.tile(1, 0, 1), "outlets"), _decode(src.tile(1, 1, 1), "outlets")
+
+    assert left[0]["geometry"]["coordinates"] == [4096, 2048]
+    assert right[0]["geometry"]["coordinates"] == [0, 2048]
+
+
+def test_polygon_is_clipped_to_the_tile_plus_buffer() -> None:
+    # lon −90…90, lat 0…40.98° is unit x 0.25…0.75, y 0.375…0.5; tile z1/1/0 spans x 0.5…1,
+    # y 0…0.5, so the square lies at tile x −0.5…0.5 → clipped at the buffer −64; y 3072…4096
+    square = box(-90.0, 0.0, 90.0, _lat(0.375))
+    frame = apply_dtypes(
+        gpd.GeoDataFrame([{"code": "Z1", "name": "一级区", "level": "一级保护区"}],
+                         geometry=[square], crs=4326), "protection_zones")  # fmt: skip
+
+    src = tiles.tile_source("protection_zones", frame, get_spec("protection_zones"))
+    (feature,) = _decode(src.tile(1, 1, 0), "protection_zones")
+
+    ring = np.array(feature["geometry"]["coordinates"][0])
+    assert feature["geometry"]["type"] == "Polygon"
+    assert ring[:, 0].min() == -tiles.BUFFER
+    assert ring[:, 0].max() == 2048
+    assert (ring[:, 1].min(), ring[:, 1].max()) == (3072, 4096)
+    assert feature["properties"]["i"] == "Z1"
+
+
+def test_dense_tiles_are_aggregated_and_counts_add_up() -> None:
+    rng = np.random.default_rng(7)
+    n = 1_000  # > CLUSTER_POINTS, inside tile z5/25/13 (lon 101.25…112.5, lat 27.06…31.95)
+    lon, lat = rng.uniform(102, 112, n), rng.uniform(28, 31, n)
+    overdue = np.zeros(n, dtype=bool)
+    overdue[:37] = True
+    frame = _outlets(list(zip(lon, lat, strict=True)))
+    frame["overdue"] = overdue
+    style = tiles.mv.LayerStyle("stage", get_spec("outlets").style.colors, ring="overdue")
+    src = tiles.tile_source("outlets", frame, get_spec("outlets"), style)
+
+    cells = _decode(src.tile(5, 25, 13), "outlets")
+    singles = _decode(src.tile(tiles.CLUSTER_MAX_ZOOM, 0, 0), "outlets")  # far away: empty
+
+    counted = sum(f["properties"].get("n", 1) for f in cells)
+    ringed = sum(f["properties"].get("r", f["properties"].get("s", 0) % 2) for f in cells)
+    assert counted == n
+    assert ringed == 37
+    assert len(cells) < n / 2
+    assert singles == []
+
+
+def test_palette_is_fixed_by_the_style_not_the_data() -> None:
+    spec = get_spec("outlets")
+    assert tiles.palette(spec, None) == ["#888888", "#d73027", "#f46d43", "#fdae61", "#fee08b",
+                                         "#74add1", "#1a9850", "#006837"]  # fmt: skip
+    one = _outlets([(114.0, 30.0)], stage=["已销号"])
+    assert tiles.style_codes(one, spec, None).tolist() == [14]
+
+
+@pytest.mark.parametrize(("z", "x", "y", "ok"), [(0, 0, 0, True), (3, 7, 7, True),
+                                                 (3, 8, 0, False), (-1, 0, 0, False)])  # fmt: skip
+def test_valid_tile(z: int, x: int, y: int, ok: bool) -> None:
+    assert tiles.valid_tile(z, x, y) is ok
