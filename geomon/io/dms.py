@@ -1,8 +1,8 @@
 """Degrees-minutes-seconds coordinates: `parse_dms`, `dms_columns_to_degrees` and their helpers.
 
 Ledgers write coordinates as decimal or DMS text, or as separate degree/minute/second columns.
-Split out of ``geomon.io.tabular`` (module size); ``tabular`` re-exports the public names and
-uses the cell helpers `_blank` and `_to_number`, which live here because DMS parsing needs them.
+Split out of ``geomon.io.tabular`` (module size); ``tabular`` uses the cell helpers `_blank` and
+`_to_number`, which live here because DMS parsing needs them.
 """
 
 from __future__ import annotations
