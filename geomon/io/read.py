@@ -24,6 +24,7 @@ from geomon import crs as gcrs
 from geomon.errors import CRSError, ReadError
 from geomon.io import columns, tabular
 from geomon.io import limits as glimits
+from geomon.io.formats import LEDGER_SUFFIXES, READABLE_SUFFIXES, VECTOR_SUFFIXES
 from geomon.io.shapefile import (
     _copy_shapefile,
     _shapefile_encoding,
@@ -35,8 +36,6 @@ from geomon.specs import LayerSpec, get_spec
 Source = str | Path | bytes | bytearray | IO[bytes]
 CRSLike = str | int | pyproj.CRS | gcrs.SourceCRS
 
-_LEDGERS = {".csv": False, ".txt": False, ".xlsx": True, ".xlsm": True}  # value: is Excel
-_VECTORS = (".geojson", ".json", ".gpkg", ".zip", ".shp", ".kml", ".kmz")
 _ARCHIVES = {".zip": True, ".kmz": True, ".xlsx": False, ".xlsm": False}  # value: count members
 _RFC7946 = (
     ".geojson",
@@ -121,18 +120,18 @@ def read(
             data if data is not None else path, name, limits, count_members=_ARCHIVES[ext]
         )
     issues: list[Issue] = []
-    if ext in _LEDGERS:
+    if ext in LEDGER_SUFFIXES:
         frame, kind, issues = tabular.read_ledger(
             data if data is not None else path.read_bytes(),
             spec,
             name=name,
-            excel=_LEDGERS[ext],
+            excel=LEDGER_SUFFIXES[ext],
             encoding=encoding,
             sheet=sheet,
             limits=limits,
         )
         default = _LEDGER_DEFAULT_CRS.get(kind or "")
-    elif ext in _VECTORS:
+    elif ext in VECTOR_SUFFIXES:
         frame, issues = _read_vector(path, data, ext, spec, name, limits)
         frame, renamed = columns.rename_to_spec(frame, spec)
         issues += renamed
@@ -161,7 +160,7 @@ def _unsupported(name: str, ext: str) -> ReadError:
 
 
 def _check_type(name: str, ext: str, limits: glimits.UploadLimits) -> None:
-    if ext not in _LEDGERS and ext not in _VECTORS:
+    if ext not in READABLE_SUFFIXES:
         raise _unsupported(name, ext)
     glimits.check_type(name, limits)  # a format we read, but not accepted here
 
