@@ -11,6 +11,7 @@ import math
 
 import pytest
 
+from geomon.errors import CoordinateParseError, GeomonError
 from geomon.io.dms import dms_columns_to_degrees, parse_dms
 
 
@@ -89,9 +90,10 @@ def test_parse_dms_rejects_with_reason(text: str | float, reason: str) -> None:
 
 
 def test_parse_dms_error_carries_chinese_reason() -> None:
-    with pytest.raises(ValueError, match="minutes 61") as info:
+    with pytest.raises(CoordinateParseError) as info:
         parse_dms("112度61分")
-    assert info.value.zh == "分 61 ≥ 60"
+    assert isinstance(info.value, GeomonError) and isinstance(info.value, ValueError)
+    assert (str(info.value), info.value.zh) == ("minutes 61 ≥ 60", "分 61 ≥ 60")
 
 
 def test_dms_columns_to_degrees() -> None:

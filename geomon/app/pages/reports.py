@@ -196,7 +196,7 @@ with tab_recheck:
                 projects.reset_index(drop=True), store, before=before, after=after,
                 buffer_m=buffer_m,
             )  # fmt: skip
-        except (GeomonError, ValueError) as exc:
+        except GeomonError as exc:
             st.error(t("error", lang).format(error=exc))
         else:
             workbook = io.BytesIO()
