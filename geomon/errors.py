@@ -13,6 +13,14 @@ class LayerSpecError(GeomonError, ValueError):
     """A layer spec (layers/*.toml) is missing a key or has a bad value."""
 
 
+class UnknownFieldError(GeomonError, KeyError):
+    """A layer has no field, or a frame no column, of the name asked for (specs, filters).
+
+    A `KeyError` too, so ``except KeyError`` callers keep working; like every `KeyError` its
+    ``str()`` is the message in quotes.
+    """
+
+
 class CRSError(GeomonError, ValueError):
     """A CRS is missing, unknown, or unsuitable for the operation."""
 
@@ -28,6 +36,21 @@ class ReadError(GeomonError, ValueError):
         super().__init__(message)
         self.code = code
         self.path = path
+
+
+class CoordinateParseError(GeomonError, ValueError):
+    """A coordinate that cannot be read; ``str()`` is the English reason, ``zh`` the Chinese.
+
+    Readers catch it and report a ``bad_coordinate`` issue on the row (``geomon.io.dms``).
+    """
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+
+
+class ExportError(GeomonError, ValueError):
+    """A layer cannot be exported as asked: an unknown format, or a Shapefile without geometry."""
 
 
 class ValidationError(GeomonError, ValueError):
@@ -48,6 +71,20 @@ class MapError(GeomonError, ValueError):
 
 class TracingError(GeomonError, ValueError):
     """A section cannot be traced: unknown code, or not on the river network."""
+
+
+class SitingError(GeomonError, ValueError):
+    """A siting check asked for with arguments it cannot use: unknown or geometry-less constraint
+    layers, a negative buffer, or projects whose labels repeat."""
+
+
+class ReportError(GeomonError, ValueError):
+    """A report asked for with arguments it cannot use (e.g. a period ending before it starts, or
+    an output file that is neither .html nor .xlsx)."""
+
+
+class VersionError(GeomonError, ValueError):
+    """A data version or moment a user named is not in the store, or cannot be read."""
 
 
 class StoreError(GeomonError, RuntimeError):

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from geomon.errors import UnknownFieldError
 from geomon.specs import LayerSpec, get_spec
 
 Selection = Mapping[str, Sequence[Any]]
@@ -62,8 +63,8 @@ def apply_filters(
 
     Raises
     ------
-    KeyError
-        If a selected column is not in `frame`.
+    UnknownFieldError
+        If a selected column is not in `frame` (a `KeyError` too).
     """
     spec = get_spec(spec) if spec is not None else None
     keep = pd.Series(True, index=frame.index)
@@ -73,7 +74,7 @@ def apply_filters(
         if column not in frame.columns:
             layer = spec.name if spec else "frame"
             msg = f"cannot filter {layer!r} on {column!r}: no such column"
-            raise KeyError(msg)
+            raise UnknownFieldError(msg)
         series = frame[column]
         if _is_bool(frame, column, spec):
             wanted = [b for b in map(_as_bool, values) if b is not None]

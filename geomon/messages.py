@@ -2,16 +2,19 @@
 
 Readers, validators and importers collect `Issue`s instead of stopping at the first problem; the
 boundary (CLI, app) decides what to do with the report. ``row`` is the 1-based record number in
-the source (header not counted), or None for a problem with the whole file.
+the source (header not counted), or None for a problem with the whole file. A file that cannot
+be parsed at all is a `ReadError` instead, built by `cannot_read` for every reader.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
-from geomon.errors import ValidationError
+from geomon.errors import ReadError, ValidationError
 
 Severity = Literal["error", "warning"]
 
@@ -34,6 +37,24 @@ class Issue:
 def message(zh: str, en: str) -> str:
     """Join a Chinese and an English message the one way every issue writes them."""
     return f"{zh} / {en}"
+
+
+def cannot_read(
+    name: str, exc: BaseException, *, code: str = "unreadable", tmp: str | Path | None = None
+) -> ReadError:
+    """
+    The `ReadError` for a file its parser failed on: "cannot read NAME: <the parser's reason>".
+
+    `tmp` is the temporary directory a reader copied the file into: GDAL names that copy in its
+    reasons, so the path is replaced by the user's `name`. One helper for every reader, so a
+    corrupt file reads the same whatever its format.
+    """
+    reason = str(exc) or type(exc).__name__
+    if tmp is not None:
+        reason = re.sub(rf"{re.escape(str(tmp))}[^\s:'\"]*", name, reason)
+    return ReadError(
+        message(f"无法读取 {name}", f"cannot read {name}: {reason}"), code=code, path=name
+    )
 
 
 @dataclass(slots=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from geomon.errors import LayerSpecError
+from geomon.errors import LayerSpecError, UnknownFieldError
 
 GeometryType = Literal["Point", "LineString", "Polygon", "Any", "None"]
 FieldType = Literal["str", "int", "float", "bool", "date", "enum"]
@@ -152,12 +152,12 @@ class LayerSpec:
         return self.geometry_type != "None"
 
     def field(self, name: str) -> FieldSpec:
-        """Return the field called `name`; raise `KeyError` naming the layer otherwise."""
+        """Return the field called `name`; raise `UnknownFieldError` (a `KeyError`) otherwise."""
         for f in self.fields:
             if f.name == name:
                 return f
         msg = f"layer {self.name!r} has no field {name!r}"
-        raise KeyError(msg)
+        raise UnknownFieldError(msg)
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from geopandas.testing import assert_geodataframe_equal
 from shapely import Point
 
 from geomon import filters
+from geomon.errors import UnknownFieldError
 from geomon.validate import apply_dtypes
 
 
@@ -66,8 +67,11 @@ def test_apply_filters_on_a_derived_column(outlets: gpd.GeoDataFrame) -> None:
 
 
 def test_apply_filters_unknown_column_is_an_error(outlets: gpd.GeoDataFrame) -> None:
-    with pytest.raises(KeyError, match="cannot filter 'outlets' on 'colour'"):
+    with pytest.raises(UnknownFieldError) as info:
         filters.apply_filters(outlets, "outlets", {"colour": ["red"]})
+    # a KeyError too (so its str() is quoted), for callers that catch KeyError
+    assert isinstance(info.value, KeyError)
+    assert str(info.value) == "\"cannot filter 'outlets' on 'colour': no such column\""
 
 
 @pytest.mark.parametrize(

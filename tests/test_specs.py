@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from geomon import specs
-from geomon.errors import LayerSpecError
+from geomon.errors import LayerSpecError, UnknownFieldError
 
 REQUIRED_LAYERS = {
     "outlets": "Point",
@@ -171,3 +171,10 @@ def test_broken_spec_names_file_and_key(tmp_path: Path, text: str, match: str) -
 def test_unknown_layer_lists_known_ones() -> None:
     with pytest.raises(LayerSpecError, match=r"unknown layer 'wells'.*outlets"):
         specs.get_spec("wells")
+
+
+def test_unknown_field_names_the_layer() -> None:
+    with pytest.raises(UnknownFieldError) as info:
+        specs.get_spec("outlets").field("colour")
+    assert isinstance(info.value, KeyError)  # `except KeyError` callers keep working
+    assert info.value.args == ("layer 'outlets' has no field 'colour'",)

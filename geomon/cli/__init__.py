@@ -186,7 +186,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     subset = filter_rows(frame, wanted)
     try:
         gexport.export(subset, args.layer, args.format, args.output)
-    except ValueError as exc:
+    except GeomonError as exc:
         print(f"geomon: {exc}", file=sys.stderr)
         return USAGE
     print(f"已导出 {len(subset)} 行 → {args.output} / exported {len(subset)} rows")
@@ -304,7 +304,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.report:
         try:
             written = reports.write_siting_report(result, args.report)
-        except ValueError as exc:
+        except GeomonError as exc:
             print(f"geomon: {exc}", file=sys.stderr)
             return USAGE
         print(f"报告已生成 / report written: {written}", file=sys.stderr)

@@ -96,7 +96,7 @@ def cmd_recheck(args: argparse.Namespace) -> int:
         result = recheck.recheck(
             projects, store, before=args.against, after=args.to, buffer_m=args.buffer_m
         )
-    except (GeomonError, ValueError) as exc:
+    except GeomonError as exc:
         return _fail(exc)
     if suffix == ".xlsx":
         recheck_report.write_xlsx(result, args.output)

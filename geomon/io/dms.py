@@ -1,8 +1,8 @@
 """Degrees-minutes-seconds coordinates: `parse_dms`, `dms_columns_to_degrees` and their helpers.
 
 Ledgers write coordinates as decimal or DMS text, or as separate degree/minute/second columns.
-Split out of ``geomon.io.tabular`` (module size); ``tabular`` re-exports the public names and
-uses the cell helpers `_blank` and `_to_number`, which live here because DMS parsing needs them.
+Split out of ``geomon.io.tabular`` (module size); ``tabular`` uses the cell helpers `_blank` and
+`_to_number`, which live here because DMS parsing needs them.
 """
 
 from __future__ import annotations
@@ -15,14 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-
-class CoordinateParseError(ValueError):
-    """A coordinate that cannot be read; ``str()`` is the English reason, ``zh`` the Chinese."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh = zh
-
+from geomon.errors import CoordinateParseError
 
 _HEMI = {"东经": 1, "北纬": 1, "西经": -1, "南纬": -1, "e": 1, "n": 1, "w": -1, "s": -1}
 _LEAD = re.compile(r"^(东经|西经|北纬|南纬|[ewns])\s*:?\s*", re.IGNORECASE)
@@ -52,7 +45,7 @@ def parse_dms(text: str | float) -> float:
     Raises
     ------
     CoordinateParseError
-        A `ValueError` whose message says why, e.g. ``minutes 61 ≥ 60``.
+        A `GeomonError` (and `ValueError`) whose message says why, e.g. ``minutes 61 ≥ 60``.
     """
     if isinstance(text, bool):
         raise CoordinateParseError(f"不是坐标：{text}", f"not a coordinate: {text!r}")

@@ -24,6 +24,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geomon.errors import ExportError
 from geomon.specs import LayerSpec, get_spec
 
 Format = Literal["geojson", "gpkg", "shp", "csv", "xlsx"]
@@ -288,11 +289,14 @@ def _shapefile_zip(frame: gpd.GeoDataFrame, spec: LayerSpec) -> bytes:
 
 
 def export_bytes(frame: pd.DataFrame, layer: str | LayerSpec, fmt: Format) -> bytes:
-    """Return `frame` (a stored layer or a filtered subset) encoded as `fmt`."""
+    """Return `frame` (a stored layer or a filtered subset) encoded as `fmt`.
+
+    An unknown `fmt`, or ``"shp"`` for a layer without geometry, raises `ExportError`.
+    """
     spec = get_spec(layer)
     if fmt not in FORMATS:
         msg = f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}"
-        raise ValueError(msg)
+        raise ExportError(msg)
     if fmt == "geojson":
         return geojson_bytes(frame, spec)
     if fmt == "csv":
@@ -305,7 +309,7 @@ def export_bytes(frame: pd.DataFrame, layer: str | LayerSpec, fmt: Format) -> by
     if fmt == "shp":
         if not spec.is_spatial:
             msg = f"layer {spec.name!r} has no geometry; export it as csv or xlsx"
-            raise ValueError(msg)
+            raise ExportError(msg)
         return _shapefile_zip(gpd.GeoDataFrame(frame, geometry="geometry", crs=4326), spec)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{spec.name}.gpkg"

@@ -30,6 +30,7 @@ from typing import IO
 
 from geomon import config
 from geomon.errors import ReadError
+from geomon.io.formats import READABLE_SUFFIXES
 from geomon.messages import message
 
 MIB = 1024**2
@@ -45,7 +46,7 @@ class UploadLimits:
     max_unzipped_bytes: int = 1024 * MIB
     max_files: int = 100
     max_ratio: float = 200.0
-    allowed_types: tuple[str, ...] = config.ALLOWED_TYPES
+    allowed_types: tuple[str, ...] = READABLE_SUFFIXES
 
     @classmethod
     def from_settings(cls, settings: config.Settings) -> UploadLimits:

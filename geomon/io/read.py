@@ -22,22 +22,20 @@ import shapely
 
 from geomon import crs as gcrs
 from geomon.errors import CRSError, ReadError
+from geomon.io import columns, tabular
 from geomon.io import limits as glimits
-from geomon.io import tabular
+from geomon.io.formats import LEDGER_SUFFIXES, READABLE_SUFFIXES, VECTOR_SUFFIXES
 from geomon.io.shapefile import (
     _copy_shapefile,
     _shapefile_encoding,
-    _unreadable,
     _unzip_shapefile,
 )
-from geomon.messages import Issue, ValidationReport, message
+from geomon.messages import Issue, ValidationReport, cannot_read, message
 from geomon.specs import LayerSpec, get_spec
 
 Source = str | Path | bytes | bytearray | IO[bytes]
 CRSLike = str | int | pyproj.CRS | gcrs.SourceCRS
 
-_LEDGERS = {".csv": False, ".txt": False, ".xlsx": True, ".xlsm": True}  # value: is Excel
-_VECTORS = (".geojson", ".json", ".gpkg", ".zip", ".shp", ".kml", ".kmz")
 _ARCHIVES = {".zip": True, ".kmz": True, ".xlsx": False, ".xlsm": False}  # value: count members
 _RFC7946 = (
     ".geojson",
@@ -122,20 +120,20 @@ def read(
             data if data is not None else path, name, limits, count_members=_ARCHIVES[ext]
         )
     issues: list[Issue] = []
-    if ext in _LEDGERS:
+    if ext in LEDGER_SUFFIXES:
         frame, kind, issues = tabular.read_ledger(
             data if data is not None else path.read_bytes(),
             spec,
             name=name,
-            excel=_LEDGERS[ext],
+            excel=LEDGER_SUFFIXES[ext],
             encoding=encoding,
             sheet=sheet,
             limits=limits,
         )
         default = _LEDGER_DEFAULT_CRS.get(kind or "")
-    elif ext in _VECTORS:
+    elif ext in VECTOR_SUFFIXES:
         frame, issues = _read_vector(path, data, ext, spec, name, limits)
-        frame, renamed = tabular.rename_to_spec(frame, spec)
+        frame, renamed = columns.rename_to_spec(frame, spec)
         issues += renamed
         default = "wgs84" if ext in _RFC7946 else None
     else:
@@ -162,7 +160,7 @@ def _unsupported(name: str, ext: str) -> ReadError:
 
 
 def _check_type(name: str, ext: str, limits: glimits.UploadLimits) -> None:
-    if ext not in _LEDGERS and ext not in _VECTORS:
+    if ext not in READABLE_SUFFIXES:
         raise _unsupported(name, ext)
     glimits.check_type(name, limits)  # a format we read, but not accepted here
 
@@ -243,7 +241,7 @@ def _ogr(path: Path, name: str, tmp: Path, **kwargs: Any) -> gpd.GeoDataFrame:
     try:
         return pyogrio.read_dataframe(path, **kwargs)
     except Exception as exc:  # GDAL reports a corrupt file in many ways; all mean unreadable
-        raise _unreadable(name, exc, tmp) from exc
+        raise cannot_read(name, exc, tmp=tmp) from exc
 
 
 def _gpkg_layer(path: Path, spec: LayerSpec, name: str, tmp: Path) -> str:
@@ -251,9 +249,9 @@ def _gpkg_layer(path: Path, spec: LayerSpec, name: str, tmp: Path) -> str:
     try:
         layers = [str(row[0]) for row in pyogrio.list_layers(path)]
     except Exception as exc:  # not a GeoPackage, truncated, locked
-        raise _unreadable(name, exc, tmp) from exc
+        raise cannot_read(name, exc, tmp=tmp) from exc
     if not layers:
-        raise _unreadable(name, ValueError("no layers"), tmp)
+        raise cannot_read(name, ValueError("no layers"), tmp=tmp)
     same = [n for n in layers if n.casefold() == spec.name.casefold()]
     return same[0] if same else layers[0]
 
@@ -270,7 +268,7 @@ def _read_kml(path: Path, name: str, tmp: Path) -> gpd.GeoDataFrame:
     try:
         layers = [str(row[0]) for row in pyogrio.list_layers(path)]
     except Exception as exc:  # malformed XML
-        raise _unreadable(name, exc, tmp) from exc
+        raise cannot_read(name, exc, tmp=tmp) from exc
     # LIBKML launders <Data name="排污口编码"> into "_____" unless told not to
     before = pyogrio.get_gdal_config_option("LIBKML_LAUNDER_FIELD_NAMES")
     pyogrio.set_gdal_config_options({"LIBKML_LAUNDER_FIELD_NAMES": "NO"})
@@ -280,7 +278,7 @@ def _read_kml(path: Path, name: str, tmp: Path) -> gpd.GeoDataFrame:
         pyogrio.set_gdal_config_options({"LIBKML_LAUNDER_FIELD_NAMES": before})
     frames = [f for f in frames if len(f)] or frames[:1]
     if not frames:
-        raise _unreadable(name, ValueError("no placemarks"), tmp)
+        raise cannot_read(name, ValueError("no placemarks"), tmp=tmp)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     idle = [
         c

@@ -2,31 +2,21 @@
 
 One Shapefile's parts are copied under fixed names into a temporary directory (from a zip or
 beside a loose .shp), the DBF encoding is chosen (.cpg, else UTF-8, else GB18030) and field names
-cut inside a character are repaired. Split out of ``geomon.io.read`` (module size); `_unreadable`
-lives here because both modules raise it and ``read`` imports this module, not the reverse.
+cut inside a character are repaired. Split out of ``geomon.io.read`` (module size).
 """
 
 from __future__ import annotations
 
 import codecs
 import io
-import re
 import shutil
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from geomon.errors import ReadError
 from geomon.io import limits as glimits
-from geomon.messages import Issue, message
+from geomon.messages import Issue, cannot_read, message
 from geomon.specs import LayerSpec
-
-
-def _unreadable(name: str, exc: BaseException, tmp: Path | None = None) -> ReadError:
-    reason = str(exc) or type(exc).__name__
-    if tmp is not None:  # GDAL names the temporary copy; show the user's file instead
-        reason = re.sub(rf"{re.escape(str(tmp))}[^\s:'\"]*", name, reason)
-    text = message(f"无法读取 {name}", f"cannot read {name}: {reason}")
-    return ReadError(text, code="unreadable", path=name)
 
 
 def _unzip_shapefile(
@@ -62,7 +52,7 @@ def _unzip_shapefile(
     except ReadError:
         raise
     except Exception as exc:  # BadZipFile, CRC errors, truncated members
-        raise _unreadable(name, exc, tmpdir) from exc
+        raise cannot_read(name, exc, tmp=tmpdir) from exc
     issues = []
     if len(shps) > 1:
         used = shps[0].filename

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from geomon.errors import ReportError
 from geomon.reports import (
     period,
     period_html,
@@ -49,7 +50,7 @@ def _writer(path: Path, writers: dict, flag: str) -> object:
     writer = writers.get(path.suffix.lower())
     if writer is None:
         msg = f"`{flag}` {str(path)!r}: use a file name ending in .html or .xlsx"
-        raise ValueError(msg)
+        raise ReportError(msg)
     return writer
 
 
@@ -59,7 +60,7 @@ def write_siting_report(result: SitingResult, path: str | Path) -> Path:
 
     Raises
     ------
-    ValueError
+    ReportError
         If the suffix is neither ``.html``/``.htm`` nor ``.xlsx``.
     """
     path = Path(path)
@@ -67,14 +68,14 @@ def write_siting_report(result: SitingResult, path: str | Path) -> Path:
 
 
 def write_period_report(report: PeriodReport, path: str | Path) -> Path:
-    """Write a period report, HTML or XLSX by the suffix of `path` (ValueError otherwise)."""
+    """Write a period report, HTML or XLSX by the suffix of `path` (ReportError otherwise)."""
     path = Path(path)
     writers = {".html": period_html.write, ".htm": period_html.write, ".xlsx": period_xlsx.write}
     return _writer(path, writers, "-o")(report, path)  # type: ignore[operator]
 
 
 def write_recheck_report(result: RecheckResult, path: str | Path) -> Path:
-    """Write a re-check report, HTML or XLSX by the suffix of `path` (ValueError otherwise)."""
+    """Write a re-check report, HTML or XLSX by the suffix of `path` (ReportError otherwise)."""
     path = Path(path)
     writers = {
         ".html": recheck_report.write_html,

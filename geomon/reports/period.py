@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from geomon.analysis import compliance, stats
-from geomon.errors import GeomonError
+from geomon.errors import ReportError
 from geomon.reports import _period_outlets, _period_sections
 from geomon.reports import versions as gv
 from geomon.rules import outlets as ro
@@ -37,10 +37,6 @@ from geomon.store import Store
 
 LAYERS = ("outlets", "sections", "monitoring", "districts", "rivers", "lakes")
 """The layers a period report reads (and whose data versions it states)."""
-
-
-class ReportError(GeomonError, ValueError):
-    """A report asked for with arguments it cannot use (e.g. a period ending before it starts)."""
 
 
 @dataclass(frozen=True)

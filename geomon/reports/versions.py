@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geomon.errors import GeomonError, StoreError
+from geomon.errors import StoreError, VersionError
 from geomon.siting import LayerSource
 from geomon.specs import get_spec
 from geomon.store import LayerInfo, Store
@@ -31,10 +31,6 @@ CURRENT = ("current", "now", "当前", "现行")
 """Words that name the store as it is now (no as-of rebuild)."""
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "北京时间")
 """Bureaus close a day at midnight Beijing time: a report's cutoff date ends then."""
-
-
-class VersionError(GeomonError, ValueError):
-    """A data version or moment a user named is not in the store, or cannot be read."""
 
 
 @dataclass(frozen=True, slots=True)

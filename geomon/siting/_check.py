@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from geomon import crs as gcrs
-from geomon.errors import CRSError, ValidationError
+from geomon.errors import CRSError, SitingError, ValidationError
 from geomon.messages import message
 from geomon.rules import zones
 from geomon.siting import _index, _measure
@@ -80,10 +80,10 @@ def _constraint_layers(layers: Sequence[str] | None, available: Sequence[str] | 
         unknown = [name for name in layers if name not in layer_names()]
         if unknown:
             msg = f"`layers`: unknown layer(s) {unknown}; known: {', '.join(layer_names())}"
-            raise ValueError(msg)
+            raise SitingError(msg)
         if flat := [name for name in layers if not get_spec(name).is_spatial]:
             msg = f"`layers`: {flat} have no geometry and cannot be compared with projects"
-            raise ValueError(msg)
+            raise SitingError(msg)
         return list(layers)
     names = [n for n in layer_names() if get_spec(n).constraint and get_spec(n).is_spatial]
     return [n for n in names if available is None or n in available]
@@ -284,6 +284,9 @@ def check(
         If `projects` has no CRS, or a project lies outside the CGCS2000 3° zones of China.
     ValidationError
         If a project has no geometry.
+    SitingError
+        If `layers` names an unknown or geometry-less layer, `buffer_m` is negative, or the
+        index of `projects` repeats a label.
 
     Examples
     --------
@@ -309,10 +312,10 @@ def check(
         raise TypeError(msg)
     if not (buffer_m >= 0 and np.isfinite(buffer_m)):
         msg = f"`buffer_m` must be a distance in metres ≥ 0, got {buffer_m!r}"
-        raise ValueError(msg)
+        raise SitingError(msg)
     if not projects.index.is_unique:
         msg = "`projects` index has duplicate labels; call `.reset_index(drop=True)` first"
-        raise ValueError(msg)
+        raise SitingError(msg)
     rules = rules or zones.load_rules()
     projects = _in_wgs84(projects, "projects")
     attrs = _project_attributes(projects)

@@ -12,6 +12,7 @@ import pyogrio
 import pytest
 
 from geomon import cli
+from geomon.config import DEMO_STORE
 from geomon.store import open_store
 
 HEADER = (
@@ -225,6 +226,17 @@ def test_export_unknown_where_field_exits_2(
     )
     assert code == 2
     assert "colour=red" in capsys.readouterr().err
+
+
+def test_export_of_a_table_layer_as_shapefile_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "m.zip"
+    argv = ["export", "--layer", "monitoring", "--store", str(DEMO_STORE), "--format", "shp"]
+    assert cli.main([*argv, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == "geomon: layer 'monitoring' has no geometry; export it as csv or xlsx\n"
+    assert not out.exists()
 
 
 def test_console_script_runs() -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
+from shapely import Point
 
 from geomon import cli
 from geomon.config import DEMO_STORE
@@ -135,6 +137,27 @@ def test_check_exit_codes_and_json_shape(
         "distance_m",
         "rule",
     }
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        pytest.param(["--report", "x.pdf"],
+                     "`--report` 'x.pdf': use a file name ending in .html or .xlsx",
+                     id="report-suffix"),
+        pytest.param(["--buffer-m", "-5"],
+                     "`buffer_m` must be a distance in metres ≥ 0, got -5.0", id="negative-buffer"),
+    ],
+)  # fmt: skip
+def test_check_bad_arguments_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, extra: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    project = gpd.GeoDataFrame({"id": ["P1"], "name": ["仓库"]}, geometry=[Point(112.9, 30.4)])
+    project.set_crs(4326).to_file("p.geojson")
+    assert cli.main(["check", "p.geojson", "--store", str(DEMO_STORE), *extra]) == 2
+    assert capsys.readouterr().err == f"geomon: {message}\n"
+    assert not Path("x.pdf").exists()
 
 
 def test_check_unreadable_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

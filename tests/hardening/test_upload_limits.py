@@ -15,7 +15,7 @@ import pytest
 
 from geomon import config
 from geomon.errors import ReadError
-from geomon.io import limits, read
+from geomon.io import READABLE_SUFFIXES, limits, read
 from geomon.io.limits import MIB, UploadLimits
 
 GEOJSON = json.dumps(
@@ -54,6 +54,8 @@ def test_settings_from_env_and_limits_from_settings() -> None:
 def test_defaults_accept_every_format_read_supports() -> None:
     settings = config.from_env({})
     assert UploadLimits.from_settings(settings) == UploadLimits()
+    # config sits below geomon.io and cannot import it: its default must equal the reader's list
+    assert settings.allowed_types == config.ALLOWED_TYPES == READABLE_SUFFIXES
     assert (settings.max_upload_mb, settings.max_unzipped_mb, settings.max_files) == (
         200,
         1024,

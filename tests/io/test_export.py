@@ -19,6 +19,7 @@ import shapely.affinity
 from shapely import LineString, Point, Polygon
 
 from geomon import validate
+from geomon.errors import ExportError, GeomonError
 from geomon.io import export
 from geomon.specs import get_spec
 
@@ -150,8 +151,18 @@ def test_xlsx_opens_with_openpyxl() -> None:
 
 
 def test_unknown_format_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"unknown export format 'kml'"):
+    with pytest.raises(ExportError) as info:
         export.export_bytes(outlets(), "outlets", "kml")  # type: ignore[arg-type]
+    assert str(info.value) == (
+        "unknown export format 'kml'; use one of geojson, gpkg, shp, csv, xlsx"
+    )
+
+
+def test_shapefile_of_a_table_layer_is_refused() -> None:
+    with pytest.raises(ExportError) as info:
+        export.export_bytes(pd.DataFrame({"section_code": ["S1"]}), "monitoring", "shp")
+    assert str(info.value) == "layer 'monitoring' has no geometry; export it as csv or xlsx"
+    assert isinstance(info.value, GeomonError) and isinstance(info.value, ValueError)
 
 
 # ------------------------------------------------------------------------------ GeoJSON fast path

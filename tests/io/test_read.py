@@ -23,7 +23,7 @@ from shapely import Point
 
 from geomon import crs as gcrs
 from geomon.errors import ReadError
-from geomon.io import ReadResult, read
+from geomon.io import READABLE_SUFFIXES, ReadResult, read
 
 DATA = Path(__file__).parents[1] / "data" / "io"
 LON, LAT = 112.896, 30.402
@@ -649,6 +649,17 @@ def test_unsupported_format(source: bytes, filename: str | None) -> None:
     with pytest.raises(ReadError) as info:
         read(source, "outlets", filename=filename)
     assert info.value.code == "unsupported_format"
+
+
+@pytest.mark.parametrize("suffix", READABLE_SUFFIXES)
+def test_every_readable_suffix_reaches_its_reader(suffix: str) -> None:
+    # four junk bytes: a ledger has no coordinate columns, a lone .shp lacks its parts, every
+    # other reader cannot parse them; none calls the format unsupported (upper case too)
+    junk = {".csv": "missing_coordinates", ".txt": "missing_coordinates"}
+    junk[".shp"] = "incomplete_shapefile"
+    with pytest.raises(ReadError) as info:
+        read(b"junk", "outlets", filename=f"f{suffix.upper()}")
+    assert info.value.code == junk.get(suffix, "unreadable")
 
 
 @pytest.mark.parametrize(

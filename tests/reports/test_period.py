@@ -29,8 +29,8 @@ from pathlib import Path
 import pytest
 
 from geomon.analysis import stats
+from geomon.errors import ReportError, VersionError
 from geomon.reports import period
-from geomon.reports.versions import VersionError
 from geomon.store import Store, open_store
 
 Q1 = ("2023-01-01", "2023-03-31")
@@ -202,11 +202,11 @@ def test_period_without_monitoring_or_history(known_store: Store) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        pytest.param({"start": "2023-06-30", "end": "2023-01-01"}, period.ReportError,
+        pytest.param({"start": "2023-06-30", "end": "2023-01-01"}, ReportError,
                      "ends .* before it starts", id="reversed"),
-        pytest.param({"start": "2023/01/01", "end": "2023-06-30"}, period.ReportError,
+        pytest.param({"start": "2023/01/01", "end": "2023-06-30"}, ReportError,
                      "not a date", id="bad-date"),
-        pytest.param({"district": "火星区"}, period.ReportError, "known: ", id="district"),
+        pytest.param({"district": "火星区"}, ReportError, "known: ", id="district"),
         pytest.param({"as_of": "红线 2099 版"}, VersionError, "已有版本", id="version"),
     ],
 )  # fmt: skip

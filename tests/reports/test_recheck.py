@@ -24,8 +24,8 @@ import pytest
 from shapely import Point, box
 
 from geomon import validate
+from geomon.errors import VersionError
 from geomon.reports import recheck, recheck_report
-from geomon.reports.versions import VersionError
 from geomon.store import Store
 
 GK = 4547

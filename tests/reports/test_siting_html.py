@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from geomon import reports, siting
+from geomon.errors import ReportError
 from geomon.reports import siting_html
 
 SCRIPT = "<script>alert('x')</script>"  # as in conftest.py
@@ -114,8 +115,10 @@ def test_write_siting_report_by_suffix(result: siting.SitingResult, tmp_path: Pa
     assert html_path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     xlsx_path = reports.write_siting_report(result, tmp_path / "r.XLSX")
     assert xlsx_path.read_bytes()[:2] == b"PK"
-    with pytest.raises(ValueError, match=r"\.html or \.xlsx"):
+    with pytest.raises(ReportError) as info:
         reports.write_siting_report(result, tmp_path / "r.pdf")
+    pdf = str(tmp_path / "r.pdf")
+    assert str(info.value) == f"`--report` {pdf!r}: use a file name ending in .html or .xlsx"
 
 
 def test_empty_result_renders(tmp_path: Path) -> None:

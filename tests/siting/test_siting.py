@@ -20,7 +20,7 @@ from shapely import LineString, MultiPolygon, Point, Polygon, box
 
 from geomon import crs as gcrs
 from geomon import siting
-from geomon.errors import CRSError, ValidationError
+from geomon.errors import CRSError, GeomonError, SitingError, ValidationError
 from geomon.siting import _measure
 from geomon.store import open_store
 
@@ -461,16 +461,37 @@ def test_inputs_are_not_mutated() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "error", "match"),
+    ("kwargs", "message"),
     [
-        pytest.param({"buffer_m": -1.0}, ValueError, "buffer_m", id="negative-buffer"),
-        pytest.param({"layers": ["nope"]}, ValueError, "unknown layer", id="unknown-layer"),
-        pytest.param({"layers": ["monitoring"]}, ValueError, "no geometry", id="table-layer"),
+        pytest.param(
+            {"buffer_m": -1.0}, "`buffer_m` must be a distance in metres ≥ 0, got -1.0",
+            id="negative-buffer",
+        ),
+        pytest.param(
+            {"layers": ["nope"]}, "`layers`: unknown layer(s) ['nope']; known: ",
+            id="unknown-layer",
+        ),
+        pytest.param(
+            {"layers": ["monitoring"]},
+            "`layers`: ['monitoring'] have no geometry and cannot be compared with projects",
+            id="table-layer",
+        ),
     ],
-)
-def test_bad_arguments(kwargs: dict, error: type[Exception], match: str) -> None:
-    with pytest.raises(error, match=match):
+)  # fmt: skip
+def test_bad_arguments(kwargs: dict, message: str) -> None:
+    with pytest.raises(SitingError) as info:
         siting.check(projects((sq(0, 0, 10, 10), WAREHOUSE)), {}, **kwargs)
+    assert str(info.value).startswith(message)
+    assert isinstance(info.value, GeomonError) and isinstance(info.value, ValueError)
+
+
+def test_repeated_project_labels_are_refused() -> None:
+    one = projects((sq(0, 0, 10, 10), WAREHOUSE))
+    with pytest.raises(SitingError) as info:
+        siting.check(pd.concat([one, one]), {})
+    assert str(info.value) == (
+        "`projects` index has duplicate labels; call `.reset_index(drop=True)` first"
+    )
 
 
 def test_bad_inputs() -> None:

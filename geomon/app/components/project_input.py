@@ -16,11 +16,11 @@ import streamlit as st
 from geomon import mapview, siting
 from geomon.app import data, i18n, urls
 from geomon.app.components import widgets
+from geomon.io import READABLE_SUFFIXES
 from geomon.messages import ValidationReport
 from geomon.specs import get_spec
 from geomon.validate import apply_dtypes
 
-UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "csv", "xlsx"]
 CRS_CHOICES: dict[str, tuple[str, str]] = {  # value for geomon.crs.resolve → (zh, en)
     "": ("文件自带 / 自动识别", "From the file / detect"),
     "wgs84": ("WGS84 经纬度（GPS）", "WGS84 lon/lat (GPS)"),
@@ -52,7 +52,9 @@ def crs_label(value: str, lang: str) -> str:
 def from_upload(lang: str) -> Projects | None:
     """A file uploader with a CRS choice; the projects read from the file."""
     left, right = st.columns([3, 2])
-    upload = left.file_uploader(i18n.t("siting.upload", lang), type=UPLOAD_TYPES, key="siting.file")
+    upload = left.file_uploader(
+        i18n.t("siting.upload", lang), type=READABLE_SUFFIXES, key="siting.file"
+    )
     crs = right.selectbox(
         i18n.t("siting.crs", lang),
         list(CRS_CHOICES),

@@ -12,7 +12,7 @@ from geomon.app import data, i18n
 from geomon.app.components import editing, filterbar, login, project_input, widgets
 from geomon.app.present import tables, view
 from geomon.errors import GeomonError
-from geomon.io import export
+from geomon.io import READABLE_SUFFIXES, export
 from geomon.specs import get_spec, layer_names
 
 EAGER_ROWS = 50_000  # larger exports are built only when the button is clicked
@@ -61,9 +61,7 @@ def import_tab(who: auth.User) -> None:
         format_func=functools.partial(i18n.keyed, "data.mode", lang),
         help=i18n.t("data.mode_help", lang),
     )  # fmt: skip
-    upload = st.file_uploader(
-        i18n.t("data.file", lang), type=project_input.UPLOAD_TYPES, key="data.file"
-    )
+    upload = st.file_uploader(i18n.t("data.file", lang), type=READABLE_SUFFIXES, key="data.file")
     if upload is None:
         st.info(i18n.t("data.waiting", lang))
     else:

@@ -17,6 +17,7 @@ from geomon import siting
 from geomon.app import data, i18n
 from geomon.app.components import login
 from geomon.errors import GeomonError
+from geomon.io import READABLE_SUFFIXES
 from geomon.reports import period, period_html, period_xlsx, recheck, recheck_report
 from geomon.reports import versions as gv
 
@@ -177,7 +178,7 @@ with tab_recheck:
     upload_key = ""
     if source == "upload":
         upload = st.file_uploader(
-            t("upload", lang), type=["geojson", "json", "gpkg", "zip", "kml", "kmz", "csv", "xlsx"],
+            t("upload", lang), type=READABLE_SUFFIXES,
             key="reports.file",
         )  # fmt: skip
         if upload is not None:
@@ -195,7 +196,7 @@ with tab_recheck:
                 projects.reset_index(drop=True), store, before=before, after=after,
                 buffer_m=buffer_m,
             )  # fmt: skip
-        except (GeomonError, ValueError) as exc:
+        except GeomonError as exc:
             st.error(t("error", lang).format(error=exc))
         else:
             workbook = io.BytesIO()

@@ -51,7 +51,7 @@ if projects is None or projects.frame.empty:
 
 try:
     result = data.siting_check(url, projects.key, projects.frame, buffer_m=buffer_m)
-except (GeomonError, ValueError) as exc:
+except GeomonError as exc:
     st.error(i18n.t("siting.check_error", lang).format(error=exc))
     st.stop()
 

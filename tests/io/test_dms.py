@@ -1,4 +1,4 @@
-"""DMS parsing, D/M/S columns and header normalisation (geomon.io.tabular).
+"""DMS parsing and D/M/S columns (geomon.io.dms).
 
 Every expected decimal is worked out by hand: 112°53'45.6" = 112 + 53/60 + 45.6/3600
 = 112 + 0.883333… + 0.012666… = 112.896, and 30°24'07.2" = 30 + 0.4 + 0.002 = 30.402
@@ -11,7 +11,8 @@ import math
 
 import pytest
 
-from geomon.io.tabular import dms_columns_to_degrees, normalise_header, parse_dms
+from geomon.errors import CoordinateParseError, GeomonError
+from geomon.io.dms import dms_columns_to_degrees, parse_dms
 
 
 @pytest.mark.parametrize(
@@ -89,9 +90,10 @@ def test_parse_dms_rejects_with_reason(text: str | float, reason: str) -> None:
 
 
 def test_parse_dms_error_carries_chinese_reason() -> None:
-    with pytest.raises(ValueError, match="minutes 61") as info:
+    with pytest.raises(CoordinateParseError) as info:
         parse_dms("112度61分")
-    assert info.value.zh == "分 61 ≥ 60"
+    assert isinstance(info.value, GeomonError) and isinstance(info.value, ValueError)
+    assert (str(info.value), info.value.zh) == ("minutes 61 ≥ 60", "分 61 ≥ 60")
 
 
 def test_dms_columns_to_degrees() -> None:
@@ -109,16 +111,3 @@ def test_dms_columns_to_degrees() -> None:
             assert math.isnan(got)
         else:
             assert got == pytest.approx(want, abs=1e-12)
-
-
-@pytest.mark.parametrize(
-    ("header", "same_as"),
-    [
-        pytest.param("经度（°）", "经度(°)", id="full-width-parens"),
-        pytest.param(" LON ", "lon", id="case-and-spaces"),
-        pytest.param("排污口\n名称", "排污口名称", id="line-break-in-cell"),
-        pytest.param("ＮＨ３－Ｎ", "NH3-N", id="full-width-letters"),
-    ],
-)
-def test_normalise_header(header: str, same_as: str) -> None:
-    assert normalise_header(header) == normalise_header(same_as)
