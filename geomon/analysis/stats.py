@@ -2,9 +2,8 @@
 
 Everything here aggregates what the rules modules decide; nothing re-implements them:
 
-- section classes over a period: `geomon.analysis.compliance.section_results` (GB 3838-2002 表1,
-2011
-  method, means rounded per 环办监测函〔2020〕82号);
+- section classes over a period: `geomon.analysis.compliance.section_results` (GB 3838-2002
+  表1, 2011 method, means rounded per 环办监测函〔2020〕82号);
 - 优良比例 / 劣V比例 / 达标 counts: `geomon.rules.water_quality.network_shares`;
 - river and basin status (mean method under 5 sections, proportion method from 5):
   `geomon.rules.water_quality.river_status`;
@@ -17,9 +16,7 @@ Shares are percentages with one decimal (5 of 6 → 83.3). The JSON builders ret
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Iterable, Mapping
-from importlib import resources
 from typing import Any, Literal
 
 import numpy as np
@@ -32,10 +29,6 @@ from geomon.rules import water_quality as wq
 from geomon.specs import get_spec
 
 WaterBody = Literal["river", "lake"]
-_GB3838 = tomllib.loads(
-    resources.files("geomon.rules").joinpath("gb3838.toml").read_text(encoding="utf-8")
-)
-TOP_POLLUTANTS: int = int(_GB3838["main_pollutants"]["top"])  # 2011 method: top 3 [M]
 
 
 def _plain(value: Any) -> Any:
@@ -278,7 +271,7 @@ def _exceedance_rates(group: pd.DataFrame) -> list[dict[str, Any]]:
             "sections": len(over[k]),
             "rate_pct": ro.pct(len(over[k]), len(assessed)),
         }
-        for k in ranked[:TOP_POLLUTANTS]
+        for k in ranked[: wq.TOP_POLLUTANTS]
     ]
 
 

@@ -29,10 +29,6 @@ from geomon.specs import Label, get_spec
 
 PERIOD = "period"  # URL parameter of the monitoring period ("2023", "2023-03", "2023-01..2023-06")
 STATUS_COLUMNS = {"outlets": ("overdue",), "sections": ("class", "meets_target")}
-_ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ", "劣V": "劣Ⅴ"}
-CLASS_LABELS: dict[str, Label] = {
-    c: Label(f"{_ROMAN[c]}类", "Worse than V" if c == "劣V" else f"Class {c}") for c in wq.CLASSES
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +74,7 @@ DIMS: tuple[Dim, ...] = (
         "class",
         Label("水质类别", "Water-quality class"),
         {"sections": "class"},
-        values=tuple(CLASS_LABELS.items()),
+        values=tuple(wq.CLASS_LABELS.items()),
     ),
     Dim(
         "meets",
@@ -306,7 +302,6 @@ def with_status(
 
 __all__ = [
     "ALL_DIMS",
-    "CLASS_LABELS",
     "DIMS",
     "PERIOD",
     "SEARCH_COLUMNS",
