@@ -9,15 +9,19 @@
   that is not the nearest water body, duplicate codes, a code whose district segment is not the
   district the point lies in: `geomon.analysis.ledger_checks`, re-exported here.
 
-`flag_layers` runs them all. Every input frame is EPSG:4326 (geomon's one frame); distances are
+`with_status` adds the status columns the app filters and draws (an outlet's ``overdue`` at a
+date, `overdue`; a section's ``class`` and ``meets_target`` over a period) to one layer, and
+`flag_layers` runs every check. Every input frame is EPSG:4326 (geomon's one frame); distances are
 measured on the CGCS2000 GK plane chosen by `geomon.crs.metric_crs_for`. Point-in-polygon and
 nearest-water queries go through `shapely.STRtree` (vectorised). Inputs are never modified.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
@@ -37,6 +41,7 @@ from geomon.analysis.sections import (
     section_settings,
     select_period,
 )
+from geomon.rules import outlets as ro
 from geomon.specs import get_spec
 
 __all__ = [
@@ -45,6 +50,7 @@ __all__ = [
     "OUTLET_ZONE_RULES",
     "RED_LINE_RULE",
     "SECTION_CITATION",
+    "STATUS_COLUMNS",
     "OutletZoneRule",
     "Period",
     "exceedance_text",
@@ -53,12 +59,15 @@ __all__ = [
     "metric_crs",
     "outlet_flags",
     "outlets_in_zones",
+    "overdue",
     "period_bounds",
     "section_flags",
     "section_results",
     "section_settings",
     "select_period",
     "sources_with_outlets",
+    "status_date",
+    "with_status",
     "zone_flags",
 ]
 
@@ -315,6 +324,56 @@ def sources_with_outlets(zones: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame) -> 
     return pd.DataFrame(rows, columns=[*columns, "illegal", "article"])
 
 
+# ------------------------------------------------------------------------------ status columns
+
+STATUS_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"outlets": ("overdue",), "sections": ("class", "meets_target")}
+)
+"""The status columns `with_status` adds that the app filters on, per layer."""
+
+
+def status_date(period: Period = None) -> dt.date:
+    """The date that decides what is overdue: the end of `period`, or today without one."""
+    if period is None:
+        return dt.date.today()
+    return period_bounds(period)[1].date()
+
+
+def overdue(outlets: pd.DataFrame, as_of: dt.date | str | None = None) -> pd.Series:
+    """Whether each outlet is overdue at `as_of` (default today), as a bool ``overdue`` Series.
+
+    Overdue: the deadline is strictly before `as_of` and the outlet is not rectified
+    (`geomon.rules.outlets.is_overdue`, DOMAIN.md §2.4).
+    """
+    late = ro.is_overdue(outlets, as_of).to_numpy(dtype=bool)
+    return pd.Series(late, index=outlets.index, name="overdue")
+
+
+def with_status(
+    layer: str,
+    frame: pd.DataFrame,
+    *,
+    period: Period = None,
+    as_of: dt.date | str | None = None,
+    monitoring: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """
+    Return `frame` of `layer` with the status columns the app shows (new frame, same index).
+
+    Outlets get ``overdue`` at `as_of` (default: `status_date(period)`); sections get their
+    class over `period` from `monitoring` and the target flags (`section_flags`). Other layers
+    are returned as they are.
+    """
+    if layer == "outlets":
+        out = frame.copy()
+        out["overdue"] = overdue(frame, status_date(period) if as_of is None else as_of).to_numpy()
+        return out
+    if layer == "sections":
+        data = monitoring if monitoring is not None else pd.DataFrame()
+        return section_flags(frame, section_results(frame, data, period=period))
+    return frame
+
+
 # ------------------------------------------------------------------------------ all layers
 
 
@@ -342,9 +401,7 @@ def flag_layers(
         if zones is not None:
             out["protection_zones"] = zone_flags(zones, outlets)
     if sections is not None:
-        monitoring = get("monitoring")
-        results = section_results(
-            sections, monitoring if monitoring is not None else pd.DataFrame(), period=period
+        out["sections"] = with_status(
+            "sections", sections, period=period, monitoring=get("monitoring")
         )
-        out["sections"] = section_flags(sections, results)
     return out

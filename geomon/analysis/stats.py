@@ -7,7 +7,8 @@ Everything here aggregates what the rules modules decide; nothing re-implements 
 - 优良比例 / 劣V比例 / 达标 counts: `geomon.rules.water_quality.network_shares`;
 - river and basin status (mean method under 5 sections, proportion method from 5):
   `geomon.rules.water_quality.river_status`;
-- outlet progress, overdue and milestones: `geomon.rules.outlets`.
+- outlet progress and milestones: `geomon.rules.outlets`; the overdue list:
+  `geomon.analysis.compliance.overdue`.
 
 Shares are percentages with one decimal (5 of 6 → 83.3). The JSON builders return plain
 ``dict``/``list``/``str``/``float``/``bool``/``None`` values, ready for `json.dumps`.
@@ -394,7 +395,7 @@ def outlet_statistics(
     """Outlet progress (see `stats_json` for the shape), from `geomon.rules.outlets`."""
     when = pd.Timestamp(as_of or dt.date.today())
     months = months if months is not None else _months(outlets, None, when)
-    overdue = outlets[ro.is_overdue(outlets, when).to_numpy(dtype=bool)]
+    overdue = outlets[compliance.overdue(outlets, when).to_numpy()]
     cols = [c for c in ("code", "name", "district", "stage", "deadline") if c in outlets.columns]
     return {
         "as_of": when.date().isoformat(),

@@ -126,7 +126,8 @@ def _status_layers(
 def status_layers(url: str, period: str | None = None) -> dict[str, pd.DataFrame]:
     """Every geomon layer of the store with its status columns for `period` (shared: read-only).
 
-    Outlets carry ``overdue``, sections ``class``/``meets_target``/… (`geomon.app.present.view`);
+    Outlets carry ``overdue``, sections ``class``/``meets_target``/…
+    (`geomon.analysis.compliance.with_status`);
     the ``monitoring`` table is included as stored.
     """
     return _status_layers(url, period, revision(url), dt.date.today(), login.areas())

@@ -7,11 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from geomon import mapview
+from geomon.analysis import compliance
 from geomon.app import data, i18n
 from geomon.app.components import filterbar, login, widgets
 from geomon.app.present import styles, view
 from geomon.errors import GeomonError
-from geomon.rules import outlets as ro
 from geomon.specs import get_spec
 
 lang = i18n.current()
@@ -31,8 +31,8 @@ if not names:
 
 def past_outlets(v: filterbar.View, when: dt.date) -> pd.DataFrame:
     """The outlets as they were at the end of day `when`, with the sidebar filters applied."""
-    past = data.as_of(settings.store_url, "outlets", when).copy()
-    past["overdue"] = ro.is_overdue(past, when).to_numpy(dtype=bool)  # overdue on that day
+    stored = data.as_of(settings.store_url, "outlets", when)
+    past = compliance.with_status("outlets", stored, as_of=when)  # overdue on that day
     return view.filter_layers({"outlets": past}, v.selection)["outlets"]
 
 
