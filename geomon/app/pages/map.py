@@ -1,7 +1,6 @@
 """一张图 (the monitoring map): every spatial layer, filtered in the sidebar, searchable."""
 
 import datetime as dt
-import os
 
 import pandas as pd
 import streamlit as st
@@ -71,10 +70,9 @@ def map_view() -> None:
             filterbar.period_labels(v.period or ""), outlet_url=widgets.record_url(lang)
         ),
     }
-    tianditu_key = os.environ.get("GEOMON_TIANDITU_KEY")
     try:
         m = mapview.build_map(
-            frames, basemap=settings.basemap, tianditu_key=tianditu_key, **options
+            frames, basemap=settings.basemap, tianditu_key=settings.tianditu_key, **options
         )
     except mapview.MapError as exc:
         st.warning(i18n.t("map.basemap_error", lang).format(error=exc))
