@@ -2,7 +2,7 @@
 
 - outlets inside a drinking-water source protection zone (一级/二级: 水污染防治法 第六十四条,
   penalty 第八十四条) or inside an ecological red line (自然资发〔2022〕142号);
-- protection zones (and sources) that contain outlets;
+- protection zones that contain outlets;
 - sections and their class over a period, failing their target (GB 3838-2002, 2011 method):
   `geomon.analysis.sections`, re-exported here;
 - the ledger plausibility sweep: outlets far from any river or lake, a recorded receiving water
@@ -65,7 +65,6 @@ __all__ = [
     "section_results",
     "section_settings",
     "select_period",
-    "sources_with_outlets",
     "status_date",
     "with_status",
     "zone_flags",
@@ -294,34 +293,6 @@ def zone_flags(zones: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame) -> gpd.GeoDat
     )
     out["has_illegal_outlets"] = (counts > 0) & forbidden.to_numpy(dtype=bool)
     return out
-
-
-def sources_with_outlets(zones: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame) -> pd.DataFrame:
-    """One row per drinking-water source whose zones contain outlets.
-
-    Columns: ``source_code``, ``source_name``, ``levels`` (the zone levels with outlets),
-    ``outlet_count``, ``outlet_codes``, ``illegal`` (any of them in 一级/二级) and ``article``.
-    """
-    flagged = zone_flags(zones, outlets)
-    flagged = flagged[flagged["outlet_count"] > 0]
-    key = flagged.get("source_code", flagged["source_name"]).fillna(flagged["source_name"])
-    rows = []
-    for source, group in flagged.groupby(key, sort=True):
-        illegal = bool(group["has_illegal_outlets"].any())
-        codes = [c for text in group["outlet_codes"] for c in str(text).split("、")]
-        rows.append(
-            {
-                "source_code": source,
-                "source_name": group["source_name"].iloc[0],
-                "levels": _frames.join([str(v) for v in group["level"]]),
-                "outlet_count": int(group["outlet_count"].sum()),
-                "outlet_codes": _frames.join(list(dict.fromkeys(codes))),
-                "illegal": illegal,
-                "article": OUTLET_ZONE_RULES["一级"].article if illegal else None,
-            }
-        )
-    columns = ["source_code", "source_name", "levels", "outlet_count", "outlet_codes"]
-    return pd.DataFrame(rows, columns=[*columns, "illegal", "article"])
 
 
 # ------------------------------------------------------------------------------ status columns

@@ -107,23 +107,11 @@ def test_outlets_in_zones_pairs(zone_outlets, zones) -> None:
     assert pairs["illegal"].tolist() == [True, True, False, True]
 
 
-def test_zone_and_source_flags(zone_outlets, zones) -> None:
+def test_zone_flags(zone_outlets, zones) -> None:
     flags = compliance.zone_flags(zones, zone_outlets)
     assert flags["outlet_count"].tolist() == [1, 2, 1]
     assert flags["outlet_codes"].tolist() == ["O1", "O2、O6", "O3"]
     assert flags["has_illegal_outlets"].tolist() == [True, True, False]
-    sources = compliance.sources_with_outlets(zones, zone_outlets)
-    assert sources.to_dict("records") == [
-        {
-            "source_code": "SY01",
-            "source_name": "甲水源",
-            "levels": "一级、二级、准保护区",
-            "outlet_count": 4,
-            "outlet_codes": "O1、O2、O6、O3",
-            "illegal": True,
-            "article": "水污染防治法 第六十四条",
-        }
-    ]
 
 
 def test_outlet_in_several_zones_and_red_lines() -> None:
