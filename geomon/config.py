@@ -8,6 +8,9 @@ GEOMON_STORE      store URL: a GeoPackage path or ``postgresql://…`` (default:
 GEOMON_LANG       UI language, ``zh`` (default) or ``en``
 GEOMON_BASEMAP    ``none`` (default, works offline), ``osm``, ``tianditu``, ``amap``, or a
                   URL template
+GEOMON_TIANDITU_KEY  the Tianditu (天地图) key ``tk`` the ``tianditu`` basemap needs (no default)
+GEOMON_PUBLIC_URL    the app's address as people reach it (``https://host/geomon``), for links and
+                     QR codes on printed outlet sheets (default: the address of the open page)
 GEOMON_MAX_UPLOAD_MB    largest accepted file in MiB (default 200)
 GEOMON_MAX_UNZIPPED_MB  largest total size of an archive's contents once unpacked (default 1024)
 GEOMON_MAX_FILES        most members in an uploaded archive, or files in one upload (default 100)
@@ -72,6 +75,10 @@ class Settings:
     login_required_for_view: bool = False
     map_point_limit: int = MAP_POINT_LIMIT
     secret: str | None = None
+    tianditu_key: str | None = None
+    """Tianditu key (``tk``, from console.tianditu.gov.cn) for ``basemap="tianditu"``."""
+    public_url: str | None = None
+    """The app's public address; record links and QR codes use it instead of the page's URL."""
 
 
 def _types(text: str | None) -> tuple[str, ...]:
@@ -100,4 +107,6 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         ),
         map_point_limit=int(env.get("GEOMON_MAP_POINT_LIMIT") or MAP_POINT_LIMIT),
         secret=env.get("GEOMON_SECRET") or None,
+        tianditu_key=env.get("GEOMON_TIANDITU_KEY") or None,
+        public_url=env.get("GEOMON_PUBLIC_URL") or None,
     )

@@ -485,11 +485,6 @@ def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> Pair:
     return _invert(gcj02_to_bd09, (x, y), (z * np.cos(theta), z * np.sin(theta)))
 
 
-def wgs84_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> Pair:
-    """Shift WGS84 to BD-09 (via GCJ-02)."""
-    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
-
-
 def bd09_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> Pair:
     """Undo BD-09 back to WGS84 (via GCJ-02), both steps iterative."""
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
@@ -499,7 +494,6 @@ def bd09_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> Pair:
 
 _CHINA_LON = (73.0, 135.0)
 _CHINA_LAT = (3.0, 54.0)
-_DEGREE_LIMIT = 1_000.0  # no degree exceeds 360; GK/UTM metres in China are >= ~1e5
 
 
 def _between(v: FloatArray, bounds: tuple[float, float]) -> BoolArray:
@@ -513,12 +507,6 @@ def looks_swapped(lon: npt.ArrayLike, lat: npt.ArrayLike) -> BoolArray:
     return _between(x, _CHINA_LAT) & _between(y, _CHINA_LON) & ~plausible
 
 
-def looks_projected(x: npt.ArrayLike, y: npt.ArrayLike) -> BoolArray:
-    """Flag pairs where both values are far beyond any degree (metres declared as degrees)."""
-    a, b = _pair(x, y)
-    return (np.abs(a) > _DEGREE_LIMIT) & (np.abs(b) > _DEGREE_LIMIT)
-
-
 def _finite(lon: float) -> float:
     if not math.isfinite(lon):
         msg = message(f"经度 {lon!r} 不是有效数字", f"longitude {lon!r} is not a finite number")
@@ -529,11 +517,6 @@ def _finite(lon: float) -> float:
 def gk3_zone(lon: float) -> int:
     """Return the 3° GK zone n = ⌊(lon + 1.5) / 3⌋ (central meridian 3n)."""
     return math.floor((_finite(lon) + 1.5) / 3)
-
-
-def gk6_zone(lon: float) -> int:
-    """Return the 6° GK zone n = ⌊lon / 6⌋ + 1 (central meridian 6n − 3)."""
-    return math.floor(_finite(lon) / 6) + 1
 
 
 def metric_crs_for(lon: float | npt.ArrayLike) -> pyproj.CRS:

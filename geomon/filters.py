@@ -3,9 +3,9 @@
 A *selection* maps a column to the values to keep (``{"district": ["明珠区"], "stage":
 ["整治中"]}``); an empty or missing list keeps everything. `apply_filters` applies one to a frame,
 `choices` lists what a column can be filtered on (enum values in spec order, other values as
-found), and `selection_from_params` / `selection_to_params` turn a selection into query
-parameters and back, keeping only the parameter names and values of an allow-list (a shared
-link is untrusted input: nothing in it is evaluated or unpickled). Periods (``2023``,
+found), and `selection_from_params` turns query parameters into a selection, keeping only the
+parameter names and values of an allow-list (a shared link is untrusted input: nothing in it is
+evaluated or unpickled). Periods (``2023``,
 ``2023-03``, ``2023-01..2023-06``) are parsed by `parse_period`. Nothing here knows Streamlit.
 """
 
@@ -185,15 +185,6 @@ def selection_from_params(
     return out
 
 
-def selection_to_params(selection: Mapping[str, Sequence[Any]]) -> dict[str, list[str]]:
-    """The non-empty entries of `selection` as text lists (bools as ``"1"``/``"0"``)."""
-
-    def text(value: Any) -> str:
-        return ("1" if value else "0") if isinstance(value, bool) else str(value)
-
-    return {k: [text(v) for v in values] for k, values in selection.items() if values}
-
-
 __all__ = [
     "MAX_PARAM_VALUES",
     "Selection",
@@ -202,5 +193,4 @@ __all__ = [
     "parse_period",
     "period_options",
     "selection_from_params",
-    "selection_to_params",
 ]

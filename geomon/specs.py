@@ -2,7 +2,8 @@
 
 A spec says what a layer *is*: its id field, title, geometry type, fields (type, required, enum
 values with Chinese labels, units, column-header aliases), which fields are filterable and shown
-in popups, how a ledger gives its coordinates, and how to draw it. Code interprets specs; it never
+in popups, how a ledger gives its coordinates, how to draw it and where it sits in the map's
+stack (``draw_order``, `map_order`). Code interprets specs; it never
 hard-codes layer knowledge. A broken spec raises `LayerSpecError` naming the file and key.
 """
 
@@ -127,6 +128,7 @@ class LayerSpec:
     level_field: str | None = None
     key: tuple[str, ...] = ()
     checks: tuple[str, ...] = ()  # named rule checks `geomon.validate` runs (see CHECKS there)
+    draw_order: int | None = None  # map stacking, higher on top; None: above the ordered ones
     source: Path | None = None
 
     @property
@@ -360,10 +362,15 @@ def parse_spec(raw: dict[str, Any], *, source: Path | None = None) -> LayerSpec:
         "level_field",
         "key",
         "checks",
+        "draw_order",
     }
     unknown = set(raw) - known
     if unknown:
         msg = f"{where}: unknown key(s) {sorted(unknown)}"
+        raise LayerSpecError(msg)
+    draw_order = raw.get("draw_order")
+    if draw_order is not None and (type(draw_order) is not int or geometry_type == "None"):
+        msg = f"{where}: draw_order must be a whole number, on a layer with geometry"
         raise LayerSpecError(msg)
     return LayerSpec(
         name=str(name),
@@ -381,6 +388,7 @@ def parse_spec(raw: dict[str, Any], *, source: Path | None = None) -> LayerSpec:
         level_field=raw.get("level_field"),
         key=key_fields,
         checks=_strings(raw.get("checks"), f"{where}: checks"),
+        draw_order=draw_order,
         source=source,
     )
 
@@ -432,3 +440,9 @@ def get_spec(layer: str | LayerSpec) -> LayerSpec:
 def layer_names() -> tuple[str, ...]:
     """Names of the project's layers, sorted."""
     return tuple(sorted(_default_specs()))
+
+
+def map_order() -> tuple[str, ...]:
+    """The project's layers with a ``draw_order``, bottom to top as the map stacks them."""
+    ordered = [s for s in _default_specs().values() if s.draw_order is not None]
+    return tuple(s.name for s in sorted(ordered, key=lambda s: (s.draw_order, s.name)))

@@ -254,7 +254,7 @@ def _value_issues(frame: pd.DataFrame, spec: LayerSpec) -> tuple[pd.DataFrame, l
 
 def _outlet_code_errors(typed: pd.DataFrame) -> list[Issue]:
     """National codes whose certain part (the GB/T 2260 district segment) is wrong."""
-    # the ``bad_code`` errors of `outlet_codes.code_issues`; duplicates are `duplicate_id` here
+    # duplicates are `duplicate_id` here
     return [i for i in outlet_codes.bad_code_issues(typed) if i.severity == "error"]
 
 

@@ -159,6 +159,18 @@ type = "str"
             r"style.color_by: no field 'x'",
             id="style-unknown-field",
         ),
+        pytest.param(
+            GOOD.format(name="bad").replace("[fields", 'draw_order = "top"\n[fields'),
+            r"bad.toml: draw_order must be a whole number",
+            id="draw-order-not-a-number",
+        ),
+        pytest.param(
+            GOOD.format(name="bad")
+            .replace('"Point"', '"None"')
+            .replace("[fields", "draw_order = 5\n[fields"),
+            r"draw_order must be a whole number, on a layer with geometry",
+            id="draw-order-without-geometry",
+        ),
     ],
 )
 def test_broken_spec_names_file_and_key(tmp_path: Path, text: str, match: str) -> None:
@@ -166,6 +178,22 @@ def test_broken_spec_names_file_and_key(tmp_path: Path, text: str, match: str) -
     path.write_text(text, encoding="utf-8")
     with pytest.raises(LayerSpecError, match=match):
         specs.load_spec(path)
+
+
+def test_map_order_stacks_the_layers_bottom_to_top() -> None:
+    # areas under lines under points; a project sits above the water it may affect
+    assert specs.map_order() == (
+        "districts",
+        "control_units",
+        "red_lines",
+        "protection_zones",
+        "lakes",
+        "rivers",
+        "projects",
+        "sections",
+        "outlets",
+    )
+    assert specs.get_spec("monitoring").draw_order is None  # no geometry: not on the map
 
 
 def test_unknown_layer_lists_known_ones() -> None:

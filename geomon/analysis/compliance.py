@@ -2,22 +2,26 @@
 
 - outlets inside a drinking-water source protection zone (一级/二级: 水污染防治法 第六十四条,
   penalty 第八十四条) or inside an ecological red line (自然资发〔2022〕142号);
-- protection zones (and sources) that contain outlets;
+- protection zones that contain outlets;
 - sections and their class over a period, failing their target (GB 3838-2002, 2011 method):
   `geomon.analysis.sections`, re-exported here;
 - the ledger plausibility sweep: outlets far from any river or lake, a recorded receiving water
   that is not the nearest water body, duplicate codes, a code whose district segment is not the
   district the point lies in: `geomon.analysis.ledger_checks`, re-exported here.
 
-`flag_layers` runs them all. Every input frame is EPSG:4326 (geomon's one frame); distances are
+`with_status` adds the status columns the app filters and draws (an outlet's ``overdue`` at a
+date, `overdue`; a section's ``class`` and ``meets_target`` over a period) to one layer, and
+`flag_layers` runs every check. Every input frame is EPSG:4326 (geomon's one frame); distances are
 measured on the CGCS2000 GK plane chosen by `geomon.crs.metric_crs_for`. Point-in-polygon and
 nearest-water queries go through `shapely.STRtree` (vectorised). Inputs are never modified.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
@@ -37,6 +41,7 @@ from geomon.analysis.sections import (
     section_settings,
     select_period,
 )
+from geomon.rules import outlets as ro
 from geomon.specs import get_spec
 
 __all__ = [
@@ -45,6 +50,7 @@ __all__ = [
     "OUTLET_ZONE_RULES",
     "RED_LINE_RULE",
     "SECTION_CITATION",
+    "STATUS_COLUMNS",
     "OutletZoneRule",
     "Period",
     "exceedance_text",
@@ -53,12 +59,14 @@ __all__ = [
     "metric_crs",
     "outlet_flags",
     "outlets_in_zones",
+    "overdue",
     "period_bounds",
     "section_flags",
     "section_results",
     "section_settings",
     "select_period",
-    "sources_with_outlets",
+    "status_date",
+    "with_status",
     "zone_flags",
 ]
 
@@ -287,32 +295,54 @@ def zone_flags(zones: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame) -> gpd.GeoDat
     return out
 
 
-def sources_with_outlets(zones: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame) -> pd.DataFrame:
-    """One row per drinking-water source whose zones contain outlets.
+# ------------------------------------------------------------------------------ status columns
 
-    Columns: ``source_code``, ``source_name``, ``levels`` (the zone levels with outlets),
-    ``outlet_count``, ``outlet_codes``, ``illegal`` (any of them in 一级/二级) and ``article``.
+STATUS_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"outlets": ("overdue",), "sections": ("class", "meets_target")}
+)
+"""The status columns `with_status` adds that the app filters on, per layer."""
+
+
+def status_date(period: Period = None) -> dt.date:
+    """The date that decides what is overdue: the end of `period`, or today without one."""
+    if period is None:
+        return dt.date.today()
+    return period_bounds(period)[1].date()
+
+
+def overdue(outlets: pd.DataFrame, as_of: dt.date | str | None = None) -> pd.Series:
+    """Whether each outlet is overdue at `as_of` (default today), as a bool ``overdue`` Series.
+
+    Overdue: the deadline is strictly before `as_of` and the outlet is not rectified
+    (`geomon.rules.outlets.is_overdue`, DOMAIN.md §2.4).
     """
-    flagged = zone_flags(zones, outlets)
-    flagged = flagged[flagged["outlet_count"] > 0]
-    key = flagged.get("source_code", flagged["source_name"]).fillna(flagged["source_name"])
-    rows = []
-    for source, group in flagged.groupby(key, sort=True):
-        illegal = bool(group["has_illegal_outlets"].any())
-        codes = [c for text in group["outlet_codes"] for c in str(text).split("、")]
-        rows.append(
-            {
-                "source_code": source,
-                "source_name": group["source_name"].iloc[0],
-                "levels": _frames.join([str(v) for v in group["level"]]),
-                "outlet_count": int(group["outlet_count"].sum()),
-                "outlet_codes": _frames.join(list(dict.fromkeys(codes))),
-                "illegal": illegal,
-                "article": OUTLET_ZONE_RULES["一级"].article if illegal else None,
-            }
-        )
-    columns = ["source_code", "source_name", "levels", "outlet_count", "outlet_codes"]
-    return pd.DataFrame(rows, columns=[*columns, "illegal", "article"])
+    late = ro.is_overdue(outlets, as_of).to_numpy(dtype=bool)
+    return pd.Series(late, index=outlets.index, name="overdue")
+
+
+def with_status(
+    layer: str,
+    frame: pd.DataFrame,
+    *,
+    period: Period = None,
+    as_of: dt.date | str | None = None,
+    monitoring: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """
+    Return `frame` of `layer` with the status columns the app shows (new frame, same index).
+
+    Outlets get ``overdue`` at `as_of` (default: `status_date(period)`); sections get their
+    class over `period` from `monitoring` and the target flags (`section_flags`). Other layers
+    are returned as they are.
+    """
+    if layer == "outlets":
+        out = frame.copy()
+        out["overdue"] = overdue(frame, status_date(period) if as_of is None else as_of).to_numpy()
+        return out
+    if layer == "sections":
+        data = monitoring if monitoring is not None else pd.DataFrame()
+        return section_flags(frame, section_results(frame, data, period=period))
+    return frame
 
 
 # ------------------------------------------------------------------------------ all layers
@@ -342,9 +372,7 @@ def flag_layers(
         if zones is not None:
             out["protection_zones"] = zone_flags(zones, outlets)
     if sections is not None:
-        monitoring = get("monitoring")
-        results = section_results(
-            sections, monitoring if monitoring is not None else pd.DataFrame(), period=period
+        out["sections"] = with_status(
+            "sections", sections, period=period, monitoring=get("monitoring")
         )
-        out["sections"] = section_flags(sections, results)
     return out

@@ -336,7 +336,7 @@ def _county_code(code: object) -> str | None:
 
 def _code_districts(codes: np.ndarray, rules: ro.OutletRules) -> np.ndarray:
     """The sound district segment of each code (None without one: a malformed code is
-    reported by `rules.outlets.code_issues`)."""
+    reported by validation, `geomon.rules.outlet_codes.bad_code_issues`)."""
     out = np.full(len(codes), None, dtype=object)
     coded = np.flatnonzero(pd.notna(codes))
     parsed = outlet_codes.parse_codes(pd.Series(codes[coded], dtype=object), rules)

@@ -2,13 +2,13 @@
 
 Everything here aggregates what the rules modules decide; nothing re-implements them:
 
-- section classes over a period: `geomon.analysis.compliance.section_results` (GB 3838-2002 表1,
-2011
-  method, means rounded per 环办监测函〔2020〕82号);
+- section classes over a period: `geomon.analysis.compliance.section_results` (GB 3838-2002
+  表1, 2011 method, means rounded per 环办监测函〔2020〕82号);
 - 优良比例 / 劣V比例 / 达标 counts: `geomon.rules.water_quality.network_shares`;
 - river and basin status (mean method under 5 sections, proportion method from 5):
   `geomon.rules.water_quality.river_status`;
-- outlet progress, overdue and milestones: `geomon.rules.outlets`.
+- outlet progress and milestones: `geomon.rules.outlets`; the overdue list:
+  `geomon.analysis.compliance.overdue`.
 
 Shares are percentages with one decimal (5 of 6 → 83.3). The JSON builders return plain
 ``dict``/``list``/``str``/``float``/``bool``/``None`` values, ready for `json.dumps`.
@@ -17,9 +17,7 @@ Shares are percentages with one decimal (5 of 6 → 83.3). The JSON builders ret
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from collections.abc import Iterable, Mapping
-from importlib import resources
 from typing import Any, Literal
 
 import numpy as np
@@ -32,10 +30,6 @@ from geomon.rules import water_quality as wq
 from geomon.specs import get_spec
 
 WaterBody = Literal["river", "lake"]
-_GB3838 = tomllib.loads(
-    resources.files("geomon.rules").joinpath("gb3838.toml").read_text(encoding="utf-8")
-)
-TOP_POLLUTANTS: int = int(_GB3838["main_pollutants"]["top"])  # 2011 method: top 3 [M]
 
 
 def _plain(value: Any) -> Any:
@@ -278,7 +272,7 @@ def _exceedance_rates(group: pd.DataFrame) -> list[dict[str, Any]]:
             "sections": len(over[k]),
             "rate_pct": ro.pct(len(over[k]), len(assessed)),
         }
-        for k in ranked[:TOP_POLLUTANTS]
+        for k in ranked[: wq.TOP_POLLUTANTS]
     ]
 
 
@@ -401,7 +395,7 @@ def outlet_statistics(
     """Outlet progress (see `stats_json` for the shape), from `geomon.rules.outlets`."""
     when = pd.Timestamp(as_of or dt.date.today())
     months = months if months is not None else _months(outlets, None, when)
-    overdue = outlets[ro.is_overdue(outlets, when).to_numpy(dtype=bool)]
+    overdue = outlets[compliance.overdue(outlets, when).to_numpy()]
     cols = [c for c in ("code", "name", "district", "stage", "deadline") if c in outlets.columns]
     return {
         "as_of": when.date().isoformat(),

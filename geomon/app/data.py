@@ -29,8 +29,7 @@ from geomon.access.scoped import ScopedStore
 from geomon.analysis import compliance
 from geomon.app.components import login
 from geomon.app.present import outlet_view, view
-from geomon.mapview import LAYER_ORDER
-from geomon.specs import get_spec, layer_names
+from geomon.specs import get_spec, layer_names, map_order
 from geomon.store import Store, open_store
 
 Areas = tuple[str, ...]
@@ -109,7 +108,7 @@ def map_layer_names(url: str) -> list[str]:
     """Spatial geomon layers present in the store, bottom to top as the map draws them."""
     known = set(layer_names())
     present = [n for n in store(url).layer_names() if n in known and get_spec(n).is_spatial]
-    rank = {n: i for i, n in enumerate(LAYER_ORDER)}
+    rank = {n: i for i, n in enumerate(map_order())}
     return sorted(present, key=lambda n: (rank.get(n, len(rank)), n))
 
 
@@ -151,7 +150,8 @@ def allowed(url: str, period: str | None = None) -> dict[str, list]:
 def status_layers(url: str, period: str | None = None) -> dict[str, pd.DataFrame]:
     """Every geomon layer of the store with its status columns for `period` (shared: read-only).
 
-    Outlets carry ``overdue``, sections ``class``/``meets_target``/… (`geomon.app.present.view`);
+    Outlets carry ``overdue``, sections ``class``/``meets_target``/…
+    (`geomon.analysis.compliance.with_status`);
     the ``monitoring`` table is included as stored.
     """
     return _status_layers(url, period, revision(url), dt.date.today(), login.areas())

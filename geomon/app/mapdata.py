@@ -23,11 +23,11 @@ import pandas as pd
 
 from geomon import config, filters, mapview
 from geomon.access import auth, tokens
+from geomon.analysis import compliance
 from geomon.app import data
 from geomon.app.present import styles, view
 from geomon.errors import TokenError
 from geomon.mapview import tiles
-from geomon.rules import outlets as ro
 from geomon.specs import Label, get_spec
 
 VERSION = 1
@@ -94,7 +94,7 @@ def claims(
 
 def layer_key(c: Mapping[str, Any], layer: str) -> str:
     """The digest of what decides `layer`'s features and colours in the view `c`."""
-    status = layer in view.STATUS_COLUMNS
+    status = layer in compliance.STATUS_COLUMNS
     return tokens.digest({
         "layer": layer,
         "q": view.layer_selection(layer, c["q"]),
@@ -145,8 +145,8 @@ def frames(url: str, c: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     layers = data.status_layers_for(url, c["p"], areas)
     if c["d"] and "outlets" in layers:
         when = dt.date.fromisoformat(c["d"])
-        past = data.as_of_for(url, "outlets", when, areas).copy()
-        past["overdue"] = ro.is_overdue(past, when).to_numpy(dtype=bool)  # overdue on that day
+        stored = data.as_of_for(url, "outlets", when, areas)
+        past = compliance.with_status("outlets", stored, as_of=when)  # overdue on that day
         layers = {**layers, "outlets": past}
     wanted = {n: layers[n] for n in c["L"] if n in layers}
     selection = {**c["q"], **({view.PERIOD: [c["p"]]} if c["p"] else {})}

@@ -1,9 +1,10 @@
 """Folium map of geomon layers: one layer per spec, a legend, offline browser assets.
 
 Each layer becomes ONE `folium.GeoJson` (points drawn as circle markers), styled from its spec
-(``layers/*.toml`` ``[style]``) and stacked in its own map pane so the z-order (districts at the
-bottom, outlets on top) survives toggling layers on and off. Popups and tooltips show the spec's
-``popup_fields`` with their labels; every value is HTML-escaped before it reaches the page.
+(``layers/*.toml`` ``[style]``) and stacked in its own map pane so the z-order (the specs'
+``draw_order``: districts at the bottom, outlets on top) survives toggling layers on and off.
+Popups and tooltips show the spec's ``popup_fields`` with their labels; every value is
+HTML-escaped before it reaches the page.
 A point layer above ``GEOMON_MAP_POINT_LIMIT`` features is a `geomon.mapview.points.PointCloud`
 instead (clustered, canvas, the same colours, popups and legend).
 
@@ -44,12 +45,9 @@ from geomon.mapview.elements import GeoJsonLayer
 from geomon.mapview.points import Column, PointCloud, PointData, join_text
 from geomon.mapview.shapes import ShapeLayer, feature_collection_text
 from geomon.mapview.values import LayerStyle as LayerStyle
-from geomon.specs import LayerSpec, get_spec
+from geomon.specs import LayerSpec, get_spec, map_order
 
 MAX_ZOOM = 18
-# bottom to top; layers not listed here go on top, in the order given
-LAYER_ORDER = ("districts", "control_units", "red_lines", "protection_zones", "lakes", "rivers",
-               "projects", "sections", "outlets")  # fmt: skip
 _PANE_Z0 = 401  # just above Leaflet's overlayPane (400), below shadows/markers (500/600)
 _DEFAULT_CENTER, _DEFAULT_ZOOM = (35.0, 105.0), 4  # all of China, when there is no data
 _COLOR = "__color"  # feature property carrying the style colour
@@ -135,7 +133,8 @@ class _Controls(MacroElement):
 
 
 def _ordered(names: Iterable[str]) -> list[str]:
-    rank = {name: i for i, name in enumerate(LAYER_ORDER)}
+    """Bottom to top by the specs' ``draw_order``; layers without one on top, as given."""
+    rank = {name: i for i, name in enumerate(map_order())}
     return sorted(names, key=lambda n: rank.get(n, len(rank)))
 
 

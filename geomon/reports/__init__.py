@@ -38,8 +38,6 @@ __all__ = [
     "siting_html",
     "siting_xlsx",
     "versions",
-    "write_period_report",
-    "write_recheck_report",
     "write_siting_report",
 ]
 
@@ -65,21 +63,3 @@ def write_siting_report(result: SitingResult, path: str | Path) -> Path:
     """
     path = Path(path)
     return _writer(path, _WRITERS, "--report")(result, path)  # type: ignore[operator]
-
-
-def write_period_report(report: PeriodReport, path: str | Path) -> Path:
-    """Write a period report, HTML or XLSX by the suffix of `path` (ReportError otherwise)."""
-    path = Path(path)
-    writers = {".html": period_html.write, ".htm": period_html.write, ".xlsx": period_xlsx.write}
-    return _writer(path, writers, "-o")(report, path)  # type: ignore[operator]
-
-
-def write_recheck_report(result: RecheckResult, path: str | Path) -> Path:
-    """Write a re-check report, HTML or XLSX by the suffix of `path` (ReportError otherwise)."""
-    path = Path(path)
-    writers = {
-        ".html": recheck_report.write_html,
-        ".htm": recheck_report.write_html,
-        ".xlsx": recheck_report.write_xlsx,
-    }
-    return _writer(path, writers, "-o")(result, path)  # type: ignore[operator]

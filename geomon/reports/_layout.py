@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from geomon.reports._html import escape as _e
+from geomon.rules import water_quality as wq
 
 FONT = "'Noto Serif CJK SC','Noto Sans CJK SC','SimSun','Microsoft YaHei',serif"
 SANS = "'Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei','PingFang SC',sans-serif"
-CLASS_NAMES = {"I": "Ⅰ类", "II": "Ⅱ类", "III": "Ⅲ类", "IV": "Ⅳ类", "V": "Ⅴ类", "劣V": "劣Ⅴ类"}
+CLASS_NAMES = {k: label.zh for k, label in wq.CLASS_LABELS.items()}  # Ⅲ类, from gb3838.toml
 
 CSS = f"""
 *{{box-sizing:border-box}}

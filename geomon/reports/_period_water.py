@@ -6,10 +6,11 @@ Tables and the class-mix chart from the `PeriodReport`; every data text escaped.
 from __future__ import annotations
 
 from geomon.reports import _period_text as text
-from geomon.reports import charts, period_map
+from geomon.reports import charts
 from geomon.reports._html import escape as _e
 from geomon.reports._layout import klass, num, paragraphs, pct, points, table
 from geomon.reports.period import PeriodReport
+from geomon.rules import water_quality as wq
 
 
 def _network_table(report: PeriodReport) -> str:
@@ -49,8 +50,7 @@ def _network_chart(report: PeriodReport) -> str:
             cats.append(f"{r['control_level']}·上期")
             counts.append(r["previous"]["counts"])
     parts = [
-        (klass(k), [c.get(k, 0) for c in counts], color)
-        for k, color in period_map.CLASS_COLORS.items()
+        (klass(k), [c.get(k, 0) for c in counts], color) for k, color in wq.CLASS_COLORS.items()
     ]
     svg = charts.stacked_bars(cats, parts, title="各级断面水质类别构成（个）")
     both = "本期与上期" if any(r["previous"] for r in rows) else "本期"

@@ -3,8 +3,9 @@
 Drawn on the CGCS2000 3° Gauss–Krüger plane of the data (grid north up, an exact scale bar) with
 the path, scale-bar and north-arrow helpers of the siting maps (`geomon.reports.svg_map`), so it
 needs no network and no script. Districts are outlined, rivers and lakes drawn in blue; each
-section is a circle in its class colour (ringed when it fails its target), each outlet a dot in
-its progress colour (ringed red when overdue). Every data text is escaped.
+section is a circle in its class colour (`geomon.rules.water_quality.CLASS_COLORS`, as on the
+app's map), ringed when it fails its target; each outlet a dot in its progress colour (ringed
+red when overdue). Every data text is escaped.
 """
 
 from __future__ import annotations
@@ -19,18 +20,11 @@ import shapely
 from geomon import crs as gcrs
 from geomon.reports import _html
 from geomon.reports import svg_map as _svg
+from geomon.reports._layout import CLASS_NAMES
 from geomon.rules import outlets as ro
+from geomon.rules import water_quality as wq
 from geomon.siting import _measure
 
-CLASS_COLORS = {  # 环办〔2011〕22号 scale: Ⅰ–Ⅱ blue, Ⅲ green, Ⅳ yellow, Ⅴ orange, 劣Ⅴ red
-    "I": "#1565c0",
-    "II": "#42a5f5",
-    "III": "#2e9d3a",
-    "IV": "#f2c500",
-    "V": "#ff8c00",
-    "劣V": "#e31a1c",
-}
-CLASS_NAMES = {"I": "Ⅰ类", "II": "Ⅱ类", "III": "Ⅲ类", "IV": "Ⅳ类", "V": "Ⅴ类", "劣V": "劣Ⅴ类"}
 PROGRESS = (  # (label, colour): what the outlet dots mean, worst first
     ("未溯源", "#d73027"),
     ("已溯源未完成整治", "#fdae61"),
@@ -148,7 +142,7 @@ def snapshot(
             if not np.isfinite(x):
                 continue
             klass = classes.get(code)
-            color = CLASS_COLORS.get(klass or "", "#bbbbbb")
+            color = wq.CLASS_COLORS.get(klass or "", "#bbbbbb")
             ring = "#111" if code in failing else "#fff"
             text = CLASS_NAMES.get(klass or "", "未评价")
             body.append(
@@ -190,7 +184,7 @@ def _frame(body: list[str], width: int, height: int, scale: float, epsg: int, ti
         'font-weight="700">北 N</text></g>',
         f'<rect x="0" y="{map_h}" width="{width}" height="40" fill="#fff"/>',
     ]
-    items = [(CLASS_NAMES[k], c, "diamond") for k, c in CLASS_COLORS.items()]
+    items = [(CLASS_NAMES[k], c, "diamond") for k, c in wq.CLASS_COLORS.items()]
     items += [("未评价", "#bbbbbb", "diamond")]
     items += [(f"排污口·{name}", c, "dot") for name, c in PROGRESS]
     items += [("逾期未整治", OVERDUE, "ring")]

@@ -2,12 +2,14 @@
 
 The segments come from ``outlets.toml`` (`geomon.rules.outlets.load_rules`). The HJ 1235-2021
 code structure is unverified (DOMAIN.md §2.3), so the parser is table-driven and only the
-GB/T 2260 district segment and uniqueness are treated as certain (errors); everything else it
-finds is a warning. Also importable from `geomon.rules.outlets`.
+GB/T 2260 district segment is treated as certain (errors); everything else it finds is a
+warning. Uniqueness is checked by `geomon.validate` (``duplicate_id``) and
+`geomon.analysis.ledger_checks` (``duplicate_code``). `parse_code` is also importable from
+`geomon.rules.outlets`.
 
-`parse_codes` and `code_issues` work on a whole column at once: a segment's text is checked once
-per distinct value (a ledger has a few hundred districts and types), so a national ledger of
-200,000 codes is checked in well under a second, with exactly `parse_code`'s findings.
+`parse_codes` and `bad_code_issues` work on a whole column at once: a segment's text is checked
+once per distinct value (a ledger has a few hundred districts and types), so a national ledger
+of 200,000 codes is checked in well under a second, with exactly `parse_code`'s findings.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -226,61 +227,11 @@ def parse_codes(codes: pd.Series, rules: _outlets_toml.OutletRules | None = None
     )
 
 
-def _duplicate_code_issues(codes: pd.Series, dup: np.ndarray) -> list[Issue]:
-    """One ``duplicate_code`` issue per row whose code other rows use too (row order)."""
-    rows_of: dict[Any, list[Any]] = {}
-    duplicated = codes[dup]
-    for row, code in duplicated.items():
-        rows_of.setdefault(code, []).append(row)
-    issues = []
-    for row, code in duplicated.items():
-        others = [int(r) for r in rows_of[code] if r != row]
-        issues.append(
-            Issue(
-                int(row),
-                "code",
-                "duplicate_code",
-                message(
-                    f"编码“{code}”重复（另见第 {others} 行）",
-                    f"code {code!r} is also used on rows {others}",
-                ),
-            )
-        )
-    return issues
-
-
-def _recorded_texts(column: pd.Series) -> pd.Series:
-    """``str(value)`` of each ledger cell, missing where `_outlets_toml.blank` (a str Series)."""
-    if _frames.is_text_column(column):
-        return column.where(column != "").astype("str")
-    return column.map(lambda v: None if _outlets_toml.blank(v) else str(v)).astype("str")
-
-
-def code_issues(outlets: pd.DataFrame, *, district_codes: set[str] | None = None) -> list[Issue]:
-    """Issues for malformed, duplicate and inconsistent national outlet codes (``code``).
-
-    - ``duplicate_code`` (error): the same code on several rows;
-    - ``bad_code``: a segment or the length is wrong (error for verified segments, else warning);
-    - ``code_field_mismatch``: a segment differs from the ledger column it encodes (error when
-      the segment is verified: the district segment vs ``district_code``);
-    - ``unknown_district`` (error): with `district_codes` (the districts layer's codes), a
-      district segment that is not one of them.
-
-    Rows are the frame's index.
-    """
-    rules = _outlets_toml.load_rules()
-    codes = outlets["code"]
-    present = _coded(codes)
-    dup = present & _frames.duplicated(codes)
-    parsed = parse_codes(codes[present], rules)
-    found = _bad_code_issues(parsed)
-    found += _field_mismatch_issues(outlets[present], parsed, rules)
-    found += _unknown_district_issues(parsed, district_codes, order=1 + 2 * len(rules.segments))
-    return _duplicate_code_issues(codes, dup) + _in_row_order(found)
-
-
 def bad_code_issues(outlets: pd.DataFrame) -> list[Issue]:
-    """The ``bad_code`` issues of `code_issues` alone, in its order (row by row)."""
+    """``bad_code`` issues of the rows with a code, row by row (`geomon.validate` keeps the errors).
+
+    Within a row: the length problem first, then each segment's in layout order.
+    """
     codes = outlets["code"]
     return _in_row_order(_bad_code_issues(parse_codes(codes[_coded(codes)])))
 
@@ -296,7 +247,7 @@ _Found = list[tuple[int, int, Issue]]
 
 
 def _in_row_order(found: _Found) -> list[Issue]:
-    """The issues row by row, each row's as `parse_code` and the checks after it find them."""
+    """The issues row by row, each row's in the order `parse_code` finds them."""
     return [issue for _, _, issue in sorted(found, key=lambda f: (f[0], f[1]))]
 
 
@@ -310,57 +261,3 @@ def _bad_code_issues(parsed: ParsedCodes) -> _Found:
             row = int(problems.index[i])
             found.append((i, order, Issue(row, "code", "bad_code", p.message, p.severity)))
     return found
-
-
-def _field_mismatch_issues(
-    ledger: pd.DataFrame, parsed: ParsedCodes, rules: _outlets_toml.OutletRules
-) -> _Found:
-    """``code_field_mismatch``: a sound segment differs from the non-blank column it encodes."""
-    found: _Found = []
-    n_segments = len(rules.segments)
-    for k, seg in enumerate(rules.segments):
-        if not seg.field or seg.field not in ledger.columns:
-            continue
-        column, value = ledger[seg.field], parsed.parts[seg.name]
-        recorded = _recorded_texts(column)
-        sound = value.notna() & parsed.problems[seg.name].isna() & recorded.notna().to_numpy()
-        differs = np.asarray(recorded.array != value.array, dtype=bool)
-        severity: Severity = "error" if seg.name in rules.verified_segments else "warning"
-        for i in np.flatnonzero(sound.to_numpy(dtype=bool) & differs).tolist():
-            raw = column.iloc[i]
-            text = message(
-                f"编码中的{seg.label.zh} {value.iloc[i]} 与字段 {seg.field}“{raw}”不一致",
-                f"{seg.label.en} segment {value.iloc[i]} differs from {seg.field} {raw!r}",
-            )
-            row = int(column.index[i])
-            found.append(
-                (i, 1 + n_segments + k, Issue(row, "code", "code_field_mismatch", text, severity))
-            )
-    return found
-
-
-def _unknown_district_issues(
-    parsed: ParsedCodes, district_codes: set[str] | None, *, order: int
-) -> _Found:
-    """``unknown_district``: a sound district segment that is not in `district_codes`."""
-    if district_codes is None or "district" not in parsed.parts.columns:
-        return []
-    district = parsed.parts["district"]
-    sound = district.notna() & parsed.problems["district"].isna()
-    unknown = (sound & ~district.isin(district_codes)).to_numpy(dtype=bool)
-    return [
-        (
-            i,
-            order,
-            Issue(
-                int(district.index[i]),
-                "code",
-                "unknown_district",
-                message(
-                    f"编码中的行政区划代码 {district.iloc[i]} 不在行政区划图层中",
-                    f"district segment {district.iloc[i]} is not in the districts layer",
-                ),
-            ),
-        )
-        for i in np.flatnonzero(unknown).tolist()
-    ]

@@ -1,4 +1,4 @@
-"""Outlet rules: workflow stages, types, overdue, progress against milestones, code checks.
+"""Outlet rules: workflow stages, overdue, progress against milestones, the code parser.
 
 The vocabulary (stages, categories, the HJ 1312-2023 type hierarchy, milestones, code segments)
 is data in ``outlets.toml`` beside this module; this code only interprets it. The HJ 1235-2021
@@ -19,13 +19,10 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
-import numpy as np
 import pandas as pd
 
-from geomon.messages import Issue, message
-from geomon.rules import _outlets_toml
 from geomon.rules._outlets_toml import RULES_FILE, Milestone, OutletRules, Segment, load_rules
-from geomon.rules.outlet_codes import CodeProblem, code_issues, parse_code
+from geomon.rules.outlet_codes import CodeProblem, parse_code
 
 __all__ = [
     "RULES_FILE",
@@ -34,7 +31,6 @@ __all__ = [
     "Milestone",
     "OutletRules",
     "Segment",
-    "code_issues",
     "is_closed",
     "is_overdue",
     "is_rectified",
@@ -45,8 +41,6 @@ __all__ = [
     "pct",
     "progress",
     "progress_by_month",
-    "stage_order",
-    "type_issues",
 ]
 
 UNFILLED = "（未填）"  # group label for a blank grouping value
@@ -216,58 +210,3 @@ def milestone_status(
         }
         for m in rules.milestones
     ]
-
-
-# ------------------------------------------------------------------------------ types
-
-
-def type_issues(outlets: pd.DataFrame, rules: OutletRules | None = None) -> list[Issue]:
-    """Issues for type_l2 / type_l3 values that do not belong under their parent (HJ 1312-2023).
-
-    Rows are the frame's index. A blank level is not checked (validation reports missing
-    required values).
-    """
-    rules = rules or load_rules()
-    issues: list[Issue] = []
-    parent_of_l2 = {l2: l1 for l1, sub in rules.types.items() for l2 in sub}
-    parent_of_l3 = {l3: l2 for sub in rules.types.values() for l2, l3s in sub.items() for l3 in l3s}
-
-    def column(name: str) -> list[str | None]:
-        if name not in outlets.columns:
-            return [None] * len(outlets)
-        return [None if _outlets_toml.blank(v) else str(v) for v in outlets[name]]
-
-    levels = zip(
-        outlets.index, column("type_l1"), column("type_l2"), column("type_l3"), strict=True
-    )
-    for row, l1, l2, l3 in levels:
-        if l1 and l2 and parent_of_l2.get(l2, l1) != l1:
-            issues.append(
-                Issue(
-                    int(row),
-                    "type_l2",
-                    "type_mismatch",
-                    message(
-                        f"二级类型“{l2}”属于“{parent_of_l2[l2]}”，不属于“{l1}”（{rules.type_citation}）",
-                        f"level-2 type {l2!r} belongs to {parent_of_l2[l2]!r}, not {l1!r}",
-                    ),
-                )
-            )
-        if l2 and l3 and parent_of_l3.get(l3, l2) != l2:
-            issues.append(
-                Issue(
-                    int(row),
-                    "type_l3",
-                    "type_mismatch",
-                    message(
-                        f"三级类型“{l3}”属于“{parent_of_l3[l3]}”，不属于“{l2}”（{rules.type_citation}）",
-                        f"level-3 type {l3!r} belongs to {parent_of_l3[l3]!r}, not {l2!r}",
-                    ),
-                )
-            )
-    return issues
-
-
-def stage_order() -> np.ndarray:
-    """The ordered stage values, for sorting and charts."""
-    return np.array(load_rules().stages)

@@ -1,7 +1,8 @@
 """Surface-water quality: GB 3838-2002 classes and the 2011 section assessment method.
 
-Limits, rounding decimals, status words and thresholds live in ``gb3838.toml`` next to this
-module (data, not code); this module only interprets them. Rules and their sources:
+Limits, rounding decimals, status words, thresholds and the class labels and colours
+(`CLASS_LABELS`, `CLASS_COLORS`) live in ``gb3838.toml`` next to this module (data, not code);
+this module only interprets them. Rules and their sources:
 
 - single-item class, limits: GB 3838-2002 表1 (`CITATION_GB3838`);
 - assessed items, section class (worst item), 超标倍数, main pollutants, status, shares, river
@@ -30,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from geomon.errors import WaterQualityError
+from geomon.specs import Label
 
 WaterBody = Literal["river", "lake"]
 Role = Literal["assessed", "reference", "none"]
@@ -154,6 +156,24 @@ ITEMS: Mapping[str, Item] = MappingProxyType(
 ASSESSED: tuple[str, ...] = tuple(k for k, item in ITEMS.items() if item.assessed)
 STATUS: Mapping[str, str] = MappingProxyType(dict(_DATA["status"]))
 RIVER_STATUS: Mapping[str, Any] = MappingProxyType(_DATA["river_status"])
+TOP_POLLUTANTS: int = int(_DATA["main_pollutants"]["top"])  # 2011 method: top 3 [M]
+
+
+def _class_table(raw: Mapping[str, Any]) -> dict[str, Mapping[str, str]]:
+    """``[classes]`` of gb3838.toml: one entry per class of `CLASSES`, in that order."""
+    if list(raw) != list(CLASSES):
+        msg = f"gb3838.toml: [classes] must list {', '.join(CLASSES)} in order, got {list(raw)}"
+        raise WaterQualityError(msg)
+    return dict(raw)
+
+
+_CLASSES = _class_table(_DATA["classes"])
+CLASS_LABELS: Mapping[str, Label] = MappingProxyType(
+    {k: Label(v["zh"], v["en"]) for k, v in _CLASSES.items()}
+)
+"""Display label of each class ("Ⅲ类" / "Class III"), best first: app and reports alike."""
+CLASS_COLORS: Mapping[str, str] = MappingProxyType({k: v["color"] for k, v in _CLASSES.items()})
+"""Map, chart and report colour of each class (Ⅰ–Ⅱ blue … 劣Ⅴ red), best first."""
 
 
 # --- class labels -------------------------------------------------------------------------------
@@ -335,7 +355,7 @@ def _main_pollutants(
         return (not item.priority, -counted[key], -multiple)
 
     ranked = sorted((k for k, c in counted.items() if c > _III), key=order)
-    return tuple(ranked[: _DATA["main_pollutants"]["top"]])
+    return tuple(ranked[:TOP_POLLUTANTS])
 
 
 def _assessed_items(assessed: Collection[str] | None) -> tuple[str, ...]:

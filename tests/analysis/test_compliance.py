@@ -8,6 +8,7 @@ that plane by hand (Pythagoras), expected classes from GB 3838-2002 表1 (DOMAIN
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 
@@ -106,23 +107,11 @@ def test_outlets_in_zones_pairs(zone_outlets, zones) -> None:
     assert pairs["illegal"].tolist() == [True, True, False, True]
 
 
-def test_zone_and_source_flags(zone_outlets, zones) -> None:
+def test_zone_flags(zone_outlets, zones) -> None:
     flags = compliance.zone_flags(zones, zone_outlets)
     assert flags["outlet_count"].tolist() == [1, 2, 1]
     assert flags["outlet_codes"].tolist() == ["O1", "O2、O6", "O3"]
     assert flags["has_illegal_outlets"].tolist() == [True, True, False]
-    sources = compliance.sources_with_outlets(zones, zone_outlets)
-    assert sources.to_dict("records") == [
-        {
-            "source_code": "SY01",
-            "source_name": "甲水源",
-            "levels": "一级、二级、准保护区",
-            "outlet_count": 4,
-            "outlet_codes": "O1、O2、O6、O3",
-            "illegal": True,
-            "article": "水污染防治法 第六十四条",
-        }
-    ]
 
 
 def test_outlet_in_several_zones_and_red_lines() -> None:
@@ -348,6 +337,61 @@ def test_period_bounds() -> None:
         pd.Timestamp("2023-01-02"),
         pd.Timestamp("2023-03-05"),
     )
+
+
+# ------------------------------------------------------------------------------ status columns
+
+
+@pytest.fixture
+def due_outlets() -> gpd.GeoDataFrame:
+    # O1 due 2023-03-31, still 整治中; O2 due the same day but 整治完成; O3 has no deadline.
+    rows = [
+        {"code": "O1", "stage": "整治中", "deadline": "2023-03-31"},
+        {"code": "O2", "stage": "整治完成", "deadline": "2023-03-31"},
+        {"code": "O3", "stage": "已溯源", "deadline": None},
+    ]
+    return _frame(rows, [Point(_at(i * 100, 0)) for i in range(3)])
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        pytest.param("2023-03-31", [False, False, False], id="due-day-is-not-late"),
+        pytest.param("2023-04-01", [True, False, False], id="day-after"),
+    ],
+)
+def test_overdue(due_outlets, as_of: str, expected: list[bool]) -> None:
+    flags = compliance.overdue(due_outlets, as_of)
+    assert flags.tolist() == expected
+    assert flags.name == "overdue"
+    assert flags.index.equals(due_outlets.index)
+
+
+def test_status_date_is_the_end_of_the_period() -> None:
+    assert compliance.status_date("2023-02") == dt.date(2023, 2, 28)
+    assert compliance.status_date(("2023-01-01", "2023-06-30")) == dt.date(2023, 6, 30)
+    assert compliance.status_date(None) == dt.date.today()
+
+
+def test_with_status_adds_the_columns_the_app_shows(due_outlets, sections) -> None:
+    # outlets: overdue at the end of the period (March: not yet; Q2: O1 is late)
+    march = compliance.with_status("outlets", due_outlets, period="2023-03")
+    assert march["overdue"].tolist() == [False, False, False]
+    june = compliance.with_status("outlets", due_outlets, period="2023-06")
+    assert june["overdue"].tolist() == [True, False, False]
+    assert "overdue" not in due_outlets.columns  # input untouched
+    # an explicit date wins over the period
+    past = compliance.with_status("outlets", due_outlets, period="2023-06", as_of="2023-03-01")
+    assert past["overdue"].tolist() == [False, False, False]
+    # sections: the classes of test_section_flags, over Jan–Feb
+    flagged = compliance.with_status(
+        "sections", sections, period=("2023-01-01", "2023-02-28"), monitoring=_monitoring()
+    )
+    assert flagged["class"].tolist() == ["III", "II", "II", "IV", None]
+    assert flagged["meets_target"].tolist() == [False, True, pd.NA, False, pd.NA]
+    # no monitoring: no class; other layers pass through
+    assert compliance.with_status("sections", sections)["class"].isna().all()
+    assert compliance.with_status("rivers", due_outlets) is due_outlets
 
 
 # ------------------------------------------------------------------------------ demo data

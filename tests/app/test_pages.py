@@ -23,6 +23,7 @@ def _app(monkeypatch: pytest.MonkeyPatch, store: Path) -> AppTest:
     monkeypatch.setenv("GEOMON_STORE", str(store))
     monkeypatch.delenv("GEOMON_LANG", raising=False)
     monkeypatch.delenv("GEOMON_BASEMAP", raising=False)
+    monkeypatch.delenv("GEOMON_TIANDITU_KEY", raising=False)
     return AppTest.from_file(ENTRY, default_timeout=60)
 
 
@@ -110,6 +111,17 @@ def test_bad_basemap_falls_back(monkeypatch: pytest.MonkeyPatch, tiny_store: Pat
 
     assert not at.exception
     assert "tianditu" in at.warning[0].value
+    assert len(_map_components(at)) == 1
+
+
+def test_tianditu_basemap_with_a_key(monkeypatch: pytest.MonkeyPatch, tiny_store: Path) -> None:
+    at = _app(monkeypatch, tiny_store)
+    monkeypatch.setenv("GEOMON_BASEMAP", "tianditu")
+    monkeypatch.setenv("GEOMON_TIANDITU_KEY", "k123")  # read through config.Settings
+    at.run()
+
+    assert not at.exception
+    assert not at.warning
     assert len(_map_components(at)) == 1
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from shapely import LineString, Point, box
 
+from geomon.analysis import compliance
 from geomon.app.present import outlet_view, sheet, view
 from geomon.specs import get_spec
 from geomon.validate import apply_dtypes
@@ -162,7 +163,7 @@ def test_every_filter_is_a_spec_filter_field_or_a_status_column() -> None:
     for dim in view.ALL_DIMS:
         for layer, column in dim.targets.items():
             spec = get_spec(layer)
-            status = view.STATUS_COLUMNS.get(layer, ())
+            status = compliance.STATUS_COLUMNS.get(layer, ())
             assert column in (*spec.filter_fields, *status, spec.name_field), (dim.key, layer)
 
 

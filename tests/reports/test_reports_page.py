@@ -49,3 +49,12 @@ def test_recheck_lists_the_changed_projects(at: AppTest) -> None:
     assert not at.exception, [e.message for e in at.exception]
     assert at.warning[0].value == "2 个项目有变化（共 11 个）"
     assert at.dataframe[-1].value["id"].tolist() == ["XM2023-003", "XM2023-004"]
+
+
+def test_page_speaks_english(at: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEOMON_LANG", "en")  # strings.toml reports.*, through geomon.app.i18n
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Reports"
+    assert [t.label for t in at.tabs] == ["Period report", "Re-check after a revision"]
+    assert at.button(key="reports.build").label == "Build the report"

@@ -168,21 +168,6 @@ def test_rules_file_with_a_wrong_stage_is_refused(tmp_path) -> None:
         ro.load_rules(bad)
 
 
-def test_type_issues() -> None:
-    frame = pd.DataFrame(
-        {
-            "type_l1": ["工业排污口", "工业排污口", "其他排口", "农业排口"],
-            "type_l2": ["工矿企业排污口", "城镇雨洪排口", "城镇雨洪排口", "规模化畜禽养殖排污口"],
-            "type_l3": ["矿山排污口", None, None, "矿山排污口"],
-        },
-        index=[1, 2, 3, 4],
-    )
-    issues = ro.type_issues(frame)
-    assert [(i.row, i.field) for i in issues] == [(2, "type_l2"), (4, "type_l3")]
-    assert "其他排口" in issues[0].message  # says where 城镇雨洪排口 belongs
-    assert "HJ 1312-2023" in issues[0].message
-
-
 # ------------------------------------------------------------------------------ codes
 
 GOOD = "CJ9001429902GS0001"
@@ -248,49 +233,6 @@ def test_short_code_reports_length_and_only_warns() -> None:
     assert {p.severity for p in problems} == {"warning"}
 
 
-def test_code_issues() -> None:
-    frame = pd.DataFrame(
-        {
-            "code": [
-                GOOD,  # 1 fine
-                "CJ9001429903GS0002",  # 2 duplicate of 3
-                "CJ9001429903GS0002",  # 3
-                "CJ9001429921GS0003",  # 4 district segment ≠ district_code
-                "CJ9001429999GS0004",  # 5 district not in the districts layer
-                "CJ9001029902GS0005",  # 6 bad district segment
-                None,  # 7 no code: validation's business
-                "CJ9101429902GS0007",  # 8 water code ≠ receiving_water_code (unverified: warning)
-            ],
-            "district_code": [
-                "429902",
-                "429903",
-                "429903",
-                "429902",
-                "429999",
-                "429902",
-                "429902",
-                "429902",
-            ],
-            "receiving_water_code": ["CJ9001"] * 7 + ["CJ9001"],
-        },
-        index=range(1, 9),
-    )
-    issues = ro.code_issues(frame, district_codes={"429902", "429903", "429921"})
-    found = sorted((i.row, i.code, i.severity) for i in issues)
-    assert found == [
-        (2, "duplicate_code", "error"),
-        (3, "duplicate_code", "error"),
-        (4, "code_field_mismatch", "error"),
-        (5, "unknown_district", "error"),
-        (6, "bad_code", "error"),
-        (8, "code_field_mismatch", "warning"),
-    ]
-    by_row = {i.row: i for i in issues}
-    assert "429921" in by_row[4].message
-    assert "429902" in by_row[4].message
-    assert "另见第 [3] 行" in next(i for i in issues if i.row == 2).message
-
-
 CODES = [
     GOOD,
     " CJ9001429902GS0001\u3000",  # padding, ideographic space included, is stripped
@@ -317,32 +259,19 @@ def test_parse_codes_is_parse_code_row_by_row(dtype: object) -> None:
     assert parsed.parts.iloc[5].isna().tolist() == [False, True, True, True]
 
 
-def test_code_issues_come_row_by_row_in_the_order_of_the_checks() -> None:
-    # row 1: the district segment 029902 is wrong (error), and the water-body segment CJ9101 is
-    #        not its receiving_water_code CJ9001 (a warning: that segment is unverified);
-    # row 2: 17 characters (warning); its district segment 429902 is not its district_code
-    #        (error) and not a district of the layer (error); the serial is cut short.
+def test_bad_code_issues_come_row_by_row() -> None:
+    # row 1: the district segment 029902 is wrong (error: a verified segment);
+    # row 2: 17 characters (warning); the segments after the length are not certain, so nothing
+    #        else is reported; row 3 has no code (validation's business, not a bad code).
     frame = pd.DataFrame(
-        {
-            "code": ["CJ9101029902GS0001", "CJ9001429902GS001"],
-            "district_code": ["429902", "429903"],
-            "receiving_water_code": ["CJ9001", "CJ9001"],
-        },
-        index=[1, 2],
+        {"code": ["CJ9101029902GS0001", "CJ9001429902GS001", None]}, index=[1, 2, 3]
     )
-    issues = ro.code_issues(frame, district_codes={"429903"})
+    issues = outlet_codes.bad_code_issues(frame)
     assert [(i.row, i.code, i.severity) for i in issues] == [
         (1, "bad_code", "error"),
-        (1, "code_field_mismatch", "warning"),
         (2, "bad_code", "warning"),
-        (2, "code_field_mismatch", "error"),
-        (2, "unknown_district", "error"),
     ]
-    assert issues[3].message == (
-        "编码中的行政区划代码（GB/T 2260） 429902 与字段 district_code“429903”不一致 / "
-        "district code (GB/T 2260) segment 429902 differs from district_code '429903'"
-    )
-    assert outlet_codes.bad_code_issues(frame) == [issues[0], issues[2]]
+    assert "17 位，应为 18 位" in issues[1].message
 
 
 def test_demo_codes_follow_the_configured_layout() -> None:
@@ -352,5 +281,4 @@ def test_demo_codes_follow_the_configured_layout() -> None:
     store = open_store(demo)
     outlets = store.read("outlets")
     assert len(outlets) == 129
-    assert ro.code_issues(outlets, district_codes=set(store.read("districts")["code"])) == []
-    assert ro.type_issues(outlets) == []
+    assert outlet_codes.bad_code_issues(outlets) == []

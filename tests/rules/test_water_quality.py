@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from geomon.errors import GeomonError
 from geomon.rules import water_quality as wq
 from geomon.rules.water_quality import Exceedance, ParamResult, WaterQualityError
+from geomon.specs import Label
 
 # (limit, class just under, class at, class just over), typed from GB 3838-2002 表1 (DOMAIN §1.2).
 # Shared limits give the best class, so "at" and "under" are the first class with that limit.
@@ -340,6 +341,19 @@ def test_parse_class(label: str, expected: str) -> None:
 def test_parse_class_rejects_unknown_labels(label: str) -> None:
     with pytest.raises(WaterQualityError, match="Unknown water-quality class"):
         wq.parse_class(label)
+
+
+def test_class_labels_and_colours_come_from_gb3838_toml() -> None:
+    assert list(wq.CLASS_LABELS) == list(wq.CLASS_COLORS) == list(wq.CLASSES)
+    assert wq.CLASS_LABELS["III"] == Label("Ⅲ类", "Class III")
+    assert wq.CLASS_LABELS["劣V"] == Label("劣Ⅴ类", "Worse than V")
+    assert (wq.CLASS_COLORS["I"], wq.CLASS_COLORS["III"], wq.CLASS_COLORS["劣V"]) == (
+        "#1565c0",  # blue
+        "#2e9d3a",  # green
+        "#e31a1c",  # red
+    )
+    # every printed label reads back as its class
+    assert [wq.parse_class(label.zh) for label in wq.CLASS_LABELS.values()] == list(wq.CLASSES)
 
 
 def test_water_quality_error_is_a_geomon_value_error() -> None:

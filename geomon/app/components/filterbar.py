@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from geomon import filters
+from geomon.analysis import compliance
 from geomon.app import data, i18n
 from geomon.app.present import view
 from geomon.specs import Label
@@ -78,10 +79,6 @@ def period_label(text: str, lang: str) -> str:
 def period_labels(text: str) -> Label:
     """`period_label` in both languages (for map legends)."""
     return Label(period_label(text, "zh"), period_label(text, "en"))
-
-
-def _url_params() -> dict[str, list[str]]:
-    return {k: st.query_params.get_all(k) for k in st.query_params}
 
 
 def _initial() -> dict[str, list[str]]:
@@ -171,5 +168,5 @@ def sidebar(url: str, lang: str) -> View:
         period=period or None,
         layers=layers,
         filtered=view.filter_layers(layers, selection, period=parsed),
-        as_of=view.as_of(parsed),
+        as_of=compliance.status_date(parsed),
     )

@@ -1,16 +1,15 @@
 """一张图 (the monitoring map): every spatial layer, filtered in the sidebar, searchable."""
 
 import datetime as dt
-import os
 
 import pandas as pd
 import streamlit as st
 
+from geomon.analysis import compliance
 from geomon.app import data, i18n
 from geomon.app.components import filterbar, login, tilemap, widgets
 from geomon.app.present import styles, view
 from geomon.errors import GeomonError
-from geomon.rules import outlets as ro
 from geomon.specs import get_spec
 
 lang = i18n.current()
@@ -30,8 +29,8 @@ if not names:
 
 def past_outlets(v: filterbar.View, when: dt.date) -> pd.DataFrame:
     """The outlets as they were at the end of day `when`, with the sidebar filters applied."""
-    past = data.as_of(settings.store_url, "outlets", when).copy()
-    past["overdue"] = ro.is_overdue(past, when).to_numpy(dtype=bool)  # overdue on that day
+    stored = data.as_of(settings.store_url, "outlets", when)
+    past = compliance.with_status("outlets", stored, as_of=when)  # overdue on that day
     return view.filter_layers({"outlets": past}, v.selection)["outlets"]
 
 
@@ -66,7 +65,7 @@ def map_view() -> None:
     tilemap.tile_map(
         frames, selection=v.selection, period=v.period, past=when, legend_styles=legend,
         settings=settings, lang=lang, focus=focus,
-        tianditu_key=os.environ.get("GEOMON_TIANDITU_KEY"),
+        tianditu_key=settings.tianditu_key,
     )  # fmt: skip
 
     st.subheader(i18n.t("map.counts", lang))

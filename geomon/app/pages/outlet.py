@@ -1,7 +1,6 @@
 """一口一档 (outlet record): fields, attachments, zones, sections downstream, history, sheet."""
 
 import functools
-import os
 
 import pandas as pd
 import streamlit as st
@@ -15,7 +14,8 @@ from geomon.errors import GeomonError
 from geomon.specs import get_spec
 
 lang = i18n.current()
-url = data.settings().store_url
+settings = data.settings()
+url = settings.store_url
 st.title(i18n.t("outlet.title", lang))
 login.sidebar(lang, "edit")
 editing.flash()
@@ -134,9 +134,7 @@ if hasattr(store, "history"):  # the change history, where the store keeps one
         st.dataframe(shown, hide_index=True, width="stretch")
 
 st.subheader(i18n.t("outlet.sheet", lang))
-link = outlet_view.record_link(
-    code, page_url=st.context.url, public_url=os.environ.get("GEOMON_PUBLIC_URL")
-)
+link = outlet_view.record_link(code, page_url=st.context.url, public_url=settings.public_url)
 page = sheet.outlet_sheet(
     record.to_dict(),
     link=link,

@@ -3,8 +3,8 @@
 A top-to-bottom page: pick a period and a district, build the report (`geomon.reports.period`)
 and download it as HTML or XLSX; pick two data versions of the constraint layers and re-check
 the stored (or an uploaded) set of projects (`geomon.reports.recheck`). The generated files are
-kept in session state (bytes) until the inputs change. Strings are local to this page for now
-(zh/en); they can move to strings.toml.
+kept in session state (bytes) until the inputs change. Strings are ``reports.*`` in
+``strings.toml`` (`geomon.app.i18n`).
 """
 
 import datetime as dt
@@ -20,44 +20,6 @@ from geomon.errors import GeomonError
 from geomon.io import READABLE_SUFFIXES
 from geomon.reports import period, period_html, period_xlsx, recheck, recheck_report
 from geomon.reports import versions as gv
-
-T = {
-    "title": ("报告", "Reports"),
-    "period_tab": ("阶段工作报告", "Period report"),
-    "recheck_tab": ("调整后复核", "Re-check after a revision"),
-    "start": ("开始日期", "From"),
-    "end": ("结束日期", "To"),
-    "district": ("区县", "District"),
-    "all": ("全市", "Whole city"),
-    "as_of": ("数据截止（留空为统计期末）", "Data as of (blank: end of period)"),
-    "build": ("生成报告", "Build the report"),
-    "html": ("下载 HTML 报告", "Download HTML"),
-    "xlsx": ("下载 XLSX 报表", "Download XLSX"),
-    "cut": ("数据截至", "Data as of"),
-    "outlets": ("累计排查排污口", "Outlets found (total)"),
-    "rectified": ("本期完成整治", "Rectified in period"),
-    "good": ("断面优良比例", "Sections good (I–III)"),
-    "overdue": ("逾期未整治", "Overdue"),
-    "networks": ("各级断面水质", "Shares per network level"),
-    "before": ("调整前版本", "Before (version)"),
-    "after": ("调整后版本", "After (version)"),
-    "current": ("当前数据", "Current data"),
-    "buffer": ("缓冲距离（m）", "Buffer (m)"),
-    "projects": ("复核项目", "Projects"),
-    "stored": ("库中建设项目", "Projects in the store"),
-    "upload": ("上传项目文件", "Upload a project file"),
-    "run": ("开始复核", "Re-check"),
-    "none_changed": ("所有项目的结论、涉及要素和重叠均未变化。", "No project changed."),
-    "changed": ("{n} 个项目有变化（共 {total} 个）", "{n} of {total} projects changed"),
-    "no_projects": ("没有可复核的项目。", "No projects to re-check."),
-    "error": ("无法生成：{error}", "Cannot build: {error}"),
-}
-
-
-def t(key: str, lang: str) -> str:
-    """This page's text for `key` in `lang`."""
-    zh, en = T[key]
-    return en if lang == "en" else zh
 
 
 def _default_period(monitoring: pd.DataFrame) -> tuple[dt.date, dt.date]:
@@ -80,31 +42,33 @@ def _districts(store: object) -> list[str]:
 
 lang = i18n.current()
 url = data.settings().store_url
-st.title(t("title", lang))
+st.title(i18n.t("reports.title", lang))
 login.sidebar(lang, "view")
 viewer = login.current()
 store = data.store(url) if viewer is None else data.scoped(url, viewer)
-tab_period, tab_recheck = st.tabs([t("period_tab", lang), t("recheck_tab", lang)])
+tab_period, tab_recheck = st.tabs(
+    [i18n.t("reports.period_tab", lang), i18n.t("reports.recheck_tab", lang)]
+)
 
 with tab_period:
     first, last = _default_period(store.read("monitoring"))
     c1, c2, c3, c4 = st.columns([1, 1, 1, 2])
-    start = c1.date_input(t("start", lang), value=first, key="reports.start")
-    end = c2.date_input(t("end", lang), value=last, key="reports.end")
-    districts = {"": t("all", lang), **{d: d for d in _districts(store)}}
+    start = c1.date_input(i18n.t("reports.start", lang), value=first, key="reports.start")
+    end = c2.date_input(i18n.t("reports.end", lang), value=last, key="reports.end")
+    districts = {"": i18n.t("reports.all", lang), **{d: d for d in _districts(store)}}
     district = c3.selectbox(
-        t("district", lang), list(districts), format_func=districts.__getitem__,
+        i18n.t("reports.district", lang), list(districts), format_func=districts.__getitem__,
         key="reports.district",
     )  # fmt: skip
-    as_of = c4.text_input(t("as_of", lang), key="reports.as_of").strip()
+    as_of = c4.text_input(i18n.t("reports.as_of", lang), key="reports.as_of").strip()
     wanted = (str(start), str(end), district, as_of, store.revision())
-    if st.button(t("build", lang), type="primary", key="reports.build"):
+    if st.button(i18n.t("reports.build", lang), type="primary", key="reports.build"):
         try:
             report = period.period_report(
                 store, start, end, district=district or None, as_of=as_of or None
             )
         except GeomonError as exc:
-            st.error(t("error", lang).format(error=exc))
+            st.error(i18n.t("reports.error", lang).format(error=exc))
         else:
             xlsx = io.BytesIO()
             period_xlsx.workbook(report).save(xlsx)
@@ -117,30 +81,40 @@ with tab_period:
     built = st.session_state.get("reports.period")
     if built and built["key"] == wanted:
         doc = built["report"]
-        st.caption(f"{doc['label']} ｜ {t('cut', lang)} {doc['as_of']['at'] or '—'}")
+        st.caption(f"{doc['label']} ｜ {i18n.t('reports.cut', lang)} {doc['as_of']['at'] or '—'}")
         o = doc["outlets"] or {}
         total = next((r for r in doc["networks"] if r["control_level"] == "合计"), None)
         k1, k2, k3, k4 = st.columns(4)
-        k1.metric(t("outlets", lang), (o.get("cumulative") or {}).get("total", "—"), border=True)
+        k1.metric(
+            i18n.t("reports.outlets", lang),
+            (o.get("cumulative") or {}).get("total", "—"),
+            border=True,
+        )
         k2.metric(
-            t("rectified", lang), (o.get("in_period") or {}).get("rectified", "—"), border=True
+            i18n.t("reports.rectified", lang),
+            (o.get("in_period") or {}).get("rectified", "—"),
+            border=True,
         )
         good = f"{total['good_pct']}%" if total and total["good_pct"] is not None else "—"
-        k3.metric(t("good", lang), good, border=True)
-        k4.metric(t("overdue", lang), (o.get("cumulative") or {}).get("overdue", "—"), border=True)
+        k3.metric(i18n.t("reports.good", lang), good, border=True)
+        k4.metric(
+            i18n.t("reports.overdue", lang),
+            (o.get("cumulative") or {}).get("overdue", "—"),
+            border=True,
+        )
         d1, d2, _ = st.columns([1, 1, 2])
         name = f"report_{start}_{end}{'_' + district if district else ''}"
         d1.download_button(
-            t("html", lang), built["html"], file_name=f"{name}.html", mime="text/html",
+            i18n.t("reports.html", lang), built["html"], file_name=f"{name}.html", mime="text/html",
             on_click="ignore", key="reports.dl_html", icon=":material/download:",
         )  # fmt: skip
         d2.download_button(
-            t("xlsx", lang), built["xlsx"], file_name=f"{name}.xlsx",
+            i18n.t("reports.xlsx", lang), built["xlsx"], file_name=f"{name}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             on_click="ignore", key="reports.dl_xlsx", icon=":material/download:",
         )  # fmt: skip
         if doc["networks"]:
-            st.subheader(t("networks", lang))
+            st.subheader(i18n.t("reports.networks", lang))
             table = pd.DataFrame(doc["networks"])[
                 ["control_level", "assessed", "good_pct", "worst_pct", "delta_good", "trend"]
             ]
@@ -152,52 +126,57 @@ with tab_recheck:
     layers = recheck.constraint_layers()
     table = gv.version_table(store, layers)
     labels = [v for v in dict.fromkeys(table["version"]) if v]
-    names = {**{v: v for v in labels}, "current": t("current", lang)}
+    names = {**{v: v for v in labels}, "current": i18n.t("reports.current", lang)}
     options = list(names)
     c1, c2, c3 = st.columns([2, 2, 1])
     before = c1.selectbox(
-        t("before", lang), options, index=0, format_func=names.__getitem__, key="reports.before"
+        i18n.t("reports.before", lang),
+        options,
+        index=0,
+        format_func=names.__getitem__,
+        key="reports.before",
     )
     after = c2.selectbox(
-        t("after", lang),
+        i18n.t("reports.after", lang),
         options,
         index=len(options) - 1,
         format_func=names.__getitem__,
         key="reports.after",
     )
     buffer_m = c3.number_input(
-        t("buffer", lang), min_value=0.0, max_value=10_000.0, value=siting.DEFAULT_BUFFER_M,
-        step=100.0, key="reports.buffer",
+        i18n.t("reports.buffer", lang), min_value=0.0, max_value=10_000.0,
+        value=siting.DEFAULT_BUFFER_M, step=100.0, key="reports.buffer",
     )  # fmt: skip
-    sources = {"stored": t("stored", lang), "upload": t("upload", lang)}
+    sources = {"stored": i18n.t("reports.stored", lang), "upload": i18n.t("reports.upload", lang)}
     source = st.radio(
-        t("projects", lang), list(sources), format_func=sources.__getitem__, horizontal=True,
-        key="reports.projects",
+        i18n.t("reports.projects", lang), list(sources), format_func=sources.__getitem__,
+        horizontal=True, key="reports.projects",
     )  # fmt: skip
     projects = store.read("projects") if source == "stored" else None
     upload_key = ""
     if source == "upload":
         upload = st.file_uploader(
-            t("upload", lang), type=READABLE_SUFFIXES,
+            i18n.t("reports.upload", lang),
+            type=READABLE_SUFFIXES,
             key="reports.file",
-        )  # fmt: skip
+        )
         if upload is not None:
             try:
                 projects = siting.load_projects(upload.getvalue(), filename=upload.name).frame
                 upload_key = upload.name
             except GeomonError as exc:
-                st.error(t("error", lang).format(error=exc))
+                st.error(i18n.t("reports.error", lang).format(error=exc))
     wanted = (before, after, float(buffer_m), source, upload_key, store.revision())
     if projects is None or projects.empty:
-        st.info(t("no_projects", lang))
-    elif st.button(t("run", lang), type="primary", key="reports.run"):
+        st.info(i18n.t("reports.no_projects", lang))
+    elif st.button(i18n.t("reports.run", lang), type="primary", key="reports.run"):
         try:
             result = recheck.recheck(
                 projects.reset_index(drop=True), store, before=before, after=after,
                 buffer_m=buffer_m,
             )  # fmt: skip
         except GeomonError as exc:
-            st.error(t("error", lang).format(error=exc))
+            st.error(i18n.t("reports.error", lang).format(error=exc))
         else:
             workbook = io.BytesIO()
             recheck_report.workbook(result).save(workbook)
@@ -214,17 +193,17 @@ with tab_recheck:
     if done and done["key"] == wanted:
         changed = pd.DataFrame(done["changed"])
         if changed.empty:
-            st.success(t("none_changed", lang))
+            st.success(i18n.t("reports.none_changed", lang))
         else:
-            st.warning(t("changed", lang).format(n=len(changed), total=done["total"]))
+            st.warning(i18n.t("reports.changed", lang).format(n=len(changed), total=done["total"]))
             st.dataframe(changed, hide_index=True, width="stretch")
         d1, d2, _ = st.columns([1, 1, 2])
         d1.download_button(
-            t("html", lang), done["html"], file_name="recheck.html", mime="text/html",
+            i18n.t("reports.html", lang), done["html"], file_name="recheck.html", mime="text/html",
             on_click="ignore", key="reports.rc_html", icon=":material/download:",
         )  # fmt: skip
         d2.download_button(
-            t("xlsx", lang), done["xlsx"], file_name="recheck.xlsx",
+            i18n.t("reports.xlsx", lang), done["xlsx"], file_name="recheck.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             on_click="ignore", key="reports.rc_xlsx", icon=":material/download:",
         )  # fmt: skip

@@ -13,8 +13,6 @@ import altair as alt
 import pandas as pd
 
 from geomon.app import i18n
-from geomon.app.present.styles import CLASS_COLORS
-from geomon.app.present.view import CLASS_LABELS
 from geomon.rules import water_quality as wq
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -98,8 +96,8 @@ def over_time(by_month: Sequence[dict[str, Any]], *, lang: str) -> alt.Chart:
 
 
 def _class_scale(lang: str) -> tuple[list[str], alt.Scale]:
-    domain = [CLASS_LABELS[c].get(lang) for c in wq.CLASSES]
-    return domain, alt.Scale(domain=domain, range=[CLASS_COLORS[c] for c in wq.CLASSES])
+    domain = [wq.CLASS_LABELS[c].get(lang) for c in wq.CLASSES]
+    return domain, alt.Scale(domain=domain, range=[wq.CLASS_COLORS[c] for c in wq.CLASSES])
 
 
 def class_bars(rows: Sequence[dict[str, Any]], key: str, *, lang: str) -> alt.Chart:
@@ -107,7 +105,7 @@ def class_bars(rows: Sequence[dict[str, Any]], key: str, *, lang: str) -> alt.Ch
     domain, scale = _class_scale(lang)
     frame = pd.DataFrame(
         [
-            {"group": str(r[key]), "class": CLASS_LABELS[c].get(lang), "n": int(n),
+            {"group": str(r[key]), "class": wq.CLASS_LABELS[c].get(lang), "n": int(n),
              "order": wq.CLASSES.index(c)}
             for r in rows
             for c, n in r["counts"].items()
@@ -137,7 +135,7 @@ def monthly_heatmap(monthly: pd.DataFrame, *, lang: str) -> alt.Chart:
     frame = monthly.assign(
         section=monthly["section_code"].astype(str) + " " + monthly["name"].fillna("").astype(str),
         label=monthly["class"].map(
-            lambda c: CLASS_LABELS[c].get(lang) if c in CLASS_LABELS else None
+            lambda c: wq.CLASS_LABELS[c].get(lang) if c in wq.CLASS_LABELS else None
         ),
     ).dropna(subset=["label"])
     order = list(dict.fromkeys(frame["section"]))

@@ -1,27 +1,19 @@
 """How the app colours its status layers on the map: sections by class, outlets by stage.
 
-Sections are coloured by their water-quality class over the chosen period in the colours of the
-地表水环境质量评价办法（试行）(环办〔2011〕22号) scale — Ⅰ–Ⅱ blue, Ⅲ green, Ⅳ yellow, Ⅴ orange,
-劣Ⅴ red — outlined in dark blue (to tell them from outlets) and ringed in magenta when they fail
-their target. Outlets keep their spec colours by stage and are ringed in black when overdue.
-Pure: returns `geomon.mapview.LayerStyle` values.
+Sections are coloured by their water-quality class over the chosen period in the class colours
+of ``geomon/rules/gb3838.toml`` (`geomon.rules.water_quality.CLASS_COLORS`, shared with the
+period reports), outlined in dark blue (to tell them from outlets) and ringed in magenta when
+they fail their target. Outlets keep their spec colours by stage and are ringed in black when
+overdue. Pure: returns `geomon.mapview.LayerStyle` values.
 """
 
 from __future__ import annotations
 
 from geomon.app import i18n
-from geomon.app.present.view import CLASS_LABELS
 from geomon.mapview import LayerStyle
+from geomon.rules import water_quality as wq
 from geomon.specs import Label, get_spec
 
-CLASS_COLORS: dict[str, str] = {
-    "I": "#1565c0",
-    "II": "#42a5f5",
-    "III": "#2e9d3a",
-    "IV": "#f2c500",
-    "V": "#ff8c00",
-    "劣V": "#e31a1c",
-}
 RING = "#111111"  # overdue outlets
 FAILS = "#c51b8a"  # sections failing their target (magenta: visible on every class colour)
 
@@ -40,8 +32,8 @@ def map_styles(period: Label, *, outlet_url: str | None = None) -> dict[str, Lay
     return {
         "sections": LayerStyle(
             color_by="class",
-            colors=CLASS_COLORS,
-            labels=CLASS_LABELS,
+            colors=dict(wq.CLASS_COLORS),
+            labels=dict(wq.CLASS_LABELS),
             title=Label(
                 i18n.t("map.class_title", "zh").format(period=period.zh),
                 i18n.t("map.class_title", "en").format(period=period.en),

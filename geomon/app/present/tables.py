@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from geomon.app import i18n
-from geomon.app.present.view import CLASS_LABELS
+from geomon.rules import water_quality as wq
 from geomon.specs import get_spec
 
 
@@ -41,7 +41,9 @@ def labelled(
                 lambda v: None if v is None or pd.isna(v) else (yes if v else no)
             )
         elif col in ("class", "target"):  # water-quality classes: Ⅲ类, not III
-            frame[col] = values.map(lambda v: CLASS_LABELS[v].get(lang) if v in CLASS_LABELS else v)
+            frame[col] = values.map(
+                lambda v: wq.CLASS_LABELS[v].get(lang) if v in wq.CLASS_LABELS else v
+            )
         elif pd.api.types.is_datetime64_any_dtype(values.dtype):
             frame[col] = values.dt.strftime("%Y-%m-%d")
         if not pd.api.types.is_numeric_dtype(frame[col].dtype):

@@ -4,18 +4,16 @@ Pure functions (no Streamlit), so the whole filter contract is unit-tested witho
 
 - `DIMS` are the sidebar filters. Each is one URL parameter mapped onto a column of one or more
   layers (``district`` filters outlets by 所在区县, sections by district, the districts layer by
-  name, …). Their columns are the specs' ``filter_fields`` plus three status columns the rules
-  add: ``overdue`` (`geomon.rules.outlets.is_overdue`), ``class`` and ``meets_target``
-  (`geomon.analysis.compliance.section_flags`). `extra_dims` adds every other spec filter field of
-  the
-  outlets and sections layers, so a field added to ``filter_fields`` shows up with no code.
-- `with_status` adds those status columns by calling the library; `filter_layers` applies a
+  name, …). Their columns are the specs' ``filter_fields`` plus the status columns
+  `geomon.analysis.compliance.with_status` adds (``overdue``, ``class``, ``meets_target``:
+  `geomon.analysis.compliance.STATUS_COLUMNS`). `extra_dims` adds every other spec filter field
+  of the outlets and sections layers, so a field added to ``filter_fields`` shows up with no code.
+- `with_status` adds those columns to every layer for a period; `filter_layers` applies a
   selection to every layer alike (map, tables, statistics and exports use the same frames).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -23,16 +21,10 @@ import pandas as pd
 
 from geomon import filters
 from geomon.analysis import compliance
-from geomon.rules import outlets as ro
 from geomon.rules import water_quality as wq
 from geomon.specs import Label, get_spec
 
 PERIOD = "period"  # URL parameter of the monitoring period ("2023", "2023-03", "2023-01..2023-06")
-STATUS_COLUMNS = {"outlets": ("overdue",), "sections": ("class", "meets_target")}
-_ROMAN = {"I": "Ⅰ", "II": "Ⅱ", "III": "Ⅲ", "IV": "Ⅳ", "V": "Ⅴ", "劣V": "劣Ⅴ"}
-CLASS_LABELS: dict[str, Label] = {
-    c: Label(f"{_ROMAN[c]}类", "Worse than V" if c == "劣V" else f"Class {c}") for c in wq.CLASSES
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +70,7 @@ DIMS: tuple[Dim, ...] = (
         "class",
         Label("水质类别", "Water-quality class"),
         {"sections": "class"},
-        values=tuple(CLASS_LABELS.items()),
+        values=tuple(wq.CLASS_LABELS.items()),
     ),
     Dim(
         "meets",
@@ -270,13 +262,6 @@ def stored_rows(stored: pd.DataFrame, filtered: pd.DataFrame) -> pd.DataFrame:
     return stored[stored.index.isin(filtered.index)]
 
 
-def as_of(period: str | tuple[str, str] | None) -> dt.date:
-    """The date that decides what is overdue: the end of the period, or today without one."""
-    if period is None:
-        return dt.date.today()
-    return compliance.period_bounds(period)[1].date()
-
-
 def with_status(
     layers: Mapping[str, pd.DataFrame],
     *,
@@ -285,35 +270,24 @@ def with_status(
     """
     Return `layers` with the status columns the filters and map use (new frames, same index).
 
-    Outlets get ``overdue`` (`geomon.rules.outlets.is_overdue` at `as_of(period)`); sections
-    get their class over `period` and the target flags (`geomon.analysis.compliance.section_flags`).
-    Other layers are passed through unchanged. The ``monitoring`` table is not mapped.
+    Each layer goes through `geomon.analysis.compliance.with_status` for `period` (outlets:
+    ``overdue`` at the period's end; sections: class and target flags from the ``monitoring``
+    table); the others, ``monitoring`` included, are passed through unchanged.
     """
-    out = dict(layers)
-    outlets = layers.get("outlets")
-    if outlets is not None:
-        flagged = outlets.copy()
-        flagged["overdue"] = ro.is_overdue(outlets, as_of(period)).to_numpy(dtype=bool)
-        out["outlets"] = flagged
-    sections = layers.get("sections")
-    if sections is not None:
-        monitoring = layers.get("monitoring")
-        monitoring = monitoring if monitoring is not None else pd.DataFrame()
-        results = compliance.section_results(sections, monitoring, period=period)
-        out["sections"] = compliance.section_flags(sections, results)
-    return out
+    monitoring = layers.get("monitoring")
+    return {
+        name: compliance.with_status(name, frame, period=period, monitoring=monitoring)
+        for name, frame in layers.items()
+    }
 
 
 __all__ = [
     "ALL_DIMS",
-    "CLASS_LABELS",
     "DIMS",
     "PERIOD",
     "SEARCH_COLUMNS",
-    "STATUS_COLUMNS",
     "Dim",
     "allowed",
-    "as_of",
     "extra_dims",
     "filter_layers",
     "for_sections",
