@@ -13,11 +13,12 @@ from geomon.reports import period, versions
 
 
 def _library_modules() -> list[str]:
-    """Every module of geomon except the app (its pages run Streamlit when imported)."""
+    """Every module of geomon except the app (its pages run Streamlit when imported) and
+    ``__main__`` modules (they run a command when imported)."""
     names = [
         m.name
         for m in pkgutil.walk_packages(geomon.__path__, "geomon.")
-        if not m.name.startswith("geomon.app")
+        if not m.name.startswith("geomon.app") and not m.name.endswith(".__main__")
     ]
     return ["geomon", *names]
 
