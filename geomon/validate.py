@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geomon import _frames
 from geomon import crs as gcrs
+from geomon import frames
 from geomon.errors import LayerSpecError
 from geomon.messages import Issue, ValidationReport, message
 from geomon.rules import outlet_codes
@@ -65,8 +65,8 @@ class Validated:
 
 
 def _is_blank(series: pd.Series, stripped: pd.Series | None = None) -> pd.Series:
-    """Missing or whitespace-only cells (`stripped`: `_frames.strip` of a text column)."""
-    return pd.Series(_frames.blank_mask(series, stripped), index=series.index)
+    """Missing or whitespace-only cells (`stripped`: `frames.strip` of a text column)."""
+    return pd.Series(frames.blank_mask(series, stripped), index=series.index)
 
 
 def _text(value: object) -> str:
@@ -119,7 +119,7 @@ def _keep(values: pd.Series, keep: pd.Series | np.ndarray) -> pd.Series:
 
 def _numbers(values: pd.Series, stripped: pd.Series | None) -> pd.Series:
     """`values` as numbers (NaN where not a number); text is stripped first."""
-    if _frames.holds_no_text(values):
+    if frames.holds_no_text(values):
         return pd.to_numeric(values, errors="coerce")
     if stripped is not None:
         return pd.to_numeric(_keep(stripped, values.notna()), errors="coerce")
@@ -133,14 +133,14 @@ def _booleans(values: pd.Series) -> pd.arrays.BooleanArray:
     """`values` parsed as yes/no (`_parse_bool`); NA where missing or not a yes/no value."""
     if pd.api.types.is_bool_dtype(values.dtype):
         return pd.array(values.astype("boolean"), dtype="boolean")
-    return pd.array(_frames.map_cells(values, _parse_bool, "boolean"), dtype="boolean")
+    return pd.array(frames.map_cells(values, _parse_bool, "boolean"), dtype="boolean")
 
 
 def _dates(values: pd.Series) -> pd.Series:
     """`values` parsed as dates (`_parse_date`), as ``datetime64[ms]``; NaT where not a date."""
     if isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":  # naive datetimes
         return values.dt.normalize().astype("datetime64[ms]")
-    parsed = _frames.map_cells(values, _parse_date)
+    parsed = frames.map_cells(values, _parse_date)
     return pd.to_datetime(parsed, errors="coerce").astype("datetime64[ms]")
 
 
@@ -150,14 +150,14 @@ def _coerce_field(
     """Return (typed values, bad mask, code, zh reason, en reason) for one field.
 
     `blank` is `_is_blank` of `raw`, `stripped` its text stripped if it is a text column
-    (`_frames.is_text_column`), else None. Text cells are parsed once per distinct value (a
+    (`frames.is_text_column`), else None. Text cells are parsed once per distinct value (a
     ledger repeats its enum values, dates and flags), so a national layer is typed in well
     under a second; the result is the same as parsing every cell.
     """
     present = ~blank
     values = _keep(raw, present)
     if spec.type == "enum":
-        canon = _frames.map_cells(values, lambda v: spec.canonical(_text(v)), "str")
+        canon = frames.map_cells(values, lambda v: spec.canonical(_text(v)), "str")
         allowed = "、".join(v.value for v in spec.values)
         return (
             _keep(canon.astype("str"), canon.notna()),
@@ -180,7 +180,7 @@ def _coerce_field(
     if spec.type == "date":
         typed = _dates(values)
         return typed, present & typed.isna(), "bad_date", "不是有效日期", "not a valid date"
-    text = _keep(stripped, present) if stripped is not None else _frames.map_cells(values, _text)
+    text = _keep(stripped, present) if stripped is not None else frames.map_cells(values, _text)
     return _keep(text.astype("str"), text.notna()), pd.Series(False, index=raw.index), "", "", ""
 
 
@@ -192,7 +192,7 @@ def _value_issues(frame: pd.DataFrame, spec: LayerSpec) -> tuple[pd.DataFrame, l
             col = pd.Series([None] * len(frame), index=frame.index, dtype="object")
         else:
             col = frame[fspec.name]
-        stripped = _frames.strip(col) if _frames.is_text_column(col) else None
+        stripped = frames.strip(col) if frames.is_text_column(col) else None
         blank = _is_blank(col, stripped)
         values, bad, code, zh, en = _coerce_field(col, fspec, blank, stripped)
         values = pd.Series(values, index=frame.index, name=fspec.name)
@@ -276,7 +276,7 @@ def _duplicate_issues(typed: pd.DataFrame, spec: LayerSpec) -> list[Issue]:
     if spec.id_field is None:
         return []
     ids = typed[spec.id_field]
-    dup = pd.Series(_frames.duplicated(ids), index=ids.index)
+    dup = pd.Series(frames.duplicated(ids), index=ids.index)
     firsts: dict[object, int] = {}
     for r, v in ids[dup].items():
         firsts.setdefault(v, int(r))

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geomon import _frames
+from geomon import frames
 from geomon.messages import Issue, Severity, message
 from geomon.rules import _outlets_toml
 
@@ -206,8 +206,8 @@ def parse_codes(codes: pd.Series, rules: _outlets_toml.OutletRules | None = None
     Row for row the same as ``parse_code(code)``: the same segment texts and problems.
     """
     rules = rules or _outlets_toml.load_rules()
-    if _frames.is_text_column(codes):
-        text = _frames.strip(codes).astype("str")
+    if frames.is_text_column(codes):
+        text = frames.strip(codes).astype("str")
     else:
         text = codes.map(lambda c: str(c).strip()).astype("str")
     lengths = text.str.len().to_numpy(dtype=np.int64, na_value=0)
@@ -251,7 +251,7 @@ def _duplicate_code_issues(codes: pd.Series, dup: np.ndarray) -> list[Issue]:
 
 def _recorded_texts(column: pd.Series) -> pd.Series:
     """``str(value)`` of each ledger cell, missing where `_outlets_toml.blank` (a str Series)."""
-    if _frames.is_text_column(column):
+    if frames.is_text_column(column):
         return column.where(column != "").astype("str")
     return column.map(lambda v: None if _outlets_toml.blank(v) else str(v)).astype("str")
 
@@ -271,7 +271,7 @@ def code_issues(outlets: pd.DataFrame, *, district_codes: set[str] | None = None
     rules = _outlets_toml.load_rules()
     codes = outlets["code"]
     present = _coded(codes)
-    dup = present & _frames.duplicated(codes)
+    dup = present & frames.duplicated(codes)
     parsed = parse_codes(codes[present], rules)
     found = _bad_code_issues(parsed)
     found += _field_mismatch_issues(outlets[present], parsed, rules)
