@@ -20,7 +20,7 @@ from geomon import crs as gcrs
 from geomon.reports import _html
 from geomon.reports import svg_map as _svg
 from geomon.rules import outlets as ro
-from geomon.siting import _measure
+from geomon.siting import measure
 
 CLASS_COLORS = {  # 环办〔2011〕22号 scale: Ⅰ–Ⅱ blue, Ⅲ green, Ⅳ yellow, Ⅴ orange, 劣Ⅴ red
     "I": "#1565c0",
@@ -75,9 +75,7 @@ def snapshot(
     lons = shapely.get_x(shapely.centroid(everything))
     epsg = int(gcrs.metric_crs_for(lons).to_epsg() or 0)
     frame_of = "districts" if "districts" in parts else None
-    extent = _measure.to_plane(
-        parts[frame_of].geometry.to_numpy() if frame_of else everything, epsg
-    )
+    extent = measure.to_plane(parts[frame_of].geometry.to_numpy() if frame_of else everything, epsg)
     minx, miny, maxx, maxy = shapely.total_bounds(extent)
     pad = 0.04 * max(maxx - minx, maxy - miny, 1000.0)
     scale = min(width / (maxx - minx + 2 * pad), (height - 40) / (maxy - miny + 2 * pad))
@@ -88,7 +86,7 @@ def snapshot(
         return (np.asarray(x) - vx0) * scale, (vy1 - np.asarray(y)) * scale
 
     def plane(name: str) -> np.ndarray:
-        return _measure.to_plane(parts[name].geometry.to_numpy(), epsg)
+        return measure.to_plane(parts[name].geometry.to_numpy(), epsg)
 
     body: list[str] = []
     labels: list[str] = []

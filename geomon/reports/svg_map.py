@@ -16,7 +16,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geomon.reports import _html
-from geomon.siting import _measure
+from geomon.siting import measure
 from geomon.specs import get_spec
 
 PROJECT_COLOR = "#1f3a93"
@@ -85,7 +85,7 @@ def svg_map(
     The view covers the projects and their `buffer_m` ring; features are clipped to it. Grid
     north is up (GK plane); the scale bar is exact on that plane.
     """
-    plane_p = _measure.to_plane(np.array(list(projects), dtype=object), epsg)
+    plane_p = measure.to_plane(np.array(list(projects), dtype=object), epsg)
     rings = shapely.buffer(plane_p, buffer_m) if buffer_m > 0 else plane_p
     minx, miny, maxx, maxy = shapely.total_bounds(np.concatenate([plane_p, rings]))
     span = max(maxx - minx, maxy - miny, 400.0)
@@ -105,7 +105,7 @@ def svg_map(
         order = {name: i for i, name in enumerate(_LAYER_DRAW_ORDER)}
         feats = features.assign(_o=features["layer"].map(order).fillna(len(order)))
         feats = feats.sort_values("_o", kind="stable")
-        geoms = _measure.to_plane(feats.geometry.to_numpy(), epsg)
+        geoms = measure.to_plane(feats.geometry.to_numpy(), epsg)
         geoms = shapely.clip_by_rect(geoms, vx0, vy0, vx1, vy1)
         geoms = shapely.simplify(geoms, 0.5 / scale)
         for geom, (_, row) in zip(geoms, feats.iterrows(), strict=True):
