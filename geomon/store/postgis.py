@@ -36,6 +36,7 @@ from geomon.store import (
     WriteMode,
     WriteStats,
     editing,
+    history_text,
 )
 from geomon.store import _pgschema as schema
 from geomon.store import history as hist
@@ -214,7 +215,7 @@ class PostGISStore:
         spec = get_spec(layer)
         keys = None
         if key is not None:
-            keys = [hist.key_text(key if isinstance(key, tuple) else (key,), spec)]
+            keys = [history_text.key_text(key if isinstance(key, tuple) else (key,), spec)]
         with self._connect() as conn:
             return self._history(conn, layer, keys)
 
@@ -400,7 +401,7 @@ class PostGISStore:
     ) -> EditResult:
         """Apply `changes` to `layer` in one transaction (see `geomon.store.Store.edit`)."""
         spec = get_spec(layer)
-        keys = [hist.normal_key(c.key, spec) for c in changes]
+        keys = [history_text.normal_key(c.key, spec) for c in changes]
         if not keys:
             return EditResult(layer, self.revision())
         with self._connect(write=True) as conn:
@@ -412,7 +413,7 @@ class PostGISStore:
             current = self._read(conn, spec, where=match, lock=True)
             plan = editing.plan(current, changes, spec)
             if plan.stale:
-                events = self._history(conn, layer, [hist.key_text(k, spec) for k in keys])
+                events = self._history(conn, layer, [history_text.key_text(k, spec) for k in keys])
                 raise editing.conflict_error(current, plan.stale, events, spec)
             old_versions = [int(current[VERSION_COLUMN].iloc[p]) for p in plan.positions]
             if not plan.changes:
