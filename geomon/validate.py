@@ -24,6 +24,9 @@ swapped_coordinates    longitude and latitude look swapped
 unknown_field          a column the spec does not know (warning; not stored)
 repaired_geometry      an invalid geometry was repaired with make_valid (warning)
 =====================  ==========================================================
+
+Longer than ~450 lines because it is one contract: every code in the table above is produced
+here, beside the table.
 """
 
 from __future__ import annotations
@@ -294,24 +297,10 @@ def _duplicate_issues(typed: pd.DataFrame, spec: LayerSpec) -> list[Issue]:
     ]
 
 
-def geometry_issues(
-    geoms: gpd.GeoSeries, spec: LayerSpec, *, make_valid: bool = False
-) -> tuple[gpd.GeoSeries, list[Issue]]:
-    """Check geometries (lon/lat) of a spatial layer; repair invalid ones only if asked."""
+def _type_issues(geoms: gpd.GeoSeries, present: np.ndarray, spec: LayerSpec) -> list[Issue]:
+    """``wrong_geometry_type`` for present geometries outside the layer's geometry family."""
     issues: list[Issue] = []
-    values = geoms.values
-    missing = np.asarray(shapely.is_missing(values), dtype=bool)
-    empty = ~missing & np.asarray(shapely.is_empty(values), dtype=bool)
-    for row in geoms.index[missing]:
-        issues.append(
-            Issue(int(row), "geometry", "missing_geometry", message("缺少几何/坐标", "no geometry"))
-        )
-    for row in geoms.index[empty]:
-        issues.append(
-            Issue(int(row), "geometry", "empty_geometry", message("几何为空", "empty geometry"))
-        )
-    present = ~missing & ~empty
-    types = np.asarray(shapely.get_type_id(values))
+    types = np.asarray(shapely.get_type_id(geoms.values))
     names = np.array(
         [
             "Point",
@@ -339,9 +328,13 @@ def geometry_issues(
                     ),
                 )
             )
-    invalid = present & ~np.asarray(shapely.is_valid(values), dtype=bool)
-    reasons = shapely.is_valid_reason(values[invalid])
-    out = geoms.copy()
+    return issues
+
+
+def _invalid_issues(geoms: gpd.GeoSeries, invalid: np.ndarray, make_valid: bool) -> list[Issue]:
+    """``invalid_geometry`` for each invalid geometry, or ``repaired_geometry`` if repaired."""
+    issues: list[Issue] = []
+    reasons = shapely.is_valid_reason(geoms.values[invalid])
     for row, reason in zip(geoms.index[invalid], reasons, strict=True):
         if make_valid:
             issues.append(
@@ -362,38 +355,69 @@ def geometry_issues(
                     message(f"几何无效：{reason}", f"invalid geometry: {reason}"),
                 )
             )
+    return issues
+
+
+def _location_issues(geoms: gpd.GeoSeries, present: np.ndarray) -> list[Issue]:
+    """``swapped_coordinates`` and ``outside_china``, judged by each bounding-box centre."""
+    issues: list[Issue] = []
+    bounds = shapely.bounds(geoms.values[present])
+    cx = (bounds[:, 0] + bounds[:, 2]) / 2
+    cy = (bounds[:, 1] + bounds[:, 3]) / 2
+    swapped = gcrs.looks_swapped(cx, cy)
+    outside = ~gcrs.in_china(cx, cy) & ~swapped
+    for row, x, y in zip(geoms.index[present][swapped], cx[swapped], cy[swapped], strict=True):
+        issues.append(
+            Issue(
+                int(row),
+                "geometry",
+                "swapped_coordinates",
+                message(
+                    f"经纬度疑似颠倒（经度 {x:.6f}，纬度 {y:.6f}）",
+                    f"longitude/latitude look swapped (lon {x:.6f}, lat {y:.6f})",
+                ),
+            )
+        )
+    for row, x, y in zip(geoms.index[present][outside], cx[outside], cy[outside], strict=True):
+        issues.append(
+            Issue(
+                int(row),
+                "geometry",
+                "outside_china",
+                message(
+                    f"坐标不在中国境内（经度 {x:.6f}，纬度 {y:.6f}），请检查坐标系",
+                    f"coordinates outside China (lon {x:.6f}, lat {y:.6f}); check the CRS",
+                ),
+            )
+        )
+    return issues
+
+
+def geometry_issues(
+    geoms: gpd.GeoSeries, spec: LayerSpec, *, make_valid: bool = False
+) -> tuple[gpd.GeoSeries, list[Issue]]:
+    """Check geometries (lon/lat) of a spatial layer; repair invalid ones only if asked."""
+    issues: list[Issue] = []
+    values = geoms.values
+    missing = np.asarray(shapely.is_missing(values), dtype=bool)
+    empty = ~missing & np.asarray(shapely.is_empty(values), dtype=bool)
+    for row in geoms.index[missing]:
+        issues.append(
+            Issue(int(row), "geometry", "missing_geometry", message("缺少几何/坐标", "no geometry"))
+        )
+    for row in geoms.index[empty]:
+        issues.append(
+            Issue(int(row), "geometry", "empty_geometry", message("几何为空", "empty geometry"))
+        )
+    present = ~missing & ~empty
+    issues += _type_issues(geoms, present, spec)
+    invalid = present & ~np.asarray(shapely.is_valid(values), dtype=bool)
+    issues += _invalid_issues(geoms, invalid, make_valid)
+    out = geoms.copy()
     if make_valid and invalid.any():
         out.values[invalid] = shapely.make_valid(values[invalid])
     if present.any():
-        bounds = shapely.bounds(values[present])
-        cx = (bounds[:, 0] + bounds[:, 2]) / 2
-        cy = (bounds[:, 1] + bounds[:, 3]) / 2
-        swapped = gcrs.looks_swapped(cx, cy)
-        outside = ~gcrs.in_china(cx, cy) & ~swapped
-        for row, x, y in zip(geoms.index[present][swapped], cx[swapped], cy[swapped], strict=True):
-            issues.append(
-                Issue(
-                    int(row),
-                    "geometry",
-                    "swapped_coordinates",
-                    message(
-                        f"经纬度疑似颠倒（经度 {x:.6f}，纬度 {y:.6f}）",
-                        f"longitude/latitude look swapped (lon {x:.6f}, lat {y:.6f})",
-                    ),
-                )
-            )
-        for row, x, y in zip(geoms.index[present][outside], cx[outside], cy[outside], strict=True):
-            issues.append(
-                Issue(
-                    int(row),
-                    "geometry",
-                    "outside_china",
-                    message(
-                        f"坐标不在中国境内（经度 {x:.6f}，纬度 {y:.6f}），请检查坐标系",
-                        f"coordinates outside China (lon {x:.6f}, lat {y:.6f}); check the CRS",
-                    ),
-                )
-            )
+        issues += _location_issues(geoms, present)
     return out, issues
 
 
