@@ -48,6 +48,49 @@ def _progress(stages: pd.Series) -> np.ndarray:
     return traced + rectified + ro.is_closed(stages).to_numpy(dtype=int)
 
 
+def _district_marks(
+    geoms: np.ndarray, names: pd.Series, tx: _svg._Tx
+) -> tuple[list[str], list[str]]:
+    """District outlines (plane) and their name labels, drawn last so points never hide them."""
+    body: list[str] = []
+    labels: list[str] = []
+    for geom, name in zip(geoms, names, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        body.append(
+            f'<path d="{_svg._path(geom, tx)}" fill="#fbfaf5" stroke="#7a7a7a" '
+            'stroke-width="1.2" stroke-dasharray="6 4" fill-rule="evenodd"/>'
+        )
+        p = geom.representative_point()
+        px, py = tx(np.array([p.x]), np.array([p.y]))
+        labels.append(  # drawn last, with a halo, so points never hide them
+            f'<text x="{px[0]:.1f}" y="{py[0]:.1f}" font-size="13" fill="#777" '
+            'stroke="#fbfaf5" stroke-width="3" paint-order="stroke" '
+            f'text-anchor="middle">{_html.escape(name)}</text>'
+        )
+    return body, labels
+
+
+def _outlet_marks(o: pd.DataFrame, xs: np.ndarray, ys: np.ndarray, overdue: set[str]) -> list[str]:
+    """One dot per outlet (page x, y) in its progress colour, ringed when overdue."""
+    body: list[str] = []
+    rows = zip(
+        xs, ys, o["code"], o.get("name", o["code"]), o["stage"], _progress(o["stage"]),
+        strict=True,
+    )  # fmt: skip
+    for x, y, code, name, stage, progress in rows:
+        if not np.isfinite(x):
+            continue
+        _, color = PROGRESS[progress]
+        ring = f' stroke="{OVERDUE}" stroke-width="2.2"' if code in overdue else ' stroke="#fff"'
+        body.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.6" fill="{color}"{ring}>'
+            f"<title>{_html.escape(code)} {_html.escape(name)}（{_html.escape(stage)}）"
+            "</title></circle>"
+        )
+    return body
+
+
 def snapshot(
     frames: Mapping[str, pd.DataFrame],
     classes: Mapping[str, str | None],
@@ -92,20 +135,7 @@ def snapshot(
     labels: list[str] = []
     if "districts" in parts:
         names = parts["districts"].get("name", pd.Series([None] * len(parts["districts"])))
-        for geom, name in zip(plane("districts"), names, strict=True):
-            if geom is None or geom.is_empty:
-                continue
-            body.append(
-                f'<path d="{_svg._path(geom, tx)}" fill="#fbfaf5" stroke="#7a7a7a" '
-                'stroke-width="1.2" stroke-dasharray="6 4" fill-rule="evenodd"/>'
-            )
-            p = geom.representative_point()
-            px, py = tx(np.array([p.x]), np.array([p.y]))
-            labels.append(  # drawn last, with a halo, so points never hide them
-                f'<text x="{px[0]:.1f}" y="{py[0]:.1f}" font-size="13" fill="#777" '
-                'stroke="#fbfaf5" stroke-width="3" paint-order="stroke" '
-                f'text-anchor="middle">{_html.escape(name)}</text>'
-            )
+        body, labels = _district_marks(plane("districts"), names, tx)
     if "lakes" in parts:
         for geom in plane("lakes"):
             if geom is not None and not geom.is_empty:
@@ -121,24 +151,7 @@ def snapshot(
                     f'stroke="{_WATER}" stroke-width="2.5" stroke-linecap="round"/>'
                 )
     if "outlets" in parts:
-        o = parts["outlets"]
-        xs, ys = tx(*_xy(plane("outlets")))
-        rows = zip(
-            xs, ys, o["code"], o.get("name", o["code"]), o["stage"], _progress(o["stage"]),
-            strict=True,
-        )  # fmt: skip
-        for x, y, code, name, stage, progress in rows:
-            if not np.isfinite(x):
-                continue
-            _, color = PROGRESS[progress]
-            ring = (
-                f' stroke="{OVERDUE}" stroke-width="2.2"' if code in overdue else ' stroke="#fff"'
-            )
-            body.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.6" fill="{color}"{ring}>'
-                f"<title>{_html.escape(code)} {_html.escape(name)}（{_html.escape(stage)}）"
-                "</title></circle>"
-            )
+        body += _outlet_marks(parts["outlets"], *tx(*_xy(plane("outlets"))), overdue)
     if "sections" in parts:
         s = parts["sections"]
         xs, ys = tx(*_xy(plane("sections")))
