@@ -24,6 +24,9 @@ swapped_coordinates    longitude and latitude look swapped
 unknown_field          a column the spec does not know (warning; not stored)
 repaired_geometry      an invalid geometry was repaired with make_valid (warning)
 =====================  ==========================================================
+
+Longer than ~450 lines because it is one contract: every code in the table above is produced
+here, beside the table.
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geomon import _frames
 from geomon import crs as gcrs
+from geomon import frames
 from geomon.errors import LayerSpecError
 from geomon.messages import Issue, ValidationReport, message
 from geomon.rules import outlet_codes
@@ -65,8 +68,8 @@ class Validated:
 
 
 def _is_blank(series: pd.Series, stripped: pd.Series | None = None) -> pd.Series:
-    """Missing or whitespace-only cells (`stripped`: `_frames.strip` of a text column)."""
-    return pd.Series(_frames.blank_mask(series, stripped), index=series.index)
+    """Missing or whitespace-only cells (`stripped`: `frames.strip` of a text column)."""
+    return pd.Series(frames.blank_mask(series, stripped), index=series.index)
 
 
 def _text(value: object) -> str:
@@ -119,7 +122,7 @@ def _keep(values: pd.Series, keep: pd.Series | np.ndarray) -> pd.Series:
 
 def _numbers(values: pd.Series, stripped: pd.Series | None) -> pd.Series:
     """`values` as numbers (NaN where not a number); text is stripped first."""
-    if _frames.holds_no_text(values):
+    if frames.holds_no_text(values):
         return pd.to_numeric(values, errors="coerce")
     if stripped is not None:
         return pd.to_numeric(_keep(stripped, values.notna()), errors="coerce")
@@ -133,14 +136,14 @@ def _booleans(values: pd.Series) -> pd.arrays.BooleanArray:
     """`values` parsed as yes/no (`_parse_bool`); NA where missing or not a yes/no value."""
     if pd.api.types.is_bool_dtype(values.dtype):
         return pd.array(values.astype("boolean"), dtype="boolean")
-    return pd.array(_frames.map_cells(values, _parse_bool, "boolean"), dtype="boolean")
+    return pd.array(frames.map_cells(values, _parse_bool, "boolean"), dtype="boolean")
 
 
 def _dates(values: pd.Series) -> pd.Series:
     """`values` parsed as dates (`_parse_date`), as ``datetime64[ms]``; NaT where not a date."""
     if isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":  # naive datetimes
         return values.dt.normalize().astype("datetime64[ms]")
-    parsed = _frames.map_cells(values, _parse_date)
+    parsed = frames.map_cells(values, _parse_date)
     return pd.to_datetime(parsed, errors="coerce").astype("datetime64[ms]")
 
 
@@ -150,14 +153,14 @@ def _coerce_field(
     """Return (typed values, bad mask, code, zh reason, en reason) for one field.
 
     `blank` is `_is_blank` of `raw`, `stripped` its text stripped if it is a text column
-    (`_frames.is_text_column`), else None. Text cells are parsed once per distinct value (a
+    (`frames.is_text_column`), else None. Text cells are parsed once per distinct value (a
     ledger repeats its enum values, dates and flags), so a national layer is typed in well
     under a second; the result is the same as parsing every cell.
     """
     present = ~blank
     values = _keep(raw, present)
     if spec.type == "enum":
-        canon = _frames.map_cells(values, lambda v: spec.canonical(_text(v)), "str")
+        canon = frames.map_cells(values, lambda v: spec.canonical(_text(v)), "str")
         allowed = "、".join(v.value for v in spec.values)
         return (
             _keep(canon.astype("str"), canon.notna()),
@@ -180,7 +183,7 @@ def _coerce_field(
     if spec.type == "date":
         typed = _dates(values)
         return typed, present & typed.isna(), "bad_date", "不是有效日期", "not a valid date"
-    text = _keep(stripped, present) if stripped is not None else _frames.map_cells(values, _text)
+    text = _keep(stripped, present) if stripped is not None else frames.map_cells(values, _text)
     return _keep(text.astype("str"), text.notna()), pd.Series(False, index=raw.index), "", "", ""
 
 
@@ -192,7 +195,7 @@ def _value_issues(frame: pd.DataFrame, spec: LayerSpec) -> tuple[pd.DataFrame, l
             col = pd.Series([None] * len(frame), index=frame.index, dtype="object")
         else:
             col = frame[fspec.name]
-        stripped = _frames.strip(col) if _frames.is_text_column(col) else None
+        stripped = frames.strip(col) if frames.is_text_column(col) else None
         blank = _is_blank(col, stripped)
         values, bad, code, zh, en = _coerce_field(col, fspec, blank, stripped)
         values = pd.Series(values, index=frame.index, name=fspec.name)
@@ -276,7 +279,7 @@ def _duplicate_issues(typed: pd.DataFrame, spec: LayerSpec) -> list[Issue]:
     if spec.id_field is None:
         return []
     ids = typed[spec.id_field]
-    dup = pd.Series(_frames.duplicated(ids), index=ids.index)
+    dup = pd.Series(frames.duplicated(ids), index=ids.index)
     firsts: dict[object, int] = {}
     for r, v in ids[dup].items():
         firsts.setdefault(v, int(r))
@@ -294,24 +297,10 @@ def _duplicate_issues(typed: pd.DataFrame, spec: LayerSpec) -> list[Issue]:
     ]
 
 
-def geometry_issues(
-    geoms: gpd.GeoSeries, spec: LayerSpec, *, make_valid: bool = False
-) -> tuple[gpd.GeoSeries, list[Issue]]:
-    """Check geometries (lon/lat) of a spatial layer; repair invalid ones only if asked."""
+def _type_issues(geoms: gpd.GeoSeries, present: np.ndarray, spec: LayerSpec) -> list[Issue]:
+    """``wrong_geometry_type`` for present geometries outside the layer's geometry family."""
     issues: list[Issue] = []
-    values = geoms.values
-    missing = np.asarray(shapely.is_missing(values), dtype=bool)
-    empty = ~missing & np.asarray(shapely.is_empty(values), dtype=bool)
-    for row in geoms.index[missing]:
-        issues.append(
-            Issue(int(row), "geometry", "missing_geometry", message("缺少几何/坐标", "no geometry"))
-        )
-    for row in geoms.index[empty]:
-        issues.append(
-            Issue(int(row), "geometry", "empty_geometry", message("几何为空", "empty geometry"))
-        )
-    present = ~missing & ~empty
-    types = np.asarray(shapely.get_type_id(values))
+    types = np.asarray(shapely.get_type_id(geoms.values))
     names = np.array(
         [
             "Point",
@@ -339,9 +328,13 @@ def geometry_issues(
                     ),
                 )
             )
-    invalid = present & ~np.asarray(shapely.is_valid(values), dtype=bool)
-    reasons = shapely.is_valid_reason(values[invalid])
-    out = geoms.copy()
+    return issues
+
+
+def _invalid_issues(geoms: gpd.GeoSeries, invalid: np.ndarray, make_valid: bool) -> list[Issue]:
+    """``invalid_geometry`` for each invalid geometry, or ``repaired_geometry`` if repaired."""
+    issues: list[Issue] = []
+    reasons = shapely.is_valid_reason(geoms.values[invalid])
     for row, reason in zip(geoms.index[invalid], reasons, strict=True):
         if make_valid:
             issues.append(
@@ -362,38 +355,69 @@ def geometry_issues(
                     message(f"几何无效：{reason}", f"invalid geometry: {reason}"),
                 )
             )
+    return issues
+
+
+def _location_issues(geoms: gpd.GeoSeries, present: np.ndarray) -> list[Issue]:
+    """``swapped_coordinates`` and ``outside_china``, judged by each bounding-box centre."""
+    issues: list[Issue] = []
+    bounds = shapely.bounds(geoms.values[present])
+    cx = (bounds[:, 0] + bounds[:, 2]) / 2
+    cy = (bounds[:, 1] + bounds[:, 3]) / 2
+    swapped = gcrs.looks_swapped(cx, cy)
+    outside = ~gcrs.in_china(cx, cy) & ~swapped
+    for row, x, y in zip(geoms.index[present][swapped], cx[swapped], cy[swapped], strict=True):
+        issues.append(
+            Issue(
+                int(row),
+                "geometry",
+                "swapped_coordinates",
+                message(
+                    f"经纬度疑似颠倒（经度 {x:.6f}，纬度 {y:.6f}）",
+                    f"longitude/latitude look swapped (lon {x:.6f}, lat {y:.6f})",
+                ),
+            )
+        )
+    for row, x, y in zip(geoms.index[present][outside], cx[outside], cy[outside], strict=True):
+        issues.append(
+            Issue(
+                int(row),
+                "geometry",
+                "outside_china",
+                message(
+                    f"坐标不在中国境内（经度 {x:.6f}，纬度 {y:.6f}），请检查坐标系",
+                    f"coordinates outside China (lon {x:.6f}, lat {y:.6f}); check the CRS",
+                ),
+            )
+        )
+    return issues
+
+
+def geometry_issues(
+    geoms: gpd.GeoSeries, spec: LayerSpec, *, make_valid: bool = False
+) -> tuple[gpd.GeoSeries, list[Issue]]:
+    """Check geometries (lon/lat) of a spatial layer; repair invalid ones only if asked."""
+    issues: list[Issue] = []
+    values = geoms.values
+    missing = np.asarray(shapely.is_missing(values), dtype=bool)
+    empty = ~missing & np.asarray(shapely.is_empty(values), dtype=bool)
+    for row in geoms.index[missing]:
+        issues.append(
+            Issue(int(row), "geometry", "missing_geometry", message("缺少几何/坐标", "no geometry"))
+        )
+    for row in geoms.index[empty]:
+        issues.append(
+            Issue(int(row), "geometry", "empty_geometry", message("几何为空", "empty geometry"))
+        )
+    present = ~missing & ~empty
+    issues += _type_issues(geoms, present, spec)
+    invalid = present & ~np.asarray(shapely.is_valid(values), dtype=bool)
+    issues += _invalid_issues(geoms, invalid, make_valid)
+    out = geoms.copy()
     if make_valid and invalid.any():
         out.values[invalid] = shapely.make_valid(values[invalid])
     if present.any():
-        bounds = shapely.bounds(values[present])
-        cx = (bounds[:, 0] + bounds[:, 2]) / 2
-        cy = (bounds[:, 1] + bounds[:, 3]) / 2
-        swapped = gcrs.looks_swapped(cx, cy)
-        outside = ~gcrs.in_china(cx, cy) & ~swapped
-        for row, x, y in zip(geoms.index[present][swapped], cx[swapped], cy[swapped], strict=True):
-            issues.append(
-                Issue(
-                    int(row),
-                    "geometry",
-                    "swapped_coordinates",
-                    message(
-                        f"经纬度疑似颠倒（经度 {x:.6f}，纬度 {y:.6f}）",
-                        f"longitude/latitude look swapped (lon {x:.6f}, lat {y:.6f})",
-                    ),
-                )
-            )
-        for row, x, y in zip(geoms.index[present][outside], cx[outside], cy[outside], strict=True):
-            issues.append(
-                Issue(
-                    int(row),
-                    "geometry",
-                    "outside_china",
-                    message(
-                        f"坐标不在中国境内（经度 {x:.6f}，纬度 {y:.6f}），请检查坐标系",
-                        f"coordinates outside China (lon {x:.6f}, lat {y:.6f}); check the CRS",
-                    ),
-                )
-            )
+        issues += _location_issues(geoms, present)
     return out, issues
 
 

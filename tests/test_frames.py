@@ -1,7 +1,7 @@
-"""Column helpers of geomon._frames: whole columns at once, with Python's own text semantics.
+"""Column helpers of geomon.frames: whole columns at once, with Python's own text semantics.
 
 pandas' str columns run ``.str`` methods in Arrow, whose whitespace is not Python's; the helpers
-must give what the cell-by-cell code gave (``str.strip``, ``_frames.text``) on str columns,
+must give what the cell-by-cell code gave (``str.strip``, ``frames.text``) on str columns,
 object columns and mixed ones (issue 7).
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geomon import _frames
+from geomon import frames
 
 # "\u3000" (ideographic space) and "\x1c" are whitespace to Python; "\u200b" (zero-width
 # space) is not
@@ -24,32 +24,32 @@ TEXT = ["a", None, None, None, "甲", None, None, "\u200b"]
 
 def test_space_is_exactly_what_python_strips() -> None:
     every = (chr(c) for c in range(sys.maxunicode + 1))
-    assert set(_frames.SPACE) == {c for c in every if c.isspace()}
-    assert len(_frames.SPACE) == 29
+    assert set(frames.SPACE) == {c for c in every if c.isspace()}
+    assert len(frames.SPACE) == 29
 
 
 @pytest.mark.parametrize("dtype", ["str", object])
 def test_text_columns_keep_python_whitespace(dtype: object) -> None:
     cells = pd.Series(CELLS, dtype=dtype)
-    assert _frames.blank_mask(cells).tolist() == BLANK
-    assert _frames.texts(cells).tolist() == TEXT
-    stripped = _frames.strip(cells)
+    assert frames.blank_mask(cells).tolist() == BLANK
+    assert frames.texts(cells).tolist() == TEXT
+    stripped = frames.strip(cells)
     assert stripped.tolist()[:6] == ["a", "", "", "", "甲", ""]
     assert pd.isna(stripped.iloc[6])
 
 
 def test_mixed_and_numeric_columns() -> None:
     mixed = pd.Series(["x", 1.0, " ", True, None], dtype=object)
-    assert _frames.blank_mask(mixed).tolist() == [False, False, True, False, True]
-    assert _frames.texts(mixed).tolist() == ["x", "1.0", None, "True", None]  # str(v), as text()
-    assert _frames.blank_mask(pd.Series([1.0, np.nan])).tolist() == [False, True]
-    assert _frames.texts(pd.Series([7, 8])).tolist() == ["7", "8"]
+    assert frames.blank_mask(mixed).tolist() == [False, False, True, False, True]
+    assert frames.texts(mixed).tolist() == ["x", "1.0", None, "True", None]  # str(v), as text()
+    assert frames.blank_mask(pd.Series([1.0, np.nan])).tolist() == [False, True]
+    assert frames.texts(pd.Series([7, 8])).tolist() == ["7", "8"]
 
 
 def test_text_equals() -> None:
     cells = pd.Series([" 取缔 ", "取缔", "规范", None, "\u3000取缔"], dtype="str")
-    assert _frames.text_equals(cells, "取缔").tolist() == [True, True, False, False, True]
-    assert _frames.text_equals(pd.Series([1, None], dtype=object), "1").tolist() == [True, False]
+    assert frames.text_equals(cells, "取缔").tolist() == [True, True, False, False, True]
+    assert frames.text_equals(pd.Series([1, None], dtype=object), "1").tolist() == [True, False]
 
 
 def test_map_cells_runs_once_per_distinct_text() -> None:
@@ -60,11 +60,11 @@ def test_map_cells_runs_once_per_distinct_text() -> None:
         return v.upper()
 
     cells = pd.Series(["a", "b", "a", None, "b"], dtype="str", index=[5, 6, 7, 8, 9])
-    out = _frames.map_cells(cells, upper)
+    out = frames.map_cells(cells, upper)
     assert out.tolist() == ["A", "B", "A", None, "B"]
     assert out.index.tolist() == [5, 6, 7, 8, 9]
     assert sorted(seen) == ["a", "b"]
-    typed = _frames.map_cells(cells, upper, "str")
+    typed = frames.map_cells(cells, upper, "str")
     assert typed.dtype == "str"
     assert typed.tolist()[:3] == ["A", "B", "A"]
     assert pd.isna(typed.iloc[3])
@@ -72,18 +72,18 @@ def test_map_cells_runs_once_per_distinct_text() -> None:
 
 def test_map_cells_of_an_object_column_runs_per_cell() -> None:
     # 1, 1.0 and True are one key to a hash table but three different cells
-    out = _frames.map_cells(pd.Series([1, 1.0, True, None], dtype=object), repr)
+    out = frames.map_cells(pd.Series([1, 1.0, True, None], dtype=object), repr)
     assert out.tolist() == ["1", "1.0", "True", None]
 
 
 def test_duplicated_ignores_missing_cells() -> None:
     cells = pd.Series(["a", "b", "a", None, None, "c"], dtype="str")
-    assert _frames.duplicated(cells).tolist() == [True, False, True, False, False, False]
+    assert frames.duplicated(cells).tolist() == [True, False, True, False, False, False]
 
 
 def test_groups_of_sorted_keys() -> None:
-    starts, ends = _frames.group_bounds(np.array([3, 3, 5, 7, 7, 7]))
+    starts, ends = frames.group_bounds(np.array([3, 3, 5, 7, 7, 7]))
     assert (starts.tolist(), ends.tolist()) == ([0, 2, 3], [2, 3, 6])
-    assert _frames.join_groups(list("abcdef"), starts, ends) == ["a、b", "c", "d、e、f"]
-    empty = _frames.group_bounds(np.array([], dtype=int))
+    assert frames.join_groups(list("abcdef"), starts, ends) == ["a、b", "c", "d、e、f"]
+    empty = frames.group_bounds(np.array([], dtype=int))
     assert [len(a) for a in empty] == [0, 0]

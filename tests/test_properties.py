@@ -1,9 +1,9 @@
 """Property-based tests (hypothesis) for the DMS parser, CRS round trips and outlet codes.
 
-tests/test_crs.py already checks the GCJ-02 round trip as a property and BD-09 on a grid; here:
-DMS text in every form `parse_dms` documents, Gauss–Krüger (pyproj forward, geomon inverse, with
-and without the zone prefix) and BD-09 round trips at random points, and outlet codes built from
-the segment table of ``geomon/rules/outlets.toml`` (GH issue 8).
+tests/crs/test_crs_offsets.py already checks the GCJ-02 round trip as a property and BD-09 on a
+grid; here: DMS text in every form `parse_dms` documents, Gauss–Krüger (pyproj forward, geomon
+inverse, with and without the zone prefix) and BD-09 round trips at random points, and outlet
+codes built from the segment table of ``geomon/rules/outlets.toml`` (GH issue 8).
 """
 
 from __future__ import annotations

@@ -36,8 +36,7 @@ from geomon.access.auth import User, normalise_area
 from geomon.errors import AccessDeniedError, AuthConfigError
 from geomon.messages import message
 from geomon.specs import LayerSpec, get_spec
-from geomon.store import Edit, EditResult, LayerInfo, Store, WriteMode, WriteStats
-from geomon.store import history as hist
+from geomon.store import Edit, EditResult, LayerInfo, Store, WriteMode, WriteStats, history_text
 
 _PARENT = {"monitoring": ("section_code", "sections")}
 """Layers scoped through another layer: (field holding the parent's id, parent layer)."""
@@ -174,7 +173,7 @@ class ScopedStore:
 
     def _refuse(self, spec: LayerSpec, frame: pd.DataFrame, outside: np.ndarray, why: str) -> None:
         rows = frame[outside]
-        keys = hist.keys_of(rows, spec) if spec.key_fields else [()] * len(rows)
+        keys = history_text.keys_of(rows, spec) if spec.key_fields else [()] * len(rows)
         cfield = code_field(spec)
         shown = []
         for (idx, rec), key in zip(rows.iterrows(), keys, strict=True):
@@ -255,8 +254,8 @@ class ScopedStore:
             )
             raise AccessDeniedError(msg, code="outside_area")
         if mode == "upsert" and spec.key_fields and stored_outside.any():
-            theirs = set(hist.keys_of(stored[stored_outside], spec))
-            taken = np.array([k in theirs for k in hist.keys_of(frame, spec)], dtype=bool)
+            theirs = set(history_text.keys_of(stored[stored_outside], spec))
+            taken = np.array([k in theirs for k in history_text.keys_of(frame, spec)], dtype=bool)
             if taken.any():
                 self._refuse(
                     spec, frame, taken, message("会覆盖其他辖区的数据", "would overwrite rows")
@@ -276,8 +275,8 @@ class ScopedStore:
         if not self.user.sees_all:
             spec = get_spec(layer)
             current = self._store.read(layer)
-            where = {k: i for i, k in enumerate(hist.keys_of(current, spec))}
-            positions = [where.get(hist.normal_key(c.key, spec)) for c in changes]
+            where = {k: i for i, k in enumerate(history_text.keys_of(current, spec))}
+            positions = [where.get(history_text.normal_key(c.key, spec)) for c in changes]
             found = [p for p in positions if p is not None]  # unknown keys: the store refuses
             before = current.iloc[found]
             outside = ~self.mask(layer, before)
@@ -303,7 +302,9 @@ class ScopedStore:
         spec = get_spec(layer)
         if not spec.key_fields:
             return events.iloc[0:0]
-        visible = {hist.key_text(k, spec) for k in hist.keys_of(self.read(layer), spec)}
+        visible = {
+            history_text.key_text(k, spec) for k in history_text.keys_of(self.read(layer), spec)
+        }
         keep = np.array(events["key"].isin(visible), dtype=bool)
         gone = ~keep & events["op"].eq("delete").to_numpy(dtype=bool)
         if gone.any():

@@ -28,8 +28,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geomon import _frames
-from geomon._frames import metric_crs
+from geomon import frames
 from geomon.analysis.ledger_checks import FINDING_COLUMNS, ledger_findings
 from geomon.analysis.sections import (
     SECTION_CITATION,
@@ -41,6 +40,7 @@ from geomon.analysis.sections import (
     section_settings,
     select_period,
 )
+from geomon.frames import metric_crs
 from geomon.rules import outlets as ro
 from geomon.specs import get_spec
 
@@ -125,13 +125,13 @@ def outlets_in_zones(outlets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.D
     outlet ``code``, the zone's ``zone_code``, ``level``, ``source_name``, ``source_code`` and
     the rule: ``illegal`` (一级/二级: 水污染防治法 第六十四条), ``article``, ``penalty``.
     """
-    _frames.check_frame(outlets, "outlets")
-    _frames.check_frame(zones, "protection_zones")
+    frames.check_frame(outlets, "outlets")
+    frames.check_frame(zones, "protection_zones")
     columns = ["code", "zone_code", "level", "source_name", "source_code"]
     columns += ["illegal", "article", "penalty"]
     if outlets.empty or zones.empty:
         return pd.DataFrame(columns=columns, index=outlets.index[:0])
-    o_pos, z_pos = _frames.hits(outlets, zones)
+    o_pos, z_pos = frames.hits(outlets, zones)
     z = zones.iloc[z_pos]
     levels = z["level"].astype(object).tolist()
     rules = [OUTLET_ZONE_RULES.get(str(lv)) for lv in levels]
@@ -186,7 +186,7 @@ def _zone_values(hits: pd.DataFrame) -> tuple[pd.Index, dict[str, np.ndarray]]:
     """
     keys, _ = pd.factorize(hits["_row"])
     hits = hits[keys >= 0]  # groupby drops a missing label
-    starts, ends = _frames.group_bounds(keys[keys >= 0])
+    starts, ends = frames.group_bounds(keys[keys >= 0])
     level = hits["level"].to_numpy(dtype=object)
     article = hits["article"].to_numpy(dtype=object)
     penalty = hits["penalty"].to_numpy(dtype=object)
@@ -197,10 +197,10 @@ def _zone_values(hits: pd.DataFrame) -> tuple[pd.Index, dict[str, np.ndarray]]:
     codes = [str(c) for c in hits["zone_code"]]
     return pd.Index(hits["_row"].to_numpy()[starts]), {
         "zone_level": level[starts],
-        "zone_codes": np.array(_frames.join_groups(codes, starts, ends), dtype=object),
+        "zone_codes": np.array(frames.join_groups(codes, starts, ends), dtype=object),
         "zone_source": np.array(
             [
-                _frames.join(list(dict.fromkeys(sources[a:b][known[a:b]].tolist())))
+                frames.join(list(dict.fromkeys(sources[a:b][known[a:b]].tolist())))
                 for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
             ],
             dtype=object,
@@ -215,16 +215,16 @@ def _red_line_values(
     outlets: gpd.GeoDataFrame, red_lines: gpd.GeoDataFrame
 ) -> tuple[pd.Index, dict[str, np.ndarray]]:
     """The red-line columns of each outlet inside red lines: (its label, column → values)."""
-    o_pos, r_pos = _frames.hits(outlets, red_lines)
+    o_pos, r_pos = frames.hits(outlets, red_lines)
     if not len(o_pos):
         return outlets.index[:0], {}
-    starts, ends = _frames.group_bounds(o_pos)
+    starts, ends = frames.group_bounds(o_pos)
     codes = [str(c) for c in red_lines["code"].to_numpy(dtype=object)[r_pos]]
     names = [str(c) for c in red_lines["name"].to_numpy(dtype=object)[r_pos]]
     return outlets.index[o_pos[starts]], {
         "in_red_line": np.ones(len(starts), dtype=bool),
-        "red_line_codes": np.array(_frames.join_groups(codes, starts, ends), dtype=object),
-        "red_line_names": np.array(_frames.join_groups(names, starts, ends), dtype=object),
+        "red_line_codes": np.array(frames.join_groups(codes, starts, ends), dtype=object),
+        "red_line_names": np.array(frames.join_groups(names, starts, ends), dtype=object),
         "red_line_rule": np.full(len(starts), RED_LINE_RULE, dtype=object),
     }
 
@@ -244,11 +244,11 @@ def outlet_flags(
     protection zone, DOMAIN.md §2.4), ``in_red_line``, ``red_line_codes``,
     ``red_line_names`` and ``red_line_rule`` (自然资发〔2022〕142号: to be checked, not a verdict).
     """
-    _frames.check_frame(outlets, "outlets")
+    frames.check_frame(outlets, "outlets")
     out = outlets.copy()
-    _frames.blank_columns(out, "zone_level", "zone_codes", "zone_source")
+    frames.blank_columns(out, "zone_level", "zone_codes", "zone_source")
     out["zone_illegal"] = False
-    _frames.blank_columns(out, "zone_article", "zone_penalty")
+    frames.blank_columns(out, "zone_article", "zone_penalty")
     if zones is not None and not zones.empty and len(out):
         order = [v.value for v in get_spec("protection_zones").field("level").values]
         rank = {lv: i for i, lv in enumerate(order)}
@@ -257,12 +257,12 @@ def outlet_flags(
         _set_rows(out, *_zone_values(hits.sort_values(["_row", "_rank"])))
     category = out.get("category", pd.Series([None] * len(out), index=out.index, dtype=object))
     out["zone_category_mismatch"] = out["zone_illegal"].to_numpy(dtype=bool) & ~(
-        _frames.text_equals(category, CLOSE_DOWN)
+        frames.text_equals(category, CLOSE_DOWN)
     )
     out["in_red_line"] = False
-    _frames.blank_columns(out, "red_line_codes", "red_line_names", "red_line_rule")
+    frames.blank_columns(out, "red_line_codes", "red_line_names", "red_line_rule")
     if red_lines is not None and not red_lines.empty and len(out):
-        _frames.check_frame(red_lines, "red_lines")
+        frames.check_frame(red_lines, "red_lines")
         _set_rows(out, *_red_line_values(outlets, red_lines))
     return out
 
@@ -273,19 +273,19 @@ def zone_flags(zones: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame) -> gpd.GeoDat
     ``has_illegal_outlets`` is true for a 一级 or 二级 zone with at least one outlet inside
     (水污染防治法 第六十四条).
     """
-    _frames.check_frame(zones, "protection_zones")
-    _frames.check_frame(outlets, "outlets")
+    frames.check_frame(zones, "protection_zones")
+    frames.check_frame(outlets, "outlets")
     out = zones.copy()
     counts = np.zeros(len(zones), dtype=int)
     codes = np.full(len(zones), None, dtype=object)
     if len(zones) and len(outlets):
-        o_pos, z_pos = _frames.hits(outlets, zones)
+        o_pos, z_pos = frames.hits(outlets, zones)
         order = np.lexsort((o_pos, z_pos))  # by zone, then outlet
         o_pos, z_pos = o_pos[order], z_pos[order]
         counts += np.bincount(z_pos, minlength=len(zones))
-        starts, ends = _frames.group_bounds(z_pos)
+        starts, ends = frames.group_bounds(z_pos)
         texts = [str(c) for c in outlets["code"].to_numpy(dtype=object)[o_pos]]
-        codes[z_pos[starts]] = _frames.join_groups(texts, starts, ends)
+        codes[z_pos[starts]] = frames.join_groups(texts, starts, ends)
     out["outlet_count"] = counts
     out["outlet_codes"] = pd.Series(codes, index=out.index, dtype=object)
     forbidden = zones["level"].map(

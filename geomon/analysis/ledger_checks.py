@@ -21,7 +21,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from geomon import _frames
+from geomon import frames
 from geomon.messages import message
 from geomon.rules import outlet_codes
 from geomon.rules import outlets as ro
@@ -43,11 +43,11 @@ _AREAL = (
 
 
 class _Outlets:
-    """The outlet frame and its cleaned codes (`_frames.text`), which several checks use."""
+    """The outlet frame and its cleaned codes (`frames.text`), which several checks use."""
 
     def __init__(self, frame: gpd.GeoDataFrame) -> None:
         self.frame = frame
-        self.codes = _frames.texts(frame["code"]).to_numpy(dtype=object)
+        self.codes = frames.texts(frame["code"]).to_numpy(dtype=object)
 
     @staticmethod
     def finding(
@@ -78,10 +78,10 @@ class _Outlets:
 
 
 def _column_texts(frame: pd.DataFrame, column: str, pos: np.ndarray) -> np.ndarray:
-    """`_frames.text` of `column` at positions `pos` (all None if there is no such column)."""
+    """`frames.text` of `column` at positions `pos` (all None if there is no such column)."""
     if column not in frame.columns:
         return np.full(len(pos), None, dtype=object)
-    return _frames.texts(frame[column].iloc[pos]).to_numpy(dtype=object)
+    return frames.texts(frame[column].iloc[pos]).to_numpy(dtype=object)
 
 
 def _waters(
@@ -92,9 +92,9 @@ def _waters(
     for frame, layer in ((rivers, "rivers"), (lakes, "lakes")):
         if frame is None or frame.empty:
             continue
-        _frames.check_frame(frame, layer)
-        geoms.append(_frames.geoms(frame, to))
-        names += [_frames.text(n) for n in frame.get("name", pd.Series([None] * len(frame)))]
+        frames.check_frame(frame, layer)
+        geoms.append(frames.geoms(frame, to))
+        names += [frames.text(n) for n in frame.get("name", pd.Series([None] * len(frame)))]
     return (np.concatenate(geoms) if geoms else np.array([], dtype=object)), names
 
 
@@ -245,7 +245,7 @@ def _water_checks(
     name_slack_m: float,
 ) -> list[dict[str, Any]]:
     """``far_from_water`` and ``receiving_water_mismatch`` findings (metric `points`)."""
-    present = _frames.present(points)
+    present = frames.present(points)
     if not len(waters) or not present.any():
         return []
     q, water, dist = _nearest(points[present], waters)
@@ -304,7 +304,7 @@ def _water_checks(
 
 def _duplicate_checks(outlets: _Outlets) -> list[dict[str, Any]]:
     """``duplicate_code`` findings: one per outlet whose cleaned code other outlets share."""
-    dup = _frames.duplicated(pd.Series(outlets.codes, dtype=object))
+    dup = frames.duplicated(pd.Series(outlets.codes, dtype=object))
     positions: dict[str, list[int]] = {}
     for pos in np.flatnonzero(dup).tolist():
         positions.setdefault(outlets.codes[pos], []).append(pos)
@@ -328,7 +328,7 @@ def _duplicate_checks(outlets: _Outlets) -> list[dict[str, Any]]:
 
 def _county_code(code: object) -> str | None:
     """The 6-digit GB/T 2260 county code of a district code; None above county level (…00)."""
-    text = _frames.text(code)
+    text = frames.text(code)
     if text is None or len(text) < 6 or not text[:6].isdigit() or text[4:6] == "00":
         return None
     return text[:6]
@@ -349,15 +349,15 @@ def _code_districts(codes: np.ndarray, rules: ro.OutletRules) -> np.ndarray:
 
 def _district_checks(outlets: _Outlets, districts: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     """``outside_districts`` and ``code_district_mismatch`` findings (county-level polygons)."""
-    _frames.check_frame(districts, "districts")
+    frames.check_frame(districts, "districts")
     county = districts["code"].map(_county_code)
     keep = county.notna().to_numpy(dtype=bool)
     polygons, county = districts[keep], county[keep].to_numpy(dtype=object)
     frame = outlets.frame
-    o_pos, d_pos = _frames.hits(frame, polygons)
+    o_pos, d_pos = frames.hits(frame, polygons)
     first = np.full(len(frame), -1)
     first[o_pos[::-1]] = d_pos[::-1]  # hits are sorted by outlet, then polygon
-    present = _frames.present(np.asarray(frame.geometry.values, dtype=object))
+    present = frames.present(np.asarray(frame.geometry.values, dtype=object))
     segment = _code_districts(outlets.codes, ro.load_rules())
     matched = np.zeros(len(frame), dtype=bool)
     matched[o_pos[county[d_pos] == segment[o_pos]]] = True
@@ -374,7 +374,7 @@ def _district_checks(outlets: _Outlets, districts: gpd.GeoDataFrame) -> list[dic
         for pos in np.flatnonzero(present & (first < 0)).tolist()
     ]
     for pos in np.flatnonzero(inside & pd.notna(segment) & ~matched).tolist():
-        code, name = county[first[pos]], _frames.text(names.iloc[first[pos]])
+        code, name = county[first[pos]], frames.text(names.iloc[first[pos]])
         findings.append(
             outlets.finding(
                 pos,
@@ -420,15 +420,15 @@ def ledger_findings(
     `FINDING_COLUMNS`, ordered by check then row. Water checks need `rivers` or `lakes`;
     district checks need `districts`.
     """
-    _frames.check_frame(outlets, "outlets")
+    frames.check_frame(outlets, "outlets")
     ledger = _Outlets(outlets)
     findings = _duplicate_checks(ledger)
     if len(outlets) and (rivers is not None or lakes is not None):
-        to = _frames.metric_crs(outlets)
+        to = frames.metric_crs(outlets)
         waters, names = _waters(rivers, lakes, to)
         findings += _water_checks(
             ledger,
-            _frames.geoms(outlets, to),
+            frames.geoms(outlets, to),
             waters,
             names,
             max_distance_m=max_distance_m,

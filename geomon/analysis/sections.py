@@ -12,7 +12,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 
-from geomon import _frames
+from geomon import frames
 from geomon.errors import WaterQualityError
 from geomon.rules import water_quality as wq
 
@@ -76,9 +76,9 @@ def section_settings(sections: pd.DataFrame) -> tuple[dict[str, str], dict[str, 
         "water_body_type", pd.Series([None] * len(sections), index=sections.index, dtype=object)
     )
     return (
-        {c: str(t).strip() for c, t in zip(codes, targets, strict=True) if _frames.text(t)},
+        {c: str(t).strip() for c, t in zip(codes, targets, strict=True) if frames.text(t)},
         {
-            c: "lake" if _frames.text(k) in _LAKE_KINDS else "river"
+            c: "lake" if frames.text(k) in _LAKE_KINDS else "river"
             for c, k in zip(codes, kinds, strict=True)
         },
     )
@@ -150,7 +150,7 @@ def exceedance_text(exceedances: object) -> str | None:
     """Write exceedances as bureau tables do: ``"氨氮/1.3、总磷/0.6"`` (name/超标倍数)."""
     if not isinstance(exceedances, tuple | list) or not exceedances:
         return None
-    return _frames.join([f"{wq.ITEMS[e.parameter].name}/{e.multiple:g}" for e in exceedances])
+    return frames.join([f"{wq.ITEMS[e.parameter].name}/{e.multiple:g}" for e in exceedances])
 
 
 def section_flags(sections: gpd.GeoDataFrame, results: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -178,7 +178,7 @@ def section_flags(sections: gpd.GeoDataFrame, results: pd.DataFrame) -> gpd.GeoD
     out["class"] = pd.Series(pick("class"), index=out.index, dtype=object)
     out["status"] = pd.Series(pick("status"), index=out.index, dtype=object)
     target = [
-        t if _frames.text(t) else (wq.parse_class(s) if _frames.text(s) else None)
+        t if frames.text(t) else (wq.parse_class(s) if frames.text(s) else None)
         for t, s in zip(pick("target"), out.get("target_class", [None] * len(out)), strict=True)
     ]
     out["target"] = pd.Series(target, index=out.index, dtype=object)
@@ -190,7 +190,7 @@ def section_flags(sections: gpd.GeoDataFrame, results: pd.DataFrame) -> gpd.GeoD
     out["fails_target"] = [m is False for m in meets]
     out["no_target"] = [t is None for t in target]
     names = [
-        _frames.join([wq.ITEMS[p].name for p in mp]) if isinstance(mp, tuple | list) else None
+        frames.join([wq.ITEMS[p].name for p in mp]) if isinstance(mp, tuple | list) else None
         for mp in pick("main_pollutants")
     ]
     out["main_pollutants"] = pd.Series(names, index=out.index, dtype=object)

@@ -1,4 +1,4 @@
-"""``python -m geomon.cli``: the same as the ``geomon`` command."""
+"""``python -m geomon.cli``: the ``geomon`` command without the installed script."""
 
 import sys
 

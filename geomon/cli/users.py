@@ -9,7 +9,9 @@ Logging in on the command line (`cli_login`): while login is in force (`geomon.a
 command
 that changes data needs ``--user NAME`` (or ``GEOMON_USER``) and the password from
 ``GEOMON_PASSWORD``, from stdin with ``--password-stdin``, or typed at a prompt. Failed logins
-count towards the same lock-out as the app's.
+count towards the same lock-out as the app's. `login_options` adds ``--user`` and
+``--password-stdin`` to a command that reads the store, and `store_for` opens ``--store`` through
+that login.
 """
 
 from __future__ import annotations
@@ -166,3 +168,31 @@ def cli_login(
         raise AccessDeniedError(msg, code="login_required")
     user = auth.authenticate(name, password, settings=settings)
     return auth.require(user, action, settings)
+
+
+def login_options(p: argparse.ArgumentParser) -> None:
+    """``--user`` / ``--password-stdin`` for commands that read the store (see README, Logins)."""
+    p.add_argument(
+        "--user",
+        help="login name when logins are in force (password: "
+        "$GEOMON_PASSWORD, --password-stdin or a prompt)",
+    )
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+
+
+def store_for(args: argparse.Namespace, action: auth.Action) -> Any:
+    """Open ``--store`` for `action`; with logins in force, log in and scope to the user's areas.
+
+    Raises `AccessDeniedError` / `LoginError` (exit 2) when a required login fails.
+    """
+    from geomon.store import open_store  # noqa: PLC0415  (keeps `geomon --help` fast)
+
+    login = cli_login(
+        getattr(args, "user", None), action, password_stdin=getattr(args, "password_stdin", False)
+    )
+    store = open_store(args.store)
+    if login is None:
+        return store
+    from geomon.access.scoped import ScopedStore  # noqa: PLC0415  (as open_store)
+
+    return ScopedStore(store, login)

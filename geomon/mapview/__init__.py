@@ -8,8 +8,8 @@ HTML-escaped before it reaches the page.
 A point layer above ``GEOMON_MAP_POINT_LIMIT`` features is a `geomon.mapview.points.PointCloud`
 instead (clustered, canvas, the same colours, popups and legend).
 
-Scripts and stylesheets are served locally (`geomon.mapview.assets`); drawing a footprint is
-`geomon.mapview.draw`.
+Scripts and stylesheets are served locally (`geomon.mapview.assets`); the legend and scale bar
+are `geomon.mapview.legend`; drawing a footprint is `geomon.mapview.draw`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
-from folium.template import Template
+from branca.element import Element
 
 from geomon.config import MAP_POINT_LIMIT
 from geomon.crs import wgs84_to_gcj02
@@ -42,6 +41,7 @@ from geomon.mapview.assets import localize_assets as localize_assets
 from geomon.mapview.assets import map_html as map_html
 from geomon.mapview.draw import add_draw as add_draw
 from geomon.mapview.elements import GeoJsonLayer
+from geomon.mapview.legend import MapControls, legend_html
 from geomon.mapview.points import Column, PointCloud, PointData, join_text
 from geomon.mapview.shapes import ShapeLayer, feature_collection_text
 from geomon.mapview.values import LayerStyle as LayerStyle
@@ -89,47 +89,6 @@ html .geomon-nobasemap { background: #f3f5f7; }
 .geomon-popup td { max-width: 240px; overflow-wrap: anywhere; }
 .geomon-popup tr:has(> td:empty) { display: none; }
 </style>"""
-
-
-class _Controls(MacroElement):
-    """A metric scale bar and a legend control holding pre-escaped HTML."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
-        // A click must not scroll the page around the map's frame (Streamlit puts the map in
-        // an iframe; focusing it scrolls the app when the map runs past the window, and the
-        // click then misses the feature): focus without scrolling.
-        {{ this._parent.get_name() }}.getContainer().addEventListener("mousedown", function (e) {
-            if (e.target instanceof SVGElement || e.target instanceof HTMLCanvasElement) {
-                e.preventDefault();
-            }
-            e.currentTarget.focus({preventScroll: true});
-        }, true);
-        {%- if this.legend %}
-        var {{ this.get_name() }} = L.control({position: "bottomright"});
-        {{ this.get_name() }}.onAdd = function () {
-            var div = L.DomUtil.create("div", "geomon-legend");
-            div.innerHTML = {{ this.legend|tojson }};
-            L.DomEvent.disableClickPropagation(div);
-            L.DomEvent.disableScrollPropagation(div);
-            return div;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {%- endif %}
-        {%- if this.css_class %}
-        {{ this._parent.get_name() }}.getContainer().classList.add({{ this.css_class|tojson }});
-        {%- endif %}
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, legend: str, css_class: str | None = None) -> None:
-        super().__init__()
-        self._name = "GeomonControls"
-        self.legend = legend
-        self.css_class = css_class
 
 
 def _ordered(names: Iterable[str]) -> list[str]:
@@ -331,63 +290,6 @@ def _shape_layer(
                       radius=spec.style.radius, popup=popup, tooltip=tooltip)  # fmt: skip
 
 
-def _legend_entries(
-    frame: gpd.GeoDataFrame, spec: LayerSpec, own: LayerStyle | None, lang: str
-) -> list[tuple[str, str, int]]:
-    """(colour, label, count) for each colour on the map, in spec (or style) order."""
-    style = spec.style
-    if own is None and not (style.color_by and style.colors):
-        return [(style.default_color, spec.title.get(lang), len(frame))]
-    counts = mv.key_counts(frame, spec, own)
-    if own is not None:
-        entries = [(c, own.label(v, spec, lang), counts[v])
-                   for v, c in own.colors.items() if v in counts]  # fmt: skip
-        rest = sum(n for k, n in counts.items() if k not in own.colors)
-        other = own.default_label.get(lang) if own.default_label else mv.label_text("other", lang)
-        return entries + ([(own.default_color, other, rest)] if rest else [])
-    field = spec.field(style.color_by)  # type: ignore[arg-type]
-    shown = [k for k in counts if k in style.colors]
-    order = [v.value for v in field.values] or sorted(shown, key=str)
-    entries = [(style.colors[v], field.value_label(v, lang), counts[v])
-               for v in order if v in shown]  # fmt: skip
-    rest = sum(n for k, n in counts.items() if k not in style.colors)
-    return entries + ([(style.default_color, mv.label_text("other", lang), rest)] if rest else [])
-
-
-def _legend_html(
-    frames: Mapping[str, gpd.GeoDataFrame], lang: str, styles: Mapping[str, LayerStyle]
-) -> str:
-    """Legend rows for the colours actually on the map, in spec order, with counts."""
-    rows = [f"<details open><summary>{mv.label_text('legend', lang)}</summary>"]
-    for name in reversed(_ordered(frames)):  # top layer first, as on the map
-        spec, frame, own = get_spec(name), frames[name], styles.get(name)
-        kind = {"Point": "pt", "LineString": "ln"}.get(spec.geometry_type, "pg")
-        rows.append(f'<div class="layer">{html.escape(spec.title.get(lang))}</div>')
-        if own is not None and own.title is not None:
-            rows.append(f'<div class="sub">{html.escape(own.title.get(lang))}</div>')
-        edge = html.escape(own.stroke if own else "#fff", quote=True)
-        for color, label, count in _legend_entries(frame, spec, own, lang):
-            c = html.escape(color, quote=True)
-            swatch = {
-                "pt": f"background:{c};border:1px solid {edge};outline:1px solid {c}",
-                "ln": f"border-top-color:{c}",
-                "pg": f"background:{c}55;border:1.5px solid {c}",
-            }[kind]
-            rows.append(
-                f'<div><i class="{kind}" style="{swatch}"></i>{html.escape(label)}'
-                f'<span class="n">{count}</span></div>'
-            )
-        if own is not None and own.ring:
-            ringed = int(frame[own.ring].astype("boolean").fillna(False).sum())
-            label = own.ring_label.get(lang) if own.ring_label else own.ring
-            c = html.escape(own.ring_color, quote=True)
-            rows.append(
-                f'<div><i class="ring" style="border:3px solid {c};height:10px"></i>'
-                f'{html.escape(label)}<span class="n">{ringed}</span></div>'
-            )
-    return "".join([*rows, "</details>"])
-
-
 def _to_gcj02(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     def shift(xy: np.ndarray) -> np.ndarray:
         return np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
@@ -481,10 +383,10 @@ def build_map(
         folium.map.CustomPane(pane, z_index=_PANE_Z0 + i, pointer_events=True).add_to(m)
         layer = _layer_kind(frame, point_limit)
         layer(frame, get_spec(name), lang, pane, styles.get(name)).add_to(m)
-    legend = _legend_html(frames, lang, styles) if frames else ""
+    legend = legend_html(frames, lang, styles) if frames else ""
     if compact:
         legend = legend.replace("<details open>", "<details>", 1)
-    _Controls(legend, css_class="geomon-nobasemap" if basemap == "none" else None).add_to(m)
+    MapControls(legend, css_class="geomon-nobasemap" if basemap == "none" else None).add_to(m)
     if frames and center is None:
         minx, miny, maxx, maxy = np.array([f.total_bounds for f in frames.values()]).T
         m.fit_bounds([[miny.min(), minx.min()], [maxy.max(), maxx.max()]], max_zoom=15)
@@ -516,13 +418,6 @@ def popup_html(
         ]
         out.append("<table>" + "".join(cells) + "</table>")
     return out
-
-
-def legend_html(
-    frames: Mapping[str, gpd.GeoDataFrame], lang: str, styles: Mapping[str, LayerStyle]
-) -> str:
-    """The legend of a map of `frames`: the colours on it, in spec order, with counts."""
-    return _legend_html({n: frames[n] for n in _ordered(frames)}, lang, styles)
 
 
 def to_gcj02(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -216,6 +216,18 @@ def _closed_before(
     return set(before.loc[ro.is_closed(before["stage"]).to_numpy(), "code"].astype(object))
 
 
+def _check_district(view: gv.StoreAsOf, district: str) -> None:
+    """Raise `ReportError` unless some outlet or section lies in `district`."""
+    known = set()
+    for name in ("outlets", "sections"):
+        frame = view.store.read(name) if view.store.info(name) is not None else None
+        if frame is not None and "district" in frame.columns:
+            known |= set(frame["district"].dropna().astype(str))
+    if district not in known:
+        msg = f"no outlet or section lies in district {district!r}; known: {sorted(known)}"
+        raise ReportError(msg)
+
+
 def period_report(
     store: Store,
     start: str | dt.date,
@@ -254,14 +266,7 @@ def period_report(
     moment = gv.Moment(gv.end_of_day(last)) if as_of is None else gv.resolve(store, as_of, LAYERS)
     view = gv.StoreAsOf(store, moment, district)
     if district is not None:
-        known = set()
-        for name in ("outlets", "sections"):
-            frame = view.store.read(name) if view.store.info(name) is not None else None
-            if frame is not None and "district" in frame.columns:
-                known |= set(frame["district"].dropna().astype(str))
-        if district not in known:
-            msg = f"no outlet or section lies in district {district!r}; known: {sorted(known)}"
-            raise ReportError(msg)
+        _check_district(view, district)
     before = previous_period(first, last)
     span = (pd.Timestamp(first), pd.Timestamp(last))
     notes: list[str] = []

@@ -23,7 +23,7 @@ from geomon.reports import svg_map as _svg
 from geomon.reports._layout import CLASS_NAMES
 from geomon.rules import outlets as ro
 from geomon.rules import water_quality as wq
-from geomon.siting import _measure
+from geomon.siting import measure
 
 PROGRESS = (  # (label, colour): what the outlet dots mean, worst first
     ("未溯源", "#d73027"),
@@ -40,6 +40,49 @@ def _progress(stages: pd.Series) -> np.ndarray:
     traced = ro.is_traced(stages).to_numpy(dtype=int)
     rectified = ro.is_rectified(stages).to_numpy(dtype=int)
     return traced + rectified + ro.is_closed(stages).to_numpy(dtype=int)
+
+
+def _district_marks(
+    geoms: np.ndarray, names: pd.Series, tx: _svg._Tx
+) -> tuple[list[str], list[str]]:
+    """District outlines (plane) and their name labels, drawn last so points never hide them."""
+    body: list[str] = []
+    labels: list[str] = []
+    for geom, name in zip(geoms, names, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        body.append(
+            f'<path d="{_svg._path(geom, tx)}" fill="#fbfaf5" stroke="#7a7a7a" '
+            'stroke-width="1.2" stroke-dasharray="6 4" fill-rule="evenodd"/>'
+        )
+        p = geom.representative_point()
+        px, py = tx(np.array([p.x]), np.array([p.y]))
+        labels.append(  # drawn last, with a halo, so points never hide them
+            f'<text x="{px[0]:.1f}" y="{py[0]:.1f}" font-size="13" fill="#777" '
+            'stroke="#fbfaf5" stroke-width="3" paint-order="stroke" '
+            f'text-anchor="middle">{_html.escape(name)}</text>'
+        )
+    return body, labels
+
+
+def _outlet_marks(o: pd.DataFrame, xs: np.ndarray, ys: np.ndarray, overdue: set[str]) -> list[str]:
+    """One dot per outlet (page x, y) in its progress colour, ringed when overdue."""
+    body: list[str] = []
+    rows = zip(
+        xs, ys, o["code"], o.get("name", o["code"]), o["stage"], _progress(o["stage"]),
+        strict=True,
+    )  # fmt: skip
+    for x, y, code, name, stage, progress in rows:
+        if not np.isfinite(x):
+            continue
+        _, color = PROGRESS[progress]
+        ring = f' stroke="{OVERDUE}" stroke-width="2.2"' if code in overdue else ' stroke="#fff"'
+        body.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.6" fill="{color}"{ring}>'
+            f"<title>{_html.escape(code)} {_html.escape(name)}（{_html.escape(stage)}）"
+            "</title></circle>"
+        )
+    return body
 
 
 def snapshot(
@@ -69,9 +112,7 @@ def snapshot(
     lons = shapely.get_x(shapely.centroid(everything))
     epsg = int(gcrs.metric_crs_for(lons).to_epsg() or 0)
     frame_of = "districts" if "districts" in parts else None
-    extent = _measure.to_plane(
-        parts[frame_of].geometry.to_numpy() if frame_of else everything, epsg
-    )
+    extent = measure.to_plane(parts[frame_of].geometry.to_numpy() if frame_of else everything, epsg)
     minx, miny, maxx, maxy = shapely.total_bounds(extent)
     pad = 0.04 * max(maxx - minx, maxy - miny, 1000.0)
     scale = min(width / (maxx - minx + 2 * pad), (height - 40) / (maxy - miny + 2 * pad))
@@ -82,26 +123,13 @@ def snapshot(
         return (np.asarray(x) - vx0) * scale, (vy1 - np.asarray(y)) * scale
 
     def plane(name: str) -> np.ndarray:
-        return _measure.to_plane(parts[name].geometry.to_numpy(), epsg)
+        return measure.to_plane(parts[name].geometry.to_numpy(), epsg)
 
     body: list[str] = []
     labels: list[str] = []
     if "districts" in parts:
         names = parts["districts"].get("name", pd.Series([None] * len(parts["districts"])))
-        for geom, name in zip(plane("districts"), names, strict=True):
-            if geom is None or geom.is_empty:
-                continue
-            body.append(
-                f'<path d="{_svg._path(geom, tx)}" fill="#fbfaf5" stroke="#7a7a7a" '
-                'stroke-width="1.2" stroke-dasharray="6 4" fill-rule="evenodd"/>'
-            )
-            p = geom.representative_point()
-            px, py = tx(np.array([p.x]), np.array([p.y]))
-            labels.append(  # drawn last, with a halo, so points never hide them
-                f'<text x="{px[0]:.1f}" y="{py[0]:.1f}" font-size="13" fill="#777" '
-                'stroke="#fbfaf5" stroke-width="3" paint-order="stroke" '
-                f'text-anchor="middle">{_html.escape(name)}</text>'
-            )
+        body, labels = _district_marks(plane("districts"), names, tx)
     if "lakes" in parts:
         for geom in plane("lakes"):
             if geom is not None and not geom.is_empty:
@@ -117,24 +145,7 @@ def snapshot(
                     f'stroke="{_WATER}" stroke-width="2.5" stroke-linecap="round"/>'
                 )
     if "outlets" in parts:
-        o = parts["outlets"]
-        xs, ys = tx(*_xy(plane("outlets")))
-        rows = zip(
-            xs, ys, o["code"], o.get("name", o["code"]), o["stage"], _progress(o["stage"]),
-            strict=True,
-        )  # fmt: skip
-        for x, y, code, name, stage, progress in rows:
-            if not np.isfinite(x):
-                continue
-            _, color = PROGRESS[progress]
-            ring = (
-                f' stroke="{OVERDUE}" stroke-width="2.2"' if code in overdue else ' stroke="#fff"'
-            )
-            body.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.6" fill="{color}"{ring}>'
-                f"<title>{_html.escape(code)} {_html.escape(name)}（{_html.escape(stage)}）"
-                "</title></circle>"
-            )
+        body += _outlet_marks(parts["outlets"], *tx(*_xy(plane("outlets"))), overdue)
     if "sections" in parts:
         s = parts["sections"]
         xs, ys = tx(*_xy(plane("sections")))

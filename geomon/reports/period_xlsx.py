@@ -153,7 +153,8 @@ def _outlet_sheets(wb: Workbook, report: PeriodReport) -> None:
     )
 
 
-def _section_sheets(wb: Workbook, report: PeriodReport) -> None:
+def _control_level_sheet(wb: Workbook, report: PeriodReport) -> None:
+    """各级断面: sections, shares and classes per control level, with the previous period."""
     classes = [CLASS_NAMES[k] for k in CLASS_NAMES]
     add_sheet(
         wb,
@@ -201,6 +202,10 @@ def _section_sheets(wb: Workbook, report: PeriodReport) -> None:
         ],
         percent=(4, 6, 9, 17, 18),
     )
+
+
+def _river_sheet(wb: Workbook, report: PeriodReport) -> None:
+    """河流水质: the status of each river or lake and how it was assessed."""
     add_sheet(
         wb,
         "河流水质",
@@ -227,6 +232,10 @@ def _section_sheets(wb: Workbook, report: PeriodReport) -> None:
         ],
         percent=(4, 5),
     )
+
+
+def _section_quality_sheet(wb: Workbook, report: PeriodReport) -> None:
+    """断面水质: every section's class, status and target this period."""
     meets = {True: "达标", False: "未达标", None: None}
     add_sheet(
         wb,
@@ -266,6 +275,10 @@ def _section_sheets(wb: Workbook, report: PeriodReport) -> None:
         ],
         widths=(12, 18, 12, 10, 10, 10, 10, 10, 10, 10, 8, 16, 24),
     )
+
+
+def _change_sheet(wb: Workbook, report: PeriodReport) -> None:
+    """类别变化: sections whose class changed since the previous period."""
     add_sheet(
         wb,
         "类别变化",
@@ -283,6 +296,10 @@ def _section_sheets(wb: Workbook, report: PeriodReport) -> None:
             for s in report.changed
         ],
     )
+
+
+def _exceedance_sheet(wb: Workbook, report: PeriodReport) -> None:
+    """超标项目: each item over its class III limit, with its multiple."""
     add_sheet(
         wb,
         "超标项目",
@@ -314,6 +331,15 @@ def _section_sheets(wb: Workbook, report: PeriodReport) -> None:
             for e in report.exceedances
         ],
     )
+
+
+def _section_sheets(wb: Workbook, report: PeriodReport) -> None:
+    """The section sheets, in workbook order."""
+    _control_level_sheet(wb, report)
+    _river_sheet(wb, report)
+    _section_quality_sheet(wb, report)
+    _change_sheet(wb, report)
+    _exceedance_sheet(wb, report)
 
 
 def workbook(report: PeriodReport, *, generated_at: dt.datetime | None = None) -> Workbook:

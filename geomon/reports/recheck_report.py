@@ -74,9 +74,8 @@ def _sources(sources: tuple[LayerSource, ...], caption: str) -> str:
     return table(headers, rows, numeric=(1, 5), left=(0, 3), caption=caption)
 
 
-def render(result: RecheckResult, *, generated_at: dt.datetime | None = None) -> str:
-    """Return the re-check report as one self-contained HTML document."""
-    when = (generated_at or dt.datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
+def _summary(result: RecheckResult) -> str:
+    """The conclusion paragraph: how many projects changed, how many got stricter or laxer."""
     changed = result.changed
     n, total = len(changed), len(result.projects)
     worse = sum(
@@ -87,7 +86,7 @@ def render(result: RecheckResult, *, generated_at: dt.datetime | None = None) ->
         zones.severity(a) < zones.severity(b)
         for a, b in zip(changed["verdict_after"], changed["verdict_before"], strict=True)
     )
-    summary = (
+    return (
         f"以“{result.before.text}”与“{result.after.text}”两版约束图层（生态保护红线、饮用水水源"
         f"保护区、环境管控单元）分别对{total}个建设项目进行比对"
         f"（缓冲距离{result.buffer_m:,.0f} m）。"
@@ -98,6 +97,13 @@ def render(result: RecheckResult, *, generated_at: dt.datetime | None = None) ->
             else "所有项目的结论、涉及要素和重叠情况均未变化。"
         )
     )
+
+
+def render(result: RecheckResult, *, generated_at: dt.datetime | None = None) -> str:
+    """Return the re-check report as one self-contained HTML document."""
+    when = (generated_at or dt.datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
+    changed = result.changed
+    summary = _summary(result)
     rows = [
         [
             _e(p["id"]),

@@ -16,7 +16,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geomon.reports import _html
-from geomon.siting import _measure
+from geomon.siting import measure
 from geomon.specs import get_spec
 
 PROJECT_COLOR = "#1f3a93"
@@ -68,72 +68,50 @@ def _points(geom: BaseGeometry) -> np.ndarray:
     return shapely.get_coordinates(pts) if len(pts) else np.zeros((0, 2))
 
 
-def svg_map(
-    projects: Sequence[BaseGeometry],
+def _feature_paths(
     features: gpd.GeoDataFrame,
-    *,
     epsg: int,
-    buffer_m: float,
-    labels: Sequence[str] | None = None,
-    width: int = 640,
-    height: int = 420,
-    title: str = "",
-) -> str:
+    view: tuple[float, float, float, float],
+    scale: float,
+    tx: _Tx,
+    legend: dict[str, tuple[str, str]],
+) -> list[str]:
+    """SVG paths of the features, bottom layer first, clipped to `view` (plane x0, y0, x1, y1).
+
+    Adds a legend entry per layer and level to `legend`.
     """
-    Draw projects (EPSG:4326) and features on the GK plane `epsg` as an inline SVG string.
-
-    The view covers the projects and their `buffer_m` ring; features are clipped to it. Grid
-    north is up (GK plane); the scale bar is exact on that plane.
-    """
-    plane_p = _measure.to_plane(np.array(list(projects), dtype=object), epsg)
-    rings = shapely.buffer(plane_p, buffer_m) if buffer_m > 0 else plane_p
-    minx, miny, maxx, maxy = shapely.total_bounds(np.concatenate([plane_p, rings]))
-    span = max(maxx - minx, maxy - miny, 400.0)
-    pad = 0.08 * span
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    map_w, map_h = width, height
-    scale = min(map_w / (maxx - minx + 2 * pad), map_h / (maxy - miny + 2 * pad))
-    vx0, vx1 = cx - map_w / 2 / scale, cx + map_w / 2 / scale
-    vy0, vy1 = cy - map_h / 2 / scale, cy + map_h / 2 / scale
-
-    def tx(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return (np.asarray(x) - vx0) * scale, (vy1 - np.asarray(y)) * scale
-
     body: list[str] = []
-    legend: dict[str, tuple[str, str]] = {}
-    if len(features):
-        order = {name: i for i, name in enumerate(_LAYER_DRAW_ORDER)}
-        feats = features.assign(_o=features["layer"].map(order).fillna(len(order)))
-        feats = feats.sort_values("_o", kind="stable")
-        geoms = _measure.to_plane(feats.geometry.to_numpy(), epsg)
-        geoms = shapely.clip_by_rect(geoms, vx0, vy0, vx1, vy1)
-        geoms = shapely.simplify(geoms, 0.5 / scale)
-        for geom, (_, row) in zip(geoms, feats.iterrows(), strict=True):
-            if geom is None or geom.is_empty:
-                continue
-            color = _layer_color(row["layer"], row["level"])
-            level = row["level"] if isinstance(row["level"], str) else ""
-            tip = f"<title>{_html.escape(row['name'])} {_html.escape(level)}</title>"
-            background = row["layer"] in _BACKGROUND_LAYERS
-            opacity, dash = ("0.12", ' stroke-dasharray="6 3"') if background else ("0.35", "")
-            if d := _path(geom, tx):
-                body.append(
-                    f'<path d="{d}" fill="{color}" fill-opacity="{opacity}" stroke="{color}" '
-                    f'stroke-width="1.2"{dash} fill-rule="evenodd">{tip}</path>'
-                )
-            if d := _path(geom, tx, lines=True):
-                body.append(f'<path d="{d}" fill="none" stroke="{color}" stroke-width="2">'
-                            f"{tip}</path>")  # fmt: skip
-            title_zh = get_spec(row["layer"]).title.zh
-            key = f"{title_zh}（{row['level']}）" if isinstance(row["level"], str) else title_zh
-            legend.setdefault(key, (color, "area"))
-    if buffer_m > 0:
-        for ring in rings:
+    order = {name: i for i, name in enumerate(_LAYER_DRAW_ORDER)}
+    feats = features.assign(_o=features["layer"].map(order).fillna(len(order)))
+    feats = feats.sort_values("_o", kind="stable")
+    geoms = measure.to_plane(feats.geometry.to_numpy(), epsg)
+    geoms = shapely.clip_by_rect(geoms, *view)
+    geoms = shapely.simplify(geoms, 0.5 / scale)
+    for geom, (_, row) in zip(geoms, feats.iterrows(), strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        color = _layer_color(row["layer"], row["level"])
+        level = row["level"] if isinstance(row["level"], str) else ""
+        tip = f"<title>{_html.escape(row['name'])} {_html.escape(level)}</title>"
+        background = row["layer"] in _BACKGROUND_LAYERS
+        opacity, dash = ("0.12", ' stroke-dasharray="6 3"') if background else ("0.35", "")
+        if d := _path(geom, tx):
             body.append(
-                f'<path d="{_path(ring, tx)}" fill="none" stroke="#555" stroke-width="1" '
-                'stroke-dasharray="5 4"/>'
+                f'<path d="{d}" fill="{color}" fill-opacity="{opacity}" stroke="{color}" '
+                f'stroke-width="1.2"{dash} fill-rule="evenodd">{tip}</path>'
             )
-        legend[f"{buffer_m:,.0f} m 缓冲范围"] = ("#555", "dash")
+        if d := _path(geom, tx, lines=True):
+            body.append(f'<path d="{d}" fill="none" stroke="{color}" stroke-width="2">'
+                        f"{tip}</path>")  # fmt: skip
+        title_zh = get_spec(row["layer"]).title.zh
+        key = f"{title_zh}（{row['level']}）" if isinstance(row["level"], str) else title_zh
+        legend.setdefault(key, (color, "area"))
+    return body
+
+
+def _project_marks(plane_p: np.ndarray, tx: _Tx, labels: Sequence[str] | None) -> list[str]:
+    """SVG of the projects (plane): areas, lines on a white casing, points, and their labels."""
+    body: list[str] = []
     for i, geom in enumerate(plane_p):
         if d := _path(geom, tx):
             body.append(
@@ -160,9 +138,13 @@ def svg_map(
                 f'fill="#111" stroke="#fff" stroke-width="3" paint-order="stroke">'
                 f"{_html.escape(labels[i])}</text>"
             )
-    legend["建设项目"] = (PROJECT_COLOR, "area")
+    return body
 
-    # scale bar (bottom left), north arrow (top right), legend (top left)
+
+def _decorations(
+    legend: dict[str, tuple[str, str]], map_w: int, map_h: int, scale: float
+) -> list[str]:
+    """The scale bar (bottom left), north arrow (top right) and legend (top left)."""
     bar_m = _nice(0.25 * map_w / scale)
     bar_px = bar_m * scale
     bar_label = f"{bar_m / 1000:g} km" if bar_m >= 1000 else f"{bar_m:g} m"
@@ -199,6 +181,55 @@ def svg_map(
                 f'fill-opacity="0.45" stroke="{color}"/>'
             )
         deco.append(f'<text x="36" y="{y}" font-size="12">{_html.escape(text)}</text>')
+    return deco
+
+
+def svg_map(
+    projects: Sequence[BaseGeometry],
+    features: gpd.GeoDataFrame,
+    *,
+    epsg: int,
+    buffer_m: float,
+    labels: Sequence[str] | None = None,
+    width: int = 640,
+    height: int = 420,
+    title: str = "",
+) -> str:
+    """
+    Draw projects (EPSG:4326) and features on the GK plane `epsg` as an inline SVG string.
+
+    The view covers the projects and their `buffer_m` ring; features are clipped to it. Grid
+    north is up (GK plane); the scale bar is exact on that plane.
+    """
+    plane_p = measure.to_plane(np.array(list(projects), dtype=object), epsg)
+    rings = shapely.buffer(plane_p, buffer_m) if buffer_m > 0 else plane_p
+    minx, miny, maxx, maxy = shapely.total_bounds(np.concatenate([plane_p, rings]))
+    span = max(maxx - minx, maxy - miny, 400.0)
+    pad = 0.08 * span
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    map_w, map_h = width, height
+    scale = min(map_w / (maxx - minx + 2 * pad), map_h / (maxy - miny + 2 * pad))
+    vx0, vx1 = cx - map_w / 2 / scale, cx + map_w / 2 / scale
+    vy0, vy1 = cy - map_h / 2 / scale, cy + map_h / 2 / scale
+
+    def tx(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return (np.asarray(x) - vx0) * scale, (vy1 - np.asarray(y)) * scale
+
+    body: list[str] = []
+    legend: dict[str, tuple[str, str]] = {}
+    if len(features):
+        body += _feature_paths(features, epsg, (vx0, vy0, vx1, vy1), scale, tx, legend)
+    if buffer_m > 0:
+        for ring in rings:
+            body.append(
+                f'<path d="{_path(ring, tx)}" fill="none" stroke="#555" stroke-width="1" '
+                'stroke-dasharray="5 4"/>'
+            )
+        legend[f"{buffer_m:,.0f} m 缓冲范围"] = ("#555", "dash")
+    body += _project_marks(plane_p, tx, labels)
+    legend["建设项目"] = (PROJECT_COLOR, "area")
+
+    deco = _decorations(legend, map_w, map_h, scale)
     label = f' aria-label="{_html.escape(title)}"' if title else ""
     return (
         f'<svg viewBox="0 0 {map_w} {map_h}" width="100%" role="img"{label} '

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geomon import _frames
+from geomon import frames
 from geomon.messages import Issue, Severity, message
 from geomon.rules import _outlets_toml
 
@@ -207,8 +207,8 @@ def parse_codes(codes: pd.Series, rules: _outlets_toml.OutletRules | None = None
     Row for row the same as ``parse_code(code)``: the same segment texts and problems.
     """
     rules = rules or _outlets_toml.load_rules()
-    if _frames.is_text_column(codes):
-        text = _frames.strip(codes).astype("str")
+    if frames.is_text_column(codes):
+        text = frames.strip(codes).astype("str")
     else:
         text = codes.map(lambda c: str(c).strip()).astype("str")
     lengths = text.str.len().to_numpy(dtype=np.int64, na_value=0)

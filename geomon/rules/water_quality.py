@@ -11,6 +11,9 @@ this module only interprets them. Rules and their sources:
 
 Classes are the strings ``CLASSES = ("I", "II", "III", "IV", "V", "劣V")``, best first. A missing
 item is "not assessed", never clean.
+
+Longer than ~450 lines because the method is one chain over one table: item → sample → period
+→ network and river, each step built on the one before and its class codes.
 """
 
 from __future__ import annotations

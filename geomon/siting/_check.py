@@ -1,8 +1,10 @@
-"""The siting check: projects × constraint layers → conflicts with verdicts, and a result object."""
+"""The siting check: inputs in EPSG:4326, each layer's conflicts measured, the result object.
+
+The verdicts and the result frames are built in `_verdicts`.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,8 +18,13 @@ from geomon import crs as gcrs
 from geomon.errors import CRSError, SitingError, ValidationError
 from geomon.messages import message
 from geomon.rules import zones
-from geomon.siting import _index, _measure
-from geomon.siting._columns import CONFLICT_COLUMNS, PROJECT_COLUMNS
+from geomon.siting import _index, measure
+from geomon.siting._verdicts import (
+    LayerHits,
+    assemble_conflicts,
+    conflicting_features,
+    summarise,
+)
 from geomon.specs import LayerSpec, get_spec, layer_names
 
 if TYPE_CHECKING:  # siting sits below the store in the layering (DESIGN.md); duck-typed at runtime
@@ -180,18 +187,6 @@ def _check_geometry(projects: gpd.GeoDataFrame, ids: pd.Series) -> np.ndarray:
 # ------------------------------------------------------------------------------ the check
 
 
-Columns = dict[str, np.ndarray]  # one array per column, every array the same length
-
-
-@dataclass(frozen=True, slots=True)
-class _Hits:
-    """One layer's conflicts: their columns, and what the map of conflicting features needs."""
-
-    columns: Columns
-    shown: dict[str, Any]  # feature id, name and level as the frame holds them (None: no field)
-    geoms: np.ndarray  # the layer's geometries, by row position
-
-
 def _take(frame: gpd.GeoDataFrame, field: str | None, pos: np.ndarray) -> Any:
     """``frame[field].iloc[pos].to_numpy()`` without the intermediate Series (None: no field)."""
     if field is None or field not in frame:
@@ -211,7 +206,7 @@ def _layer_conflicts(
     epsg: np.ndarray,
     buffer_m: float,
     rules: zones.ZoneRules,
-) -> _Hits | None:
+) -> LayerHits | None:
     """The conflicts of `geoms` with one layer (`None` when there are none).
 
     The layer's spatial index is cached across checks (`_index.layer_index`); the attributes
@@ -220,8 +215,8 @@ def _layer_conflicts(
     spec: LayerSpec = get_spec(name)
     index = _index.layer_index(frame)
     near = rules.searches_near(name)
-    pairs = _measure.candidates(index.tree, geoms, buffer_m if near else 0.0)
-    measured = _measure.measure_pairs(geoms, index.geoms, pairs, epsg, buffer_m=buffer_m, near=near)
+    pairs = measure.candidates(index.tree, geoms, buffer_m if near else 0.0)
+    measured = measure.measure_pairs(geoms, index.geoms, pairs, epsg, buffer_m=buffer_m, near=near)
     pos, n = measured["feature"], len(measured["feature"])
     if not n:
         return None
@@ -236,7 +231,7 @@ def _layer_conflicts(
     measured["admission"] = _objects(_take(frame, rules.admission_field(name), pos), n)
     for fld in rules.feature_fields(name):
         measured[f"feature.{fld}"] = _objects(_take(frame, fld, pos), n)
-    return _Hits(measured, shown, index.geoms)
+    return LayerHits(measured, shown, index.geoms)
 
 
 def check(
@@ -320,7 +315,7 @@ def check(
     projects = _in_wgs84(projects, "projects")
     attrs = _project_attributes(projects)
     geoms = _check_geometry(projects, attrs["id"])
-    epsg = _measure.zone_epsg(geoms) if len(geoms) else np.zeros(0, dtype=np.int64)
+    epsg = measure.zone_epsg(geoms) if len(geoms) else np.zeros(0, dtype=np.int64)
     frames, sources = _load_layers(store_or_layers, layers)
     if layers is None:  # the rule table's layer order: red lines, zones, …, control units
         rank = {name: i for i, name in enumerate(rules.layer_order)}
@@ -331,16 +326,16 @@ def check(
         frames = {name: frames[name] for name in sorted(frames, key=key)}
         sources = tuple(sorted(sources, key=lambda s: key(s.layer)))
 
-    hits: dict[str, _Hits] = {}
+    hits: dict[str, LayerHits] = {}
     for i, (name, frame) in enumerate(frames.items()):
         found = _layer_conflicts(name, frame, geoms, epsg, buffer_m, rules)
         if found is not None:
             found.columns["_layer_pos"] = np.full(len(found.columns["project"]), i)
             hits[name] = found
     measured = [h.columns for h in hits.values()]
-    conflicts, positions = _assemble_conflicts(measured, attrs, rules, buffer_m, projects.index)
-    per_project = _summarise(attrs, geoms, epsg, conflicts, positions, buffer_m)
-    features = _conflicting_features(conflicts, hits)
+    conflicts, positions = assemble_conflicts(measured, attrs, rules, buffer_m, projects.index)
+    per_project = summarise(attrs, geoms, epsg, conflicts, positions, buffer_m)
+    features = conflicting_features(conflicts, hits)
     return SitingResult(
         projects=per_project,
         conflicts=conflicts,
@@ -353,217 +348,3 @@ def check(
         sources=sources,
         rules_version=rules.version,
     )
-
-
-def _combine(parts: list[Columns]) -> Columns:
-    """Concatenate the layers' columns; where a layer lacks a column it is NaN (as `pd.concat`)."""
-    names = dict.fromkeys(c for part in parts for c in part)
-    out = {}
-    for c in names:
-        arrays = [
-            p[c] if c in p else np.full(len(p["project"]), np.nan, dtype=object) for p in parts
-        ]
-        out[c] = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
-    return out
-
-
-def _could_match(rule: zones.ZoneRule, layer: str, relation: str, level: str | None) -> bool:
-    """Whether `rule` can apply to a conflict of `relation` with a `level` feature of `layer`
-    (the rule's other conditions, on the project and feature fields, are not looked at)."""
-    return (
-        rule.layer in (zones.ANY_LAYER, layer)
-        and relation in rule.relations
-        and (rule.levels is None or (level is not None and level in rule.levels))
-    )
-
-
-def _candidate_rules(
-    cols: Columns, taken: Mapping[str, Any], rules: zones.ZoneRules
-) -> zones.ZoneRules:
-    """`rules` without the rows and allowed activities that none of these conflicts can match.
-
-    `zones.apply_rules` tests every row of the table and every allowed activity with a few
-    pandas operations each, which is most of a one-project check. A row is kept when some
-    conflict has its layer, relation and level; an allowed activity when some project has one
-    of its kinds or activities. What is left out can never match, and the first match wins in
-    table order (kept), so no verdict, rule, item or reason changes.
-    """
-    levels = [None if pd.isna(v) else str(v) for v in cols["level"]]
-    seen = set(zip(cols["layer"].tolist(), cols["relation"].tolist(), levels, strict=True))
-    keep = tuple(r for r in rules.rules if any(_could_match(r, *s) for s in seen))
-    kinds = {k for k in taken["kind"] if isinstance(k, str)}
-    stripped = pd.Series(taken["activity"], copy=False).astype("string").str.strip()
-    acts = set(stripped.dropna().tolist())  # stripped as zones.allowed_items strips them
-    items = tuple(
-        a for a in rules.allowed_activities if kinds & set(a.kinds) or acts & set(a.activities)
-    )
-    if len(keep) == len(rules.rules) and len(items) == len(rules.allowed_activities):
-        return rules
-    return dataclasses.replace(rules, rules=keep, allowed_activities=items)
-
-
-def _apply_rules(
-    cols: Columns, taken: Mapping[str, Any], rules: zones.ZoneRules, buffer_m: float
-) -> pd.DataFrame:
-    """`zones.apply_rules` on just the columns the rule table reads.
-
-    They go in as one block of plain objects: the rule masks are a few pandas operations per
-    rule, and on a handful of rows their overhead, not the data, is the cost.
-    """
-    facts = {c: cols[c] for c in ("layer", "layer_title", "relation", "name", "level", "admission")}
-    facts |= {c: taken[c] for c in ("kind", "activity", "discharges_wastewater")}
-    facts |= {c: v for c, v in cols.items() if c.startswith("feature.")}
-    facts["distance_m"] = cols["distance_m"]
-    block = np.empty((len(cols["layer"]), len(facts)), dtype=object)
-    for j, values in enumerate(facts.values()):
-        block[:, j] = np.asarray(values, dtype=object)
-    frame = pd.DataFrame(block, columns=list(facts), dtype=object, copy=False)
-    return zones.apply_rules(frame, _candidate_rules(cols, taken, rules), buffer_m=buffer_m)
-
-
-def _assemble_conflicts(
-    measured: list[Columns],
-    attrs: pd.DataFrame,
-    rules: zones.ZoneRules,
-    buffer_m: float,
-    index: pd.Index,
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Every conflict with its project, verdict and rule, worst first per project, and the
-    position of each conflict's project.
-
-    Built from plain arrays in one go: a check of one project has a handful of conflicts, and
-    growing a DataFrame column by column cost more than measuring them (issue 7).
-    """
-    if not measured:
-        empty = pd.DataFrame({c: pd.Series(dtype="object") for c in CONFLICT_COLUMNS})
-        return empty, np.zeros(0, dtype=np.int64)
-    cols = _combine(measured)
-    for c in ("feature_id", "name", "level", "admission"):
-        cols[c] = pd.array(cols[c], dtype="string")
-    ppos = cols["project"].astype(np.int64)
-    taken = {c: attrs[c].array.take(ppos) for c in attrs.columns}
-    ruled = _apply_rules(cols, taken, rules, buffer_m)
-    severity = np.array([zones.severity(v) for v in ruled["verdict"]], dtype=np.int64)
-    # worst first per project, then layer order, nearest, largest overlap (stable: ties keep
-    # the measuring order)
-    order = np.lexsort(
-        (-cols["overlap_area_m2"], cols["distance_m"], cols["_layer_pos"], -severity, ppos)
-    )
-    epsg = cols["metric_epsg"][order].astype(np.int64)
-    data: dict[str, Any] = {
-        "project": ppos[order],
-        "project_id": taken["id"].take(order),
-        "project_name": taken["name"].take(order),
-        "layer": pd.array(cols["layer"][order], dtype="str"),
-        "layer_title": pd.array(cols["layer_title"][order], dtype="str"),
-        "relation": pd.array(cols["relation"][order].astype(object), dtype="str"),
-        "metric_crs": pd.array([f"EPSG:{c}" for c in epsg.tolist()], dtype="str"),
-        "admission": cols["admission"].take(order),
-        "feature_row": cols["feature"][order].astype(np.int64),
-    }
-    data |= {c: cols[c].take(order) for c in ("feature_id", "name", "level")}
-    data |= {c: ruled[c].array.take(order) for c in ruled.columns}
-    data |= {
-        c: cols[c][order] for c in _measure.PAIR_COLUMNS if c not in data and c in CONFLICT_COLUMNS
-    }
-    frame = pd.DataFrame({c: data[c] for c in CONFLICT_COLUMNS}, copy=False)
-    frame["project"] = index[ppos[order]]
-    return frame, ppos[order]
-
-
-def _reasons(
-    verdicts: list[str], zh: list[str], en: list[str], cites: list[str], buffer_m: float
-) -> tuple[str, str, str]:
-    """Join a project's distinct reasons, worst first; say so when nothing is in the way."""
-    shown = [i for i, v in enumerate(verdicts) if v != "clear"]
-    if shown:
-        pick = shown
-        lead_zh, lead_en = [], []
-    else:
-        pick = list(range(len(verdicts)))
-        lead_zh = [f"{buffer_m:,.0f} m 范围内未发现禁止、限制或需关注的情形"]
-        lead_en = [f"nothing prohibited, restricted or to watch within {buffer_m:,.0f} m"]
-    return (
-        "；".join(dict.fromkeys(lead_zh + [zh[i] for i in pick])),
-        "; ".join(dict.fromkeys(lead_en + [en[i] for i in pick])),
-        "；".join(dict.fromkeys(cites[i] for i in shown)),
-    )
-
-
-def _summarise(
-    attrs: pd.DataFrame,
-    geoms: np.ndarray,
-    epsg: np.ndarray,
-    conflicts: pd.DataFrame,
-    positions: np.ndarray,
-    buffer_m: float,
-) -> pd.DataFrame:
-    """One row per project: measures, the worst verdict and the reasons (`positions`: the
-    project of each conflict)."""
-    measures = _measure.measure_projects(geoms, epsg)
-    n = len(attrs)
-    verdicts, zh, en, cites = (
-        conflicts[c].astype(str).tolist() for c in ("verdict", "reason_zh", "reason_en", "citation")
-    )
-    severity = np.zeros(n, dtype=np.int64)
-    np.maximum.at(severity, positions, np.array([zones.severity(v) for v in verdicts], np.int64))
-    # plain lists: one pass over the conflicts (already ordered worst first per project)
-    mine: list[list[int]] = [[] for _ in range(n)]
-    for i, p in enumerate(positions.tolist()):
-        mine[p].append(i)
-    texts = [
-        _reasons(
-            [verdicts[i] for i in rows],
-            [zh[i] for i in rows],
-            [en[i] for i in rows],
-            [cites[i] for i in rows],
-            buffer_m,
-        )
-        for rows in mine
-    ]
-    data: dict[str, Any] = {c: attrs[c].array for c in attrs.columns}
-    data |= {
-        c: measures[c] for c in ("area_m2", "area_geodesic_m2", "length_m", "length_geodesic_m")
-    }
-    data["metric_crs"] = [f"EPSG:{c}" for c in epsg]
-    data["verdict"] = [zones.VERDICTS[s] for s in severity]
-    data["n_conflicts"] = np.bincount(positions, minlength=n)
-    data["reason_zh"] = [t[0] for t in texts]
-    data["reason_en"] = [t[1] for t in texts]
-    data["citations"] = [t[2] for t in texts]
-    return pd.DataFrame({c: data[c] for c in PROJECT_COLUMNS}, index=attrs.index)
-
-
-def _conflicting_features(conflicts: pd.DataFrame, hits: Mapping[str, _Hits]) -> gpd.GeoDataFrame:
-    """The features that appear in `conflicts`, one row each, for maps (EPSG:4326)."""
-    parts, geoms = [], []
-    for name in dict.fromkeys(conflicts["layer"].tolist()):  # in order of first appearance
-        found = hits[name]
-        pos, first = np.unique(found.columns["feature"], return_index=True)
-
-        def column(values: Any, first: np.ndarray = first) -> Any:
-            return [None] * len(first) if values is None else values[first]
-
-        parts.append(
-            pd.DataFrame(
-                {
-                    "layer": name,
-                    "feature_row": pos,
-                    "feature_id": column(found.shown["feature_id"]),
-                    "name": column(found.shown["name"]),
-                    "level": column(found.shown["level"]),
-                }
-            )
-        )
-        geoms.append(found.geoms[pos])
-    if not parts:
-        return gpd.GeoDataFrame(
-            {
-                c: pd.Series(dtype="object")
-                for c in ("layer", "feature_row", "feature_id", "name", "level")
-            },
-            geometry=gpd.GeoSeries([], crs=4326),
-            crs=4326,
-        )
-    data = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    return gpd.GeoDataFrame(data, geometry=np.concatenate(geoms), crs=4326)

@@ -23,8 +23,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql as pg
 
 from geomon.specs import LayerSpec
-from geomon.store import HISTORY_TABLE, VERSION_COLUMN, VERSIONS_TABLE
-from geomon.store import history as hist
+from geomon.store import HISTORY_TABLE, VERSION_COLUMN, VERSIONS_TABLE, history_text
 from geomon.store import merge as merging
 
 GEOMETRY_COLUMN = "geom"
@@ -193,12 +192,12 @@ def key_match(
     table: sa.Table, spec: LayerSpec, keys: Sequence[tuple[str | None, ...]]
 ) -> sa.ColumnElement[bool]:
     """WHERE clause matching the rows with `keys` (as `geomon.store.history.normal_key` gives)."""
-    types = [hist.field_type(spec, f) for f in spec.key_fields]
+    types = [history_text.field_type(spec, f) for f in spec.key_fields]
     return sa.or_(
         *(
             sa.and_(
                 *(
-                    table.c[f] == sql_value(hist.decode(v, t), t)
+                    table.c[f] == sql_value(history_text.decode(v, t), t)
                     for f, v, t in zip(spec.key_fields, key, types, strict=True)
                 )
             )

@@ -19,8 +19,7 @@ from geomon import validate
 from geomon.errors import ConflictError, StoreError, ValidationError
 from geomon.messages import message
 from geomon.specs import LayerSpec
-from geomon.store import VERSION_COLUMN, Edit
-from geomon.store import history as hist
+from geomon.store import VERSION_COLUMN, Edit, history_text
 from geomon.store import merge as merging
 
 
@@ -98,8 +97,8 @@ def plan(current: pd.DataFrame, changes: Sequence[Edit], spec: LayerSpec) -> Edi
         msg = f"layer {spec.name!r} has no id or key fields, so its rows cannot be edited"
         raise StoreError(msg)
     _check_fields(changes, spec)
-    where = {k: i for i, k in enumerate(hist.keys_of(current, spec))}
-    wanted = [hist.normal_key(c.key, spec) for c in changes]
+    where = {k: i for i, k in enumerate(history_text.keys_of(current, spec))}
+    wanted = [history_text.normal_key(c.key, spec) for c in changes]
     missing = [list(k) for k in wanted if k not in where]
     if missing:
         msg = f"layer {spec.name!r}: no row with key(s) {missing[:5]}; nothing was saved"
@@ -147,7 +146,7 @@ def plan(current: pd.DataFrame, changes: Sequence[Edit], spec: LayerSpec) -> Edi
 
 def _display(value: Any, ftype: str) -> str:
     try:
-        text = hist.encode(value if ftype == "geometry" else merging._plain(value), ftype)
+        text = history_text.encode(value if ftype == "geometry" else merging._plain(value), ftype)
     except (TypeError, ValueError):
         text = str(value)
     return "(空 empty)" if text is None else repr(text)
@@ -184,7 +183,7 @@ def conflict_error(
     for change, pos in stale:
         row = current.iloc[pos]
         stored_version = int(row[VERSION_COLUMN])
-        key = hist.key_text(change.key, spec)
+        key = history_text.key_text(change.key, spec)
         since = events[(events["key"] == key) & (events["revision"] > change.base_version)]
         lines.append(
             message(
@@ -195,7 +194,7 @@ def conflict_error(
             )
         )
         for name, yours in change.field_values.items():
-            ftype = hist.field_type(spec, name)
+            ftype = history_text.field_type(spec, name)
             by, at, said = _who(since, name)
             conflicts.append(
                 Conflict(

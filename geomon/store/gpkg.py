@@ -37,6 +37,7 @@ from geomon.store import (
     WriteMode,
     WriteStats,
     editing,
+    history_text,
 )
 from geomon.store import history as hist
 from geomon.store import merge as merging
@@ -193,7 +194,7 @@ class GeoPackageStore:
             pyogrio.read_dataframe(self.path, layer=HISTORY_TABLE, where=f"\"layer\" = '{quoted}'")
         )
         if key is not None:
-            wanted = hist.key_text(key if isinstance(key, tuple) else (key,), spec)
+            wanted = history_text.key_text(key if isinstance(key, tuple) else (key,), spec)
             frame = frame[frame["key"] == wanted].reset_index(drop=True)
         return frame
 

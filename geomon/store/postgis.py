@@ -9,6 +9,9 @@ guards table creation) and lock each written table ``IN EXCLUSIVE MODE``, so no 
 row between the read and the write of an import (readers are never blocked). Editors lock just
 their rows (``SELECT … FOR UPDATE``) and compare versions. Both then take the store's revision
 counter row, which orders commits: history revisions follow commit order.
+
+Longer than ~450 lines because it is one class, the whole `Store` protocol over one connection
+pool; the tables and row writes are already apart in `_pgschema`.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from geomon.store import (
     WriteMode,
     WriteStats,
     editing,
+    history_text,
 )
 from geomon.store import _pgschema as schema
 from geomon.store import history as hist
@@ -214,7 +218,7 @@ class PostGISStore:
         spec = get_spec(layer)
         keys = None
         if key is not None:
-            keys = [hist.key_text(key if isinstance(key, tuple) else (key,), spec)]
+            keys = [history_text.key_text(key if isinstance(key, tuple) else (key,), spec)]
         with self._connect() as conn:
             return self._history(conn, layer, keys)
 
@@ -306,18 +310,7 @@ class PostGISStore:
                     schema.versions_table,
                 ],
             )
-            plans = []
-            for name in sorted(frames):  # one lock order for every writer
-                spec = get_spec(name)
-                table = self._ensure_table(conn, spec)
-                conn.execute(sa.text(f'LOCK TABLE "{table.name}" IN EXCLUSIVE MODE'))
-                current = self._read(conn, spec)
-                fids = current.pop("fid")
-                versions = current.pop(VERSION_COLUMN)
-                incoming = merging.typed_incoming(frames[name], current, spec, mode=mode)
-                change = merging.diff(current, incoming, spec, mode=mode)
-                merged = merging.merge(current, incoming, spec, mode=mode)
-                plans.append((spec, table, current, fids, versions, incoming, change, merged))
+            plans = self._plan_writes(conn, frames, mode)
             revision = self._next_revision(conn)
             at = self._change_time(conn, at)
             common = {
@@ -365,15 +358,38 @@ class PostGISStore:
                     source=source,
                     user=common["user"],
                 )
-            if records:
-                conn.execute(
-                    sa.insert(schema.versions_table),
-                    [
-                        {**r, "at": None if r["at"] is None else schema.at_value(r["at"])}
-                        for r in records
-                    ],
-                )
+            self._add_versions(conn, records)
         return {name: stats[name] for name in frames}
+
+    def _plan_writes(
+        self, conn: sa.Connection, frames: Mapping[str, pd.DataFrame], mode: WriteMode
+    ) -> list[tuple[Any, ...]]:
+        """Lock each layer's table and diff and merge its incoming rows, before any writing."""
+        plans = []
+        for name in sorted(frames):  # one lock order for every writer
+            spec = get_spec(name)
+            table = self._ensure_table(conn, spec)
+            conn.execute(sa.text(f'LOCK TABLE "{table.name}" IN EXCLUSIVE MODE'))
+            current = self._read(conn, spec)
+            fids = current.pop("fid")
+            versions = current.pop(VERSION_COLUMN)
+            incoming = merging.typed_incoming(frames[name], current, spec, mode=mode)
+            change = merging.diff(current, incoming, spec, mode=mode)
+            merged = merging.merge(current, incoming, spec, mode=mode)
+            plans.append((spec, table, current, fids, versions, incoming, change, merged))
+        return plans
+
+    @staticmethod
+    def _add_versions(conn: sa.Connection, records: list[dict[str, Any]]) -> None:
+        """Insert version records (`hist.version_records`, `hist.legacy_version`)."""
+        if records:
+            conn.execute(
+                sa.insert(schema.versions_table),
+                [
+                    {**r, "at": None if r["at"] is None else schema.at_value(r["at"])}
+                    for r in records
+                ],
+            )
 
     def _legacy_versions(self, conn: sa.Connection, layers: Sequence[str]) -> list[dict[str, Any]]:
         """Version records of `layers` written before versions were kept (from their info)."""
@@ -400,7 +416,7 @@ class PostGISStore:
     ) -> EditResult:
         """Apply `changes` to `layer` in one transaction (see `geomon.store.Store.edit`)."""
         spec = get_spec(layer)
-        keys = [hist.normal_key(c.key, spec) for c in changes]
+        keys = [history_text.normal_key(c.key, spec) for c in changes]
         if not keys:
             return EditResult(layer, self.revision())
         with self._connect(write=True) as conn:
@@ -412,7 +428,7 @@ class PostGISStore:
             current = self._read(conn, spec, where=match, lock=True)
             plan = editing.plan(current, changes, spec)
             if plan.stale:
-                events = self._history(conn, layer, [hist.key_text(k, spec) for k in keys])
+                events = self._history(conn, layer, [history_text.key_text(k, spec) for k in keys])
                 raise editing.conflict_error(current, plan.stale, events, spec)
             old_versions = [int(current[VERSION_COLUMN].iloc[p]) for p in plan.positions]
             if not plan.changes:

@@ -10,7 +10,8 @@ import pytest
 
 from geomon import config
 from geomon.access import auth
-from geomon.access.auth import LoginLimiter, User
+from geomon.access.auth import User
+from geomon.access.lockout import LoginLimiter
 from geomon.errors import AccessDeniedError, AuthConfigError, LoginError
 
 

@@ -19,6 +19,7 @@ from shapely import LineString, Point, box
 from geomon import mapview
 from geomon.errors import CRSError
 from geomon.mapview import assets as map_assets
+from geomon.mapview.legend import MapControls
 from geomon.specs import Label, get_spec
 from geomon.validate import apply_dtypes
 
@@ -204,7 +205,7 @@ def test_line_and_polygon_styles_follow_spec(layers) -> None:
 
 def test_legend_lists_colours_on_the_map_with_counts(layers) -> None:
     m = mapview.build_map(layers)
-    (controls,) = [c for c in m._children.values() if isinstance(c, mapview._Controls)]
+    (controls,) = [c for c in m._children.values() if isinstance(c, MapControls)]
 
     legend = controls.legend
     assert legend.index("入河排污口") < legend.index("行政区划")  # top layer first
@@ -442,7 +443,7 @@ def test_layer_style_popup_and_legend(classed) -> None:
     m = mapview.build_map(classed, styles={"sections": CLASS_STYLE}, lang="en")
     (gj,) = [g for g in _geojsons(m) if g.layer_name == "Monitoring sections"]
     popup = next(c for c in gj._children.values() if isinstance(c, folium.GeoJsonPopup))
-    (controls,) = [c for c in m._children.values() if isinstance(c, mapview._Controls)]
+    (controls,) = [c for c in m._children.values() if isinstance(c, MapControls)]
 
     assert popup.fields[-2:] == ["class", "fails_target"]
     assert popup.aliases[-2:] == ["Class", "Fails"]
@@ -466,7 +467,7 @@ def test_layer_style_text_is_escaped(classed) -> None:
 def test_compact_map_collapses_controls(layers) -> None:
     m = mapview.build_map(layers, compact=True)
     (control,) = [c for c in m._children.values() if isinstance(c, folium.LayerControl)]
-    (controls,) = [c for c in m._children.values() if isinstance(c, mapview._Controls)]
+    (controls,) = [c for c in m._children.values() if isinstance(c, MapControls)]
 
     assert control.options["collapsed"] is True
     assert controls.legend.startswith("<details>")

@@ -15,7 +15,7 @@ from pandas.testing import assert_frame_equal
 from shapely import Polygon, box
 
 from geomon import siting
-from geomon.siting import _check, _index
+from geomon.siting import _index, _verdicts
 
 GK = 4547
 E, N = 400_000.0, 3_365_000.0
@@ -168,7 +168,7 @@ def test_leaving_out_rules_that_cannot_match_changes_nothing(
         crs=GK,
     ).to_crs(4326)
     fast = siting.check(projects, layers)
-    monkeypatch.setattr(_check, "_candidate_rules", lambda cols, taken, rules: rules)
+    monkeypatch.setattr(_verdicts, "_candidate_rules", lambda cols, taken, rules: rules)
     full = siting.check(projects, layers)
 
     assert_frame_equal(fast.conflicts, full.conflicts)

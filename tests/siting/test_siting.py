@@ -21,7 +21,7 @@ from shapely import LineString, MultiPolygon, Point, Polygon, box
 from geomon import crs as gcrs
 from geomon import siting
 from geomon.errors import CRSError, GeomonError, SitingError, ValidationError
-from geomon.siting import _measure
+from geomon.siting import measure
 from geomon.store import open_store
 
 GK = 4547  # CGCS2000 / 3-degree Gauss-Kruger CM 114E
@@ -342,7 +342,7 @@ def test_project_straddling_two_zones_is_measured_in_its_own(
     """~19 km × 11 km across the 112.5°E zone boundary: GK area within 0.5% of geodesic."""
     project = _lonlat_box(lon0, 30.30, lon1, 30.40)
     zone = _lonlat_box(lon0 - 0.05, 30.25, lon1 + 0.05, 30.45)
-    geodesic = abs(_measure.GEOD.geometry_area_perimeter(project)[0])
+    geodesic = abs(measure.GEOD.geometry_area_perimeter(project)[0])
     result = siting.check(
         gpd.GeoDataFrame([{"id": "P1", "name": "跨带项目", **WAREHOUSE}], geometry=[project],
                          crs=4326),

@@ -13,7 +13,7 @@ from shapely import Point
 
 from geomon import validate
 from geomon.specs import LayerSpec, get_spec, parse_spec
-from geomon.store import HISTORY_COLUMNS, Store, merge
+from geomon.store import HISTORY_COLUMNS, Store, history_text, merge
 from geomon.store import history as hist
 
 SPEC = parse_spec(
@@ -64,7 +64,7 @@ EXPECTED_ROWS = [
 
 
 def test_rows_json_writes_hand_checked_text() -> None:
-    assert hist.rows_json(_frame(), SPEC) == EXPECTED_ROWS
+    assert history_text.rows_json(_frame(), SPEC) == EXPECTED_ROWS
 
 
 def test_rows_json_matches_json_dumps_of_encode() -> None:
@@ -73,17 +73,17 @@ def test_rows_json_matches_json_dumps_of_encode() -> None:
     columns = [*SPEC.field_names, "geometry"]
     old = [
         json.dumps(
-            {c: hist.encode(row[c], hist.field_type(SPEC, c)) for c in columns},
+            {c: history_text.encode(row[c], history_text.field_type(SPEC, c)) for c in columns},
             ensure_ascii=False,
         )
         for _, row in frame.astype("object").iterrows()
     ]
-    assert hist.rows_json(frame, SPEC) == old
+    assert history_text.rows_json(frame, SPEC) == old
 
 
 def test_rows_json_absent_field_is_null() -> None:
     frame = _frame().drop(columns=["note"]).iloc[:1]
-    assert hist.rows_json(frame, SPEC) == [EXPECTED_ROWS[0].replace(_note(), "null")]
+    assert history_text.rows_json(frame, SPEC) == [EXPECTED_ROWS[0].replace(_note(), "null")]
 
 
 def _note() -> str:
@@ -120,16 +120,18 @@ def _note() -> str:
     ],
 )
 def test_encode_column_matches_encode(values: pd.Series, ftype: str) -> None:
-    assert hist.encode_column(values, ftype) == [
-        hist.encode(v, ftype) for v in values.astype("object")
+    assert history_text.encode_column(values, ftype) == [
+        history_text.encode(v, ftype) for v in values.astype("object")
     ]
 
 
 def test_keys_of_and_key_texts_match_per_key_functions() -> None:
     frame = _frame()
-    keys = hist.keys_of(frame, SPEC)
-    assert keys == [hist.normal_key(k, SPEC) for k in zip(frame["code"], frame["day"], strict=True)]
-    assert hist.key_texts(keys) == [
+    keys = history_text.keys_of(frame, SPEC)
+    assert keys == [
+        history_text.normal_key(k, SPEC) for k in zip(frame["code"], frame["day"], strict=True)
+    ]
+    assert history_text.key_texts(keys) == [
         '["A\\"1", "2024-03-05"]',
         '["B\\\\2", "2024-03-05T13:45:10.500000"]',
         '["排口\\n3", null]',
@@ -167,7 +169,7 @@ def test_diff_history_equals_record_by_record() -> None:
     assert list(frame.columns) == list(HISTORY_COLUMNS)
     assert frame["revision"].dtype == "int64"
     assert all(frame[c].dtype == object for c in HISTORY_COLUMNS if c != "revision")
-    key = hist.key_text
+    key = history_text.key_text
     expected = [
         hist.record(key=key(("B\\2", "2024-03-05T13:45:10.5"), spec), op="insert",
                     new=EXPECTED_ROWS[1], **common),
@@ -206,7 +208,9 @@ def test_store_history_text_on_both_backends(store: Store) -> None:
 
     def row_json(frame: pd.DataFrame, i: int) -> str:
         values = frame.astype("object").iloc[i]
-        text = {c: hist.encode(values.get(c), hist.field_type(spec, c)) for c in columns}
+        text = {
+            c: history_text.encode(values.get(c), history_text.field_type(spec, c)) for c in columns
+        }
         return json.dumps(text, ensure_ascii=False)
 
     got = store.history("outlets")[["revision", "key", "op", "field", "old", "new"]]

@@ -1,7 +1,7 @@
-"""Tests for geomon.crs: source CRS parsing, GK zones, GCJ-02/BD-09, plausibility masks.
+"""geomon.crs.source: resolving what coordinates are in, and converting them to WGS84.
 
-Worked values come from shared/DOMAIN.md §5: the Qianjiang example (§5.1, [calc] with pyproj
-3.7.2) and the GCJ-02 shift of ~616 m there (§5.2). Distances are measured with pyproj.Geod.
+Worked values come from shared/DOMAIN.md §5.1: the Qianjiang example ([calc] with pyproj 3.7.2).
+Distances are measured with pyproj.Geod.
 """
 
 from __future__ import annotations
@@ -11,33 +11,13 @@ import math
 import geopandas as gpd
 import numpy as np
 import pytest
+from crshelp import QJ_E, QJ_E_PREFIXED, QJ_LAT, QJ_LON, QJ_N, metres
 from geopandas.testing import assert_geodataframe_equal
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from pyproj import CRS, Geod, Transformer
+from pyproj import CRS, Transformer
 from shapely import LineString, MultiPolygon, Point, Polygon, box, from_wkt, get_coordinates
 
 from geomon import crs
 from geomon.errors import CRSError
-
-GEOD = Geod(ellps="WGS84")
-
-# DOMAIN §5.1 worked example: Qianjiang, CGCS2000 3° GK zone 38 / CM 114°E.
-QJ_LON, QJ_LAT = 112.896, 30.402
-QJ_E_PREFIXED = 38_393_907.86  # EPSG:4526
-QJ_E = 393_907.86  # EPSG:4547
-QJ_N = 3_365_194.74
-
-# A grid across China (DOMAIN §5.1: lon 73–135, lat 3–54), used by the round-trip tests.
-GRID_LON, GRID_LAT = (
-    a.ravel() for a in np.meshgrid(np.arange(74.0, 135.0, 4.0), np.arange(4.0, 54.0, 3.0))
-)
-
-
-def _metres(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
-    args = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (lon1, lat1, lon2, lat2)))
-    return np.asarray(GEOD.inv(*args)[2])
-
 
 # --- DOMAIN §5.1 worked example ----------------------------------------------------------------
 
@@ -129,7 +109,7 @@ def test_xy_to_lonlat_nan_in_nan_out(source: str) -> None:
 def test_xy_to_lonlat_gcj_source_undoes_the_shift() -> None:
     gcj_lon, gcj_lat = crs.wgs84_to_gcj02(QJ_LON, QJ_LAT)
     lon, lat = crs.xy_to_lonlat([gcj_lon], [gcj_lat], "amap")
-    assert _metres(lon, lat, QJ_LON, QJ_LAT)[0] < 0.001
+    assert metres(lon, lat, QJ_LON, QJ_LAT)[0] < 0.001
 
 
 # --- resolve() --------------------------------------------------------------------------------
@@ -271,7 +251,7 @@ def test_towgs84_translation_moves_points_by_its_horizontal_part() -> None:
     east = -math.sin(lam) * 100 + math.cos(lam) * -50
     north = -math.sin(phi) * math.cos(lam) * 100 - math.sin(phi) * math.sin(lam) * -50
     north += math.cos(phi) * 80
-    assert _metres(lon0, lat0, lon1, lat1)[0] == pytest.approx(math.hypot(east, north), abs=0.01)
+    assert metres(lon0, lat0, lon1, lat1)[0] == pytest.approx(math.hypot(east, north), abs=0.01)
 
 
 def test_wgs84_gk_matches_cgcs2000_gk() -> None:
@@ -288,158 +268,6 @@ def test_towgs84_rotations_use_position_vector_convention() -> None:
     lon, lat = crs.xy_to_lonlat(QJ_LON, QJ_LAT, src)
     assert float(lon) - QJ_LON == pytest.approx(1 / 3600, abs=1e-8)
     assert float(lat) == pytest.approx(QJ_LAT, abs=1e-8)
-
-
-# --- GCJ-02 and BD-09 (DOMAIN §5.2) ------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("lon", "lat", "expected_m"),
-    [
-        pytest.param(QJ_LON, QJ_LAT, 616.0, id="qianjiang-616m"),
-        pytest.param(116.391, 39.907, 556.0, id="beijing-556m"),
-    ],
-)
-def test_gcj_forward_shift(lon: float, lat: float, expected_m: float) -> None:
-    gcj_lon, gcj_lat = crs.wgs84_to_gcj02(lon, lat)
-    shift = _metres(lon, lat, gcj_lon, gcj_lat)
-    assert 500 < shift < 700
-    assert shift == pytest.approx(expected_m, abs=1.0)
-
-
-def test_gcj_round_trip_over_china_grid() -> None:
-    gcj_lon, gcj_lat = crs.wgs84_to_gcj02(GRID_LON, GRID_LAT)
-    lon, lat = crs.gcj02_to_wgs84(gcj_lon, gcj_lat)
-    error = _metres(GRID_LON, GRID_LAT, lon, lat)
-    assert error.max() <= 0.5
-    assert error.max() < 0.001  # iterative; the one-step inverse errs by up to 4.4 m
-
-
-def _wgs84_to_bd09(lon: object, lat: object) -> tuple:
-    """Test input in BD-09: WGS84 → GCJ-02 → BD-09 (geomon only reads BD-09)."""
-    return crs.gcj02_to_bd09(*crs.wgs84_to_gcj02(lon, lat))
-
-
-@pytest.mark.parametrize(
-    ("forward", "inverse"),
-    [
-        pytest.param(_wgs84_to_bd09, crs.bd09_to_wgs84, id="wgs84-bd09"),
-        pytest.param(crs.gcj02_to_bd09, crs.bd09_to_gcj02, id="gcj02-bd09"),
-    ],
-)
-def test_bd09_round_trip_over_china_grid(forward: object, inverse: object) -> None:
-    bd_lon, bd_lat = forward(GRID_LON, GRID_LAT)  # type: ignore[operator]
-    lon, lat = inverse(bd_lon, bd_lat)  # type: ignore[operator]
-    assert _metres(GRID_LON, GRID_LAT, lon, lat).max() <= 0.5
-
-
-@pytest.mark.parametrize(
-    ("lon", "lat"),
-    [
-        pytest.param(2.35, 48.85, id="paris"),
-        pytest.param(139.69, 35.69, id="tokyo-east-of-box"),
-        pytest.param(-74.0, 40.7, id="new-york"),
-        pytest.param(100.0, 0.5, id="south-of-box"),
-    ],
-)
-def test_gcj_is_identity_outside_china(lon: float, lat: float) -> None:
-    assert crs.wgs84_to_gcj02(lon, lat) == (lon, lat)
-    assert crs.gcj02_to_wgs84(lon, lat) == (lon, lat)
-
-
-def test_gcj_keeps_shape_and_nan() -> None:
-    lon, lat = crs.wgs84_to_gcj02(np.array([[QJ_LON, np.nan]]), np.array([[QJ_LAT, 30.0]]))
-    assert lon.shape == (1, 2)
-    assert np.isnan(lon[0, 1]) and lat[0, 1] == 30.0
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    lon=st.floats(min_value=72.004, max_value=137.8347),
-    lat=st.floats(min_value=0.8293, max_value=55.8271),
-)
-def test_gcj_round_trip_property(lon: float, lat: float) -> None:
-    back_lon, back_lat = crs.gcj02_to_wgs84(*crs.wgs84_to_gcj02(lon, lat))
-    assert _metres(lon, lat, back_lon, back_lat) <= 0.5
-
-
-# --- Plausibility masks -------------------------------------------------------------------------
-
-
-MASK_POINTS = [  # (lon, lat) with (in_china, looks_swapped)
-    pytest.param(QJ_LON, QJ_LAT, (True, False), id="qianjiang"),
-    pytest.param(109.5, 18.25, (True, False), id="sanya"),
-    pytest.param(112.9, 9.5, (True, False), id="south-china-sea"),
-    pytest.param(72.004, 30.0, (True, False), id="west-edge-inclusive"),
-    pytest.param(QJ_LAT, QJ_LON, (False, True), id="qianjiang-swapped"),
-    pytest.param(50.0, 80.0, (False, True), id="swapped-north-west"),
-    pytest.param(30.0, 30.0, (False, False), id="both-latitudes"),
-    pytest.param(2.35, 48.85, (False, False), id="paris"),
-    pytest.param(QJ_E, QJ_N, (False, False), id="gk-metres"),
-    pytest.param(QJ_E_PREFIXED, QJ_N, (False, False), id="gk-prefixed-metres"),
-    pytest.param(np.nan, 30.0, (False, False), id="nan"),
-]
-
-
-@pytest.mark.parametrize(("lon", "lat", "expected"), MASK_POINTS)
-def test_masks(lon: float, lat: float, expected: tuple[bool, bool]) -> None:
-    got = (crs.in_china(lon, lat), crs.looks_swapped(lon, lat))
-    assert tuple(bool(g) for g in got) == expected
-
-
-def test_masks_are_vectorised() -> None:
-    lon, lat = np.array([QJ_LON, QJ_LAT, QJ_E]), np.array([QJ_LAT, QJ_LON, QJ_N])
-    assert crs.in_china(lon, lat).tolist() == [True, False, False]
-    assert crs.looks_swapped(lon, lat).tolist() == [False, True, False]
-
-
-# --- Zones and the metric CRS --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("lon", "zone3"),
-    [
-        pytest.param(QJ_LON, 38, id="qianjiang"),
-        pytest.param(120.15, 40, id="hangzhou"),
-        pytest.param(73.5, 25, id="west-china"),
-        pytest.param(134.9, 45, id="east-china"),
-        pytest.param(115.5, 39, id="3deg-boundary-goes-east"),
-    ],
-)
-def test_gk_zones(lon: float, zone3: int) -> None:
-    assert crs.gk3_zone(lon) == zone3
-
-
-def test_gk_zone_rejects_nan() -> None:
-    with pytest.raises(CRSError, match=r"longitude nan is not a finite number"):
-        crs.gk3_zone(math.nan)
-
-
-@pytest.mark.parametrize(
-    ("lon", "epsg"),
-    [
-        pytest.param(120.15, 4549, id="hangzhou"),
-        pytest.param(112.9, 4547, id="qianjiang"),
-        pytest.param(np.array([112.5, 113.3, np.nan]), 4547, id="mean-of-array"),
-        pytest.param(75.0, 4534, id="first-zone"),
-        pytest.param(135.0, 4554, id="last-zone"),
-    ],
-)
-def test_metric_crs_for(lon: float | np.ndarray, epsg: int) -> None:
-    assert crs.metric_crs_for(lon) == CRS.from_epsg(epsg)
-
-
-@pytest.mark.parametrize(
-    ("lon", "match"),
-    [
-        pytest.param(72.0, r"72\.0000°E \(CM 72°E\) is outside .*75°E–135°E", id="west"),
-        pytest.param(137.0, r"CM 138°E\) is outside", id="east"),
-        pytest.param(np.array([np.nan]), r"no finite longitude", id="all-nan"),
-    ],
-)
-def test_metric_crs_for_errors(lon: float | np.ndarray, match: str) -> None:
-    with pytest.raises(CRSError, match=match):
-        crs.metric_crs_for(lon)
 
 
 # --- Geometries and frames -----------------------------------------------------------------------
@@ -498,4 +326,4 @@ def test_to_wgs84_without_any_crs_raises() -> None:
 def test_geometries_to_wgs84_undoes_gcj() -> None:
     gcj = crs.wgs84_to_gcj02(QJ_LON, QJ_LAT)
     (point,) = crs.geometries_to_wgs84([Point(*gcj)], "gcj02")
-    assert _metres(point.x, point.y, QJ_LON, QJ_LAT) < 0.001
+    assert metres(point.x, point.y, QJ_LON, QJ_LAT) < 0.001

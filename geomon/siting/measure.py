@@ -5,6 +5,9 @@ centroid longitude by `geomon.crs.metric_crs_for`), even when it spans two zones
 figure is also computed geodesically on the CGCS2000 ellipsoid with `pyproj.Geod`. The geometry
 work is vectorised with shapely 2: an `STRtree` query over conservatively widened project
 geometries (in degrees) picks candidates, and only candidate pairs are measured exactly.
+
+Public because the report maps (`geomon.reports.svg_map`, `period_map`) draw on the same GK
+plane through `to_plane`.
 """
 
 from __future__ import annotations

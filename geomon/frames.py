@@ -1,11 +1,10 @@
-"""Helpers shared by the compliance checks on EPSG:4326 layer frames.
+"""Column and frame helpers shared by the checks on EPSG:4326 layer frames.
 
 Frame and CRS checks, the GK plane for a set of frames, STRtree point-in-polygon hits, the
 cleaning of text cells (one at a time, or a whole column at once with the same result) and
-grouping of sorted hit pairs. Used by `geomon.analysis.compliance`, `geomon.analysis.sections`,
-`geomon.analysis.ledger_checks`, `geomon.validate` and `geomon.rules.outlet_codes`; not part of the
-public
-API (`metric_crs` is public as `geomon.analysis.compliance.metric_crs`).
+grouping of sorted hit pairs. Used by `geomon.validate`, `geomon.rules.outlet_codes` and
+`geomon.analysis` (compliance, sections, ledger_checks); not exported from `geomon` itself
+(`metric_crs` is, as `geomon.analysis.compliance.metric_crs`).
 
 Column helpers keep Python's own text semantics (``str.strip``, ``str.isspace``) although
 pandas' string columns run their ``.str`` methods in Arrow, whose idea of whitespace differs:
@@ -29,6 +28,7 @@ from geomon.messages import message
 
 
 def check_frame(frame: pd.DataFrame, name: str) -> gpd.GeoDataFrame:
+    """Return `frame` if it is a GeoDataFrame in EPSG:4326; raise TypeError / CRSError if not."""
     if not isinstance(frame, gpd.GeoDataFrame):
         msg = f"`{name}` must be a GeoDataFrame in EPSG:4326, got {type(frame).__name__}."
         raise TypeError(msg)
@@ -48,10 +48,12 @@ def metric_crs(*frames: gpd.GeoDataFrame) -> pyproj.CRS:
 
 
 def geoms(frame: gpd.GeoDataFrame, to: pyproj.CRS) -> np.ndarray:
+    """The frame's geometries in the CRS `to`, as an object array."""
     return np.asarray(frame.geometry.to_crs(to).values, dtype=object)
 
 
 def text(value: object) -> str | None:
+    """A cell as stripped text; None when it is missing or blank."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     text = str(value).strip()
@@ -59,6 +61,7 @@ def text(value: object) -> str | None:
 
 
 def join(values: list[str]) -> str | None:
+    """Values joined with the Chinese list comma 、; None for no values."""
     return "、".join(values) if values else None
 
 
@@ -177,6 +180,7 @@ def join_groups(values: list[str], starts: np.ndarray, ends: np.ndarray) -> list
 
 
 def present(geoms: np.ndarray) -> np.ndarray:
+    """Mask of geometries that are neither missing nor empty."""
     return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
 
 
@@ -194,5 +198,6 @@ def hits(points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame) -> tuple[np.ndarr
 
 
 def blank_columns(frame: pd.DataFrame, *names: str) -> None:
+    """Set the columns `names` of `frame` (in place) to all-None object columns."""
     for name in names:
         frame[name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)

@@ -1,12 +1,8 @@
-"""Coordinate systems: say what the data are in, and bring them to WGS84 lon/lat (EPSG:4326).
+"""What source coordinates are in (`resolve`), and the way from there to WGS84 lon/lat.
 
-Every frame inside geomon is EPSG:4326 (lon, lat). This module is the one place that knows the
-Chinese datums, the Gauss–Krüger (GK) zone tables and the GCJ-02 / BD-09 offsets
-(shared/DOMAIN.md §5). EPSG GK CRSs are northing-first, so every transformer here is built with
-``always_xy=True`` (DOMAIN §0 item 6): ``x`` is always the easting or longitude.
-
-CGCS2000 goes to WGS84 with PROJ's "ballpark" identity; the real difference is centimetres to
-decimetres (DOMAIN §5.1), negligible for a web map.
+Datums, GK zones (with or without the zone prefix in the easting), a bureau's own Helmert set,
+PROJ strings, and the GCJ-02 / BD-09 offsets (`geomon.crs.offsets`) all resolve to a
+`SourceCRS`; `xy_to_lonlat`, `geometries_to_wgs84` and `to_wgs84` convert with it.
 """
 
 from __future__ import annotations
@@ -14,7 +10,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,26 +20,18 @@ import pyproj
 import shapely
 from pyproj.exceptions import CRSError as ProjCRSError
 
+from geomon.crs.offsets import BoolArray, FloatArray, Pair, bd09_to_wgs84, gcj02_to_wgs84
+from geomon.crs.zones import CM_RANGE, GK_CM_FIRST_EPSG, GK_ZONES, ZONE_PREFIX
 from geomon.errors import CRSError
 from geomon.messages import message
 
 Datum = Literal["cgcs2000", "wgs84", "xian80", "beijing54"]
 Family = Literal["3", "6"]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-Pair = tuple[FloatArray, FloatArray]
 
 WGS84 = pyproj.CRS.from_epsg(4326)
 
-# DOMAIN §5.1: geographic EPSG per datum, and the first code of each "CM only" GK table.
+# DOMAIN §5.1: geographic EPSG per datum.
 _GEOGRAPHIC_EPSG = {"cgcs2000": 4490, "wgs84": 4326, "xian80": 4610, "beijing54": 4214}
-_GK_CM_FIRST_EPSG = {
-    ("cgcs2000", "6"): 4502, ("cgcs2000", "3"): 4534, ("xian80", "6"): 2338,
-    ("xian80", "3"): 2370, ("beijing54", "6"): 21453, ("beijing54", "3"): 2422,
-}  # fmt: skip
-_GK_ZONES = {"6": (13, 23), "3": (25, 45)}  # zones covering China; ranges do not overlap
-_CM_RANGE = (75, 135)  # central meridians of EPSG:4534–4554 and the other CM-only tables
-_PREFIX = 1_000_000.0  # a GK easting >= 1e6 carries the zone number as floor(E / 1e6)
 _DATUM_LABEL = {"cgcs2000": "CGCS2000", "wgs84": "WGS84", "xian80": "Xian 1980",
                 "beijing54": "Beijing 1954"}  # fmt: skip
 _DATUM_ALIASES: dict[str, Datum] = {
@@ -126,7 +113,7 @@ def _bound_crs(datum: str, towgs84: tuple[float, ...], cm: int | None = None) ->
 def _gk_crs(datum: str, family: str, zone: int, towgs84: tuple[float, ...] | None) -> pyproj.CRS:
     """Return the CM-only GK CRS of a zone: the EPSG table, or a PROJ string if bound."""
     if towgs84 is None and datum != "wgs84":
-        return pyproj.CRS.from_epsg(_GK_CM_FIRST_EPSG[datum, family] + zone - _GK_ZONES[family][0])
+        return pyproj.CRS.from_epsg(GK_CM_FIRST_EPSG[datum, family] + zone - GK_ZONES[family][0])
     return _bound_crs(datum, towgs84 or (0.0, 0.0, 0.0), _cm(family, zone))
 
 
@@ -181,12 +168,12 @@ def _resolve_gk(value: str, match: re.Match[str], towgs84: tuple[float, ...] | N
     if match["num"] is None:
         name = f"{label}, zone from the easting prefix{_label(towgs84)}"
         return SourceCRS("proj", None, name, family, datum, warning, towgs84=towgs84)
-    num, (low, high) = int(match["num"]), _GK_ZONES[family]
+    num, (low, high) = int(match["num"]), GK_ZONES[family]
     zone = (num + (0 if family == "3" else 3)) // int(family)  # read num as a central meridian
     if not match["cm"] and low <= num <= high:
         zone = num
-    elif not (_CM_RANGE[0] <= num <= _CM_RANGE[1] and _cm(family, zone) == num):
-        cms = f"cm{_CM_RANGE[0]}–cm{_CM_RANGE[1]}"
+    elif not (CM_RANGE[0] <= num <= CM_RANGE[1] and _cm(family, zone) == num):
+        cms = f"cm{CM_RANGE[0]}–cm{CM_RANGE[1]}"
         msg = _unknown(
             value,
             f"{family}° 带号应为 {low}–{high}，或该带宽的中央经线 {cms}",
@@ -270,8 +257,8 @@ def _examples(values: FloatArray, mask: BoolArray) -> str:
 
 def _gk_zones(x: FloatArray, y: FloatArray, ok: BoolArray) -> npt.NDArray[np.int64]:
     """Read the zone of each prefixed easting; raise for missing or impossible prefixes."""
-    zone = np.floor(np.where(ok, x, 0.0) / _PREFIX)
-    if (unprefixed := ok & (x < _PREFIX)).any():
+    zone = np.floor(np.where(ok, x, 0.0) / ZONE_PREFIX)
+    if (unprefixed := ok & (x < ZONE_PREFIX)).any():
         msg = message(
             f"东坐标 {_examples(x, unprefixed)} 没有带号前缀，无法自动判断带号；"
             "请指定带号或中央经线，如 'gk3:38' 或 'gk3:cm114'",
@@ -280,7 +267,7 @@ def _gk_zones(x: FloatArray, y: FloatArray, ok: BoolArray) -> npt.NDArray[np.int
         )
         raise CRSError(msg)
     known = np.zeros(x.shape, dtype=bool)
-    for low, high in _GK_ZONES.values():
+    for low, high in GK_ZONES.values():
         known |= (zone >= low) & (zone <= high)
     if (bad := ok & ~known).any():
         swap = (y[bad] >= 1e7).any()  # DOMAIN §5.1: X of 2–6 M with Y of 10–50 M is swapped
@@ -297,15 +284,15 @@ def _gk_zones(x: FloatArray, y: FloatArray, ok: BoolArray) -> npt.NDArray[np.int
 
 def _strip_prefix(x: FloatArray, ok: BoolArray, zone: int) -> FloatArray:
     """Remove a ``zone × 1e6`` prefix where present; a different zone's prefix is an error."""
-    prefixed = ok & (x >= _PREFIX)
-    if (wrong := prefixed & (np.floor(np.where(prefixed, x, 0.0) / _PREFIX) != zone)).any():
+    prefixed = ok & (x >= ZONE_PREFIX)
+    if (wrong := prefixed & (np.floor(np.where(prefixed, x, 0.0) / ZONE_PREFIX) != zone)).any():
         msg = message(
             f"东坐标 {_examples(x, wrong)} 的带号前缀与指定的 {zone} 带不符；请核对带号",
             f"eastings {_examples(x, wrong)} carry a zone prefix other than the given zone "
             f"{zone}; check the zone, or use auto-detection ('gk3' / 'gk6')",
         )
         raise CRSError(msg)
-    return np.where(prefixed, x - zone * _PREFIX, x)
+    return np.where(prefixed, x - zone * ZONE_PREFIX, x)
 
 
 def xy_to_lonlat(
@@ -335,10 +322,12 @@ def xy_to_lonlat(
     elif src.crs is None:  # GK zone auto-detection: zones 13–23 are 6°, 25–45 are 3°
         zones = _gk_zones(xs, ys, ok)
         for zone in np.unique(zones[ok]).tolist():
-            family = "6" if zone <= _GK_ZONES["6"][1] else "3"
+            family = "6" if zone <= GK_ZONES["6"][1] else "3"
             crs = _gk_crs(src.datum, family, zone, src.towgs84)
             here = ok & (zones == zone)
-            lon[here], lat[here] = _transformer(crs).transform(xs[here] - zone * _PREFIX, ys[here])
+            lon[here], lat[here] = _transformer(crs).transform(
+                xs[here] - zone * ZONE_PREFIX, ys[here]
+            )
     else:
         easting = _strip_prefix(xs, ok, src.zone) if src.zone is not None else xs
         lon[ok], lat[ok] = _transformer(src.crs).transform(easting[ok], ys[ok])
@@ -386,164 +375,3 @@ def to_wgs84(
     out = gdf.copy()
     out[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=WGS84)
     return out
-
-
-# --- GCJ-02 and BD-09 (DOMAIN §5.2) ------------------------------------------------------------
-
-_KRASOVSKY_A = 6378245.0
-_KRASOVSKY_EE = 0.00669342162296594323
-_GCJ_BOX = (72.004, 137.8347, 0.8293, 55.8271)  # lon min, lon max, lat min, lat max
-_X_PI = math.pi * 3000.0 / 180.0
-_INVERSE_TOL_DEG = 1e-9
-_INVERSE_MAX_ITER = 10
-
-
-def _pair(lon: npt.ArrayLike, lat: npt.ArrayLike) -> Pair:
-    a, b = np.broadcast_arrays(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-    return a.copy(), b.copy()
-
-
-def _in_box(lon: FloatArray, lat: FloatArray, margin: float = 0.0) -> BoolArray:
-    lon_min, lon_max, lat_min, lat_max = _GCJ_BOX
-    inside_lon = (lon >= lon_min - margin) & (lon <= lon_max + margin)
-    return inside_lon & (lat >= lat_min - margin) & (lat <= lat_max + margin)
-
-
-def in_china(lon: npt.ArrayLike, lat: npt.ArrayLike) -> BoolArray:
-    """Return where the GCJ-02 box applies (includes the South China Sea; NaN is False)."""
-    return _in_box(*_pair(lon, lat))
-
-
-def _gcj_shift(lon: FloatArray, lat: FloatArray) -> Pair:
-    """Apply the GCJ-02 formula everywhere (no box): the forward map of the iteration."""
-    x, y, pi = lon - 105.0, lat - 35.0, math.pi
-    common = (20 * np.sin(6 * pi * x) + 20 * np.sin(2 * pi * x)) * 2 / 3
-    dlat = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x)) + common
-    dlat += (20 * np.sin(pi * y) + 40 * np.sin(pi * y / 3)) * 2 / 3
-    dlat += (160 * np.sin(pi * y / 12) + 320 * np.sin(pi * y / 30)) * 2 / 3
-    dlon = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x)) + common
-    dlon += (20 * np.sin(pi * x) + 40 * np.sin(pi * x / 3)) * 2 / 3
-    dlon += (150 * np.sin(pi * x / 12) + 300 * np.sin(pi * x / 30)) * 2 / 3
-    phi = np.radians(lat)
-    m = 1 - _KRASOVSKY_EE * np.sin(phi) ** 2
-    dlat = dlat * 180 / ((_KRASOVSKY_A * (1 - _KRASOVSKY_EE) / (m * np.sqrt(m))) * pi)
-    dlon = dlon * 180 / ((_KRASOVSKY_A / np.sqrt(m)) * np.cos(phi) * pi)
-    return lon + dlon, lat + dlat
-
-
-def _invert(forward: Callable[[FloatArray, FloatArray], Pair], g: Pair, start: Pair) -> Pair:
-    """Solve forward(w) = g by w ← w − (forward(w) − g); the one-step inverse errs by metres."""
-    wx, wy = start
-    for _ in range(_INVERSE_MAX_ITER):
-        fx, fy = forward(wx, wy)
-        dx, dy = fx - g[0], fy - g[1]
-        wx, wy = wx - dx, wy - dy
-        if not ((np.abs(dx) >= _INVERSE_TOL_DEG) | (np.abs(dy) >= _INVERSE_TOL_DEG)).any():
-            break
-    return wx, wy
-
-
-def wgs84_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> Pair:
-    """Shift WGS84 to GCJ-02 (AMap, Tencent); identity outside the China box."""
-    x, y = _pair(lon, lat)
-    inside = _in_box(x, y)
-    x[inside], y[inside] = _gcj_shift(x[inside], y[inside])
-    return x, y
-
-
-def gcj02_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> Pair:
-    """
-    Undo the GCJ-02 shift iteratively (to < 1e-9°, at most 10 steps).
-
-    The forward shift jumps at the box edge, so the iteration uses the formula without the box
-    and keeps the answer only where it lies inside the box; elsewhere the point is unchanged.
-    This makes WGS84 → GCJ-02 → WGS84 exact for every point of the box.
-    """
-    x, y = _pair(lon, lat)
-    near = _in_box(x, y, margin=0.1)  # the shift is < 0.01°; skip far-away points
-    g = (x[near], y[near])
-    wx, wy = _invert(_gcj_shift, g, g)
-    keep = _in_box(wx, wy, margin=_INVERSE_TOL_DEG)  # a point on the edge may land 1e-12 out
-    x[near], y[near] = np.where(keep, wx, g[0]), np.where(keep, wy, g[1])
-    return x, y
-
-
-def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> Pair:
-    """Shift GCJ-02 to BD-09 (Baidu), applied everywhere as in DOMAIN §5.2."""
-    x, y = _pair(lon, lat)
-    z = np.hypot(x, y) + 2e-5 * np.sin(y * _X_PI)
-    theta = np.arctan2(y, x) + 3e-6 * np.cos(x * _X_PI)
-    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
-
-
-def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> Pair:
-    """Undo BD-09: the approximate closed-form inverse, refined against the forward formula."""
-    x, y = _pair(lon, lat)
-    u, v = x - 0.0065, y - 0.006
-    z = np.hypot(u, v) - 2e-5 * np.sin(v * _X_PI)
-    theta = np.arctan2(v, u) - 3e-6 * np.cos(u * _X_PI)
-    return _invert(gcj02_to_bd09, (x, y), (z * np.cos(theta), z * np.sin(theta)))
-
-
-def bd09_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> Pair:
-    """Undo BD-09 back to WGS84 (via GCJ-02), both steps iterative."""
-    return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
-
-
-# --- Plausibility masks and zone arithmetic (DOMAIN §5.1) ---------------------------------------
-
-_CHINA_LON = (73.0, 135.0)
-_CHINA_LAT = (3.0, 54.0)
-
-
-def _between(v: FloatArray, bounds: tuple[float, float]) -> BoolArray:
-    return (v >= bounds[0]) & (v <= bounds[1])
-
-
-def looks_swapped(lon: npt.ArrayLike, lat: npt.ArrayLike) -> BoolArray:
-    """Flag pairs whose lon is a Chinese latitude and lat a Chinese longitude (3–54, 73–135)."""
-    x, y = _pair(lon, lat)
-    plausible = _between(x, _CHINA_LON) & _between(y, _CHINA_LAT)
-    return _between(x, _CHINA_LAT) & _between(y, _CHINA_LON) & ~plausible
-
-
-def _finite(lon: float) -> float:
-    if not math.isfinite(lon):
-        msg = message(f"经度 {lon!r} 不是有效数字", f"longitude {lon!r} is not a finite number")
-        raise CRSError(msg)
-    return float(lon)
-
-
-def gk3_zone(lon: float) -> int:
-    """Return the 3° GK zone n = ⌊(lon + 1.5) / 3⌋ (central meridian 3n)."""
-    return math.floor((_finite(lon) + 1.5) / 3)
-
-
-def metric_crs_for(lon: float | npt.ArrayLike) -> pyproj.CRS:
-    """
-    Return the CGCS2000 3° GK CM-only CRS (EPSG:4534–4554) for the mean longitude.
-
-    This is the plane geomon measures areas and distances on (DOMAIN §0 item 7).
-
-    Raises
-    ------
-    CRSError
-        If there is no finite longitude, or the central meridian is outside 75°E–135°E.
-    """
-    values = np.asarray(lon, dtype=float).ravel()
-    if (values := values[np.isfinite(values)]).size == 0:
-        msg = message(
-            "没有有效经度，无法选择投影带", "no finite longitude to choose a GK zone from"
-        )
-        raise CRSError(msg)
-    mean = float(values.mean())
-    cm, (low, high) = 3 * gk3_zone(mean), _CM_RANGE
-    if not low <= cm <= high:
-        msg = message(
-            f"数据中心经度 {mean:.4f}°E 对应中央经线 {cm}°E，超出 CGCS2000 3° 带"
-            f"（{low}°E–{high}°E）；请直接指定投影坐标系",
-            f"data centred near {mean:.4f}°E (CM {cm}°E) is outside the CGCS2000 3° zones "
-            f"({low}°E–{high}°E); pass a metric CRS explicitly",
-        )
-        raise CRSError(msg)
-    return pyproj.CRS.from_epsg(_GK_CM_FIRST_EPSG["cgcs2000", "3"] + (cm - low) // 3)

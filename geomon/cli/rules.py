@@ -1,0 +1,127 @@
+"""The rule commands of ``geomon``: classify (GB 3838 water quality) and check (siting).
+
+Each command has a ``cmd_*`` function (what it does) and an ``add_*`` function (its parser), which
+`geomon.cli.build_parser` calls in the order ``geomon --help`` lists the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from geomon import io as gio
+from geomon import validate
+from geomon.cli import users as auth_cli
+from geomon.cli._output import INVALID, OK, USAGE, print_json, print_report, read_error
+from geomon.errors import GeomonError, ReadError
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    """Classify monitoring results (GB 3838-2002, single-factor) per section and period."""
+    from geomon.analysis import stats  # noqa: PLC0415
+
+    try:
+        read = gio.read(args.path, "monitoring")
+    except ReadError as exc:
+        return read_error(args.path, "monitoring", exc, args.json)
+    checked = validate.validate(read.frame, "monitoring", report=read.report)
+    if not checked.report.valid:
+        checked.report.path = args.path
+        if args.json:
+            print_json(checked.report.to_dict())
+        else:
+            print_report(checked.report)
+        return INVALID
+    sections = auth_cli.store_for(args, "view").read("sections")
+    results = stats.classify_file(
+        checked.frame,
+        water_body=args.water_body,
+        period=args.period,
+        sections=sections if len(sections) else None,
+        rounded=not args.raw,
+    )
+    doc = stats.classify_json(results)
+    if args.json:
+        print_json(doc)
+    else:
+        for r in doc["results"]:
+            target = r["target"] or "—"
+            meets = {True: "达标", False: "未达标", None: "无目标"}[r["meets_target"]]
+            worst = "、".join(r["limiting"])
+            print(
+                f"{r['section_code']}  {r['period']}  {r['class'] or '—'}类  目标 {target}  "
+                f"{meets}  定类项目 {worst}"
+            )
+    return OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check projects against red lines, protection zones and control units (三线一单)."""
+    from geomon import reports, siting  # noqa: PLC0415  (keeps `geomon --help` fast)
+
+    try:
+        checked = siting.load_projects(args.path, crs=args.crs)
+    except ReadError as exc:
+        return read_error(args.path, "projects", exc, args.json)
+    if not checked.report.valid:  # a project we cannot read cannot be checked
+        checked.report.path = args.path
+        print_report(checked.report)
+        return USAGE
+    result = siting.check(checked.frame, auth_cli.store_for(args, "view"), buffer_m=args.buffer_m)
+    if args.report:
+        try:
+            written = reports.write_siting_report(result, args.report)
+        except GeomonError as exc:
+            print(f"geomon: {exc}", file=sys.stderr)
+            return USAGE
+        print(f"报告已生成 / report written: {written}", file=sys.stderr)
+    doc = siting.check_json(result)
+    if args.json:
+        print_json(doc)
+    else:
+        for p in doc["projects"]:
+            print(f"{p['id']}  {p['name']}  {p['verdict']}  冲突 {len(p['conflicts'])} 处")
+            for c in p["conflicts"]:
+                print(
+                    f"    {c['layer']} {c['feature_id']} {c['name']} {c['level'] or ''} "
+                    f"{c['relation']} 重叠 {c['overlap_area_m2']:.0f} m² 距离 "
+                    f"{c['distance_m']:.0f} m  {c['rule']}"
+                )
+    return siting.exit_code(result)
+
+
+def add_classify(sub: Any) -> None:
+    """Add ``geomon classify`` to the command's subparsers."""
+    p = sub.add_parser("classify", help="水质类别评价 / classify monitoring results (GB 3838)")
+    p.add_argument("path")
+    p.add_argument(
+        "--water-body",
+        choices=["river", "lake"],
+        default=None,
+        help="default: per section from the sections layer, else river",
+    )
+    p.add_argument("--period", choices=["month", "all"], default="month")
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="classify raw period means (default: rounded per 环办监测函〔2020〕82号)",
+    )
+    p.add_argument("--store", help="store with the sections layer (targets, lake/river)")
+    p.add_argument("--json", action="store_true")
+    auth_cli.login_options(p)
+    p.set_defaults(func=cmd_classify)
+
+
+def add_check(sub: Any) -> None:
+    """Add ``geomon check``."""
+    p = sub.add_parser("check", help="选址比对 / check projects against red lines and zones")
+    p.add_argument("path")
+    p.add_argument("--crs")
+    p.add_argument("--store")
+    p.add_argument("--buffer-m", type=float, default=500.0, help="attention distance (m)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--report", type=Path, help="write OUT.html or OUT.xlsx")
+    auth_cli.login_options(p)
+    p.set_defaults(func=cmd_check)
