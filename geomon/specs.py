@@ -94,6 +94,11 @@ class StyleSpec:
     weight: float = 2.0
     fill_opacity: float = 0.35
     dash_array: str | None = None
+    shape: str = "circle"  # how points are drawn: "circle" or "diamond" (sections vs outlets)
+    min_zoom: int = 0  # the tile map shows the layer from this zoom (dense layers: zoomed in)
+
+
+SHAPES = ("circle", "diamond")
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +275,11 @@ def _style(raw: Any, fields: dict[str, FieldSpec], where: str) -> StyleSpec:
         if extra:
             msg = f"{where}.colors: {sorted(extra)} are not values of field {color_by!r}"
             raise LayerSpecError(msg)
+    shape = str(raw.get("shape", "circle"))
+    min_zoom = raw.get("min_zoom", 0)
+    if shape not in SHAPES or type(min_zoom) is not int or not 0 <= min_zoom <= 18:
+        msg = f"{where}: shape must be one of {SHAPES} and min_zoom a whole number 0–18"
+        raise LayerSpecError(msg)
     return StyleSpec(
         color_by=color_by,
         colors=colors,
@@ -278,6 +288,8 @@ def _style(raw: Any, fields: dict[str, FieldSpec], where: str) -> StyleSpec:
         weight=float(raw.get("weight", 2.0)),
         fill_opacity=float(raw.get("fill_opacity", 0.35)),
         dash_array=raw.get("dash_array"),
+        shape=shape,
+        min_zoom=min_zoom,
     )
 
 

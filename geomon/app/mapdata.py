@@ -208,5 +208,6 @@ def layer_styles(layer: str, lang: str) -> dict[str, Any]:
         "weight": spec.style.weight,
         "fillOpacity": spec.style.fill_opacity,
         "dash": spec.style.dash_array,
-        "shape": "diamond" if layer == "sections" else "circle",
+        "shape": spec.style.shape,
+        "minZoom": spec.style.min_zoom,
     }

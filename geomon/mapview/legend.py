@@ -82,11 +82,16 @@ def legend_entries(
 
 
 def legend_html(
-    frames: Mapping[str, gpd.GeoDataFrame], lang: str, styles: Mapping[str, LayerStyle]
+    frames: Mapping[str, gpd.GeoDataFrame],
+    lang: str,
+    styles: Mapping[str, LayerStyle],
+    *,
+    shapes: bool = False,
 ) -> str:
     """Legend rows for the colours actually on the map, in spec order, with counts.
 
     `frames` are in map order, bottom layer first (as `geomon.mapview.build_map` orders them).
+    With `shapes`, point layers drawn as diamonds (``[style] shape``) get a diamond swatch.
     """
     rows = [f"<details open><summary>{mv.label_text('legend', lang)}</summary>"]
     for name in reversed(list(frames)):  # top layer first, as on the map
@@ -103,8 +108,9 @@ def legend_html(
                 "ln": f"border-top-color:{c}",
                 "pg": f"background:{c}55;border:1.5px solid {c}",
             }[kind]
+            css = "dm" if shapes and kind == "pt" and spec.style.shape == "diamond" else kind
             rows.append(
-                f'<div><i class="{kind}" style="{swatch}"></i>{html.escape(label)}'
+                f'<div><i class="{css}" style="{swatch}"></i>{html.escape(label)}'
                 f'<span class="n">{count}</span></div>'
             )
         if own is not None and own.ring:

@@ -10,7 +10,12 @@ index); `TileSource.tile` cuts one tile from it:
   `CLUSTER_CELL` tile units (16 screen pixels), each cell one feature with its count ``n`` and
   how many of its points are ringed ``r`` (e.g. overdue outlets);
 - lines and polygons: clipped to the tile plus a `BUFFER` (so strokes at tile edges join up),
-  simplified to half a screen pixel at the tile's zoom (cached per zoom), with style code and id.
+  simplified to half a screen pixel at the tile's zoom, with style code and id;
+  a feature smaller than `DOT_PX` pixels at that zoom is sent as a point at its box's centre
+  (one per pixel and style) instead of a shape nobody could see, which keeps national low-zoom
+  tiles small and quick;
+- below the layer's ``min_zoom`` (``[style]`` in ``layers/*.toml``) a tile is empty: dense layers
+  (control units, projects) are shown from a city-level view.
 
 Style codes index a palette fixed by the layer's style (`palette`), not by the data, so a tile and
 the page agree on colours whatever rows a filter leaves. Coordinates are Web Mercator
@@ -19,7 +24,6 @@ the page agree on colours whatever rows a filter leaves. Coordinates are Web Mer
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +42,7 @@ BUFFER = 64  # tile units kept around a tile: strokes and circles at an edge are
 CLUSTER_POINTS = 400  # a tile with more points than this is aggregated into cells …
 CLUSTER_MAX_ZOOM = 15  # … below this zoom
 CLUSTER_CELL = 256  # tile units per cell side (16 px of a 256 px tile)
+DOT_PX = 1.5  # a line or polygon smaller than this (screen pixels) is sent as a point
 MAX_LAT = 85.0511287798066  # Web Mercator's edge
 ID = "i"  # property: the feature's id (the spec's id field, as text)
 STYLE = "s"  # property: the feature's style code (2 × palette index + ringed)
@@ -94,21 +99,26 @@ class TileSource:
 
     name: str
     ids: np.ndarray  # object: the id of each feature, as text
+    min_zoom: int
     styles: np.ndarray  # int64 style codes
     points: bool  # every geometry a Point: the fast path (coordinates only)
     ux: np.ndarray = field(default_factory=lambda: np.empty(0))  # points, sorted by ux
     uy: np.ndarray = field(default_factory=lambda: np.empty(0))
     geoms: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))  # unit coords
+    bounds: np.ndarray = field(default_factory=lambda: np.empty((0, 4)))  # of geoms
     tree: shapely.STRtree | None = None
-    _by_zoom: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def tile(self, z: int, x: int, y: int) -> bytes:
         """The MVT tile (z, x, y) of this layer: one MVT layer named after it (maybe empty)."""
-        features = self._point_features(z, x, y) if self.points else self._shape_features(z, x, y)
+        if z < self.min_zoom:
+            features: list[dict[str, Any]] = []
+        elif self.points:
+            features = self._point_features(z, x, y)
+        else:
+            features = self._shape_features(z, x, y)
         layer = {"name": self.name, "features": features}
         options = {"extents": EXTENT, "y_coord_down": True}
         return mapbox_vector_tile.encode([layer], default_options=options)
@@ -129,14 +139,6 @@ class TileSource:
             )
         ]
 
-    def _simplified(self, z: int) -> np.ndarray:
-        """The geometries simplified to half a pixel at zoom `z` (computed once per zoom)."""
-        with self._lock:
-            if z not in self._by_zoom:
-                tolerance = 0.5 / (256 * 2.0**z)
-                self._by_zoom[z] = shapely.simplify(self.geoms, tolerance, preserve_topology=True)
-            return self._by_zoom[z]
-
     def _shape_features(self, z: int, x: int, y: int) -> list[dict[str, Any]]:
         if self.tree is None:
             return []
@@ -144,17 +146,41 @@ class TileSource:
         hits = np.sort(self.tree.query(shapely.box(*box)))
         if not len(hits):
             return []
-        geoms = self._simplified(z)[hits] if z < 16 else self.geoms[hits]
-        clipped = shapely.clip_by_rect(geoms, *box)
         n = 2.0**z
+        extent = self.bounds[hits]
+        size = np.fmax(extent[:, 2] - extent[:, 0], extent[:, 3] - extent[:, 1])
+        dot = size < DOT_PX / (256 * n)
+        features = self._dots(hits[dot], extent[dot], z, x, y)
+        hits = hits[~dot]
+        clipped = shapely.clip_by_rect(self.geoms[hits], *box)
+        if z < 16:  # half a screen pixel at this zoom; only what the tile holds
+            clipped = shapely.simplify(clipped, 0.5 / (256 * n), preserve_topology=True)
         scale = np.array([n * EXTENT, n * EXTENT])
         offset = np.array([x * EXTENT, y * EXTENT])
         local = shapely.transform(clipped, lambda xy: np.rint(xy * scale - offset))
         keep = ~shapely.is_empty(local)
-        return [
+        return features + [
             {"geometry": g, "properties": {ID: self.ids[i], STYLE: int(self.styles[i])}}
             for g, i in zip(local[keep], hits[keep].tolist(), strict=True)
         ]
+
+    def _dots(
+        self, rows: np.ndarray, extent: np.ndarray, z: int, x: int, y: int
+    ) -> list[dict[str, Any]]:
+        """Features too small to see as points at their box centre, one per pixel and style."""
+        if not len(rows):
+            return []
+        n = 2.0**z
+        tx = np.rint(((extent[:, 0] + extent[:, 2]) / 2 * n - x) * EXTENT).astype(np.int64)
+        ty = np.rint(((extent[:, 1] + extent[:, 3]) / 2 * n - y) * EXTENT).astype(np.int64)
+        pixel = EXTENT // 256
+        key = np.stack([tx // pixel, ty // pixel, self.styles[rows]])
+        _, first = np.unique(key, axis=1, return_index=True)
+        return [
+            {"geometry": f"POINT ({tx[k]} {ty[k]})",
+             "properties": {ID: self.ids[rows[k]], STYLE: int(self.styles[rows[k]])}}
+            for k in np.sort(first).tolist()
+        ]  # fmt: skip
 
 
 def _cells(
@@ -200,10 +226,21 @@ def tile_source(
     if len(geoms) and bool((shapely.get_type_id(geoms) == 0).all()):  # 0: Point
         ux, uy = to_unit(shapely.get_x(geoms), shapely.get_y(geoms))
         order = np.argsort(ux, kind="stable")
-        return TileSource(name, ids[order], styles[order], True, ux[order], uy[order])
+        return TileSource(
+            name, ids[order], spec.style.min_zoom, styles[order], True, ux[order], uy[order]
+        )
     unit = shapely.transform(geoms, _unit_xy)
     tree = shapely.STRtree(unit) if len(unit) else None
-    return TileSource(name, ids, styles, False, geoms=unit, tree=tree)
+    return TileSource(
+        name,
+        ids,
+        spec.style.min_zoom,
+        styles,
+        False,
+        geoms=unit,
+        bounds=shapely.bounds(unit),
+        tree=tree,
+    )
 
 
 def feature_rows(frame: pd.DataFrame, spec: LayerSpec, feature_id: str) -> pd.DataFrame:

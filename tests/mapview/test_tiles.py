@@ -11,6 +11,7 @@ import math
 
 import geopandas as gpd
 import mapbox_vector_tile
+import mercantile
 import numpy as np
 import pytest
 from shapely import Point, box
@@ -111,3 +112,44 @@ def test_palette_is_fixed_by_the_style_not_the_data() -> None:
                                                  (3, 8, 0, False), (-1, 0, 0, False)])  # fmt: skip
 def test_valid_tile(z: int, x: int, y: int, ok: bool) -> None:
     assert tiles.valid_tile(z, x, y) is ok
+
+
+def _zone(geom) -> gpd.GeoDataFrame:
+    return apply_dtypes(
+        gpd.GeoDataFrame([{"code": "Z1", "name": "一级区", "level": "一级保护区"}],
+                         geometry=[geom], crs=4326), "protection_zones")  # fmt: skip
+
+
+def test_a_shape_too_small_to_see_is_sent_as_a_point() -> None:
+    # a 0.001° square at the centre of z2/2/1 (45°E, 40.98°N): ~0.7 px at z10 (1 px = 1/262144 of
+    # the world = 0.00137° of longitude), so a dot at the box centre (2048, 2048) at z2; at z16 a
+    # 0.001° square spans ~190 px, a polygon
+    lat = _lat(0.375)
+    square = box(45 - 5e-4, lat - 5e-4, 45 + 5e-4, lat + 5e-4)
+    src = tiles.tile_source("protection_zones", _zone(square), get_spec("protection_zones"))
+
+    (dot,) = _decode(src.tile(2, 2, 1), "protection_zones")
+    x16, y16 = 2 * 2**14 + 2**13, 2**14 + 2**13  # the z16 tile holding unit (0.625, 0.375)
+    (shape,) = _decode(src.tile(16, x16, y16), "protection_zones")
+
+    assert dot["geometry"] == {"type": "Point", "coordinates": [2048, 2048]}
+    assert dot["properties"]["i"] == "Z1"
+    assert shape["geometry"]["type"] == "Polygon"
+
+
+def test_dense_layers_wait_for_their_min_zoom() -> None:
+    spec = get_spec("control_units")
+    assert spec.style.min_zoom == 8  # layers/control_units.toml
+    row = {"code": "U1", "name": "单元", "unit_type": "优先保护单元"}
+    frame = gpd.GeoDataFrame([row], geometry=[box(114.2, 30.5, 114.4, 30.7)], crs=4326)
+    frame = apply_dtypes(frame, "control_units")
+    src = tiles.tile_source("control_units", frame, spec)
+    below, at = (mercantile_tile(114.3, 30.6, z) for z in (7, 8))
+
+    assert _decode(src.tile(*below), "control_units") == []
+    assert len(_decode(src.tile(*at), "control_units")) == 1
+
+
+def mercantile_tile(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+    t = mercantile.tile(lon, lat, z)
+    return t.z, t.x, t.y

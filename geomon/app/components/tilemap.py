@@ -32,8 +32,18 @@ _TOKEN = "map.token"  # session state: (claims digest, token, expiry)
 _EXPIRED = "map.expired"  # session state: the last expiry notice the map sent
 _REFRESH_S = 3600  # a token with less left than this is renewed on the next rerun
 _TEXT = {
-    "zh": {"full": "全屏", "exit": "退出全屏", "loading": "正在加载地图数据…"},
-    "en": {"full": "Full screen", "exit": "Exit full screen", "loading": "Loading map data…"},
+    "zh": {
+        "full": "全屏",
+        "exit": "退出全屏",
+        "loading": "正在加载地图数据…",
+        "fromZoom": "放大至级别",
+    },
+    "en": {
+        "full": "Full screen",
+        "exit": "Exit full screen",
+        "loading": "Loading map data…",
+        "fromZoom": "from zoom",
+    },
 }
 
 
@@ -95,7 +105,7 @@ def tile_map(
         "token": token(claims, settings, renew=renew),
         "revision": "-".join(map(str, data.revision(settings.store_url))),
         "data_base": urls.base(),
-        "legend": mapview.legend_html(shown, lang, legend_styles) if shown else "",
+        "legend": mapview.legend_html(shown, lang, legend_styles, shapes=True) if shown else "",
         "bounds": [[box[0], box[1]], [box[2], box[3]]] if box else None,
         "basemap": basemap,
         "focus": {"layer": focus.layer, "id": focus.code, "lat": focus.lat, "lon": focus.lon}

@@ -79,6 +79,13 @@
     return {kind: "point", x: x, y: y, r: r0 + 3, f: f};
   }
 
+  function drawDot(ctx, f, x, y, st) {
+    var s = f.properties.s || 0, color = st.palette[s >> 1] || st.palette[0];
+    ctx.beginPath(); ctx.arc(x, y, 2.5, 0, 2 * Math.PI);
+    ctx.fillStyle = color; ctx.fill();
+    return {kind: "point", x: x, y: y, r: 5, f: f};
+  }
+
   function path(f, scale) {
     var p = new Path2D();
     f.parts.forEach(function (part) {
@@ -110,8 +117,13 @@
     var data = tile[layer];
     if (!data) return hits;
     var scale = size / data.extent;
+    var dots = st.kind === "polygon" || st.kind === "line";
     data.features.forEach(function (f) {
-      if (f.type === M.POINT) {
+      if (f.type === M.POINT && dots) {  // a shape too small to see at this zoom: a dot
+        f.parts.forEach(function (pt) {
+          hits.push(drawDot(ctx, f, pt[0] * scale, pt[1] * scale, st));
+        });
+      } else if (f.type === M.POINT) {
         f.parts.forEach(function (pt) {
           hits.push(drawPoint(ctx, f, pt[0] * scale, pt[1] * scale, st));
         });
@@ -268,10 +280,12 @@
       if (!map.getPane(pane)) map.createPane(pane).style.zIndex = String(401 + i);
       map.getPane(pane).style.zIndex = String(401 + i);
       var grid = new TileLayer({geomon: l.name, pane: pane, updateWhenZooming: false,
-                                keepBuffer: 2, maxZoom: 18});
+                                keepBuffer: 2, maxZoom: 18, minZoom: l.style.minZoom || 0});
       state.layers[l.name] = {key: l.key, revision: a.revision, style: l.style, grid: grid};
       grid.addTo(map);
-      state.control.addOverlay(grid, esc(l.style.title));
+      var label = esc(l.style.title);
+      if (l.style.minZoom) label += " <small>(" + esc(a.labels.fromZoom) + " " + l.style.minZoom + ")</small>";
+      state.control.addOverlay(grid, label);
     });
     Object.keys(state.layers).forEach(function (name) {
       if (!wanted[name]) {
