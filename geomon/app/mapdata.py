@@ -36,10 +36,15 @@ _TILES = 4_000  # encoded tiles kept
 
 
 class _LRU:
-    """A small thread-safe least-recently-used cache."""
+    """A small thread-safe least-recently-used cache that makes each value once.
+
+    The browser asks for a dozen tiles of a layer at once; the first request builds the layer's
+    `TileSource` while the others wait for it, instead of each building its own.
+    """
 
     def __init__(self, size: int) -> None:
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._making: dict[Hashable, threading.Lock] = {}
         self._size = size
         self._lock = threading.Lock()
 
@@ -48,11 +53,17 @@ class _LRU:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = make()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            with self._lock:
+                if key in self._items:
+                    return self._items[key]
+            value = make()
+            with self._lock:
+                self._items[key] = value
+                self._making.pop(key, None)
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
         return value
 
 
@@ -139,16 +150,19 @@ def _check_areas(c: Mapping[str, Any], settings: config.Settings) -> None:
         raise TokenError("token's areas are not the user's", "scope")
 
 
-def frames(url: str, c: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
-    """The filtered layers (with status columns) of the view `c`, from the shared caches."""
+def frames(
+    url: str, c: Mapping[str, Any], only: Sequence[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The filtered layers (with status columns) of the view `c`, from the shared caches;
+    `only` these layers if given."""
     areas = tuple(c["a"])
+    names = [n for n in (only or c["L"]) if n in c["L"]]
     layers = data.status_layers_for(url, c["p"], areas)
-    if c["d"] and "outlets" in layers:
+    wanted = {n: layers[n] for n in names if n in layers}
+    if c["d"] and "outlets" in wanted:
         when = dt.date.fromisoformat(c["d"])
         stored = data.as_of_for(url, "outlets", when, areas)
-        past = compliance.with_status("outlets", stored, as_of=when)  # overdue on that day
-        layers = {**layers, "outlets": past}
-    wanted = {n: layers[n] for n in c["L"] if n in layers}
+        wanted["outlets"] = compliance.with_status("outlets", stored, as_of=when)  # that day
     selection = {**c["q"], **({view.PERIOD: [c["p"]]} if c["p"] else {})}
     return view.filter_layers(wanted, selection, period=filters.parse_period(c["p"]))
 
@@ -168,7 +182,7 @@ def source(url: str, c: Mapping[str, Any], layer: str) -> tiles.TileSource:
     key = (url, data.revision(url), layer, layer_key(c, layer))
 
     def make() -> tiles.TileSource:
-        frame = map_frame(frames(url, c)[layer], c["g"])
+        frame = map_frame(frames(url, c, [layer])[layer], c["g"])
         return tiles.tile_source(layer, frame, get_spec(layer), _styles().get(layer))
 
     return _sources.get(key, make)
@@ -184,7 +198,7 @@ def popup(
     url: str, c: Mapping[str, Any], layer: str, feature_id: str, record_url: str
 ) -> str | None:
     """The popup HTML of feature `feature_id` of `layer` in the view `c`, or None if absent."""
-    rows = tiles.feature_rows(frames(url, c)[layer], get_spec(layer), feature_id)
+    rows = tiles.feature_rows(frames(url, c, [layer])[layer], get_spec(layer), feature_id)
     if rows.empty:
         return None
     own = styles.map_styles(Label("", ""), outlet_url=record_url).get(layer)
