@@ -24,4 +24,4 @@ if __name__ == "__main__":
     ]  # fmt: skip
     st.navigation(pages).run()
 else:
-    app = st.App(Path(__file__).name, routes=server.routes())
+    app = st.App(Path(__file__).name, routes=server.routes(), lifespan=server.lifespan)

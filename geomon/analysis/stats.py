@@ -366,6 +366,17 @@ _OUTLET_GROUPS = {
 }
 
 
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """`_plain` records of `frame`, made column by column (dates as ISO days, blanks None)."""
+    columns = []
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            values = values.dt.strftime("%Y-%m-%d")
+        columns.append(values.to_numpy(dtype=object, na_value=None).tolist())
+    return [dict(zip(frame.columns, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
 def _table_rows(table: pd.DataFrame, key: str) -> list[dict[str, Any]]:
     body = table.drop(index="合计", errors="ignore").reset_index(names=key)
     return [_plain(r) for r in body.to_dict("records")]
@@ -395,19 +406,20 @@ def outlet_statistics(
     """Outlet progress (see `stats_json` for the shape), from `geomon.rules.outlets`."""
     when = pd.Timestamp(as_of or dt.date.today())
     months = months if months is not None else _months(outlets, None, when)
-    overdue = outlets[compliance.overdue(outlets, when).to_numpy()]
+    flags = ro.outlet_flags(outlets, when)  # once, for the total and every grouping
+    overdue = outlets[flags["overdue"].to_numpy(dtype=bool)]
     cols = [c for c in ("code", "name", "district", "stage", "deadline") if c in outlets.columns]
     return {
         "as_of": when.date().isoformat(),
-        "total": _plain(ro.progress(outlets, as_of=when).to_dict("records")[0]),
+        "total": _plain(ro.progress(outlets, as_of=when, flags=flags).to_dict("records")[0]),
         **{
-            name: _table_rows(ro.progress(outlets, by=col, as_of=when), col)
+            name: _table_rows(ro.progress(outlets, by=col, as_of=when, flags=flags), col)
             for name, col in _OUTLET_GROUPS.items()
             if col in outlets.columns
         },
         "by_month": [_plain(r) for r in ro.progress_by_month(outlets, months).to_dict("records")],
         "milestones": [_plain(m) for m in ro.milestone_status(outlets, as_of=when)],
-        "overdue": [_plain(r) for r in overdue[cols].to_dict("records")],
+        "overdue": _records(overdue[cols]),
         "citation": ro.load_rules().stage_citation,
     }
 

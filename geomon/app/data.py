@@ -26,7 +26,7 @@ import streamlit as st
 from geomon import config, filters, importer, siting
 from geomon.access import auth
 from geomon.access.scoped import ScopedStore
-from geomon.analysis import compliance
+from geomon.analysis import compliance, stats
 from geomon.app.components import login
 from geomon.app.present import outlet_view, view
 from geomon.specs import get_spec, layer_names, map_order
@@ -254,6 +254,50 @@ def import_now(
         raw, layer, scoped(url, who), crs=crs or None, mode=mode, filename=name,
         version=version, user=who.name, progress=lambda fraction, text: progress(fraction, text),
     )  # fmt: skip
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _outlet_statistics(
+    url: str,
+    period: str | None,
+    selection: tuple[tuple[str, tuple[str, ...]], ...],
+    as_of: dt.date,
+    revision: tuple[int, int],
+    areas: Areas,
+) -> dict:
+    layers = _status_layers(url, period, revision, dt.date.today(), areas)
+    wanted = {k: list(v) for k, v in selection}
+    outlets = view.filter_layers({"outlets": layers["outlets"]}, wanted)["outlets"]
+    return stats.outlet_statistics(outlets, as_of=as_of)
+
+
+def outlet_statistics(
+    url: str, period: str | None, selection: dict[str, list[str]], as_of: dt.date
+) -> dict:
+    """`geomon.analysis.stats.outlet_statistics` of the outlets the filters select (computed once
+    per store revision, period, filters and areas; read-only)."""
+    key = tuple(sorted((k, tuple(v)) for k, v in selection.items() if v))
+    return _outlet_statistics(url, period, key, as_of, revision(url), login.areas())
+
+
+def warm(url: str, areas: Areas = EVERYWHERE) -> None:
+    """Compute what the first visitor of each page would wait for, for `areas` (all by
+    default): the layers with status columns, filter choices, section results and monthly
+    classes, outlet statistics, and one siting check (its spatial indexes). Run at server start
+    (`geomon.app.server.lifespan`); everything lands in the caches above."""
+    rev = revision(url)
+    today = dt.date.today()
+    layers = _status_layers(url, None, rev, today, areas)
+    _allowed(url, None, rev, today, areas)
+    if "sections" in layers and "monitoring" in layers:
+        _section_results(url, None, rev, areas)
+        _monthly(url, None, rev, areas)
+    if "outlets" in layers:
+        _outlet_statistics(url, None, (), compliance.status_date(None), rev, areas)
+    projects = layers.get("projects")
+    if projects is not None and len(projects):
+        first = projects.iloc[:1]
+        _siting(url, f"warm:{first['id'].iloc[0]}", siting.DEFAULT_BUFFER_M, rev, first)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -3,8 +3,13 @@
 - ``GET /tiles/{layer}/{z}/{x}/{y}.mvt?k=KEY&t=TOKEN``: one Mapbox Vector Tile of a layer as the
   map view signed into TOKEN shows it (`geomon.app.mapdata`); KEY is the layer's filter key.
 - ``GET /feature/{layer}/{id}?k=KEY&t=TOKEN``: one feature's popup as ``{"html": …}``.
-- ``GET /healthz``: ``{"status": "ok", "store": …, "revision": …}`` for an operator's probe
-  (503 with the reason when the store cannot be read).
+- ``GET /healthz``: ``{"status": "ok", "store": …, "revision": …, "warm": …}`` for an
+  operator's probe (503 with the reason when the store cannot be read); ``warm`` says whether the
+  start-up warm-up (`lifespan`) has finished.
+
+`lifespan` warms the caches in a background thread when the server starts (`data.warm`): at
+national scale the first visitor would otherwise wait seconds for layers, filter choices,
+statistics and spatial indexes that every later visitor gets from the caches.
 
 A request without a valid token, or for a layer, filter, store or areas the token does not
 cover, gets 403 and no data. The routes keep no session: several app processes behind one
@@ -15,6 +20,12 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -87,7 +98,32 @@ def health(request: Request) -> Response:
         revision = data.store(settings.store_url).revision()
     except GeomonError as exc:
         return JSONResponse({"status": "error", "store": shown, "message": str(exc)}, 503)
-    return JSONResponse({"status": "ok", "store": shown, "revision": revision}, headers=_NO_STORE)
+    answer = {"status": "ok", "store": shown, "revision": revision, "warm": _warm.is_set()}
+    return JSONResponse(answer, headers=_NO_STORE)
+
+
+_warm = threading.Event()
+
+
+def _warm_up() -> None:
+    started = time.perf_counter()
+    url = config.from_env().store_url
+    try:
+        if "://" in url or Path(url).is_file():  # never create a missing GeoPackage here
+            data.warm(url)
+        log.info("warm-up of %s done in %.1f s", url, time.perf_counter() - started)
+    except Exception:  # a store that cannot be read: pages say so themselves
+        log.exception("warm-up of %s failed", url)
+    finally:
+        _warm.set()
+
+
+@asynccontextmanager
+async def lifespan(app: Any) -> AsyncIterator[None]:
+    """Start the warm-up beside the server (it never delays start-up or requests)."""
+    del app
+    threading.Thread(target=_warm_up, name="geomon-warm-up", daemon=True).start()
+    yield
 
 
 def routes() -> list[Route]:

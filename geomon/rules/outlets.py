@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
+import numpy as np
 import pandas as pd
 
 from geomon.rules._outlets_toml import RULES_FILE, Milestone, OutletRules, Segment, load_rules
@@ -65,8 +66,9 @@ def pct(part: int, whole: int) -> float | None:
 
 def _at_least(stages: pd.Series, stage: str, rules: OutletRules) -> pd.Series:
     rank = {s: i for i, s in enumerate(rules.stages)}
-    ranks = pd.to_numeric(stages.astype(object).map(rank), errors="coerce")
-    return pd.Series((ranks >= rank[stage]).fillna(False).to_numpy(dtype=bool), index=stages.index)
+    codes, uniques = pd.factorize(stages, use_na_sentinel=True)  # rank each distinct stage once
+    ranks = np.array([rank.get(u, -1) for u in uniques.tolist()] + [-1], dtype=np.int64)
+    return pd.Series(ranks[codes] >= rank[stage], index=stages.index)
 
 
 def is_traced(stages: pd.Series, rules: OutletRules | None = None) -> pd.Series:
@@ -107,7 +109,9 @@ def is_overdue(outlets: pd.DataFrame, as_of: dt.date | str | None = None) -> pd.
 _COUNTS = ("total", "traced", "rectified", "closed", "overdue")
 
 
-def _flags(outlets: pd.DataFrame, as_of: dt.date | str | None) -> pd.DataFrame:
+def outlet_flags(outlets: pd.DataFrame, as_of: dt.date | str | None) -> pd.DataFrame:
+    """Per outlet 0/1: total, traced, rectified, closed, overdue at `as_of` (what `progress`
+    counts)."""
     return pd.DataFrame(
         {
             "total": 1,
@@ -121,7 +125,11 @@ def _flags(outlets: pd.DataFrame, as_of: dt.date | str | None) -> pd.DataFrame:
 
 
 def progress(
-    outlets: pd.DataFrame, *, by: str | None = None, as_of: dt.date | str | None = None
+    outlets: pd.DataFrame,
+    *,
+    by: str | None = None,
+    as_of: dt.date | str | None = None,
+    flags: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Count outlets traced, rectified, closed and overdue, with shares (%, one decimal).
 
@@ -129,8 +137,9 @@ def progress(
     ``"receiving_water"``; blanks grouped as ``（未填）``) followed by a ``合计`` (total) row, or
     only the total when `by` is None. Columns: total, traced, rectified, closed, overdue,
     traced_pct, rectified_pct, closed_pct. `as_of` (default today) decides what is overdue.
+    `flags` (`outlet_flags` of the same outlets and date) saves computing them again.
     """
-    flags = _flags(outlets, as_of)
+    flags = outlet_flags(outlets, as_of) if flags is None else flags
     total = flags.sum().to_frame("合计").T
     if by is not None:
         keys = outlets[by].astype(object).where(outlets[by].notna(), UNFILLED)

@@ -28,7 +28,7 @@ with tab_outlets:
     if outlets is None or outlets.empty:
         st.info(i18n.t("dash.no_outlets", lang))
     else:
-        ost = stats.outlet_statistics(outlets, as_of=v.as_of)
+        ost = data.outlet_statistics(url, v.period, v.selection, v.as_of)
         total = ost["total"]
         k1, k2, k3, k4 = st.columns(4)
         widgets.kpi(k1, i18n.t("dash.kpi_total", lang), f"{total['total']:,}")
