@@ -182,10 +182,16 @@ def test_token_for_areas_the_user_does_not_have_is_refused(served) -> None:
     assert len(mapbox_vector_tile.decode(body)["outlets"]["features"]) == 1
 
 
-def test_health_names_the_store_and_revision(served) -> None:
+def test_health_names_the_store_and_revision_and_warm_up(served) -> None:
     base, _ = served
-    status, body, _ = _get(f"{base}/healthz")
-    answer = json.loads(body)
+    deadline = time.monotonic() + 60
+    while True:
+        status, body, _ = _get(f"{base}/healthz")
+        answer = json.loads(body)
+        if answer["warm"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert status == 200
     assert answer["status"] == "ok"
     assert answer["revision"] >= 1
+    assert answer["warm"] is True  # the start-up warm-up finished (data.warm)
