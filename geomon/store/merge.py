@@ -104,9 +104,13 @@ def canonical_shapes(geoms: Any) -> np.ndarray:
 def same_shapes(old: Any, new: Any) -> np.ndarray:
     """Element-wise: whether `old` and `new` are the same shape (see `canonical_shapes`);
     two missing geometries are the same, a missing and a present one are not."""
-    a, b = canonical_shapes(old), canonical_shapes(new)
+    a, b = np.asarray(old, dtype=object), np.asarray(new, dtype=object)
     a_na, b_na = shapely.is_missing(a), shapely.is_missing(b)
-    return np.where(a_na | b_na, a_na & b_na, shapely.equals_exact(a, b, tolerance=0))
+    same = np.where(a_na | b_na, a_na & b_na, shapely.equals_exact(a, b, tolerance=0))
+    rest = ~same & ~a_na & ~b_na  # only shapes not already identical are put in canonical form
+    if rest.any():
+        same[rest] = shapely.equals_exact(canonical_shapes(a[rest]), canonical_shapes(b[rest]))
+    return same
 
 
 def _same(a: Any, b: Any) -> bool:
