@@ -231,11 +231,10 @@ _DBF_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,9}")  # what every DBF reader ke
 
 def _check_shp_names(fields: dict[str, FieldSpec], where: str) -> None:
     """Each field's DBF name is valid (≤ 10 ASCII characters) and means no other field."""
-    seen: dict[str, str] = {}
-    heads = {
-        f: {h.casefold() for h in (f.name, f.label.zh, f.label.en, *f.aliases)}
-        for f in fields.values()
-    }
+    owners: dict[str, set[str]] = {}  # header (casefolded) → the fields it means
+    for f in fields.values():
+        for header in f.headers:
+            owners.setdefault(header.casefold(), set()).add(f.name)
     for f in fields.values():
         if not _DBF_NAME.fullmatch(f.shp_name):
             msg = (
@@ -243,14 +242,10 @@ def _check_shp_names(fields: dict[str, FieldSpec], where: str) -> None:
                 'letters, digits or _ (declare one with `shp = "..."`)'
             )
             raise LayerSpecError(msg)
-        other = seen.get(f.shp_name.casefold()) or next(
-            (g.name for g in fields.values() if g is not f and f.shp_name.casefold() in heads[g]),
-            None,
-        )
-        if other is not None:
-            msg = f"{where}: fields.{f.name}: Shapefile name {f.shp_name!r} is also {other!r}'s"
+        others = sorted(owners[f.shp_name.casefold()] - {f.name})
+        if others:
+            msg = f"{where}: fields.{f.name}: Shapefile name {f.shp_name!r} is also {others[0]!r}'s"
             raise LayerSpecError(msg)
-        seen[f.shp_name.casefold()] = f.name
 
 
 def _field(name: str, raw: Any, where: str) -> FieldSpec:

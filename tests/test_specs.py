@@ -180,12 +180,12 @@ type = "str"
             GOOD.format(name="bad")
             + '[fields.district_code]\ntype = "str"\nshp = "dist_code"\n'
             + '[fields.distance_code]\ntype = "str"\nshp = "DIST_CODE"\n',
-            r"fields.distance_code: Shapefile name 'DIST_CODE' is also 'district_code'",
+            r"fields.district_code: Shapefile name 'dist_code' is also 'distance_code'",
             id="shp-names-repeat",
         ),
         pytest.param(
             GOOD.format(name="bad") + '[fields.source_code]\ntype = "str"\nshp = "code"\n',
-            r"fields.source_code: Shapefile name 'code' is also 'code'",
+            r"fields.code: Shapefile name 'code' is also 'source_code'",
             id="shp-name-is-another-field",
         ),
         pytest.param(
