@@ -10,6 +10,7 @@ hard-codes layer knowledge. A broken spec raises `LayerSpecError` naming the fil
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,11 +62,17 @@ class FieldSpec:
     pattern: str | None = None
     minimum: float | None = None
     maximum: float | None = None
+    shp: str | None = None  # the Shapefile (DBF) field name, when the name is longer than 10
+
+    @property
+    def shp_name(self) -> str:
+        """The field's name in a Shapefile's DBF (at most 10 characters): ``shp``, else the name."""
+        return self.shp or self.name
 
     @property
     def headers(self) -> tuple[str, ...]:
-        """Every column header that means this field: its name, both labels, its aliases."""
-        return (self.name, self.label.zh, self.label.en, *self.aliases)
+        """Every column header that means this field: name, labels, DBF name, aliases."""
+        return (self.name, self.label.zh, self.label.en, self.shp_name, *self.aliases)
 
     def canonical(self, raw: str) -> str | None:
         """Return the canonical enum value for `raw` (value, label or alias), or None."""
@@ -222,22 +229,35 @@ def _enum_values(raw: Any, where: str) -> tuple[EnumValue, ...]:
     return tuple(out)
 
 
+_FIELD_KEYS = ("type", "label", "required", "aliases", "values", "ordered", "unit", "pattern")
+_FIELD_KEYS += ("min", "max", "shp")
+_DBF_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,9}")  # what every DBF reader keeps as written
+
+
+def _check_shp_names(fields: dict[str, FieldSpec], where: str) -> None:
+    """Each field's DBF name is valid (≤ 10 ASCII characters) and means no other field."""
+    owners: dict[str, set[str]] = {}  # header (casefolded) → the fields it means
+    for f in fields.values():
+        for header in f.headers:
+            owners.setdefault(header.casefold(), set()).add(f.name)
+    for f in fields.values():
+        if not _DBF_NAME.fullmatch(f.shp_name):
+            msg = (
+                f"{where}: fields.{f.name}: Shapefile name {f.shp_name!r} is not 1–10 ASCII "
+                'letters, digits or _ (declare one with `shp = "..."`)'
+            )
+            raise LayerSpecError(msg)
+        others = sorted(owners[f.shp_name.casefold()] - {f.name})
+        if others:
+            msg = f"{where}: fields.{f.name}: Shapefile name {f.shp_name!r} is also {others[0]!r}'s"
+            raise LayerSpecError(msg)
+
+
 def _field(name: str, raw: Any, where: str) -> FieldSpec:
     if not isinstance(raw, dict):
         msg = f"{where}: expected a table, got {raw!r}"
         raise LayerSpecError(msg)
-    unknown = set(raw) - {
-        "type",
-        "label",
-        "required",
-        "aliases",
-        "values",
-        "ordered",
-        "unit",
-        "pattern",
-        "min",
-        "max",
-    }
+    unknown = set(raw) - set(_FIELD_KEYS)
     if unknown:
         msg = f"{where}: unknown key(s) {sorted(unknown)}"
         raise LayerSpecError(msg)
@@ -258,6 +278,7 @@ def _field(name: str, raw: Any, where: str) -> FieldSpec:
         pattern=raw.get("pattern"),
         minimum=raw.get("min"),
         maximum=raw.get("max"),
+        shp=raw.get("shp"),
     )
 
 
@@ -316,6 +337,11 @@ def _coordinates(raw: Any, where: str) -> CoordinateColumns:
     )
 
 
+_LAYER_KEYS = ("name", "title", "geometry_type", "id_field", "name_field", "fields")
+_LAYER_KEYS += ("filter_fields", "popup_fields", "search_fields", "style", "coordinates")
+_LAYER_KEYS += ("constraint", "level_field", "key", "checks", "draw_order")
+
+
 def parse_spec(raw: dict[str, Any], *, source: Path | None = None) -> LayerSpec:
     """Build a `LayerSpec` from a parsed TOML table; raise `LayerSpecError` on any problem."""
     where = str(source) if source else "<spec>"
@@ -336,6 +362,7 @@ def parse_spec(raw: dict[str, Any], *, source: Path | None = None) -> LayerSpec:
     if "geometry" in fields:
         msg = f"{where}: 'geometry' is reserved and cannot be a field name"
         raise LayerSpecError(msg)
+    _check_shp_names(fields, where)
     id_field = raw.get("id_field")
     if geometry_type != "None" and id_field is None:
         msg = f"{where}: missing key 'id_field'"
@@ -358,25 +385,7 @@ def parse_spec(raw: dict[str, Any], *, source: Path | None = None) -> LayerSpec:
             msg = f"{where}: {key} names unknown field(s) {missing}"
             raise LayerSpecError(msg)
         lists[key] = names
-    known = {
-        "name",
-        "title",
-        "geometry_type",
-        "id_field",
-        "name_field",
-        "fields",
-        "filter_fields",
-        "popup_fields",
-        "search_fields",
-        "style",
-        "coordinates",
-        "constraint",
-        "level_field",
-        "key",
-        "checks",
-        "draw_order",
-    }
-    unknown = set(raw) - known
+    unknown = set(raw) - set(_LAYER_KEYS)
     if unknown:
         msg = f"{where}: unknown key(s) {sorted(unknown)}"
         raise LayerSpecError(msg)

@@ -171,6 +171,28 @@ type = "str"
             r"draw_order must be a whole number, on a layer with geometry",
             id="draw-order-without-geometry",
         ),
+        pytest.param(
+            GOOD.format(name="bad") + '[fields.district_code]\ntype = "str"\n',
+            r"fields.district_code: Shapefile name 'district_code' is not 1–10 ASCII",
+            id="long-name-without-shp",
+        ),
+        pytest.param(
+            GOOD.format(name="bad")
+            + '[fields.district_code]\ntype = "str"\nshp = "dist_code"\n'
+            + '[fields.distance_code]\ntype = "str"\nshp = "DIST_CODE"\n',
+            r"fields.district_code: Shapefile name 'dist_code' is also 'distance_code'",
+            id="shp-names-repeat",
+        ),
+        pytest.param(
+            GOOD.format(name="bad") + '[fields.source_code]\ntype = "str"\nshp = "code"\n',
+            r"fields.code: Shapefile name 'code' is also 'source_code'",
+            id="shp-name-is-another-field",
+        ),
+        pytest.param(
+            GOOD.format(name="bad") + '[fields.x]\ntype = "str"\nshp = "排污口"\n',
+            r"fields.x: Shapefile name '排污口' is not 1–10 ASCII",
+            id="shp-name-not-ascii",
+        ),
     ],
 )
 def test_broken_spec_names_file_and_key(tmp_path: Path, text: str, match: str) -> None:
@@ -206,3 +228,18 @@ def test_unknown_field_names_the_layer() -> None:
         specs.get_spec("outlets").field("colour")
     assert isinstance(info.value, KeyError)  # `except KeyError` callers keep working
     assert info.value.args == ("layer 'outlets' has no field 'colour'",)
+
+
+@pytest.mark.parametrize("name", specs.layer_names())
+def test_every_field_has_a_stable_unique_dbf_name(name: str) -> None:
+    spec = specs.get_spec(name)
+    dbf = [f.shp_name for f in spec.fields]
+    assert all(1 <= len(n) <= 10 and n.isascii() for n in dbf)
+    assert len({n.casefold() for n in dbf}) == len(dbf)
+
+
+def test_dbf_names_are_declared_and_read_back_as_headers() -> None:
+    outlets = specs.get_spec("outlets")
+    assert outlets.field("district_code").shp_name == "dist_code"  # layers/outlets.toml
+    assert outlets.field("code").shp_name == "code"  # short names are their own DBF name
+    assert "dist_code" in outlets.field("district_code").headers

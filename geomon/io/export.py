@@ -21,10 +21,12 @@ from typing import IO, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import shapely
 
 from geomon.errors import ExportError
+from geomon.messages import message
 from geomon.specs import LayerSpec, get_spec
 
 Format = Literal["geojson", "gpkg", "shp", "csv", "xlsx"]
@@ -38,6 +40,7 @@ MEDIA_TYPE = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 DECIMALS = 7  # ~1 cm in longitude/latitude
+_XLSX_DATE = "YYYY-MM-DD"
 
 
 def _json_value(value: object) -> object:
@@ -216,14 +219,23 @@ def geojson_text(frame: pd.DataFrame, layer: str | LayerSpec) -> str:
     return geojson_bytes(frame, layer).decode("utf-8")
 
 
-def _labelled(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
-    """A flat table with Chinese headers; points as 经度/纬度, other geometry as WKT."""
+def _dates(col: pd.Series) -> pd.Series:
+    """Datetimes as `datetime.date` objects (written as Excel date cells), None where missing."""
+    days = col.dt.date.astype(object)
+    return days.where(col.notna(), None)
+
+
+def _labelled(frame: pd.DataFrame, spec: LayerSpec, *, dates_as_text: bool = True) -> pd.DataFrame:
+    """A flat table with Chinese headers; points as 经度/纬度, other geometry as WKT.
+
+    Dates are ISO text (CSV) or, with `dates_as_text` false, dates (XLSX date cells).
+    """
     out = pd.DataFrame(index=frame.index)
     for f in spec.fields:
         if f.name in frame.columns:
             col = frame[f.name]
             if f.type == "date":
-                col = col.dt.strftime("%Y-%m-%d")
+                col = col.dt.strftime("%Y-%m-%d") if dates_as_text else _dates(col)
             elif f.type == "bool":
                 col = col.map(lambda v: None if pd.isna(v) else ("是" if v else "否"))
             out[f.label.zh] = col
@@ -237,11 +249,12 @@ def _labelled(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _shapefile_names(columns: list[str]) -> dict[str, str]:
-    """Unique DBF field names (≤ 10 characters) for `columns`."""
-    names: dict[str, str] = {}
-    used: set[str] = set()
-    for col in columns:
+def _shapefile_names(columns: list[str], spec: LayerSpec) -> dict[str, str]:
+    """DBF field names for `columns`: a spec field's declared ``shp`` name (``layers/*.toml``),
+    any other column cut to a unique name of at most 10 characters."""
+    names = {c: spec.field(c).shp_name for c in columns if c in spec.field_names}
+    used = {n.lower() for n in names.values()}
+    for col in (c for c in columns if c not in names):
         base = re.sub(r"[^0-9A-Za-z_]", "_", col)[:10] or "field"
         name, i = base, 1
         while name.lower() in used:
@@ -249,34 +262,74 @@ def _shapefile_names(columns: list[str]) -> dict[str, str]:
             name, i = base[: 10 - len(suffix)] + suffix, i + 1
         used.add(name.lower())
         names[col] = name
-    return names
+    return {c: names[c] for c in columns}
+
+
+_FAMILIES = {
+    "point": ("Point", "MultiPoint"),
+    "line": ("LineString", "MultiLineString"),
+    "polygon": ("Polygon", "MultiPolygon"),
+}
+
+
+def _typed_for_gdal(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
+    """Date fields as calendar dates (GDAL ``Date``: DBF ``D``, GeoPackage DATE) and boolean
+    fields as nullable booleans (DBF ``L``, GeoPackage BOOLEAN); write with ``use_arrow``."""
+    out = frame.copy()
+    for f in spec.fields:
+        if f.name not in out.columns:
+            continue
+        col = out[f.name]
+        if f.type == "date" and pd.api.types.is_datetime64_any_dtype(col):
+            days = col.to_numpy().astype("datetime64[D]")
+            out[f.name] = pd.array(days, dtype=pd.ArrowDtype(pa.date32()))
+        elif f.type == "bool":
+            out[f.name] = col.astype("boolean")
+    return out
+
+
+def write_shapefile(frame: pd.DataFrame, layer: str | LayerSpec, path: str | Path) -> list[Path]:
+    """Write `frame` as a Shapefile beside `path` (``NAME.shp`` with .shx, .dbf, .prj, .cpg).
+
+    Field names are the spec's DBF names (`geomon.specs.FieldSpec.shp_name`), dates are DBF
+    dates and booleans DBF logicals, text is UTF-8 (declared in the .cpg). A layer holding more
+    than one kind of geometry (points, lines, polygons) is one Shapefile per kind, named
+    ``NAME_point.shp``, ``NAME_line.shp``, ``NAME_polygon.shp``. Returns the files written.
+    """
+    spec = get_spec(layer)
+    if not spec.is_spatial:
+        msg = f"layer {spec.name!r} has no geometry; export it as csv or xlsx"
+        raise ExportError(msg)
+    path = Path(path)
+    gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
+    names = _shapefile_names([c for c in gdf.columns if c != "geometry"], spec)
+    renamed = _typed_for_gdal(gdf, spec).rename(columns=names)
+    kinds = renamed.geometry.geom_type
+    groups = [(k, t) for k, t in _FAMILIES.items() if kinds.isin(t).any()] or [("point", ())]
+    written: list[Path] = []
+    for kind, types in groups:
+        part = renamed[kinds.isin(types)] if types else renamed
+        stem = path.stem if len(groups) == 1 else f"{path.stem}_{kind}"
+        target = path.with_name(f"{stem}.shp")
+        for old in (target.with_suffix(e) for e in (".shp", ".shx", ".dbf", ".prj", ".cpg")):
+            old.unlink(missing_ok=True)  # GDAL will not overwrite a Shapefile's parts
+        pyogrio.write_dataframe(
+            part, target, driver="ESRI Shapefile", encoding="UTF-8", layer=stem, use_arrow=True
+        )
+        written += sorted(p for p in path.parent.glob(f"{stem}.*") if p.suffix != ".xml")
+    return written
 
 
 def _shapefile_zip(frame: gpd.GeoDataFrame, spec: LayerSpec) -> bytes:
-    names = _shapefile_names([c for c in frame.columns if c != "geometry"])
-    renamed = frame.rename(columns=names)
-    for col in renamed.columns:  # DBF has no date-time type: write dates as ISO text
-        if pd.api.types.is_datetime64_any_dtype(renamed[col]):
-            renamed[col] = renamed[col].dt.strftime("%Y-%m-%d")
-    families = {
-        "point": ("Point", "MultiPoint"),
-        "line": ("LineString", "MultiLineString"),
-        "polygon": ("Polygon", "MultiPolygon"),
-    }
+    """The Shapefile(s) of `write_shapefile` and a ``fields.csv`` (DBF name → field, label)."""
+    names = _shapefile_names([c for c in frame.columns if c != "geometry"], spec)
     buf = io.BytesIO()
     with (
         tempfile.TemporaryDirectory() as tmp,
         zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf,
     ):
-        kinds = renamed.geometry.geom_type
-        groups = [(k, t) for k, t in families.items() if kinds.isin(t).any()] or [("point", ())]
-        for kind, types in groups:
-            part = renamed[kinds.isin(types)] if types else renamed
-            stem = spec.name if len(groups) == 1 else f"{spec.name}_{kind}"
-            path = Path(tmp) / f"{stem}.shp"
-            pyogrio.write_dataframe(part, path, encoding="UTF-8", layer=stem)
-            for file in sorted(Path(tmp).glob(f"{stem}.*")):
-                zf.write(file, file.name)
+        for file in write_shapefile(frame, spec, Path(tmp) / f"{spec.name}.shp"):
+            zf.write(file, file.name)
         fields = pd.DataFrame(
             {
                 "shapefile_field": list(names.values()),
@@ -303,8 +356,11 @@ def export_bytes(frame: pd.DataFrame, layer: str | LayerSpec, fmt: Format) -> by
         return _labelled(frame, spec).to_csv(index=False).encode("utf-8-sig")
     if fmt == "xlsx":
         buf = io.BytesIO()
-        with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-            _labelled(frame, spec).to_excel(writer, sheet_name=spec.title.zh[:31], index=False)
+        # dates as Excel dates (filterable by year and month), shown as 2023-05-31
+        with pd.ExcelWriter(buf, engine="openpyxl", date_format=_XLSX_DATE) as writer:
+            _labelled(frame, spec, dates_as_text=False).to_excel(
+                writer, sheet_name=spec.title.zh[:31], index=False
+            )
         return buf.getvalue()
     if fmt == "shp":
         if not spec.is_spatial:
@@ -313,14 +369,51 @@ def export_bytes(frame: pd.DataFrame, layer: str | LayerSpec, fmt: Format) -> by
         return _shapefile_zip(gpd.GeoDataFrame(frame, geometry="geometry", crs=4326), spec)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{spec.name}.gpkg"
-        pyogrio.write_dataframe(frame, path, layer=spec.name, driver="GPKG")
+        options = {}
+        if spec.is_spatial:
+            declared, promote = gpkg_geometry_type(spec, frame["geometry"])
+            options = {"geometry_type": declared, "promote_to_multi": promote}
+        typed = _typed_for_gdal(frame, spec)
+        pyogrio.write_dataframe(
+            typed, path, layer=spec.name, driver="GPKG", use_arrow=True, **options
+        )
         return path.read_bytes()
+
+
+def gpkg_geometry_type(spec: LayerSpec, geometry: Iterable[object]) -> tuple[str, bool]:
+    """The GeoPackage geometry type to declare for a layer holding `geometry`, and whether to
+    promote single parts to multi: what the layer holds (``POLYGON`` if every shape is one
+    polygon, ``MULTIPOLYGON`` with the single ones promoted as soon as one has several parts),
+    ``GEOMETRY`` (``Unknown``) for a layer of mixed kinds (``geometry_type = "Any"``)."""
+    if spec.geometry_type not in ("Point", "LineString", "Polygon"):
+        return "Unknown", False
+    kinds = set(shapely.get_type_id(np.asarray(geometry, dtype=object)).tolist()) - {-1}
+    single = spec.geometry_type
+    if kinds <= {shapely.GeometryType[single.upper()].value}:
+        return single, False
+    return f"Multi{single}", True
 
 
 def export(
     frame: pd.DataFrame, layer: str | LayerSpec, fmt: Format, out: str | Path | IO[bytes]
 ) -> None:
-    """Write `frame` as `fmt` to a path or a binary file object."""
+    """Write `frame` as `fmt` to a path or a binary file object.
+
+    A Shapefile goes to ``NAME.zip`` (zipped) or ``NAME.shp`` (the parts side by side, see
+    `write_shapefile`); any other name, or a file object, gets the zip only when it is not a
+    path: a path with another suffix raises `ExportError`.
+    """
+    if fmt == "shp" and isinstance(out, str | Path):
+        suffix = Path(out).suffix.lower()
+        if suffix == ".shp":
+            write_shapefile(frame, layer, out)
+            return
+        if suffix != ".zip":
+            msg = message(
+                f"{out}：Shapefile 只能导出为 NAME.zip（压缩包）或 NAME.shp（各组成文件并列）",
+                f"{out}: a Shapefile export is written to NAME.zip (zipped) or NAME.shp",
+            )
+            raise ExportError(msg)
     data = export_bytes(frame, layer, fmt)
     if isinstance(out, str | Path):
         Path(out).write_bytes(data)

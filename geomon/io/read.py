@@ -135,6 +135,8 @@ def read(
         frame, issues = _read_vector(path, data, ext, spec, name, limits)
         frame, renamed = columns.rename_to_spec(frame, spec)
         issues += renamed
+        if ext in (".geojson", ".json"):
+            frame = _feature_ids(frame, spec)
         default = "wgs84" if ext in _RFC7946 else None
     else:
         raise _unsupported(name, ext)
@@ -235,6 +237,19 @@ def _read_vector(
             frame = _ogr(path, name, tmpdir)
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
     return frame, issues
+
+
+def _feature_ids(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
+    """The GeoJSON feature ``id`` member (GDAL reads it as a column ``id``) is the layer's id:
+    dropped where it repeats the id field, the id field where the properties lack it. An ``id``
+    that differs from the id field stays a column of its own (and validation reports it)."""
+    if "id" not in frame.columns or not spec.id_field or spec.id_field == "id":
+        return frame
+    if spec.id_field not in frame.columns:
+        return frame.rename(columns={"id": spec.id_field})
+    ids, own = frame["id"], frame[spec.id_field]
+    agree = ids.isna() | (ids.astype("string") == own.astype("string")).fillna(False)
+    return frame.drop(columns="id") if bool(agree.all()) else frame
 
 
 def _ogr(path: Path, name: str, tmp: Path, **kwargs: Any) -> gpd.GeoDataFrame:

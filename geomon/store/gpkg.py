@@ -26,6 +26,7 @@ import pyogrio
 
 from geomon import validate
 from geomon.errors import StoreError
+from geomon.io.export import gpkg_geometry_type
 from geomon.specs import get_spec
 from geomon.store import (
     HISTORY_TABLE,
@@ -44,7 +45,6 @@ from geomon.store import merge as merging
 
 META = "geomon_layers"
 _META_COLUMNS = ("layer", "rows", "source", "imported_at", "version", "revision")
-_GEOMETRY_TYPES = {"Point": "Point", "LineString": "LineString", "Polygon": "Polygon"}
 # layers are written through Arrow: 4x faster for a national layer (whole columns handed to GDAL),
 # and the file holds the same table, rows and metadata as a row-by-row write
 _ARROW = True
@@ -375,13 +375,15 @@ class GeoPackageStore:
         frame = frame.astype({VERSION_COLUMN: "int64"})
         if spec.is_spatial:
             gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
+            # declared as what the layer holds (MULTIPOLYGON once one polygon has two parts)
+            declared, promote = gpkg_geometry_type(spec, gdf.geometry.values)
             pyogrio.write_dataframe(
                 gdf,
                 path,
                 layer=name,
                 driver="GPKG",
-                geometry_type=_GEOMETRY_TYPES.get(spec.geometry_type, "Unknown"),
-                promote_to_multi=False,
+                geometry_type=declared,
+                promote_to_multi=promote,
                 use_arrow=_ARROW,
             )
         else:

@@ -72,11 +72,50 @@ def _plain(value: Any) -> Any:
     return value
 
 
+SHAPE_DECIMALS = 7
+"""Coordinates are compared on a 1e-7° grid (about 1 cm): the precision the store keeps and
+every export writes (`geomon.io.export.DECIMALS`)."""
+_MULTI = (4, 5, 6)  # shapely type ids of MultiPoint, MultiLineString, MultiPolygon
+_ORDERLESS = (3, 4, 6)  # Polygon, MultiPoint, MultiPolygon: ring direction, start, part order
+
+
+def canonical_shapes(geoms: Any) -> np.ndarray:
+    """Each geometry in one canonical form, so that the same shape gives equal coordinates.
+
+    Coordinates are rounded to `SHAPE_DECIMALS`, a one-part multi-geometry becomes its part,
+    and polygons and multi-points are normalised (exterior rings clockwise, holes
+    counter-clockwise, rings starting at their lowest vertex, parts in a fixed order). Lines
+    keep their direction: a river drawn the other way round does flow the other way.
+    """
+    out = shapely.transform(
+        np.asarray(geoms, dtype=object), lambda xy: np.round(xy, SHAPE_DECIMALS)
+    )
+    ids = shapely.get_type_id(out)
+    single = np.isin(ids, _MULTI) & (shapely.get_num_geometries(out) == 1)
+    if single.any():
+        out[single] = shapely.get_geometry(out[single], 0)
+        ids = shapely.get_type_id(out)
+    orderless = np.isin(ids, _ORDERLESS)
+    if orderless.any():
+        out[orderless] = shapely.normalize(out[orderless])
+    return out
+
+
+def same_shapes(old: Any, new: Any) -> np.ndarray:
+    """Element-wise: whether `old` and `new` are the same shape (see `canonical_shapes`);
+    two missing geometries are the same, a missing and a present one are not."""
+    a, b = np.asarray(old, dtype=object), np.asarray(new, dtype=object)
+    a_na, b_na = shapely.is_missing(a), shapely.is_missing(b)
+    same = np.where(a_na | b_na, a_na & b_na, shapely.equals_exact(a, b, tolerance=0))
+    rest = ~same & ~a_na & ~b_na  # only shapes not already identical are put in canonical form
+    if rest.any():
+        same[rest] = shapely.equals_exact(canonical_shapes(a[rest]), canonical_shapes(b[rest]))
+    return same
+
+
 def _same(a: Any, b: Any) -> bool:
     if hasattr(a, "geom_type") or hasattr(b, "geom_type"):
-        if a is None or b is None:
-            return a is b
-        return bool(shapely.equals_exact(a, b, tolerance=1e-9))
+        return bool(same_shapes([a], [b])[0])
     a_na = a is None or (not isinstance(a, str) and pd.isna(a))
     b_na = b is None or (not isinstance(b, str) and pd.isna(b))
     if a_na or b_na:
@@ -137,6 +176,9 @@ def diff(existing: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, *, mod
             old_values = existing[c].iloc[old_pos].astype("object").tolist()
         else:
             old_values = [None] * len(old_pos)
+        if c == "geometry":  # the same shape written differently is no change
+            differs[c] = (~same_shapes(old_values, new_values)).tolist()
+            continue
         differs[c] = [not _same(a, b) for a, b in zip(old_values, new_values, strict=True)]
     which = {p: i for i, p in enumerate(new_pos)}
     for pos, key in enumerate(new_keys):
@@ -207,6 +249,7 @@ def merge(
         for column in old.columns.difference(new.columns, sort=False):
             # a field the incoming rows lack keeps its stored value
             updated[column] = old.loc[updated.index, column]
+        _keep_stored_shapes(updated, old)
         # keep stored order; changed rows stay where they were, new rows go last
         merged = pd.concat([keep, updated]).reindex(old.index)
         combined = pd.concat([merged, added]).reset_index(drop=True)[list(old.columns)]
@@ -222,6 +265,21 @@ def merge(
     if isinstance(incoming, gpd.GeoDataFrame):
         combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=incoming.crs)
     return combined
+
+
+def _keep_stored_shapes(updated: pd.DataFrame, old: pd.DataFrame) -> None:
+    """Where an updated row's geometry is the stored shape written differently (a GeoJSON ring
+    turned counter-clockwise, a one-part MultiPolygon), keep the stored geometry as it was."""
+    if "geometry" not in updated.columns or not len(updated):
+        return
+    stored = old.loc[updated.index, "geometry"].to_numpy(dtype=object)
+    geoms = updated["geometry"].to_numpy(dtype=object).copy()
+    same = same_shapes(stored, geoms)
+    if same.any():
+        geoms[same] = stored[same]
+        updated["geometry"] = gpd.GeoSeries(
+            geoms, index=updated.index, crs=getattr(old, "crs", None)
+        )
 
 
 def versions_after(
