@@ -20,6 +20,7 @@ import asyncio
 import base64
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -93,7 +94,8 @@ def start(store: Path, port: int, log: Path) -> tuple[subprocess.Popen, float, f
     env = {**os.environ, "GEOMON_BASEMAP": "none"}
     cmd = [sys.executable, "-m", "geomon.cli", "serve", "--store", str(store), "--port", str(port)]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                            start_new_session=True)  # fmt: skip
     answered = None
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -105,7 +107,7 @@ def start(store: Path, port: int, log: Path) -> tuple[subprocess.Popen, float, f
         except OSError:
             pass
         time.sleep(0.5)
-    proc.terminate()
+    os.killpg(proc.pid, signal.SIGTERM)
     raise SystemExit(f"the app did not answer and warm up on port {port}; see {log}")
 
 
@@ -266,7 +268,7 @@ async def run(store: Path, sessions: int) -> list[dict]:
             await browser.close()
         return rows
     finally:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)  # geomon serve and its Streamlit child
         proc.wait(30)
 
 
