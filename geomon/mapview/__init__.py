@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -63,32 +64,9 @@ _TIANDITU = (
     "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
     "&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
 )
-# `html .x` outranks leaflet.css, which the page loads after this header
-_CSS = """<style>
-html .leaflet-container { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC",
-  "Helvetica Neue", Arial, sans-serif; font-size: 13px; }
-html .geomon-nobasemap { background: #f3f5f7; }
-.geomon-legend { background: rgba(255,255,255,.92); padding: 6px 10px; border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 12px; line-height: 18px; color: #222;
-  max-height: 45vh; overflow-y: auto; min-width: 120px; }
-.geomon-legend summary { font-weight: 700; cursor: pointer; }
-.geomon-legend .layer { margin-top: 4px; font-weight: 600; }
-.geomon-legend i { display: inline-block; width: 14px; height: 10px; margin-right: 6px;
-  vertical-align: middle; box-sizing: border-box; }
-.geomon-legend i.pt { width: 10px; border-radius: 50%; margin: 0 8px 0 2px; }
-.geomon-legend i.ln { height: 0; border-top-width: 3px; border-top-style: solid; }
-.geomon-legend .n { color: #777; margin-left: 4px; }
-.geomon-legend .sub { color: #555; font-size: 11px; }
-.geomon-legend i.ring { width: 10px; border-radius: 50%; margin: 0 8px 0 2px; background: #fff; }
-.geomon-cluster { background: rgba(38,84,124,.25); border-radius: 50%; }
-.geomon-cluster span { display: flex; align-items: center; justify-content: center;
-  margin: 4px; height: calc(100% - 8px); border-radius: 50%; background: rgba(38,84,124,.88);
-  color: #fff; font-weight: 600; font-size: 11px; box-shadow: 0 0 0 1px #fff; }
-.geomon-popup { font-size: 12px; }
-.geomon-popup th { color: #555; font-weight: 600; white-space: nowrap; vertical-align: top; }
-.geomon-popup td { max-width: 240px; overflow-wrap: anywhere; }
-.geomon-popup tr:has(> td:empty) { display: none; }
-</style>"""
+# the map's own look, shared with the tile map; `html .x` outranks leaflet.css, loaded after it
+MAP_CSS = Path(__file__).with_name("map.css").read_text(encoding="utf-8")
+_CSS = f"<style>\n{MAP_CSS}</style>"
 
 
 def _ordered(names: Iterable[str]) -> list[str]:

@@ -112,6 +112,7 @@ def tile_map(
         if focus is not None
         else None,
         "labels": _TEXT[lang],
+        "css": mapview.MAP_CSS,
         "height": height,
     }
     if not widgets.assets_installed():

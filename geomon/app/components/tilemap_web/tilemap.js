@@ -228,6 +228,9 @@
   // -- the map ---------------------------------------------------------------------------------
 
   function createMap(a) {
+    var style = document.createElement("style");  // geomon/mapview/map.css, as the page sent it
+    style.textContent = a.css;
+    document.head.appendChild(style);
     var map = L.map("map", {maxZoom: 18, minZoom: 3, zoomSnap: 1, preferCanvas: true,
                             fullscreenControl: true, fullscreenControlOptions: {
                               title: a.labels.full, titleCancel: a.labels.exit}});
