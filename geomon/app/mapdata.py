@@ -188,6 +188,17 @@ def source(url: str, c: Mapping[str, Any], layer: str) -> tiles.TileSource:
     return _sources.get(key, make)
 
 
+def warm(url: str, settings: config.Settings) -> None:
+    """Build the `TileSource` of every map layer for the default view (no filter, every area):
+    the first visitor's tiles are then only cut, not prepared."""
+    names = data.map_layer_names(url)
+    c = claims(layers=names, selection={}, period=None, past=None, lang=settings.lang,
+               areas=[auth.ALL_AREAS], user=None, gcj=settings.basemap == "amap",
+               store_url=url)  # fmt: skip
+    for name in names:
+        source(url, c, name)
+
+
 def tile(url: str, c: Mapping[str, Any], layer: str, z: int, x: int, y: int) -> bytes:
     """One encoded tile of `layer` in the view `c` (cached)."""
     key = (url, data.revision(url), layer, layer_key(c, layer), z, x, y)

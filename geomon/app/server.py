@@ -111,6 +111,7 @@ def _warm_up() -> None:
     try:
         if "://" in url or Path(url).is_file():  # never create a missing GeoPackage here
             data.warm(url)
+            mapdata.warm(url, config.from_env())
         log.info("warm-up of %s done in %.1f s", url, time.perf_counter() - started)
     except Exception:  # a store that cannot be read: pages say so themselves
         log.exception("warm-up of %s failed", url)

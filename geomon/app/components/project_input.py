@@ -121,9 +121,15 @@ def from_drawing(url: str, lang: str) -> Projects | None:
     return Projects(key, _drawn_frame(drawings, attrs))
 
 
-def _project_label(projects: pd.DataFrame, pid: str) -> str:
-    name = projects.loc[projects["id"] == pid, "name"]
-    return f"{pid}  {name.iloc[0] if len(name) else ''}"
+def _project_label(names: dict[str, str], pid: str) -> str:
+    return f"{pid}  {names.get(pid) or ''}"
+
+
+def _names(projects: pd.DataFrame) -> dict[str, str]:
+    """Project id → name, once: a label per option must not scan the layer (20k projects)."""
+    ids = projects["id"].astype(str).tolist()
+    names = projects["name"].astype(object).where(projects["name"].notna(), "").tolist()
+    return dict(zip(ids, names, strict=True))
 
 
 def from_store(url: str, lang: str) -> Projects | None:
@@ -140,7 +146,7 @@ def from_store(url: str, lang: str) -> Projects | None:
     chosen = st.multiselect(
         i18n.t("siting.stored", lang),
         ids,
-        format_func=functools.partial(_project_label, stored),
+        format_func=functools.partial(_project_label, _names(stored)),
         key="siting.stored",
     )
     if st.query_params.get_all("project") != chosen:
