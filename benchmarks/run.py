@@ -372,6 +372,20 @@ def _overlay(projects: Any, layers: dict[str, Any]) -> Any:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def _overlay_prefiltered(projects: Any, layers: dict[str, Any], buffer_m: float = 500) -> Any:
+    """The fair peer: each layer's spatial index picks the features near the project's box
+    (grown by the buffer, ~0.01° per km), only those are projected and overlaid."""
+    import pandas as pd  # noqa: PLC0415
+    import shapely  # noqa: PLC0415
+
+    pad = buffer_m / 100_000
+    minx, miny, maxx, maxy = projects.total_bounds
+    box = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
+    near = {name: frame.iloc[frame.sindex.query(box)] for name, frame in layers.items()}
+    parts = [_overlay(projects, {n: f}) for n, f in near.items() if len(f)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
 def fig_siting() -> list[Row]:
     import warnings  # noqa: PLC0415
 
@@ -387,6 +401,9 @@ def fig_siting() -> list[Row]:
     siting.check(one, layers)  # warm-up: transformer and rule-table caches
     t_one, res = best(lambda: siting.check(one, layers), 5)
     t_peer, ov = best(lambda: _overlay(one, layers), 3)
+    for frame in layers.values():
+        frame.sindex  # noqa: B018  (built once, as geomon keeps its index: not timed)
+    t_fair, ov_fair = best(lambda: _overlay_prefiltered(one, layers), 5)
     ratio = t_peer / t_one
     peer = "geopandas.overlay (to_crs GK zone + overlay + area) per layer"
     rows = [
@@ -396,6 +413,11 @@ def fig_siting() -> list[Row]:
             note=f"{len(res.conflicts)} conflicts (incl. near); overlay found {len(ov)} pieces"),
         row("one siting check: speed-up over geopandas.overlay", ratio, "x", ">= 20x", 20.0,
             at_least=True, peer=peer, peer_value=1.0),
+        row("one siting check vs the fair peer: overlay after a bounding-box prefilter "
+            "(sindex query, then to_crs + overlay of the nearby features only)", t_one * 1000,
+            "ms", "(reported)", None, peer="prefiltered geopandas.overlay, best of 5 (ms)",
+            peer_value=t_fair * 1000,
+            note=f"check/peer {t_one / t_fair:.2f}; peer found {len(ov_fair)} pieces"),
     ]  # fmt: skip
     t_batch, res_b = clock(lambda: siting.check(projects, layers))
     t_peer_b, ov_b = clock(lambda: _overlay(projects, layers))
