@@ -82,6 +82,8 @@ def apply_filters(
         else:
             match = series.astype("string").isin([str(v) for v in values])
         keep &= match.fillna(False).to_numpy(dtype=bool)
+    if bool(keep.all()):  # nothing filtered out: a new frame sharing the data (copy-on-write)
+        return frame.copy(deep=False)
     return frame[keep.to_numpy(dtype=bool)]
 
 

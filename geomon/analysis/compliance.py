@@ -336,9 +336,8 @@ def with_status(
     are returned as they are.
     """
     if layer == "outlets":
-        out = frame.copy()
-        out["overdue"] = overdue(frame, status_date(period) if as_of is None else as_of).to_numpy()
-        return out
+        late = overdue(frame, status_date(period) if as_of is None else as_of).to_numpy()
+        return frame.assign(overdue=late)  # copy-on-write: the other columns are shared
     if layer == "sections":
         data = monitoring if monitoring is not None else pd.DataFrame()
         return section_flags(frame, section_results(frame, data, period=period))

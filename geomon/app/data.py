@@ -256,7 +256,7 @@ def import_now(
     )  # fmt: skip
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=4)  # nationally ~100 MB each (overdue list)
 def _outlet_statistics(
     url: str,
     period: str | None,

@@ -169,7 +169,8 @@ def frames(
 
 def map_frame(frame: pd.DataFrame, gcj: bool) -> gpd.GeoDataFrame:
     """A layer as the map draws it: no empty geometries, shifted to GCJ-02 for AMap tiles."""
-    frame = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    empty = (frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
+    frame = frame[~empty] if empty.any() else frame
     return mapview.to_gcj02(frame) if gcj and len(frame) else frame
 
 
