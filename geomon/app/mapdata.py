@@ -197,12 +197,41 @@ def warm(url: str, settings: config.Settings) -> None:
                areas=[auth.ALL_AREAS], user=None, gcj=settings.basemap == "amap",
                store_url=url)  # fmt: skip
     for name in names:
-        source(url, c, name)
+        if not in_database(url, c, name):
+            source(url, c, name)
+
+
+def in_database(url: str, c: Mapping[str, Any], layer: str) -> bool:
+    """Whether PostGIS cuts `layer`'s tiles itself (`geomon.store.pgtiles`): a PostGIS store, a
+    layer coloured by a stored column (no status column), no filter on it, every area, no
+    GCJ-02 shift. Anything else is cut in memory from the same frames the page shows."""
+    return (
+        "://" in url
+        and layer not in compliance.STATUS_COLUMNS
+        and not view.layer_selection(layer, c["q"])
+        and c["a"] == [auth.ALL_AREAS]
+        and not c["g"]
+    )
+
+
+def _database_tile(url: str, layer: str, z: int, x: int, y: int) -> bytes:
+    from geomon.store import pgtiles  # noqa: PLC0415  (SQLAlchemy: the optional postgis extra)
+
+    spec = get_spec(layer)
+    if z < spec.style.min_zoom:
+        return b""  # an MVT without layers
+    colors = {c: i for i, c in enumerate(tiles.palette(spec, None))}
+    codes = {v: 2 * colors[color] for v, color in spec.style.colors.items()}
+    return pgtiles.vector_tile(data.store(url).engine, spec, z, x, y, codes=codes,
+                               default_code=0, extent=tiles.EXTENT, buffer=tiles.BUFFER,
+                               dot_px=tiles.DOT_PX)  # fmt: skip
 
 
 def tile(url: str, c: Mapping[str, Any], layer: str, z: int, x: int, y: int) -> bytes:
     """One encoded tile of `layer` in the view `c` (cached)."""
     key = (url, data.revision(url), layer, layer_key(c, layer), z, x, y)
+    if in_database(url, c, layer):
+        return _tiles.get(key, lambda: _database_tile(url, layer, z, x, y))
     return _tiles.get(key, lambda: source(url, c, layer).tile(z, x, y))
 
 

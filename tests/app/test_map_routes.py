@@ -195,3 +195,29 @@ def test_health_names_the_store_and_revision_and_warm_up(served) -> None:
     assert answer["status"] == "ok"
     assert answer["revision"] >= 1
     assert answer["warm"] is True  # the start-up warm-up finished (data.warm)
+
+
+def test_district_tile_is_the_same_on_both_backends(served) -> None:
+    """On PostGIS the database cuts unfiltered shape layers (ST_AsMVT), in memory otherwise;
+    either way the district box 114.20–114.40°E, 30.55–30.70°N lands where mercantile says."""
+    base, store = served
+    claims = _claims(store)
+    tile = mercantile.tile(114.3, 30.62, 9)
+    assert mercantile.tile(114.2, 30.55, 9) == mercantile.tile(114.4, 30.7, 9) == tile
+
+    status, body, _ = _get(_tile_url(base, claims, "districts", tile))
+
+    (feature,) = mapbox_vector_tile.decode(body, default_options={"y_coord_down": True})[
+        "districts"
+    ]["features"]
+    assert status == 200
+    assert feature["properties"]["i"] == "420102"
+    assert feature["properties"]["s"] == 0  # layers/districts.toml: one colour, palette index 0
+    ring = feature["geometry"]["coordinates"][0]
+    xs, ys = [p[0] for p in ring], [p[1] for p in ring]
+    left, top = _local(114.2, 30.7, tile)
+    right, bottom = _local(114.4, 30.55, tile)
+    assert abs(min(xs) - left) <= 1 and abs(max(xs) - right) <= 1
+    assert abs(min(ys) - top) <= 1 and abs(max(ys) - bottom) <= 1
+    assert mapdata.in_database(store, claims, "districts") == ("://" in store)
+    assert not mapdata.in_database(store, claims, "outlets")  # status columns: in memory
