@@ -2,8 +2,9 @@
 
 The same tiles `geomon.mapview.tiles.TileSource` cuts in memory, for layers whose colours come
 from a stored column: one MVT layer named after the layer, features with the id as text (``i``)
-and the style code (``s``: 2 × palette index), clipped to the tile plus a buffer, and a feature
-smaller than the dot size drawn as a point at its box's centre. The table's GiST index on
+and the style code (``s``: 2 × palette index), simplified to half a pixel and clipped to the tile
+plus a buffer, and a feature smaller than the dot size drawn as a point at its box's centre (judged
+on its box, so a dot costs no reprojection of the whole shape). The table's GiST index on
 ``geom`` (EPSG:4326) finds the features; the database does the clipping, quantising and encoding.
 On a big store this keeps the app process small and lets the database's cores do the work.
 """
@@ -61,23 +62,25 @@ def vector_tile(
             SELECT ST_TileEnvelope(:z, :x, :y) AS env,
                    ST_Transform(ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326) AS box
         ), f AS (
-            SELECT t.{_quoted(id_field)}::text AS i, {style} AS s,
-                   ST_Transform({geom}, 3857) AS g
+            SELECT t.{_quoted(id_field)}::text AS i, {style} AS s, {geom} AS g,
+                   ST_Transform(ST_Envelope({geom}), 3857) AS e
             FROM {_quoted(table.name)} t, b
             WHERE {geom} && b.box
         ), q AS (
             SELECT f.i, f.s,
-                   CASE WHEN GREATEST(ST_XMax(f.g) - ST_XMin(f.g), ST_YMax(f.g) - ST_YMin(f.g))
+                   CASE WHEN GREATEST(ST_XMax(f.e) - ST_XMin(f.e), ST_YMax(f.e) - ST_YMin(f.e))
                              < :dot_m AND GeometryType(f.g) NOT IN ('POINT', 'MULTIPOINT')
-                        THEN ST_AsMVTGeom(ST_Centroid(ST_Envelope(f.g)), b.env, :extent, :buffer)
-                        ELSE ST_AsMVTGeom(f.g, b.env, :extent, :buffer)
+                        THEN ST_AsMVTGeom(ST_Centroid(f.e), b.env, :extent, :buffer)
+                        ELSE ST_AsMVTGeom(ST_Simplify(ST_Transform(f.g, 3857), :tolerance, true),
+                                          b.env, :extent, :buffer)
                    END AS geom
             FROM f, b
         )
         SELECT ST_AsMVT(q.*, :name, :extent, 'geom') FROM q WHERE q.geom IS NOT NULL
     """  # identifiers come from the layer spec (checked names), values are bound
+    pixel_m = WORLD_M / (256 * 2**z)  # one screen pixel at this zoom, metres
     params.update(z=z, x=x, y=y, margin=margin, extent=extent, buffer=buffer, name=spec.name,
-                  dot_m=dot_px * WORLD_M / (256 * 2**z))  # fmt: skip
+                  dot_m=dot_px * pixel_m, tolerance=0.5 * pixel_m)  # fmt: skip
     try:
         with engine.connect() as conn:
             body = conn.execute(sa.text(sql), params).scalar()
