@@ -9,6 +9,8 @@ GEOMON_LANG       UI language, ``zh`` (default) or ``en``
 GEOMON_BASEMAP    ``none`` (default, works offline), ``osm``, ``tianditu``, ``amap``, or a
                   URL template
 GEOMON_TIANDITU_KEY  the Tianditu (天地图) key ``tk`` the ``tianditu`` basemap needs (no default)
+GEOMON_ADDRESS    the address ``geomon serve`` listens on (default ``localhost``: this machine
+                  only; ``0.0.0.0`` on a server, or ``127.0.0.1`` behind a reverse proxy)
 GEOMON_PUBLIC_URL    the app's address as people reach it (``https://host/geomon``), for links and
                      QR codes on printed outlet sheets (default: the address of the open page)
 GEOMON_MAX_UPLOAD_MB    largest accepted file in MiB (default 200)
@@ -78,6 +80,8 @@ class Settings:
     tianditu_key: str | None = None
     """Tianditu key (``tk``, from console.tianditu.gov.cn) for ``basemap="tianditu"``."""
     public_url: str | None = None
+    address: str = "localhost"
+    """Where ``geomon serve`` listens (``GEOMON_ADDRESS``)."""
     """The app's public address; record links and QR codes use it instead of the page's URL."""
 
 
@@ -109,4 +113,5 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         secret=env.get("GEOMON_SECRET") or None,
         tianditu_key=env.get("GEOMON_TIANDITU_KEY") or None,
         public_url=env.get("GEOMON_PUBLIC_URL") or None,
+        address=(env.get("GEOMON_ADDRESS") or "").strip() or "localhost",
     )
