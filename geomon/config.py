@@ -27,6 +27,8 @@ GEOMON_LOGIN_REQUIRED_FOR_VIEW  ``1``: viewing needs a login too (default: anyon
 GEOMON_SECRET           the key that signs the map's data-route tokens; every app process serving
                         one map must share it (default: a random key in map.key beside the users
                         file, made on first use)
+GEOMON_LOG_FILE         the operator's log of imports, edits and logins (who, what, when; see
+                        `geomon.audit`); rotate it with logrotate (default: no log)
 GEOMON_MAP_POINT_LIMIT  a point layer with more features than this is clustered on the map and
                         drawn on canvas (default 5000; see `geomon.mapview.points`)
 """
@@ -81,6 +83,8 @@ class Settings:
     """Tianditu key (``tk``, from console.tianditu.gov.cn) for ``basemap="tianditu"``."""
     public_url: str | None = None
     address: str = "localhost"
+    log_file: str | None = None
+    """The operator's log of imports, edits and logins (``GEOMON_LOG_FILE``; `geomon.audit`)."""
     """Where ``geomon serve`` listens (``GEOMON_ADDRESS``)."""
     """The app's public address; record links and QR codes use it instead of the page's URL."""
 
@@ -114,4 +118,5 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         tianditu_key=env.get("GEOMON_TIANDITU_KEY") or None,
         public_url=env.get("GEOMON_PUBLIC_URL") or None,
         address=(env.get("GEOMON_ADDRESS") or "").strip() or "localhost",
+        log_file=env.get("GEOMON_LOG_FILE") or None,
     )
