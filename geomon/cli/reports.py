@@ -75,11 +75,7 @@ def _projects(args: argparse.Namespace, store: Any) -> Any:
             raise ReadError(msg)
         return frame
     checked = siting.load_projects(args.projects, crs=args.crs)
-    if not checked.report.valid:
-        first = next(i for i in checked.report.issues if i.severity == "error")
-        msg = f"{args.projects}: {checked.report.summary()} (row {first.row}: {first.message})"
-        raise ReadError(msg)
-    return checked.frame
+    return siting.checkable(checked, path=args.projects)  # ValidationError: exit 2
 
 
 def cmd_recheck(args: argparse.Namespace) -> int:

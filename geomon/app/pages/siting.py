@@ -8,7 +8,7 @@ from geomon import mapview
 from geomon.app import data, i18n, urls
 from geomon.app.components import login, project_input, widgets
 from geomon.app.present import siting_view
-from geomon.errors import GeomonError
+from geomon.errors import GeomonError, ValidationError
 
 lang = i18n.current()
 url = data.settings().store_url
@@ -39,6 +39,10 @@ try:
         projects = project_input.from_drawing(url, lang)
     else:
         projects = project_input.from_store(url, lang)
+except ValidationError as exc:  # the library's rule (`siting.checkable`), as in geomon check
+    st.error(i18n.t("siting.invalid", lang).format(error=exc), icon=":material/block:")
+    st.dataframe([i.to_dict() for i in exc.report], hide_index=True, width="stretch")
+    st.stop()
 except GeomonError as exc:
     st.error(i18n.t("siting.read_error", lang).format(error=exc))
     st.stop()
