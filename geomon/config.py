@@ -12,7 +12,8 @@ GEOMON_TIANDITU_KEY  the Tianditu (天地图) key ``tk`` the ``tianditu`` basema
 GEOMON_ADDRESS    the address ``geomon serve`` listens on (default ``localhost``: this machine
                   only; ``0.0.0.0`` on a server, or ``127.0.0.1`` behind a reverse proxy)
 GEOMON_PUBLIC_URL    the app's address as people reach it (``https://host/geomon``), for links and
-                     QR codes on printed outlet sheets (default: the address of the open page)
+                     QR codes on printed outlet sheets (default: the address of the open page,
+                     unless that is localhost: then the sheet carries no code and says so)
 GEOMON_MAX_UPLOAD_MB    largest accepted file in MiB (default 200)
 GEOMON_MAX_UNZIPPED_MB  largest total size of an archive's contents once unpacked (default 1024)
 GEOMON_MAX_FILES        most members in an uploaded archive, or files in one upload (default 100)

@@ -135,6 +135,8 @@ if hasattr(store, "history"):  # the change history, where the store keeps one
 
 st.subheader(i18n.t("outlet.sheet", lang))
 link = outlet_view.record_link(code, page_url=st.context.url, public_url=settings.public_url)
+if link is None:  # a code to localhost on paper opens nothing
+    st.warning(i18n.t("outlet.no_public_url", lang), icon=":material/qr_code:")
 page = sheet.outlet_sheet(
     record.to_dict(),
     link=link,
