@@ -35,7 +35,7 @@ def test_record_from_the_url(app, demo_store: Path, downloads) -> None:
     # no GEOMON_PUBLIC_URL and no page address others reach: no QR code, and both say so
     assert "<svg" not in sheet and "localhost" not in sheet
     assert "未设置应用的公开地址（GEOMON_PUBLIC_URL），未生成二维码" in sheet
-    assert at.warning[-1].value.startswith("未设置应用的公开地址（GEOMON_PUBLIC_URL）")
+    assert at.warning[-1].value.startswith("未设置应用的公开地址（`GEOMON_PUBLIC_URL`）")
 
 
 def test_sheet_qr_code_opens_the_public_address(app, demo_store, downloads, monkeypatch) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from apphelp import no_exception, param
+from apphelp import no_exception, param, shown
 
 from geomon.crs import wgs84_to_gcj02
 from geomon.io.export import geojson_text
@@ -125,7 +125,7 @@ def test_project_without_id_is_refused_as_by_geomon_check(app, demo_store: Path)
     (box,) = at.error
     assert box.value.startswith("项目文件有错误，未做分析")
     assert "project_without_id.geojson: 1 problem(s) in 1 row(s); first at row 1, field 'id'" in (
-        box.value
+        shown(box.value)
     )
     assert not at.warning and not at.success and not at.info  # no verdict of any project
     issues = at.dataframe[0].value
