@@ -294,11 +294,12 @@ class ScopedStore:
                 self._refuse(spec, after, moved, message("修改后的数据", "rows as edited"))
         dated = {"at": at} if at is not None else {}
         result = self._store.edit(layer, changes, user=who, source=source, **dated)
-        audit.record(
-            "edit", user=who, layer=layer, source=source, store=audit.store_text(self.url),
-            rows=sorted({"/".join(map(str, c.key)) for c in result.changes}),
-            fields=sorted({c.field for c in result.changes}), revision=result.revision,
-        )  # fmt: skip
+        if result.changes:  # the operator's log (GEOMON_LOG_FILE): who changed what, when
+            audit.record(
+                "edit", user=who, layer=layer, source=source, store=audit.store_text(self.url),
+                rows=sorted({"/".join(map(str, c.key)) for c in result.changes}),
+                fields=sorted({c.field for c in result.changes}), revision=result.revision,
+            )  # fmt: skip
         return result
 
     def history(self, layer: str, key: Any = None) -> pd.DataFrame:
