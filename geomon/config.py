@@ -9,8 +9,11 @@ GEOMON_LANG       UI language, ``zh`` (default) or ``en``
 GEOMON_BASEMAP    ``none`` (default, works offline), ``osm``, ``tianditu``, ``amap``, or a
                   URL template
 GEOMON_TIANDITU_KEY  the Tianditu (天地图) key ``tk`` the ``tianditu`` basemap needs (no default)
+GEOMON_ADDRESS    the address ``geomon serve`` listens on (default ``localhost``: this machine
+                  only; ``0.0.0.0`` on a server, or ``127.0.0.1`` behind a reverse proxy)
 GEOMON_PUBLIC_URL    the app's address as people reach it (``https://host/geomon``), for links and
-                     QR codes on printed outlet sheets (default: the address of the open page)
+                     QR codes on printed outlet sheets (default: the address of the open page,
+                     unless that is localhost: then the sheet carries no code and says so)
 GEOMON_MAX_UPLOAD_MB    largest accepted file in MiB (default 200)
 GEOMON_MAX_UNZIPPED_MB  largest total size of an archive's contents once unpacked (default 1024)
 GEOMON_MAX_FILES        most members in an uploaded archive, or files in one upload (default 100)
@@ -25,6 +28,8 @@ GEOMON_LOGIN_REQUIRED_FOR_VIEW  ``1``: viewing needs a login too (default: anyon
 GEOMON_SECRET           the key that signs the map's data-route tokens; every app process serving
                         one map must share it (default: a random key in map.key beside the users
                         file, made on first use)
+GEOMON_LOG_FILE         the operator's log of imports, edits and logins (who, what, when; see
+                        `geomon.audit`); rotate it with logrotate (default: no log)
 GEOMON_MAP_POINT_LIMIT  a point layer with more features than this is clustered on the map and
                         drawn on canvas (default 5000; see `geomon.mapview.points`)
 """
@@ -78,6 +83,10 @@ class Settings:
     tianditu_key: str | None = None
     """Tianditu key (``tk``, from console.tianditu.gov.cn) for ``basemap="tianditu"``."""
     public_url: str | None = None
+    address: str = "localhost"
+    log_file: str | None = None
+    """The operator's log of imports, edits and logins (``GEOMON_LOG_FILE``; `geomon.audit`)."""
+    """Where ``geomon serve`` listens (``GEOMON_ADDRESS``)."""
     """The app's public address; record links and QR codes use it instead of the page's URL."""
 
 
@@ -109,4 +118,6 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         secret=env.get("GEOMON_SECRET") or None,
         tianditu_key=env.get("GEOMON_TIANDITU_KEY") or None,
         public_url=env.get("GEOMON_PUBLIC_URL") or None,
+        address=(env.get("GEOMON_ADDRESS") or "").strip() or "localhost",
+        log_file=env.get("GEOMON_LOG_FILE") or None,
     )

@@ -7,6 +7,7 @@ returns the diff the write would make.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +15,8 @@ from typing import IO, Any
 
 import pandas as pd
 
+from geomon import audit, validate
 from geomon import io as gio
-from geomon import validate
 from geomon.messages import Issue, ValidationReport, message
 from geomon.specs import get_spec
 from geomon.store import Store, WriteMode, WriteStats
@@ -114,6 +115,11 @@ def import_file(
     name = Path(name).name if name else None
     written = store.write({spec.name: frame}, mode=mode, source=name, version=version, user=user)
     stats = written[spec.name]
+    audit.record(
+        "import", user=user or os.environ.get("USER"), layer=spec.name, file=name, mode=mode,
+        rows=len(frame), added=stats.added, updated=stats.updated, skipped=len(bad_rows),
+        version=version, store=audit.store_text(getattr(store, "url", "")),
+    )  # fmt: skip
     progress(1.0, "完成 / done")
     return ImportResult(report, True, len(checked.frame), len(frame), bad_rows, stats, diff)
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from geomon import config
+from geomon import audit, config
 from geomon.access.lockout import LoginLimiter
 from geomon.errors import AccessDeniedError, AuthConfigError, LoginError
 from geomon.messages import message
@@ -367,16 +367,22 @@ def authenticate(
         )
         raise LoginError(msg, code="no_users")
     limiter = limiter or default_limiter(settings)
-    limiter.check(name)
+    try:
+        limiter.check(name)
+    except LoginError as exc:
+        audit.record("login_failed", user=name, reason=exc.code, settings=settings)
+        raise
     user = users.get(name)
     ok = verify_password(password, user.password_hash if user else _dummy_hash())
     if user is None or not ok:
         lock = limiter.failed(name)
+        audit.record("login_failed", user=name, reason="bad_credentials", settings=settings)
         extra_zh = f"；已锁定 {lock:.0f} 秒" if lock else ""
         extra_en = f"; locked for {lock:.0f} s" if lock else ""
         msg = message(f"用户名或密码错误{extra_zh}", f"unknown user or wrong password{extra_en}")
         raise LoginError(msg, code="bad_credentials", retry_after=lock or None)
     limiter.succeeded(name)
+    audit.record("login", user=name, role=user.role, settings=settings)
     return user
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geomon import audit
 from geomon.access.auth import User, normalise_area
 from geomon.errors import AccessDeniedError, AuthConfigError
 from geomon.messages import message
@@ -292,7 +293,14 @@ class ScopedStore:
             if moved.any():
                 self._refuse(spec, after, moved, message("修改后的数据", "rows as edited"))
         dated = {"at": at} if at is not None else {}
-        return self._store.edit(layer, changes, user=who, source=source, **dated)
+        result = self._store.edit(layer, changes, user=who, source=source, **dated)
+        if result.changes:  # the operator's log (GEOMON_LOG_FILE): who changed what, when
+            audit.record(
+                "edit", user=who, layer=layer, source=source, store=audit.store_text(self.url),
+                rows=sorted({"/".join(map(str, c.key)) for c in result.changes}),
+                fields=sorted({c.field for c in result.changes}), revision=result.revision,
+            )  # fmt: skip
+        return result
 
     def history(self, layer: str, key: Any = None) -> pd.DataFrame:
         """Changes of rows now in the user's areas, and of deleted rows that were in them."""

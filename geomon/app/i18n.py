@@ -3,10 +3,17 @@
 Layer titles, field labels and enum labels come from the layer specs (``Label.get(lang)``);
 ``strings.toml`` beside this file holds only the app's own words. The chosen language lives in
 ``st.session_state["lang"]`` and in the URL (``?lang=en``), so a shared link keeps it.
+
+Streamlit reads titles, captions, alerts, labels and ``st.markdown`` as Markdown, so a name like
+``[点此重新登录](http://…)`` would become a link and ``![x](http://…)`` an outside image. Every
+value that did not come from this code (a stored name, a URL parameter, a file name, an error
+that quotes a cell) goes into such text through `md` (or `tf`, which applies it to each value),
+and then reads as the text it is.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -30,6 +37,55 @@ def t(key: str, lang: str = "zh") -> str:
     """
     entry = STRINGS[key]
     return entry.get(lang) or entry["zh"]
+
+
+_SYNTAX = re.compile(r"[\\`*_{}\[\]()<>#!|~$&]|:(?=[A-Za-z/])")
+"""Characters that start Markdown (and Streamlit's ``:red[…]``, ``:material/…:``) anywhere."""
+_LINE_START = re.compile(r"^(\s*)([-+=]|\d+[.)])", re.MULTILINE)
+"""Lists, setext underlines, ordered lists: only at the start of a line."""
+_AUTOLINK = re.compile(r"\\:|www(?=\.)|@", re.IGNORECASE)
+JOINER = "\u2060"
+"""U+2060 WORD JOINER: invisible, keeps a bare URL in user text from becoming a link."""
+
+
+def md(value: object) -> str:
+    r"""`value` as literal text inside Streamlit Markdown.
+
+    Every character that can start Markdown syntax is backslash-escaped (CommonMark allows it
+    for all ASCII punctuation), so no link, image, emphasis, heading, HTML, LaTeX, colour or
+    icon can start; characters without meaning inside a line (``-``, ``.``, ``,``, ``/``…) are
+    left alone except at the start of a line. GFM turns bare URLs, ``www.`` names and e-mail
+    addresses into links, and Streamlit ``:material/…:`` into icons, after escapes are read, so
+    an invisible `JOINER` breaks each trigger.
+    Line breaks stay line breaks.
+
+    >>> md("![x](a.png) **b** XM2023-001 12:30")
+    '\\!\\[x\\]\\(a.png\\) \\*\\*b\\*\\* XM2023-001 12:30'
+    >>> md("http://t.example") == "http\\:\u2060//t.example"
+    True
+    >>> md("- 1. item")
+    '\\- 1. item'
+    """
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = _SYNTAX.sub(lambda m: "\\" + m.group(0), text)
+    text = _LINE_START.sub(lambda m: m.group(1) + _escape_last(m.group(2)), text)
+    text = _AUTOLINK.sub(lambda m: m.group(0) + JOINER, text)
+    return text.replace("\n", "  \n")
+
+
+def _escape_last(mark: str) -> str:
+    return mark[:-1] + "\\" + mark[-1]
+
+
+def tf(key: str, lang: str, /, **values: object) -> str:
+    """`t` of `key` with ``{name}`` fields filled by `values`, each as literal text (`md`);
+    numbers stay numbers, so format specs such as ``{km:g}`` apply."""
+    safe = {k: v if _number(v) else md(v) for k, v in values.items()}  # "{km:g}" keeps working
+    return t(key, lang).format(**safe)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def keyed(prefix: str, lang: str, value: str) -> str:

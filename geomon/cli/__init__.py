@@ -4,8 +4,8 @@ Exit codes (a contract scripts rely on): 0 ok / valid, 1 invalid data, 2 unreada
 usage. ``--json`` output shapes are documented per command in README.md and kept stable.
 
 This module builds the parser and dispatches; the commands live by family in `data` (validate,
-import, export, stats, trace, demo, serve), `rules` (classify, check), `reports` (report,
-recheck) and `users` (user, and the command line's login).
+import, export, stats, trace, demo), `rules` (classify, check), `reports` (report, recheck),
+`users` (user, and the command line's login) and `serve` (serve, health).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from geomon.cli import data, rules
+from geomon.cli import data, rules, serve
 from geomon.cli import reports as reports_cli
 from geomon.cli import users as auth_cli
 from geomon.cli._output import USAGE
@@ -32,7 +32,8 @@ _COMMANDS = (
     auth_cli.register,
     reports_cli.register,
     data.add_demo,
-    data.add_serve,
+    serve.add_serve,
+    serve.add_health,
 )
 
 

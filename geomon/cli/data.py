@@ -1,4 +1,4 @@
-"""The data commands of ``geomon``: validate, import, export, stats, trace, demo, serve.
+"""The data commands of ``geomon``: validate, import, export, stats, trace, demo.
 
 Each command has a ``cmd_*`` function (what it does) and an ``add_*`` function (its parser), which
 `geomon.cli.build_parser` calls in the order ``geomon --help`` lists the commands.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -205,25 +204,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return OK
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    """Start the Streamlit app."""
-    env = dict(os.environ)
-    if args.store:
-        env["GEOMON_STORE"] = str(args.store)
-    app = config.PROJECT_DIR / "streamlit_app.py"
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app),
-        f"--server.port={args.port}",
-        f"--server.address={args.address}",
-        "--browser.gatherUsageStats=false",
-    ]
-    return subprocess.call(cmd, cwd=config.PROJECT_DIR, env=env)
-
-
 def add_validate(sub: Any) -> None:
     """Add ``geomon validate`` to the command's subparsers."""
     p = sub.add_parser("validate", help="校验文件 / validate a file against a layer spec")
@@ -296,12 +276,3 @@ def add_demo(sub: Any) -> None:
     p = sub.add_parser("demo", help="生成演示数据 / regenerate the demo dataset")
     p.add_argument("--out", type=Path, default=config.DEMO_STORE)
     p.set_defaults(func=cmd_demo)
-
-
-def add_serve(sub: Any) -> None:
-    """Add ``geomon serve``."""
-    p = sub.add_parser("serve", help="启动应用 / start the app")
-    p.add_argument("--store")
-    p.add_argument("--port", type=int, default=8501)
-    p.add_argument("--address", default="localhost")
-    p.set_defaults(func=cmd_serve)

@@ -2,7 +2,9 @@
 
 Exit codes, as for every geomon command: 0 ok; 1 (recheck) some project's verdict, conflicts or
 overlap changed; 2 bad usage or unreadable input (a bad date, an unknown version label, an
-unknown output suffix, a project file that cannot be read).
+unknown output suffix, a project file that cannot be read), or a login that is required and
+missing or fails. With logins in force (`geomon.cli.users.store_for`) both read the store through
+the login's areas: a county user's report covers that county only.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from geomon.cli import users as auth_cli
 
 OK, CHANGED, USAGE = 0, 1, 2
 REPORT_SUFFIXES = (".html", ".htm", ".xlsx", ".json")
@@ -37,13 +41,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the period report (HTML, XLSX or JSON by the suffix of ``-o``)."""
     from geomon.errors import GeomonError  # noqa: PLC0415  (keeps `geomon --help` fast)
     from geomon.reports import period, period_html, period_xlsx  # noqa: PLC0415  (same)
-    from geomon.store import open_store  # noqa: PLC0415  (same)
 
     suffix = _suffix(args.output, REPORT_SUFFIXES, "-o")
     if suffix is None:
         return USAGE
     try:
-        store = open_store(args.store)
+        store = auth_cli.store_for(args, "view")  # a county login sees its county only
         report = period.period_report(
             store, args.date_from, args.date_to, district=args.district, as_of=args.as_of
         )
@@ -72,18 +75,13 @@ def _projects(args: argparse.Namespace, store: Any) -> Any:
             raise ReadError(msg)
         return frame
     checked = siting.load_projects(args.projects, crs=args.crs)
-    if not checked.report.valid:
-        first = next(i for i in checked.report.issues if i.severity == "error")
-        msg = f"{args.projects}: {checked.report.summary()} (row {first.row}: {first.message})"
-        raise ReadError(msg)
-    return checked.frame
+    return siting.checkable(checked, path=args.projects)  # ValidationError: exit 2
 
 
 def cmd_recheck(args: argparse.Namespace) -> int:
     """Re-check projects under two versions of the constraint layers."""
     from geomon.errors import GeomonError  # noqa: PLC0415  (keeps `geomon --help` fast)
     from geomon.reports import recheck, recheck_report  # noqa: PLC0415  (same)
-    from geomon.store import open_store  # noqa: PLC0415  (same)
 
     suffix = None
     if args.output is not None:
@@ -91,7 +89,7 @@ def cmd_recheck(args: argparse.Namespace) -> int:
         if suffix is None:
             return USAGE
     try:
-        store = open_store(args.store)
+        store = auth_cli.store_for(args, "view")
         projects = _projects(args, store)
         result = recheck.recheck(
             projects, store, before=args.against, after=args.to, buffer_m=args.buffer_m
@@ -133,6 +131,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "-o", "--output", required=True, type=Path, help="OUT.html, OUT.xlsx or OUT.json"
     )
+    auth_cli.login_options(p)
     p.set_defaults(func=cmd_report)
 
     p = subparsers.add_parser(
@@ -146,4 +145,5 @@ def register(subparsers: Any) -> None:
     p.add_argument("--buffer-m", type=float, default=500.0, help="attention distance (m)")
     p.add_argument("--json", action="store_true")
     p.add_argument("-o", "--output", type=Path, help="OUT.html or OUT.xlsx")
+    auth_cli.login_options(p)
     p.set_defaults(func=cmd_recheck)

@@ -15,7 +15,7 @@ from geomon import io as gio
 from geomon import validate
 from geomon.cli import users as auth_cli
 from geomon.cli._output import INVALID, OK, USAGE, print_json, print_report, read_error
-from geomon.errors import GeomonError, ReadError
+from geomon.errors import GeomonError, ReadError, ValidationError
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -65,11 +65,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         checked = siting.load_projects(args.path, crs=args.crs)
     except ReadError as exc:
         return read_error(args.path, "projects", exc, args.json)
-    if not checked.report.valid:  # a project we cannot read cannot be checked
-        checked.report.path = args.path
+    try:  # the app's siting page keeps the same rule
+        projects = siting.checkable(checked, path=args.path)
+    except ValidationError:
         print_report(checked.report)
         return USAGE
-    result = siting.check(checked.frame, auth_cli.store_for(args, "view"), buffer_m=args.buffer_m)
+    result = siting.check(projects, auth_cli.store_for(args, "view"), buffer_m=args.buffer_m)
     if args.report:
         try:
             written = reports.write_siting_report(result, args.report)

@@ -9,7 +9,9 @@ are in metres on the CGCS2000 3° Gauss–Krüger plane of each project's own zo
 CGCS2000 ellipsoid (``*_geodesic_m*``).
 
 `check_json` gives the ``geomon check --json`` shape and `exit_code` its exit status;
-`load_projects` reads a project file of any supported format. Reports: `geomon.reports`.
+`load_projects` reads a project file of any supported format and `checkable` is the one rule for
+what may be checked (the app's siting page and ``geomon check``/``recheck`` both use it).
+Reports: `geomon.reports`.
 
 Checking project after project against the same layer frames is cheap: each frame's spatial
 index is built at its first check and reused while the frame lives and keeps exactly the same
@@ -46,6 +48,7 @@ __all__ = [
     "SitingResult",
     "check",
     "check_json",
+    "checkable",
     "exit_code",
     "load_projects",
 ]
@@ -165,3 +168,24 @@ def load_projects(
     """
     frame, report = read(source, "projects", crs, filename=filename)
     return gvalidate.validate(frame, "projects", make_valid=True, report=report)
+
+
+def checkable(checked: gvalidate.Validated, *, path: str | None = None) -> pd.DataFrame:
+    """
+    The projects of a read project file, if they may be checked: the app's and the CLI's rule.
+
+    A file is checked only when no row has an error: every project has what ``layers/projects.toml``
+    requires (its id 项目编号 and name 项目名称, a usable geometry). A verdict on a project that
+    cannot be named is no use in a report, so nothing of such a file is checked. Warnings (a
+    repaired geometry, an unknown column) do not stop the check.
+
+    Raises
+    ------
+    ValidationError
+        Carrying the report (with `path` as its file), its message naming the file, the number of
+        bad rows and the first one's row, field and reason (``geomon check`` exits 2).
+    """
+    if path is not None:
+        checked.report.path = path
+    checked.report.raise_if_invalid()
+    return checked.frame

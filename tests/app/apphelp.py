@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -16,6 +17,13 @@ def sha256(path: Path) -> str:
 def metrics(at: AppTest) -> dict[str, str]:
     """Every metric on the page, label → value."""
     return {m.label: m.value for m in at.metric}
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown built with `geomon.app.i18n.md`: without the backslash
+    escapes and the invisible word joiners, with plain line breaks (AppTest gives the source)."""
+    text = re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+    return text.replace("  \n", "\n")
 
 
 def no_exception(at: AppTest) -> None:

@@ -31,9 +31,23 @@ def test_record_from_the_url(app, demo_store: Path, downloads) -> None:
     assert "水污染防治法 第六十四条" in set(zones["说明/依据"])
     assert _maps(at) == 1
     sheet = downloads.files[f"{IN_ZONE}.html"].decode("utf-8")
-    assert "<svg" in sheet
-    assert f"/outlet?outlet={IN_ZONE}" in sheet
     assert outlet["name"] in sheet
+    # no GEOMON_PUBLIC_URL and no page address others reach: no QR code, and both say so
+    assert "<svg" not in sheet and "localhost" not in sheet
+    assert "未设置应用的公开地址（GEOMON_PUBLIC_URL），未生成二维码" in sheet
+    assert at.warning[-1].value.startswith("未设置应用的公开地址（`GEOMON_PUBLIC_URL`）")
+
+
+def test_sheet_qr_code_opens_the_public_address(app, demo_store, downloads, monkeypatch) -> None:
+    at = app(demo_store, PAGE, outlet=IN_ZONE)
+    monkeypatch.setenv("GEOMON_PUBLIC_URL", "https://gis.example.gov.cn/geomon/")
+    at.run()
+
+    no_exception(at)
+    sheet = downloads.files[f"{IN_ZONE}.html"].decode("utf-8")
+    assert "<svg" in sheet
+    assert f"电子档案：https://gis.example.gov.cn/geomon/outlet?outlet={IN_ZONE}" in sheet
+    assert not any("GEOMON_PUBLIC_URL" in w.value for w in at.warning)
 
 
 def test_downstream_sections(app, demo_store: Path) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import streamlit as st
-from apphelp import no_exception
+from apphelp import no_exception, shown
 
 from geomon.access import auth
 from geomon.store import Edit, open_store
@@ -138,7 +138,7 @@ def test_a_stale_target_edit_is_refused_showing_the_newer_value(
     at.button(key=f"{KEY}.go").click().run()
 
     no_exception(at)
-    error = at.error[0].value
+    error = shown(at.error[0].value)
     assert error.startswith(
         "保存失败：sections JHGK02：你的修改基于版本 1，该行已被修改（当前版本 2）"
     )
@@ -155,7 +155,7 @@ def test_one_bad_row_saves_nothing(app, demo_copy: Path, users: Path, edited_tab
     at.button(key=f"{KEY}.go").click().run()
 
     no_exception(at)
-    assert at.error[0].value.startswith("保存失败：layer 'sections', row ['JHGK02']")
+    assert shown(at.error[0].value).startswith("保存失败：layer 'sections', row ['JHGK02']")
     stored = _sections(demo_copy)
     assert stored.loc[["JHGK01", "JHGK02"], "target_class"].tolist() == ["II", "III"]
     assert _edits(demo_copy) == []

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from apphelp import no_exception, param
+from apphelp import no_exception, param, shown
 
 from geomon.crs import wgs84_to_gcj02
 from geomon.io.export import geojson_text
@@ -112,3 +112,21 @@ def test_shared_link_to_stored_projects(app, demo_store: Path) -> None:
     assert at.multiselect(key="siting.stored").value == ["XM2023-007"]
     assert "XM2023-007" in at.error[0].value  # quarry in the red line: prohibited
     assert param(at, "project") == ["XM2023-007"]
+
+
+def test_project_without_id_is_refused_as_by_geomon_check(app, demo_store: Path) -> None:
+    """GH issue 18, item 11: the page used to check it and call the project "0"."""
+    path = Path(__file__).parents[1] / "data" / "project_without_id.geojson"
+    at = app(demo_store, PAGE).run()
+    at.file_uploader(key="siting.file").set_value((path.name, path.read_bytes(), "text/plain"))
+    at.run()
+
+    no_exception(at)
+    (box,) = at.error
+    assert box.value.startswith("项目文件有错误，未做分析")
+    assert "project_without_id.geojson: 1 problem(s) in 1 row(s); first at row 1, field 'id'" in (
+        shown(box.value)
+    )
+    assert not at.warning and not at.success and not at.info  # no verdict of any project
+    issues = at.dataframe[0].value
+    assert issues[["row", "field", "code"]].values.tolist() == [[1, "id", "missing_value"]]

@@ -282,13 +282,20 @@ def test_zone_rows(layers) -> None:
 @pytest.mark.parametrize(
     ("page_url", "public", "expected"),
     [
-        ("http://127.0.0.1:8501/dashboard?x=1", None, "http://127.0.0.1:8501/outlet?outlet=A%20B"),
         ("http://h/geomon/", None, "http://h/geomon/outlet?outlet=A%20B"),
         (None, "https://gis.example.gov.cn/geomon/", "https://gis.example.gov.cn/geomon/outlet?outlet=A%20B"),
-        (None, None, "http://localhost:8501/outlet?outlet=A%20B"),
+        # no public address and a page on this machine (or none): no link, the sheet says so
+        ("http://127.0.0.1:8501/dashboard?x=1", None, None),
+        ("http://localhost:8501/outlet?outlet=X", None, None),
+        ("http://[::1]:8501/", None, None),
+        (None, None, None),
+        ("http://10.1.2.3:8501/geomon/outlet?outlet=X", None,
+         "http://10.1.2.3:8501/geomon/outlet?outlet=A%20B"),
+        ("http://localhost:8501/", "https://gis.example.gov.cn",
+         "https://gis.example.gov.cn/outlet?outlet=A%20B"),
     ],
 )  # fmt: skip
-def test_record_link(page_url: str | None, public: str | None, expected: str) -> None:
+def test_record_link(page_url: str | None, public: str | None, expected: str | None) -> None:
     assert outlet_view.record_link("A B", page_url=page_url, public_url=public) == expected
 
 
@@ -311,6 +318,13 @@ def test_sheet_escapes_and_links(layers) -> None:
     assert "整治完成" in page  # stage label
     assert "2024-01-02" in page
     assert "114.030000" in page  # longitude
+
+
+def test_sheet_without_a_public_address_says_so(layers) -> None:
+    page = sheet.outlet_sheet(layers["outlets"].iloc[1].to_dict(), link=None)
+
+    assert "<svg" not in page and "localhost" not in page
+    assert page.count("未设置应用的公开地址（GEOMON_PUBLIC_URL），未生成二维码") == 2  # box, footer
 
 
 @pytest.mark.parametrize(

@@ -163,14 +163,14 @@ def _save(
     try:
         result = data.scoped(url, who).edit(layer, edits, user=who.name, source=SOURCE)
     except ConflictError as exc:
-        st.error(i18n.t("edit.conflict", lang).format(error=exc))
+        st.error(i18n.tf("edit.conflict", lang, error=exc))
         forget()  # the form reloads the newer values and version on the next run
         return
     except GeomonError as exc:
-        st.error(i18n.t("edit.error", lang).format(error=exc))
+        st.error(i18n.tf("edit.error", lang, error=exc))
         return
     forget()
-    text = i18n.t("edit.saved", lang).format(n=len(result.changes), user=who.name)
+    text = i18n.tf("edit.saved", lang, n=len(result.changes), user=who.name)
     st.session_state[FLASH] = text
     st.rerun()
 

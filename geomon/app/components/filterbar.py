@@ -55,7 +55,9 @@ class View:
             for d in view.ALL_DIMS
             if self.selection.get(d.key)
         ]
-        return i18n.t("common.view_caption", lang).format(
+        return i18n.tf(  # filter values are data: literal text in the caption's Markdown
+            "common.view_caption",
+            lang,
             period=self.period_label(lang),
             as_of=self.as_of.isoformat(),
             filters="；".join(chosen) or i18n.t("common.no_filters", lang),

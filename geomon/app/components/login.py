@@ -67,12 +67,10 @@ def sidebar(lang: str, action: auth.Action = "view") -> None:
     if user is not None:
         box = st.sidebar.container(border=True)
         box.markdown(
-            i18n.t("login.as", lang).format(
-                name=user.name, role=i18n.t(f"login.role.{user.role}", lang)
-            )
+            i18n.tf("login.as", lang, name=user.name, role=i18n.t(f"login.role.{user.role}", lang))
         )
         if not user.sees_all:
-            box.caption(i18n.t("login.areas", lang).format(areas="、".join(user.areas)))
+            box.caption(i18n.tf("login.areas", lang, areas="、".join(user.areas)))
         box.button(i18n.t("login.logout", lang), on_click=_log_out, key="login.logout")
     elif needed:
         _form(lang, s)
@@ -95,14 +93,14 @@ def _form(lang: str, s: config.Settings) -> None:
         user = auth.authenticate(name.strip(), password, settings=s)
     except LoginError as exc:
         if exc.retry_after:
-            text = i18n.t("login.locked", lang).format(seconds=f"{exc.retry_after or 0:.0f}")
+            text = i18n.tf("login.locked", lang, seconds=f"{exc.retry_after or 0:.0f}")
         elif exc.code == "no_users":
             text = i18n.t("login.no_users", lang)
         else:
             text = i18n.t("login.bad", lang)
         st.sidebar.error(text)
     except GeomonError as exc:  # a broken users file
-        st.sidebar.error(i18n.t("login.error", lang).format(error=exc))
+        st.sidebar.error(i18n.tf("login.error", lang, error=exc))
     else:
         _log_in(user)
         st.rerun()

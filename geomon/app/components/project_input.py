@@ -50,7 +50,11 @@ def crs_label(value: str, lang: str) -> str:
 
 
 def from_upload(lang: str) -> Projects | None:
-    """A file uploader with a CRS choice; the projects read from the file."""
+    """A file uploader with a CRS choice; the projects read from the file.
+
+    Raises `geomon.errors.ValidationError` (its report attached) when `siting.checkable` refuses
+    the file, `geomon.errors.ReadError` when it cannot be read.
+    """
     left, right = st.columns([3, 2])
     upload = left.file_uploader(
         i18n.t("siting.upload", lang), type=READABLE_SUFFIXES, key="siting.file"
@@ -67,8 +71,9 @@ def from_upload(lang: str) -> Projects | None:
         return None
     raw = upload.getvalue()
     read = siting.load_projects(raw, crs=crs or None, filename=upload.name)
+    frame = siting.checkable(read, path=upload.name)  # as `geomon check`: ValidationError
     key = f"file:{hashlib.sha256(raw).hexdigest()}:{upload.name}:{crs}"
-    return Projects(key, read.frame.reset_index(drop=True), read.report)
+    return Projects(key, frame.reset_index(drop=True), read.report)
 
 
 def _drawn_frame(drawings: list[dict[str, Any]], attrs: Mapping[str, Any]) -> gpd.GeoDataFrame:

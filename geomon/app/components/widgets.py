@@ -122,10 +122,10 @@ def map_search(
         return None
     hits = view.search(frames, text)
     if hits.empty:
-        right.info(i18n.t("map.search_none", lang).format(q=text.strip()))
+        right.info(i18n.tf("map.search_none", lang, q=text.strip()))
         return None
     i = right.selectbox(
-        i18n.t("map.search_results", lang).format(n=len(hits)),
+        i18n.tf("map.search_results", lang, n=len(hits)),
         range(len(hits)),
         format_func=functools.partial(_hit_label, hits, lang),
         key=f"{key}.hit",

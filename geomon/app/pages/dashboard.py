@@ -17,7 +17,7 @@ login.sidebar(lang, "view")
 try:
     v = filterbar.sidebar(url, lang)
 except GeomonError as exc:
-    st.error(i18n.t("common.store_error", lang).format(error=exc))
+    st.error(i18n.tf("common.store_error", lang, error=exc))
     st.stop()
 st.caption(v.caption(lang))
 outlets = v.filtered.get("outlets")
@@ -69,7 +69,7 @@ with tab_outlets:
             "met",
         ]
         st.dataframe(tables.labelled(milestones, cols, lang=lang), hide_index=True, width="stretch")
-        st.caption(i18n.t("dash.citation", lang).format(citation=ost["citation"]))
+        st.caption(i18n.tf("dash.citation", lang, citation=ost["citation"]))
         if ost["overdue"]:
             st.subheader(i18n.t("dash.overdue_list", lang))
             table = tables.labelled(
@@ -106,9 +106,7 @@ with tab_sections:
         level_field = get_spec("sections").field("control_level")
         for col, row in zip(kpis[3:], levels, strict=True):
             level = level_field.value_label(row["control_level"], lang)
-            widgets.kpi(
-                col, i18n.t("dash.kpi_good", lang).format(level=level), f"{row['good_pct']}%"
-            )
+            widgets.kpi(col, i18n.tf("dash.kpi_good", lang, level=level), f"{row['good_pct']}%")
         left, right = st.columns(2)
         with left:
             st.subheader(i18n.t("dash.class_counts", lang))

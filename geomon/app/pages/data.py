@@ -30,7 +30,7 @@ editor = login.who("edit")
 try:
     v = filterbar.sidebar(url, lang)
 except GeomonError as exc:
-    st.error(i18n.t("common.store_error", lang).format(error=exc))
+    st.error(i18n.tf("common.store_error", lang, error=exc))
     st.stop()
 
 
@@ -69,7 +69,7 @@ def import_tab(who: auth.User) -> None:
         try:
             result = data.dry_run(url, layer, raw, upload.name, crs=crs, mode=mode)
         except GeomonError as exc:
-            st.error(i18n.t("data.read_error", lang).format(error=exc))
+            st.error(i18n.tf("data.read_error", lang, error=exc))
             result = None
         if result is not None:
             report, diff = result.report, result.diff
@@ -84,12 +84,12 @@ def import_tab(who: auth.User) -> None:
                 m[6].metric(i18n.t("data.removed", lang), len(diff.removed))
             if report.errors:
                 st.error(
-                    i18n.t("data.invalid", lang).format(
-                        n=len(report.errors), rows=len(report.invalid_rows)
+                    i18n.tf(
+                        "data.invalid", lang, n=len(report.errors), rows=len(report.invalid_rows)
                     )
                 )
             else:
-                st.success(i18n.t("data.valid", lang).format(rows=result.rows_read))
+                st.success(i18n.tf("data.valid", lang, rows=result.rows_read))
             if len(report):
                 st.subheader(i18n.t("data.report", lang))
                 issues = pd.DataFrame([i.to_dict() for i in report], columns=REPORT_COLUMNS)
@@ -114,15 +114,14 @@ def import_tab(who: auth.User) -> None:
                         version=version or None, who=who, progress=bar.progress,
                     )  # fmt: skip
                 except GeomonError as exc:
-                    st.error(i18n.t("data.import_error", lang).format(error=exc))
+                    st.error(i18n.tf("data.import_error", lang, error=exc))
                 else:
                     s = done.stats
-                    text = i18n.t("data.imported", lang)
-                    st.success(
-                        text.format(
-                            layer=title(layer), added=s.added, updated=s.updated, after=s.rows_after
-                        )
-                    )
+                    text = i18n.tf(
+                        "data.imported", lang, layer=title(layer), added=s.added,
+                        updated=s.updated, after=s.rows_after,
+                    )  # fmt: skip
+                    st.success(text)
 
 
 with tab_import:
@@ -151,9 +150,7 @@ with tab_export:
         rows = view.stored_rows(data.layer(url, name), v.filtered[name])
         st.caption(v.caption(lang))
         e3.markdown(
-            i18n.t("data.export_count", lang).format(
-                n=f"{len(rows):,}", total=f"{len(v.layers[name]):,}"
-            )
+            i18n.tf("data.export_count", lang, n=f"{len(rows):,}", total=f"{len(v.layers[name]):,}")
         )
         if rows.empty:
             st.info(i18n.t("data.empty_layer", lang))
@@ -161,7 +158,7 @@ with tab_export:
             payload = functools.partial(export.export_bytes, rows, name, fmt)
             file_name = f"{name}{export.SUFFIX[fmt]}"
             st.download_button(
-                i18n.t("data.download", lang).format(name=file_name),
+                i18n.tf("data.download", lang, name=file_name),
                 payload() if len(rows) <= EAGER_ROWS else payload,
                 file_name=file_name, mime=export.MEDIA_TYPE[fmt], on_click="ignore",
                 key="data.dl_export", type="primary", icon=":material/download:",

@@ -22,7 +22,7 @@ editing.flash()
 try:
     v = filterbar.sidebar(url, lang)
 except GeomonError as exc:
-    st.error(i18n.t("common.store_error", lang).format(error=exc))
+    st.error(i18n.tf("common.store_error", lang, error=exc))
     st.stop()
 outlets = v.layers.get("outlets")
 if outlets is None or outlets.empty:
@@ -46,17 +46,18 @@ if st.query_params.get("outlet") != code:
     st.query_params["outlet"] = code
 match = outlets[outlets["code"].astype(str) == code]
 if match.empty:
-    st.warning(i18n.t("outlet.unknown", lang).format(code=code))
+    st.warning(i18n.tf("outlet.unknown", lang, code=code))
     st.stop()
 record = match.iloc[0]
 spec = get_spec("outlets")
 
-st.header(f"{record['name']}")
+st.header(i18n.md(record["name"]))  # stored and URL values read as text, never as Markdown
 stage = spec.field("stage").value_label(record["stage"], lang)
-st.markdown(f"`{code}` · **{spec.field('stage').label.get(lang)}**：{stage}")
+stage_label = spec.field("stage").label.get(lang)
+st.markdown(f"{i18n.md(code)} · **{i18n.md(stage_label)}**：{i18n.md(stage)}")
 if bool(record.get("overdue")):
     deadline = sheet.field_text(spec.field("deadline"), record["deadline"], lang)
-    st.error(i18n.t("outlet.overdue", lang).format(deadline=deadline))
+    st.error(i18n.tf("outlet.overdue", lang, deadline=deadline))
 
 left, right = st.columns([5, 4])
 with left:
@@ -100,7 +101,7 @@ else:
     st.success(i18n.t("outlet.no_zones", lang))
 
 km = tracing.DEFAULT_KM
-st.subheader(i18n.t("outlet.downstream", lang).format(km=km))
+st.subheader(i18n.tf("outlet.downstream", lang, km=km))
 below = data.downstream(url, km)
 below = below[below["outlet_code"].astype(str) == code]
 down_rows = [
@@ -113,7 +114,7 @@ if down_rows:
     ]
     st.dataframe(pd.DataFrame(down_rows, columns=cols), hide_index=True, width="stretch")
 else:
-    st.info(i18n.t("outlet.no_downstream", lang).format(km=km))
+    st.info(i18n.tf("outlet.no_downstream", lang, km=km))
 
 editor = login.who("edit")
 if editor is not None:
@@ -135,6 +136,8 @@ if hasattr(store, "history"):  # the change history, where the store keeps one
 
 st.subheader(i18n.t("outlet.sheet", lang))
 link = outlet_view.record_link(code, page_url=st.context.url, public_url=settings.public_url)
+if link is None:  # a code to localhost on paper opens nothing
+    st.warning(i18n.t("outlet.no_public_url", lang), icon=":material/qr_code:")
 page = sheet.outlet_sheet(
     record.to_dict(),
     link=link,

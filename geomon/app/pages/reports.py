@@ -68,7 +68,7 @@ with tab_period:
                 store, start, end, district=district or None, as_of=as_of or None
             )
         except GeomonError as exc:
-            st.error(i18n.t("reports.error", lang).format(error=exc))
+            st.error(i18n.tf("reports.error", lang, error=exc))
         else:
             xlsx = io.BytesIO()
             period_xlsx.workbook(report).save(xlsx)
@@ -81,7 +81,8 @@ with tab_period:
     built = st.session_state.get("reports.period")
     if built and built["key"] == wanted:
         doc = built["report"]
-        st.caption(f"{doc['label']} ｜ {i18n.t('reports.cut', lang)} {doc['as_of']['at'] or '—'}")
+        cut = doc["as_of"]["at"] or "—"
+        st.caption(f"{i18n.md(doc['label'])} ｜ {i18n.t('reports.cut', lang)} {i18n.md(cut)}")
         o = doc["outlets"] or {}
         total = next((r for r in doc["networks"] if r["control_level"] == "合计"), None)
         k1, k2, k3, k4 = st.columns(4)
@@ -119,8 +120,8 @@ with tab_period:
                 ["control_level", "assessed", "good_pct", "worst_pct", "delta_good", "trend"]
             ]
             st.dataframe(table, hide_index=True, width="stretch")
-        for note in doc["notes"]:
-            st.info(note)
+        for note in doc["notes"]:  # may quote version labels and names: text, not Markdown
+            st.info(i18n.md(note))
 
 with tab_recheck:
     layers = recheck.constraint_layers()
@@ -165,7 +166,7 @@ with tab_recheck:
                 projects = siting.load_projects(upload.getvalue(), filename=upload.name).frame
                 upload_key = upload.name
             except GeomonError as exc:
-                st.error(i18n.t("reports.error", lang).format(error=exc))
+                st.error(i18n.tf("reports.error", lang, error=exc))
     wanted = (before, after, float(buffer_m), source, upload_key, store.revision())
     if projects is None or projects.empty:
         st.info(i18n.t("reports.no_projects", lang))
@@ -176,7 +177,7 @@ with tab_recheck:
                 buffer_m=buffer_m,
             )  # fmt: skip
         except GeomonError as exc:
-            st.error(i18n.t("reports.error", lang).format(error=exc))
+            st.error(i18n.tf("reports.error", lang, error=exc))
         else:
             workbook = io.BytesIO()
             recheck_report.workbook(result).save(workbook)
@@ -195,7 +196,7 @@ with tab_recheck:
         if changed.empty:
             st.success(i18n.t("reports.none_changed", lang))
         else:
-            st.warning(i18n.t("reports.changed", lang).format(n=len(changed), total=done["total"]))
+            st.warning(i18n.tf("reports.changed", lang, n=len(changed), total=done["total"]))
             st.dataframe(changed, hide_index=True, width="stretch")
         d1, d2, _ = st.columns([1, 1, 2])
         d1.download_button(

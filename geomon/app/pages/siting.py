@@ -8,7 +8,7 @@ from geomon import mapview
 from geomon.app import data, i18n, urls
 from geomon.app.components import login, project_input, widgets
 from geomon.app.present import siting_view
-from geomon.errors import GeomonError
+from geomon.errors import GeomonError, ValidationError
 
 lang = i18n.current()
 url = data.settings().store_url
@@ -39,11 +39,15 @@ try:
         projects = project_input.from_drawing(url, lang)
     else:
         projects = project_input.from_store(url, lang)
+except ValidationError as exc:  # the library's rule (`siting.checkable`), as in geomon check
+    st.error(i18n.tf("siting.invalid", lang, error=exc), icon=":material/block:")
+    st.dataframe([i.to_dict() for i in exc.report], hide_index=True, width="stretch")
+    st.stop()
 except GeomonError as exc:
-    st.error(i18n.t("siting.read_error", lang).format(error=exc))
+    st.error(i18n.tf("siting.read_error", lang, error=exc))
     st.stop()
 if projects is not None and projects.report is not None and len(projects.report):
-    with st.expander(i18n.t("siting.file_issues", lang).format(n=len(projects.report))):
+    with st.expander(i18n.tf("siting.file_issues", lang, n=len(projects.report))):
         st.dataframe([i.to_dict() for i in projects.report], hide_index=True, width="stretch")
 if projects is None or projects.frame.empty:
     st.info(i18n.t("siting.waiting", lang))
@@ -52,7 +56,7 @@ if projects is None or projects.frame.empty:
 try:
     result = data.siting_check(url, projects.key, projects.frame, buffer_m=buffer_m)
 except GeomonError as exc:
-    st.error(i18n.t("siting.check_error", lang).format(error=exc))
+    st.error(i18n.tf("siting.check_error", lang, error=exc))
     st.stop()
 
 st.subheader(i18n.t("siting.result", lang))
@@ -60,7 +64,8 @@ for _, row in result.projects.iterrows():
     alert = getattr(st, siting_view.ALERT.get(row["verdict"], "info"))
     reason = row["reason_zh"] if lang == "zh" else row["reason_en"]
     verdict = siting_view.verdict_label(row["verdict"], lang)
-    alert(f"**{row['id'] or ''} {row['name'] or ''}：{verdict}**\n\n{reason}")
+    title = i18n.md(f"{row['id'] or ''} {row['name'] or ''}")
+    alert(f"**{title}：{i18n.md(verdict)}**\n\n{i18n.md(reason)}")
 
 d1, d2, _ = st.columns([1, 1, 2])
 d1.download_button(
@@ -84,7 +89,7 @@ d2.download_button(
 
 st.subheader(i18n.t("siting.conflicts", lang))
 if result.conflicts.empty:
-    st.success(i18n.t("siting.no_conflicts", lang).format(buffer=f"{buffer_m:g}"))
+    st.success(i18n.tf("siting.no_conflicts", lang, buffer=f"{buffer_m:g}"))
 else:
     st.dataframe(siting_view.conflict_table(result, lang), hide_index=True, width="stretch")
 

@@ -32,6 +32,7 @@ h2 { font-size: 14px; margin: 14px 0 6px; border-left: 4px solid #0b4f8a; paddin
 .code { font-family: "DejaVu Sans Mono", monospace; font-size: 14px; }
 .qr { text-align: center; font-size: 10px; color: #444; width: 120px; }
 .qr svg { width: 110px; height: 110px; }
+.no-qr { border: 1px dashed #b2182b; color: #b2182b; padding: 6px; text-align: left; }
 table { width: 100%; border-collapse: collapse; }
 th, td { border: 1px solid #999; padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: #eef3f8; width: 22%; font-weight: 600; white-space: nowrap; }
@@ -48,6 +49,15 @@ def qr_svg(text: str) -> str:
     code.add_data(text)
     svg = code.make_image(image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
     return re.sub(r"^<\?xml[^>]*\?>\s*", "", svg)
+
+
+NO_LINK = "未设置应用的公开地址（GEOMON_PUBLIC_URL），未生成二维码"
+
+
+def _qr_block(link: str | None) -> str:
+    if link is None:
+        return f'<div class="qr no-qr">{NO_LINK}；请管理员设置后重新打印。</div>'
+    return f'<div class="qr">{qr_svg(link)}<div>扫码查看电子档案</div></div>'
 
 
 def field_text(field: FieldSpec, value: Any, lang: str = "zh") -> str:
@@ -91,7 +101,7 @@ def _table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
 def outlet_sheet(
     record: Mapping[str, Any],
     *,
-    link: str,
+    link: str | None,
     zones: Sequence[Sequence[str]] = (),
     downstream: Sequence[Sequence[str]] = (),
     overdue: bool = False,
@@ -105,7 +115,9 @@ def outlet_sheet(
     record
         The outlet's fields (a row of the outlets layer, with ``geometry``).
     link
-        The URL the QR code opens (the app's ``/outlet?outlet=CODE``).
+        The URL the QR code opens (the app's ``/outlet?outlet=CODE``); None when the app has no
+        address others can reach (``GEOMON_PUBLIC_URL`` unset): the sheet says so instead of
+        printing a code that opens nothing.
     zones, downstream
         Rows for the zone table (类别, 编码, 名称, 说明) and the downstream sections
         (编码, 名称, 级别, 沿河距离).
@@ -139,10 +151,10 @@ def outlet_sheet(
         f"<title>{html.escape(code)} {html.escape(name)}</title><style>{_CSS}</style></head><body>"
         f'<header><div><h1>入河排污口信息档案</h1><div class="code">{html.escape(code)}</div>'
         f"<div>{html.escape(name)}</div>{warn}</div>"
-        f'<div class="qr">{qr_svg(link)}<div>扫码查看电子档案</div></div></header>'
+        f"{_qr_block(link)}</header>"
         f'<h2>基本信息</h2><table class="fields">{cells}</table>'
         f"<h2>所在保护区、红线与管控单元</h2>{zone_html}"
         f"<h2>下游监测断面</h2>{down_html}"
-        f"<footer>生成日期：{when}｜电子档案：{html.escape(link)}</footer>"
+        f"<footer>生成日期：{when}｜电子档案：{html.escape(link or NO_LINK)}</footer>"
         "</body></html>"
     )
