@@ -22,6 +22,7 @@ wrong_geometry_type    e.g. a line in a point layer
 outside_china          coordinates outside China
 swapped_coordinates    longitude and latitude look swapped
 unknown_field          a column the spec does not know (warning; not stored)
+formula_text           a text starts like a spreadsheet formula (warning; stored as text)
 repaired_geometry      an invalid geometry was repaired with make_valid (warning)
 =====================  ==========================================================
 
@@ -43,6 +44,7 @@ import shapely
 from geomon import crs as gcrs
 from geomon import frames
 from geomon.errors import LayerSpecError
+from geomon.io import cells
 from geomon.messages import Issue, ValidationReport, message
 from geomon.rules import outlet_codes
 from geomon.specs import FieldSpec, LayerSpec, get_spec
@@ -452,6 +454,7 @@ def validate(
     typed, issues = _value_issues(frame, spec)
     issues += _duplicate_issues(typed, spec)
     issues += _rule_issues(typed, spec)
+    issues += cells.formula_issues(frame, spec)
     if spec.is_spatial:
         if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
             geoms = frame.geometry

@@ -25,6 +25,7 @@ import pyogrio
 import shapely
 
 from geomon.errors import ExportError
+from geomon.io import cells
 from geomon.specs import LayerSpec, get_spec
 
 Format = Literal["geojson", "gpkg", "shp", "csv", "xlsx"]
@@ -299,12 +300,15 @@ def export_bytes(frame: pd.DataFrame, layer: str | LayerSpec, fmt: Format) -> by
         raise ExportError(msg)
     if fmt == "geojson":
         return geojson_bytes(frame, spec)
-    if fmt == "csv":
-        return _labelled(frame, spec).to_csv(index=False).encode("utf-8-sig")
+    if fmt == "csv":  # formula-like text gets a leading ' (OWASP CSV injection)
+        table = cells.neutralised_for_csv(_labelled(frame, spec))
+        return table.to_csv(index=False).encode("utf-8-sig")
     if fmt == "xlsx":
         buf = io.BytesIO()
+        table = _labelled(frame, spec)
         with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-            _labelled(frame, spec).to_excel(writer, sheet_name=spec.title.zh[:31], index=False)
+            table.to_excel(writer, sheet_name=spec.title.zh[:31], index=False)
+            cells.force_text_cells(writer.sheets[spec.title.zh[:31]], table)  # never a formula
         return buf.getvalue()
     if fmt == "shp":
         if not spec.is_spatial:

@@ -22,6 +22,7 @@ import shapely
 
 from geomon.errors import ReadError
 from geomon.io import _xlsx, columns
+from geomon.io import cells as gcells
 from geomon.io import limits as glimits
 from geomon.io.dms import (
     CoordinateParseError,
@@ -74,7 +75,13 @@ def _csv_rows(data: bytes, name: str, encoding: str | None) -> list[list[Any]]:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise cannot_read(name, exc) from exc
-    return [[None if v == "" else v for v in row] for row in rows]
+    return [[None if v == "" else _unquoted(v) for v in row] for row in rows]
+
+
+def _unquoted(cell: str) -> str:
+    """A CSV cell without the ``'`` that defuses a formula (``'=x`` → ``=x``; see
+    `geomon.io.cells`): what Excel does with text typed so, and what `geomon export` writes."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in gcells.TRIGGERS and cell[1:2] else cell
 
 
 # --- rows to a frame ---------------------------------------------------------------------------
