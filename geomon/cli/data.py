@@ -47,6 +47,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         login = auth_cli.cli_login(args.user, "import", password_stdin=args.password_stdin)
         store = open_store(args.store)
+        new_file = _new_gpkg(store)
         if login is not None:  # only the login's areas, recorded under the login's name
             from geomon.access.scoped import ScopedStore  # noqa: PLC0415  (as open_store)
 
@@ -66,6 +67,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     except (ReadError, AccessDeniedError) as exc:
         return read_error(args.path, args.layer, exc, args.json)
     result.report.path = args.path
+    if new_file is not None and result.written:  # import may create a store, and says so
+        print(f"已新建存储 {new_file} / created a new store: {new_file}", file=sys.stderr)
     if args.json:
         print_json(result.to_dict())
     else:
@@ -82,6 +85,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         else:
             print("未写入任何数据 / nothing was written", file=sys.stderr)
     return OK if result.report.valid else INVALID
+
+
+def _new_gpkg(store: Any) -> Path | None:
+    """The GeoPackage file `store` will create on its first write (None if it exists)."""
+    path = getattr(store, "path", None)
+    return Path(path) if path is not None and not Path(path).exists() else None
 
 
 def _parse_where(spec_name: str, clauses: Sequence[str]) -> dict[str, list[str]]:

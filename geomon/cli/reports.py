@@ -43,7 +43,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if suffix is None:
         return USAGE
     try:
-        store = open_store(args.store)
+        store = open_store(args.store, must_exist=True)
         report = period.period_report(
             store, args.date_from, args.date_to, district=args.district, as_of=args.as_of
         )
@@ -91,7 +91,7 @@ def cmd_recheck(args: argparse.Namespace) -> int:
         if suffix is None:
             return USAGE
     try:
-        store = open_store(args.store)
+        store = open_store(args.store, must_exist=True)
         projects = _projects(args, store)
         result = recheck.recheck(
             projects, store, before=args.against, after=args.to, buffer_m=args.buffer_m
