@@ -142,7 +142,7 @@ def read(
         msg = message(f"{name} 没有几何", f"{name} has no geometry")
         raise ReadError(msg, code="missing_coordinates", path=name)
     if spec.is_spatial:
-        frame, crs_issues = _to_wgs84(frame, crs, default)
+        frame, crs_issues = _to_wgs84(frame, crs, default, name)
         issues += crs_issues
     elif isinstance(frame, gpd.GeoDataFrame):
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
@@ -297,7 +297,7 @@ def _is_wgs84(source: CRSLike) -> bool:
 
 
 def _to_wgs84(
-    frame: gpd.GeoDataFrame, crs: CRSLike | None, default: str | None
+    frame: gpd.GeoDataFrame, crs: CRSLike | None, default: str | None, name: str
 ) -> tuple[gpd.GeoDataFrame, list[Issue]]:
     """
     Bring geometries to EPSG:4326 (2-D): `crs` if given, else the file's CRS, else `default`.
@@ -327,12 +327,13 @@ def _to_wgs84(
                 "the file has no CRS; read as WGS84 lon/lat (pass crs= if it is not)",
             )
             issues.append(Issue(None, None, "crs_missing", text, "warning"))
-    elif not _is_wgs84(source):
+    else:
         try:
-            geoms = gcrs.geometries_to_wgs84(geoms, source)
-        except CRSError as exc:
+            if not _is_wgs84(source):
+                geoms = gcrs.geometries_to_wgs84(geoms, source)
+        except CRSError as exc:  # e.g. a .prj with a CAD LOCAL_CS: the file must say its CRS
             code = "crs_mismatch" if crs is not None else "crs_required"
-            issues.append(Issue(None, None, code, str(exc)))
+            issues.append(Issue(None, None, code, f"{name}: {exc}"))
             geoms = np.full(len(geoms), None, dtype=object)
     geoms = shapely.force_2d(geoms)
     present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)

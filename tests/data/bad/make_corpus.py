@@ -161,6 +161,18 @@ def shp_missing_prj_gk() -> bytes:
     return _zip(_parts_as("outlets", parts))
 
 
+@generator("shp_local_cs_prj.zip")
+def shp_local_cs_prj() -> bytes:
+    """A CAD drawing's Shapefile: its .prj is a LOCAL_CS (engineering plane, no datum), which
+    no transformation can bring to WGS84."""
+    parts = _shapefile_parts(point=(500.0, 300.0), crs=None)
+    parts[".prj"] = (
+        b'LOCAL_CS["Engineering",LOCAL_DATUM["Local",0],UNIT["Meter",1],'
+        b'AXIS["X",EAST],AXIS["Y",NORTH]]'
+    )
+    return _zip(_parts_as("outlets", parts))
+
+
 @generator("shp_gbk_declared_utf8.zip")
 def shp_gbk_declared_utf8() -> bytes:
     """A DBF written in GBK whose .cpg says UTF-8 (GBK text declared as UTF-8)."""
