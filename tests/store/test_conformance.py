@@ -44,9 +44,7 @@ def seen(store: Store) -> tuple[int, list[list[object]], int]:
     return store.revision(), rows, len(store.history("outlets"))
 
 
-def test_demo_section_without_target_exports_and_imports_back(
-    store: Store, tmp_path: Path
-) -> None:
+def test_demo_section_without_target_exports_and_imports_back(store: Store, tmp_path: Path) -> None:
     sections = open_store(DEMO_STORE).read("sections")
     assert sections["target_class"].isna().sum() == 1  # JHMK02, a 市控 section without target
     path = tmp_path / "sections.geojson"
