@@ -10,19 +10,18 @@ import argparse
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from geomon import config, importer, validate
+from geomon import config, filters, importer, validate
 from geomon import io as gio
 from geomon.cli import users as auth_cli
 from geomon.cli._output import INVALID, OK, USAGE, print_json, print_report, read_error
-from geomon.errors import AccessDeniedError, GeomonError, ReadError
+from geomon.errors import AccessDeniedError, GeomonError, ReadError, UnknownFieldError
 from geomon.io import export as gexport
-from geomon.specs import get_spec, layer_names
+from geomon.specs import layer_names
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -93,26 +92,6 @@ def _new_gpkg(store: Any) -> Path | None:
     return Path(path) if path is not None and not Path(path).exists() else None
 
 
-def _parse_where(spec_name: str, clauses: Sequence[str]) -> dict[str, list[str]]:
-    spec = get_spec(spec_name)
-    wanted: dict[str, list[str]] = {}
-    for clause in clauses:
-        field, sep, value = clause.partition("=")
-        field = field.strip()
-        if not sep or field not in spec.field_names:
-            msg = (
-                f"--where {clause!r}: expected FIELD=VALUE with FIELD one of "
-                f"{', '.join(spec.field_names)}"
-            )
-            raise ValueError(msg)
-        fspec = spec.field(field)
-        value = value.strip()
-        if fspec.type == "enum":
-            value = fspec.canonical(value) or value
-        wanted.setdefault(field, []).append(value)
-    return wanted
-
-
 def filter_rows(frame: pd.DataFrame, wanted: dict[str, list[str]]) -> pd.DataFrame:
     """Rows where every field equals one of its wanted values (compared as text)."""
     mask = pd.Series(True, index=frame.index)
@@ -133,10 +112,10 @@ def filter_rows(frame: pd.DataFrame, wanted: dict[str, list[str]]) -> pd.DataFra
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Export a stored layer (optionally filtered) to a file."""
-    try:
-        wanted = _parse_where(args.layer, args.where or [])
-    except ValueError as exc:
-        print(f"geomon: {exc}", file=sys.stderr)
+    try:  # fields by name, label or alias; enum values by value, label or alias
+        wanted = filters.parse_where(args.layer, args.where or [])
+    except UnknownFieldError as exc:
+        print(f"geomon: --where: {exc.args[0]}", file=sys.stderr)
         return USAGE
     frame = auth_cli.store_for(args, "view").read(args.layer)
     subset = filter_rows(frame, wanted)
