@@ -339,6 +339,16 @@ def xlsx_bomb() -> bytes:
     return _zip_with_zeros(members, "xl/media/image1.png", 64 * MIB)
 
 
+@generator("xlsx_near_limit_far_cell.xlsx")
+def xlsx_near_limit_far_cell() -> bytes:
+    """The bureau ledger (merged title and header, DMS typos) plus one value in AE1048576: a
+    5 KB file whose A1:AE1048576 area (32.5 M cells) is just under the sheet guard; read as a
+    dense grid it took 12 s and 1.7 GB."""
+    wb = _ledger_workbook()
+    wb.active["AE1048576"] = 1
+    return _xlsx(wb)
+
+
 @generator("xls_legacy_binary.xls")
 def xls_legacy_binary() -> bytes:
     """An Excel 97–2003 file (OLE2 header): not a format geomon reads."""
