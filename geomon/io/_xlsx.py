@@ -6,9 +6,9 @@ XFD1048576) would ask for 512 GiB and abort the process. So the sheet's XML is s
 (`_quick_scan`, else `_exact_scan`) and its used area checked against the upload limits
 (`_check_area`); only then does calamine load it, and only if its area is bounded by the
 cells it holds (`_xlsx_sparse.dense_enough`): a sheet far sparser than its area (A1 and
-AE1048576) is read cell by cell by `geomon.io._xlsx_sparse` instead. Cells come back as openpyxl gives them (None,
-int for whole numbers, datetime), merged ranges filled. Split out of ``geomon.io.tabular``;
-`xlsx_rows` is the one entry.
+AE1048576) is read cell by cell by `geomon.io._xlsx_sparse` instead. Cells come back as
+openpyxl gives them (None, int for whole numbers, datetime), merged ranges filled. Split out
+of ``geomon.io.tabular``; `xlsx_rows` is the one entry.
 """
 
 from __future__ import annotations
