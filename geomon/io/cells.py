@@ -17,11 +17,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geomon.messages import Issue, message
 from geomon.specs import LayerSpec
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGER_CHARS = frozenset(TRIGGERS)
+_TRIGGER_ARROW = pa.array(TRIGGERS)
 _TRIGGER = re.compile(r"^[=+\-@\t\r]")
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 
@@ -38,12 +42,30 @@ def formula_mask(column: pd.Series) -> np.ndarray:
     """True where a cell of `column` is text a spreadsheet would read as a formula."""
     if column.dtype.kind in "biufcmM":  # numbers, flags and dates are never formulas
         return np.zeros(len(column), dtype=bool)
+    if isinstance(column.array, pd.arrays.ArrowStringArray):  # first characters, in Arrow
+        first = pc.utf8_slice_codeunits(pa.array(column.array), 0, 1)
+        starts = pc.fill_null(pc.is_in(first, _TRIGGER_ARROW), False).to_numpy(zero_copy_only=False)
+        starts = np.array(starts, dtype=bool)  # writable
+        for i in np.flatnonzero(starts).tolist():
+            starts[i] = _is_formula(column.iloc[i])
+        return starts
     try:  # a ledger repeats its values: look at each distinct one once
         codes, uniques = pd.factorize(column)
     except TypeError:  # unhashable cells (a JSON array read from GeoJSON)
         return np.fromiter(map(_is_formula, column.tolist()), dtype=bool, count=len(column))
-    hits = np.fromiter(map(_is_formula, uniques.tolist()), dtype=bool, count=len(uniques))
+    hits = _formula_values(uniques.tolist())
     return np.append(hits, False)[codes]  # code -1 (missing) → the appended False
+
+
+def _formula_values(values: list[object]) -> np.ndarray:
+    """`_is_formula` of each value: a first-character test, the regexes only on its hits."""
+    first = _TRIGGER_CHARS
+    hits = np.fromiter(
+        (type(v) is str and v[:1] in first for v in values), dtype=bool, count=len(values)
+    )
+    for i in np.flatnonzero(hits).tolist():
+        hits[i] = _is_formula(values[i])
+    return hits
 
 
 def neutralised_for_csv(table: pd.DataFrame) -> pd.DataFrame:
@@ -77,11 +99,11 @@ def force_text_cells(sheet: Any, table: pd.DataFrame, *, header_rows: int = 1) -
 
 
 def formula_issues(frame: pd.DataFrame, spec: LayerSpec) -> list[Issue]:
-    """A ``formula_text`` warning for every spec field cell that starts like a formula."""
+    """A ``formula_text`` warning for every text field cell that starts like a formula."""
     issues: list[Issue] = []
     for fspec in spec.fields:
-        if fspec.name not in frame.columns:
-            continue
+        if fspec.type != "str" or fspec.name not in frame.columns:  # enums, numbers, dates:
+            continue  # a formula there is no allowed value (bad_enum, bad_type) anyway
         column = frame[fspec.name]
         for i in np.flatnonzero(formula_mask(column)).tolist():
             row = frame.index[i]
