@@ -80,11 +80,11 @@ def test_far_cell_inside_the_guard_reads_in_bounded_time_and_memory(tmp_path: Pa
     note = child_read(with_note)
 
     # records are numbered by sheet row below the header: row 2 → 1, row 1048576 → 1048575
-    assert (got["rows"], got["codes"]) == ([1, 1048575], ["HJ001", "HJ002"])
-    assert (note["rows"][0], note["codes"][0]) == (1, "HJ001")
+    assert (got.get("rows"), got.get("codes")) == ([1, 1048575], ["HJ001", "HJ002"]), got
+    assert (note["rows"][0], note["codes"][0]) == (1, "HJ001"), note
     for out in (got, note):
-        assert out["seconds"] < 10  # 12.3 s before
-        assert out["peak_mib"] < 600  # 1,652 MiB before; the imports alone take ~170 MiB
+        assert out["seconds"] < 10, out  # 12.3 s before (0.1 s now; slack for a loaded machine)
+        assert out["peak_mib"] < 600, out  # 1,652 MiB before; the imports alone take ~170 MiB
 
 
 def test_sparse_sheet_reads_like_the_dense_one(tmp_path: Path) -> None:
