@@ -9,6 +9,7 @@ read-level problems (unparseable coordinates, missing CRS). Typing and enum chec
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -232,9 +233,35 @@ def _read_vector(
         elif ext == ".gpkg":
             frame = _ogr(path, name, tmpdir, layer=_gpkg_layer(path, spec, name, tmpdir))
         else:
-            frame = _ogr(path, name, tmpdir)
+            frame = _json_cells(path, _ogr(path, name, tmpdir))
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
     return frame, issues
+
+
+def _json_cells(path: Path, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """GeoJSON properties that were arrays or objects, as lists/dicts (`geomon.validate` calls
+    them ``bad_type``). GDAL gives them as JSON text when a property mixes them with plain
+    values (``"名称": []`` in one feature, text in the others); never as a name ``"[ ]"``."""
+    try:
+        info = pyogrio.read_info(path)
+    except Exception:  # the frame was read: keep it as it is
+        return frame
+    subtypes = dict(zip(info.get("fields", []), info.get("ogr_subtypes", []), strict=False))
+    for column, subtype in subtypes.items():
+        if subtype != "OFSTJSON" or column not in frame.columns:
+            continue
+        values = frame[column].astype(object)
+        text = values.map(lambda v: isinstance(v, str) and v.lstrip()[:1] in ("[", "{"))
+        if text.any():
+            frame[column] = values.where(~text, values[text].map(_parsed_json))
+    return frame
+
+
+def _parsed_json(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def _ogr(path: Path, name: str, tmp: Path, **kwargs: Any) -> gpd.GeoDataFrame:

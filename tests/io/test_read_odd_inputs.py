@@ -80,6 +80,21 @@ def test_json_array_property_is_bad_type_for_that_row_and_field(tmp_path: Path) 
     assert second.message == "['a', 1] 不是单个值（数组或对象） / ['a', 1] is a list, not one value"
 
 
+def test_json_array_beside_plain_text_is_bad_type_not_a_name(tmp_path: Path) -> None:
+    """GDAL gives a property that mixes arrays and text as JSON text ("[ ]"): still bad_type."""
+    point = {"type": "Point", "coordinates": [112.95, 30.40]}
+    path = geojson(tmp_path, [({**OUTLET, "name": []}, point), ({**OUTLET, "code": "X2"}, point)])
+
+    with pytest.warns(UserWarning, match="Could not parse column"):  # pyogrio's own note
+        got = read(path, "outlets")
+    report = validate.validate(got.frame, "outlets", report=got.report).report
+
+    assert [(i.row, i.field, i.code) for i in report.errors if i.field == "name"] == [
+        (1, "name", "bad_type")
+    ]
+    assert got.frame.loc[2, "name"] == "测试排污口"
+
+
 @pytest.mark.parametrize(
     ("geometry", "expected"),
     [
