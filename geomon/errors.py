@@ -91,6 +91,10 @@ class StoreError(GeomonError, RuntimeError):
     """The store cannot be opened or a write failed (nothing was written)."""
 
 
+class StoreNotFoundError(StoreError):
+    """A command that reads a store was given one that does not exist (nothing was created)."""
+
+
 class ConflictError(StoreError):
     """An edit was based on a row version that someone else has changed since (nothing saved).
 

@@ -11,6 +11,7 @@ evaluated or unpickled). Periods (``2023``,
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 import pandas as pd
 
 from geomon.errors import UnknownFieldError
+from geomon.io import columns
+from geomon.messages import message
 from geomon.specs import LayerSpec, get_spec
 
 Selection = Mapping[str, Sequence[Any]]
@@ -45,6 +48,68 @@ def _as_bool(value: Any) -> bool | None:
     return None
 
 
+def field_name(spec: str | LayerSpec, name: str) -> str:
+    """
+    The field of `spec` that `name` means: its name, Chinese or English label, or an alias.
+
+    Matched as column headers are (`geomon.io.columns.normalise_header`: full-width → ASCII,
+    case and spaces ignored), so ``整治进度``, ``Rectification stage`` and ``stage`` are one field.
+
+    Raises
+    ------
+    UnknownFieldError
+        If no field of the layer is called `name`; the message lists the fields with labels.
+
+    Examples
+    --------
+    >>> field_name("outlets", "整治进度")
+    'stage'
+    """
+    spec = get_spec(spec)
+    found = columns.field_lookup(spec).get(columns.normalise_header(name))
+    if found is None:
+        known = "、".join(f"{f.name}（{f.label.zh}）" for f in spec.fields)
+        msg = message(
+            f"图层 {spec.name} 没有字段“{name}”；可用：{known}",
+            f"layer {spec.name!r} has no field {name!r}; use one of {known}",
+        )
+        raise UnknownFieldError(msg)
+    return found
+
+
+def parse_where(spec: str | LayerSpec, clauses: Iterable[str]) -> dict[str, list[str]]:
+    """
+    ``FIELD=VALUE`` clauses (``--where``) as a selection in the user's words.
+
+    FIELD is anything `field_name` accepts; an enum VALUE may be its value, label or alias
+    (``整治进度=整治中``, ``控制级别=国考`` → ``{"control_level": ["国控"]}``). Repeating a field
+    means "any of". Raises `UnknownFieldError` for a clause without ``=`` or an unknown field.
+
+    Examples
+    --------
+    >>> parse_where("sections", ["控制级别=国考", "Target class=Ⅲ类"])
+    {'control_level': ['国控'], 'target_class': ['III']}
+    """
+    spec = get_spec(spec)
+    wanted: dict[str, list[str]] = {}
+    for clause in clauses:
+        left, sep, value = clause.partition("=")
+        if not sep:
+            msg = message(
+                f"筛选条件“{clause}”应为 字段=值", f"filter {clause!r}: expected FIELD=VALUE"
+            )
+            raise UnknownFieldError(msg)
+        try:
+            fspec = spec.field(field_name(spec, left.strip()))
+        except UnknownFieldError as exc:
+            raise UnknownFieldError(f"{clause}: {exc.args[0]}") from exc
+        value = value.strip()
+        if fspec.type == "enum":
+            value = fspec.canonical(value) or value
+        wanted.setdefault(fspec.name, []).append(value)
+    return wanted
+
+
 def apply_filters(
     frame: pd.DataFrame, spec: str | LayerSpec | None, selection: Selection
 ) -> pd.DataFrame:
@@ -58,7 +123,8 @@ def apply_filters(
     spec
         The layer's spec (name or `LayerSpec`), used to read bool fields; None to go by dtype.
     selection
-        Column → allowed values. Bool columns take True/False (or ``"1"``/``"0"``,
+        Column (or a field's label or alias) → allowed values (an enum's by value, label or
+        alias). Bool columns take True/False (or ``"1"``/``"0"``,
         ``"yes"``/``"no"``); a blank value never matches a non-empty selection.
 
     Raises
@@ -71,6 +137,11 @@ def apply_filters(
     for column, values in selection.items():
         if not values:
             continue
+        if column not in frame.columns and spec is not None:  # a label or alias of a field
+            with contextlib.suppress(UnknownFieldError):
+                column = field_name(spec, column)
+        if spec is not None and column in spec.field_names and spec.field(column).type == "enum":
+            values = [spec.field(column).canonical(str(v)) or v for v in values]
         if column not in frame.columns:
             layer = spec.name if spec else "frame"
             msg = f"cannot filter {layer!r} on {column!r}: no such column"
@@ -192,7 +263,9 @@ __all__ = [
     "Selection",
     "apply_filters",
     "choices",
+    "field_name",
     "parse_period",
+    "parse_where",
     "period_options",
     "selection_from_params",
 ]

@@ -123,6 +123,17 @@ def strip(series: pd.Series) -> pd.Series:
     return series.str.strip(SPACE)
 
 
+_MIXED = ("mixed", "mixed-integer", "mixed-integer-float", "unknown-array")
+
+
+def nested_mask(series: pd.Series) -> np.ndarray:
+    """True where a cell is a list, dict, tuple or array (a JSON array or object property)."""
+    if series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) not in _MIXED:
+        return np.zeros(len(series), dtype=bool)  # C-level check: a column of scalars
+    nested = (list, dict, tuple, set, np.ndarray)
+    return np.fromiter((isinstance(v, nested) for v in series.tolist()), bool, len(series))
+
+
 def map_cells(series: pd.Series, fn: Callable[[Any], Any], dtype: str | None = None) -> pd.Series:
     """``fn`` of every non-missing cell, missing where the cell is (same index).
 

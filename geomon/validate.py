@@ -22,6 +22,7 @@ wrong_geometry_type    e.g. a line in a point layer
 outside_china          coordinates outside China
 swapped_coordinates    longitude and latitude look swapped
 unknown_field          a column the spec does not know (warning; not stored)
+formula_text           a text starts like a spreadsheet formula (warning; stored as text)
 repaired_geometry      an invalid geometry was repaired with make_valid (warning)
 =====================  ==========================================================
 
@@ -43,6 +44,7 @@ import shapely
 from geomon import crs as gcrs
 from geomon import frames
 from geomon.errors import LayerSpecError
+from geomon.io import cells
 from geomon.messages import Issue, ValidationReport, message
 from geomon.rules import outlet_codes
 from geomon.specs import FieldSpec, LayerSpec, get_spec
@@ -187,6 +189,20 @@ def _coerce_field(
     return _keep(text.astype("str"), text.notna()), pd.Series(False, index=raw.index), "", "", ""
 
 
+def _without_nested(
+    col: pd.Series, fspec: FieldSpec, issues: list[Issue]
+) -> tuple[pd.Series, np.ndarray]:
+    """`col` with JSON arrays/objects (``"名称": []``) blanked, a ``bad_type`` for each."""
+    nested = frames.nested_mask(col)
+    if not nested.any():
+        return col, nested
+    for row, raw in zip(col.index[nested], col[nested], strict=True):
+        shown = repr(raw.tolist() if isinstance(raw, np.ndarray) else raw)[:40]
+        text = message(f"{shown} 不是单个值（数组或对象）", f"{shown} is a list, not one value")
+        issues.append(Issue(int(row), fspec.name, "bad_type", text))
+    return col.where(~nested, None), nested
+
+
 def _value_issues(frame: pd.DataFrame, spec: LayerSpec) -> tuple[pd.DataFrame, list[Issue]]:
     issues: list[Issue] = []
     typed = {}
@@ -195,6 +211,7 @@ def _value_issues(frame: pd.DataFrame, spec: LayerSpec) -> tuple[pd.DataFrame, l
             col = pd.Series([None] * len(frame), index=frame.index, dtype="object")
         else:
             col = frame[fspec.name]
+        col, nested = _without_nested(col, fspec, issues)
         stripped = frames.strip(col) if frames.is_text_column(col) else None
         blank = _is_blank(col, stripped)
         values, bad, code, zh, en = _coerce_field(col, fspec, blank, stripped)
@@ -238,7 +255,7 @@ def _value_issues(frame: pd.DataFrame, spec: LayerSpec) -> tuple[pd.DataFrame, l
                     )
                 )
         if fspec.required:
-            missing = ~np.asarray(bad, dtype=bool) & blank.to_numpy(dtype=bool)
+            missing = ~(np.asarray(bad, dtype=bool) | nested) & blank.to_numpy(dtype=bool)
             for row in frame.index[missing]:
                 issues.append(
                     Issue(
@@ -316,6 +333,8 @@ def _type_issues(geoms: gpd.GeoSeries, present: np.ndarray, spec: LayerSpec) -> 
     family = _GEOM_FAMILIES.get(spec.geometry_type)
     if family is not None:
         wrong = present & ~np.isin(names[np.clip(types, 0, 7)], sorted(family))
+        if spec.geometry_type == "Point":  # one feature, one place: a MultiPoint of one point
+            issues += _multipoint_issues(geoms, present & (types == 4), spec)
         for row, t in zip(geoms.index[wrong], names[np.clip(types[wrong], 0, 7)], strict=True):
             issues.append(
                 Issue(
@@ -329,6 +348,35 @@ def _type_issues(geoms: gpd.GeoSeries, present: np.ndarray, spec: LayerSpec) -> 
                 )
             )
     return issues
+
+
+def _multipoint_issues(geoms: gpd.GeoSeries, multi: np.ndarray, spec: LayerSpec) -> list[Issue]:
+    """``wrong_geometry_type`` for MultiPoints of a point layer that are not exactly one point."""
+    parts = shapely.get_num_geometries(geoms.values)
+    return [
+        Issue(
+            int(row),
+            "geometry",
+            "wrong_geometry_type",
+            message(
+                f"几何为含 {n} 个点的 MultiPoint，本图层应为 Point（一个要素只能有一个位置）",
+                f"geometry is a MultiPoint of {n} points, layer {spec.name!r} needs Point",
+            ),
+        )
+        for row, n in zip(
+            geoms.index[multi & (parts != 1)], parts[multi & (parts != 1)], strict=True
+        )
+    ]
+
+
+def _single_points(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """A copy of `geoms` with every MultiPoint of exactly one point replaced by that Point."""
+    values = geoms.values
+    one = (shapely.get_type_id(values) == 4) & (shapely.get_num_geometries(values) == 1)
+    out = geoms.copy()
+    if one.any():
+        out.values[one] = shapely.get_geometry(values[one], 0)
+    return out
 
 
 def _invalid_issues(geoms: gpd.GeoSeries, invalid: np.ndarray, make_valid: bool) -> list[Issue]:
@@ -413,7 +461,7 @@ def geometry_issues(
     issues += _type_issues(geoms, present, spec)
     invalid = present & ~np.asarray(shapely.is_valid(values), dtype=bool)
     issues += _invalid_issues(geoms, invalid, make_valid)
-    out = geoms.copy()
+    out = _single_points(geoms) if spec.geometry_type == "Point" else geoms.copy()
     if make_valid and invalid.any():
         out.values[invalid] = shapely.make_valid(values[invalid])
     if present.any():
@@ -452,6 +500,7 @@ def validate(
     typed, issues = _value_issues(frame, spec)
     issues += _duplicate_issues(typed, spec)
     issues += _rule_issues(typed, spec)
+    issues += cells.formula_issues(frame, spec)
     if spec.is_spatial:
         if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
             geoms = frame.geometry

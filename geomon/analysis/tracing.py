@@ -31,6 +31,7 @@ from geomon.messages import message
 DEFAULT_KM = 10.0
 TOLERANCE_M = 1.0  # endpoint-to-line distance that still makes a junction
 SNAP_M = 500.0  # farthest an outlet or section may lie from a river line to be placed on it
+DENSIFY_DEG = 0.001  # ~100 m: a stored segment's curve on the GK plane strays < 1 mm from this
 
 
 def _check(frame: pd.DataFrame, name: str) -> gpd.GeoDataFrame:
@@ -139,6 +140,23 @@ def _explode(rivers: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return parts[parts.geometry.geom_type == "LineString"]
 
 
+def _junctions(
+    ends: np.ndarray, curves: np.ndarray, lines: np.ndarray, tolerance_m: float
+) -> list[tuple[int, int]]:
+    """(end, line) pairs where a line end lies within `tolerance_m` of a line, sorted.
+
+    Looked for on both pictures of each line on the plane: densified from the stored lon/lat
+    before projecting (`curves`: the data as drawn in lon/lat, where a long straight segment is
+    a curve on the plane) and projected vertex by vertex (`lines`: data drawn on a GK plane and
+    stored as its vertices), so neither way of drawing loses a junction.
+    """
+    pairs: set[tuple[int, int]] = set()
+    for geoms in (curves, lines):
+        e_pos, l_pos = shapely.STRtree(geoms).query(ends, predicate="dwithin", distance=tolerance_m)
+        pairs |= set(zip(e_pos.tolist(), l_pos.tolist(), strict=True))
+    return sorted(pairs)
+
+
 def build_network(
     rivers: gpd.GeoDataFrame,
     *,
@@ -150,6 +168,8 @@ def build_network(
     Every line endpoint that lies within `tolerance_m` of another line (an end on a main stem,
     a reach's end on the next reach's start) cuts that line there and becomes one node with it.
     MultiLineStrings are split into their parts, each flowing in its own digitising direction.
+    Junctions are also looked for on the lines densified in lon/lat (`DENSIFY_DEG`) before they
+    are projected: an end drawn exactly on a long straight stored segment joins it.
     """
     _check(rivers, "rivers")
     parts = _explode(rivers)
@@ -159,9 +179,13 @@ def build_network(
         )
         raise TracingError(msg)
     to = metric_crs or gcrs.metric_crs_for(shapely.get_coordinates(parts.geometry.values)[:, 0])
-    lines = np.asarray(parts.geometry.to_crs(to).values, dtype=object)
+    # junctions are also looked for on the lines densified where the data was drawn (lon/lat):
+    # a long straight stored segment is a curve on the GK plane, metres off its projected chord
+    drawn = shapely.segmentize(np.asarray(parts.geometry.values, dtype=object), DENSIFY_DEG)
+    curves = np.asarray(gpd.GeoSeries(drawn, crs=parts.crs).to_crs(to).values, dtype=object)
+    lines = np.asarray(parts.geometry.to_crs(to).values, dtype=object)  # vertex by vertex
     keep = shapely.length(lines) > tolerance_m  # a line shorter than the snap has no direction
-    parts, lines = parts[keep], lines[keep]
+    parts, lines, curves = parts[keep], lines[keep], curves[keep]
     n = len(lines)
     lengths = shapely.length(lines)
     ends = np.concatenate([shapely.get_point(lines, 0), shapely.get_point(lines, -1)])
@@ -170,8 +194,7 @@ def build_network(
     cuts: list[list[float]] = [[0.0, float(lengths[i])] for i in range(n)]
     links: list[tuple[tuple[int, float], tuple[int, float]]] = []
     if n:
-        e_pos, l_pos = shapely.STRtree(lines).query(ends, predicate="dwithin", distance=tolerance_m)
-        for e, line in zip(e_pos, l_pos, strict=True):
+        for e, line in _junctions(ends, curves, lines, tolerance_m):
             if owner[e] == line:
                 continue
             chain = float(shapely.line_locate_point(lines[line], ends[e]))

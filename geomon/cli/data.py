@@ -9,19 +9,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from geomon import config, importer, validate
+from geomon import config, filters, importer, validate
 from geomon import io as gio
 from geomon.cli import users as auth_cli
 from geomon.cli._output import INVALID, OK, USAGE, print_json, print_report, read_error
-from geomon.errors import AccessDeniedError, GeomonError, ReadError
+from geomon.errors import AccessDeniedError, GeomonError, ReadError, UnknownFieldError
 from geomon.io import export as gexport
-from geomon.specs import get_spec, layer_names
+from geomon.specs import layer_names
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -46,6 +45,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         login = auth_cli.cli_login(args.user, "import", password_stdin=args.password_stdin)
         store = open_store(args.store)
+        new_file = _new_gpkg(store)
         if login is not None:  # only the login's areas, recorded under the login's name
             from geomon.access.scoped import ScopedStore  # noqa: PLC0415  (as open_store)
 
@@ -65,6 +65,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     except (ReadError, AccessDeniedError) as exc:
         return read_error(args.path, args.layer, exc, args.json)
     result.report.path = args.path
+    if new_file is not None and result.written:  # import may create a store, and says so
+        print(f"已新建存储 {new_file} / created a new store: {new_file}", file=sys.stderr)
     if args.json:
         print_json(result.to_dict())
     else:
@@ -83,24 +85,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     return OK if result.report.valid else INVALID
 
 
-def _parse_where(spec_name: str, clauses: Sequence[str]) -> dict[str, list[str]]:
-    spec = get_spec(spec_name)
-    wanted: dict[str, list[str]] = {}
-    for clause in clauses:
-        field, sep, value = clause.partition("=")
-        field = field.strip()
-        if not sep or field not in spec.field_names:
-            msg = (
-                f"--where {clause!r}: expected FIELD=VALUE with FIELD one of "
-                f"{', '.join(spec.field_names)}"
-            )
-            raise ValueError(msg)
-        fspec = spec.field(field)
-        value = value.strip()
-        if fspec.type == "enum":
-            value = fspec.canonical(value) or value
-        wanted.setdefault(field, []).append(value)
-    return wanted
+def _new_gpkg(store: Any) -> Path | None:
+    """The GeoPackage file `store` will create on its first write (None if it exists)."""
+    path = getattr(store, "path", None)
+    return Path(path) if path is not None and not Path(path).exists() else None
 
 
 def filter_rows(frame: pd.DataFrame, wanted: dict[str, list[str]]) -> pd.DataFrame:
@@ -123,10 +111,10 @@ def filter_rows(frame: pd.DataFrame, wanted: dict[str, list[str]]) -> pd.DataFra
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Export a stored layer (optionally filtered) to a file."""
-    try:
-        wanted = _parse_where(args.layer, args.where or [])
-    except ValueError as exc:
-        print(f"geomon: {exc}", file=sys.stderr)
+    try:  # fields by name, label or alias; enum values by value, label or alias
+        wanted = filters.parse_where(args.layer, args.where or [])
+    except UnknownFieldError as exc:
+        print(f"geomon: --where: {exc.args[0]}", file=sys.stderr)
         return USAGE
     frame = auth_cli.store_for(args, "view").read(args.layer)
     subset = filter_rows(frame, wanted)

@@ -190,7 +190,7 @@ def store_for(args: argparse.Namespace, action: auth.Action) -> Any:
     login = cli_login(
         getattr(args, "user", None), action, password_stdin=getattr(args, "password_stdin", False)
     )
-    store = open_store(args.store)
+    store = open_store(args.store, must_exist=True)  # reading never creates a store
     if login is None:
         return store
     from geomon.access.scoped import ScopedStore  # noqa: PLC0415  (as open_store)

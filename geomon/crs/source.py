@@ -247,7 +247,17 @@ def resolve(
 @functools.lru_cache(maxsize=128)
 def _transformer(crs: pyproj.CRS) -> pyproj.Transformer:
     # Creating a transformer costs ~50 ms; pyproj >= 3.1 transformers are thread-safe.
-    return pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+    try:
+        return pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+    except pyproj.exceptions.ProjError as exc:  # a CAD LOCAL_CS, an engineering or odd datum
+        name = crs.name or crs.to_string()
+        msg = message(
+            f"坐标系“{name}”无法转换到 WGS84（如 CAD 的本地坐标系）；请指定来源坐标系"
+            "（如 'gk3:38'、'EPSG:4547'）",
+            f"CRS {name!r} cannot be transformed to WGS84 (a local/engineering CRS such as "
+            f"CAD's LOCAL_CS?): {exc}; pass the source CRS (e.g. 'gk3:38', 'EPSG:4547')",
+        )
+        raise CRSError(msg) from exc
 
 
 def _examples(values: FloatArray, mask: BoolArray) -> str:

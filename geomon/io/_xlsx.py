@@ -4,9 +4,11 @@ calamine (python-calamine) reads values about ten times faster than openpyxl and
 its memory, but holds a sheet as a dense grid from A1 to its last cell: a few bytes (A1 and
 XFD1048576) would ask for 512 GiB and abort the process. So the sheet's XML is scanned first
 (`_quick_scan`, else `_exact_scan`) and its used area checked against the upload limits
-(`_check_area`); only then does calamine load it. Cells come back as openpyxl gives them (None,
-int for whole numbers, datetime), merged ranges filled. Split out of ``geomon.io.tabular``;
-`xlsx_rows` is the one entry.
+(`_check_area`); only then does calamine load it, and only if its area is bounded by the
+cells it holds (`_xlsx_sparse.dense_enough`): a sheet far sparser than its area (A1 and
+AE1048576) is read cell by cell by `geomon.io._xlsx_sparse` instead. Cells come back as
+openpyxl gives them (None, int for whole numbers, datetime), merged ranges filled. Split out
+of ``geomon.io.tabular``; `xlsx_rows` is the one entry.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any, NamedTuple
 import python_calamine
 
 from geomon.errors import ReadError
+from geomon.io import _xlsx_sparse
 from geomon.io import limits as glimits
 from geomon.messages import cannot_read, message
 
@@ -52,6 +55,7 @@ class _SheetScan(NamedTuple):
     rows: int  # last row and column holding a value (1-based; 0 for an empty sheet)
     cols: int
     errors: dict[tuple[int, int], str]  # 0-based (row, column) → "#N/A", "#DIV/0!", …
+    cells: int = 0  # cells holding a value
 
 
 def _local(tag: str) -> str:
@@ -92,19 +96,19 @@ def _up_to(n: int) -> str:
     return "|".join([*alts, digits])
 
 
-@functools.lru_cache(maxsize=8)
-def _unusual_cell(most_cells: int) -> re.Pattern[bytes]:
+@functools.lru_cache(maxsize=16)
+def _unusual_cell(most_cells: int, columns: int = _QUICK_COLUMNS) -> re.Pattern[bytes]:
     """
     A ``<c`` that is not ``<c r="B7" s="1" t="s">`` with its row and column inside the area.
 
     Excel, WPS, LibreOffice and openpyxl write every cell so: the position first, then only
     style, type and rich-data attributes. If no cell of a sheet matches, the sheet fits in
-    `most_cells` (``_QUICK_COLUMNS`` columns, ``most_cells // _QUICK_COLUMNS`` rows) without
-    parsing it; if one does, `_exact_scan` finds out.
+    `most_cells` (`columns` columns: 26 or ``_QUICK_COLUMNS``, ``most_cells // columns`` rows)
+    without parsing it; if one does, `_exact_scan` finds out.
     """
-    rows = most_cells // _QUICK_COLUMNS
+    rows = most_cells // columns
     row = f"(?:{_up_to(rows)})" if rows else "(?!)"
-    cols = "[A-Z]|[A-C][A-Z]"  # the first _QUICK_COLUMNS columns
+    cols = "[A-Z]" if columns == 26 else "[A-Z]|[A-C][A-Z]"  # the first 26 or 104 columns
     usual = f' r="(?:{cols}){row}"(?: (?:s|t|cm|vm|ph)="[^"<>]*")*/?>'
     return re.compile(f"<c(?!{usual})".encode())
 
@@ -127,10 +131,12 @@ def _quick_scan(
     Error cells of a sheet whose every cell is usual and inside the area (`_unusual_cell`).
 
     Streams the sheet's ``<sheetData>`` in chunks of whole rows with a single regex search each;
-    None if it finds anything else (then the sheet must be parsed: `_exact_scan`).
+    the area allowed grows with the cells seen (`_xlsx_sparse.dense_enough`, rounded up to a
+    power of two), so a sheet that passes is one calamine can load at a cost bounded by its
+    cells. None if it finds anything else (then the sheet must be parsed: `_exact_scan`).
     """
-    unusual = _unusual_cell(most_cells)
     errors: dict[tuple[int, int], str] = {}
+    cells, narrow = 0, True  # narrow: no cell seen beyond column Z (a thin ledger's rows)
     buf, started = b"", False
     with zf.open(part) as fh:
         while chunk := fh.read(_SCAN_CHUNK):
@@ -147,6 +153,11 @@ def _quick_scan(
                 if len(buf) > 4 * _SCAN_CHUNK:  # one row of 32 MiB: not a ledger
                     return None
                 continue
+            cells += buf.count(b"<c", 0, cut)  # every <c in sheetData is a cell (or unusual)
+            area = _xlsx_sparse.dense_enough(cells, most_cells)
+            area = min(most_cells, 1 << max(area - 1, 1).bit_length())
+            narrow = narrow and not _unusual_cell(area, 26).search(buf, 0, cut)  # A–Z only
+            unusual = _unusual_cell(area, 26 if narrow else _QUICK_COLUMNS)
             if unusual.search(buf, 0, cut) or (
                 buf.find(b":c", 0, cut) >= 0 and _PREFIXED_CELL.search(buf, 0, cut)
             ):
@@ -184,7 +195,7 @@ class _ExactScan:
         self.cell: tuple[int, int] | None = None
         self.valued = self.error = False
         self.text: list[str] | None = None
-        self.rows = self.cols = 0
+        self.rows = self.cols = self.cells = 0
         self.errors: dict[tuple[int, int], str] = {}
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
@@ -216,6 +227,7 @@ class _ExactScan:
             self.errors[self.cell], self.text = "".join(self.text), None
         elif local == "c" and self.cell is not None:
             if self.valued:
+                self.cells += 1
                 self.rows = max(self.rows, self.cell[0] + 1)
                 self.cols = max(self.cols, self.cell[1] + 1)
             self.cell, self.col = None, self.col + 1
@@ -237,7 +249,7 @@ def _exact_scan(zf: zipfile.ZipFile, part: str) -> _SheetScan:
         while chunk := fh.read(_SCAN_CHUNK):
             parser.Parse(chunk, False)
     parser.Parse(b"", True)
-    return _SheetScan(scan.rows, scan.cols, scan.errors)
+    return _SheetScan(scan.rows, scan.cols, scan.errors, scan.cells)
 
 
 def _pick_sheet(book: python_calamine.CalamineWorkbook, sheet: str | int | None, name: str) -> int:
@@ -330,19 +342,20 @@ def _open_workbook(
 
 def _scan_sheet(
     zf: zipfile.ZipFile, index: int, title: str, name: str, most_cells: int
-) -> dict[tuple[int, int], str]:
+) -> tuple[dict[tuple[int, int], str], bool]:
     """Check the size of sheet `index` before calamine loads it (`_quick_scan`, else
-    `_exact_scan`) and return its error cells; unreadable XML is a ReadError."""
+    `_exact_scan`); return its error cells, and whether it is too sparse for calamine's grid
+    (`_xlsx_sparse.dense_enough`). Unreadable XML is a ReadError."""
     try:
         part = _sheet_parts(zf)[index]
         errors = _quick_scan(zf, part, most_cells)
         scan = _exact_scan(zf, part) if errors is None else None
     except Exception as exc:  # a missing part, bad XML, a corrupt member: all mean unreadable
         raise cannot_read(name, exc) from exc
-    if scan is not None:
-        _check_area(scan.rows, scan.cols, title, name, most_cells)
-        errors = scan.errors
-    return errors or {}
+    if scan is None:
+        return errors or {}, False
+    _check_area(scan.rows, scan.cols, title, name, most_cells)
+    return scan.errors, scan.rows * scan.cols > _xlsx_sparse.dense_enough(scan.cells, most_cells)
 
 
 def _stream_columns(rows: Iterator[list[Any]]) -> list[list[Any]]:
@@ -406,9 +419,14 @@ def _grid(
 
 def xlsx_rows(
     data: bytes, name: str, sheet: str | int | None, limits: glimits.UploadLimits
-) -> tuple[list[list[Any]], dict[int, int]]:
+) -> tuple[list[list[Any]], dict[int, int], list[int] | None]:
     """
-    Cell values of one sheet from A1, merged ranges filled, and how many rows each merge spans.
+    Cell values of one sheet from A1, merged ranges filled, how many rows each merge spans, and
+    the 0-based sheet row of each row given (None: every row from A1 is given).
+
+    A sparse sheet (far fewer cells than its area: A1 and AE1048576) is read cell by cell by
+    `geomon.io._xlsx_sparse`, its empty rows and columns left out, so time and memory follow
+    the cells present.
 
     The sheet's XML is scanned first so that its size is checked before calamine loads it;
     calamine then reads the values (cached results of formulas, not the formulas) about ten
@@ -419,9 +437,14 @@ def xlsx_rows(
     with zf, book:
         index = _pick_sheet(book, sheet, name)
         title = book.sheet_names[index]
-        errors = _scan_sheet(zf, index, title, name, most_cells)
+        errors, sparse = _scan_sheet(zf, index, title, name, most_cells)
+        if sparse:  # a few cells far apart: read cell by cell, empty rows and columns left out
+            sheet_rows, merges, numbers = _xlsx_sparse.sparse_grid(
+                data, zf, _sheet_parts(zf)[index], title, name, most_cells
+            )
+            return sheet_rows, _fill_merges(sheet_rows, merges), numbers
         columns, merges = _calamine_columns(book, index, name)
     height, width = _grid_size(columns, merges, errors)
     _check_area(height, width, title, name, most_cells)  # merged ranges may reach further
     rows = _grid(columns, errors, height, width)
-    return rows, _fill_merges(rows, merges)
+    return rows, _fill_merges(rows, merges), None

@@ -26,6 +26,7 @@ import pyogrio
 import shapely
 
 from geomon.errors import ExportError
+from geomon.io import cells
 from geomon.messages import message
 from geomon.specs import LayerSpec, get_spec
 
@@ -352,15 +353,16 @@ def export_bytes(frame: pd.DataFrame, layer: str | LayerSpec, fmt: Format) -> by
         raise ExportError(msg)
     if fmt == "geojson":
         return geojson_bytes(frame, spec)
-    if fmt == "csv":
-        return _labelled(frame, spec).to_csv(index=False).encode("utf-8-sig")
+    if fmt == "csv":  # formula-like text gets a leading ' (OWASP CSV injection)
+        table = cells.neutralised_for_csv(_labelled(frame, spec))
+        return table.to_csv(index=False).encode("utf-8-sig")
     if fmt == "xlsx":
         buf = io.BytesIO()
+        table = _labelled(frame, spec, dates_as_text=False)
         # dates as Excel dates (filterable by year and month), shown as 2023-05-31
         with pd.ExcelWriter(buf, engine="openpyxl", date_format=_XLSX_DATE) as writer:
-            _labelled(frame, spec, dates_as_text=False).to_excel(
-                writer, sheet_name=spec.title.zh[:31], index=False
-            )
+            table.to_excel(writer, sheet_name=spec.title.zh[:31], index=False)
+            cells.force_text_cells(writer.sheets[spec.title.zh[:31]], table)  # never a formula
         return buf.getvalue()
     if fmt == "shp":
         if not spec.is_spatial:

@@ -9,6 +9,7 @@ read-level problems (unparseable coordinates, missing CRS). Typing and enum chec
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -144,7 +145,7 @@ def read(
         msg = message(f"{name} 没有几何", f"{name} has no geometry")
         raise ReadError(msg, code="missing_coordinates", path=name)
     if spec.is_spatial:
-        frame, crs_issues = _to_wgs84(frame, crs, default)
+        frame, crs_issues = _to_wgs84(frame, crs, default, name)
         issues += crs_issues
     elif isinstance(frame, gpd.GeoDataFrame):
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
@@ -234,7 +235,7 @@ def _read_vector(
         elif ext == ".gpkg":
             frame = _ogr(path, name, tmpdir, layer=_gpkg_layer(path, spec, name, tmpdir))
         else:
-            frame = _ogr(path, name, tmpdir)
+            frame = _json_cells(path, _ogr(path, name, tmpdir))
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
     return frame, issues
 
@@ -250,6 +251,32 @@ def _feature_ids(frame: pd.DataFrame, spec: LayerSpec) -> pd.DataFrame:
     ids, own = frame["id"], frame[spec.id_field]
     agree = ids.isna() | (ids.astype("string") == own.astype("string")).fillna(False)
     return frame.drop(columns="id") if bool(agree.all()) else frame
+
+
+def _json_cells(path: Path, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """GeoJSON properties that were arrays or objects, as lists/dicts (`geomon.validate` calls
+    them ``bad_type``). GDAL gives them as JSON text when a property mixes them with plain
+    values (``"名称": []`` in one feature, text in the others); never as a name ``"[ ]"``."""
+    try:
+        info = pyogrio.read_info(path)
+    except Exception:  # the frame was read: keep it as it is
+        return frame
+    subtypes = dict(zip(info.get("fields", []), info.get("ogr_subtypes", []), strict=False))
+    for column, subtype in subtypes.items():
+        if subtype != "OFSTJSON" or column not in frame.columns:
+            continue
+        values = frame[column].astype(object)
+        text = values.map(lambda v: isinstance(v, str) and v.lstrip()[:1] in ("[", "{"))
+        if text.any():
+            frame[column] = values.where(~text, values[text].map(_parsed_json))
+    return frame
+
+
+def _parsed_json(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def _ogr(path: Path, name: str, tmp: Path, **kwargs: Any) -> gpd.GeoDataFrame:
@@ -312,7 +339,7 @@ def _is_wgs84(source: CRSLike) -> bool:
 
 
 def _to_wgs84(
-    frame: gpd.GeoDataFrame, crs: CRSLike | None, default: str | None
+    frame: gpd.GeoDataFrame, crs: CRSLike | None, default: str | None, name: str
 ) -> tuple[gpd.GeoDataFrame, list[Issue]]:
     """
     Bring geometries to EPSG:4326 (2-D): `crs` if given, else the file's CRS, else `default`.
@@ -342,12 +369,13 @@ def _to_wgs84(
                 "the file has no CRS; read as WGS84 lon/lat (pass crs= if it is not)",
             )
             issues.append(Issue(None, None, "crs_missing", text, "warning"))
-    elif not _is_wgs84(source):
+    else:
         try:
-            geoms = gcrs.geometries_to_wgs84(geoms, source)
-        except CRSError as exc:
+            if not _is_wgs84(source):
+                geoms = gcrs.geometries_to_wgs84(geoms, source)
+        except CRSError as exc:  # e.g. a .prj with a CAD LOCAL_CS: the file must say its CRS
             code = "crs_mismatch" if crs is not None else "crs_required"
-            issues.append(Issue(None, None, code, str(exc)))
+            issues.append(Issue(None, None, code, f"{name}: {exc}"))
             geoms = np.full(len(geoms), None, dtype=object)
     geoms = shapely.force_2d(geoms)
     present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)

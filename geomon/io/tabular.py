@@ -22,6 +22,7 @@ import shapely
 
 from geomon.errors import ReadError
 from geomon.io import _xlsx, columns
+from geomon.io import cells as gcells
 from geomon.io import limits as glimits
 from geomon.io.dms import (
     CoordinateParseError,
@@ -74,7 +75,13 @@ def _csv_rows(data: bytes, name: str, encoding: str | None) -> list[list[Any]]:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise cannot_read(name, exc) from exc
-    return [[None if v == "" else v for v in row] for row in rows]
+    return [[None if v == "" else _unquoted(v) for v in row] for row in rows]
+
+
+def _unquoted(cell: str) -> str:
+    """A CSV cell without the ``'`` that defuses a formula (``'=x`` → ``=x``; see
+    `geomon.io.cells`): what Excel does with text typed so, and what `geomon export` writes."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in gcells.TRIGGERS and cell[1:2] else cell
 
 
 # --- rows to a frame ---------------------------------------------------------------------------
@@ -96,11 +103,20 @@ def _combine_headers(header_rows: list[list[Any]], known: set[str]) -> list[str]
 
 
 def _frame_from_rows(
-    rows: list[list[Any]], spans: dict[int, int], spec: LayerSpec, name: str
+    rows: list[list[Any]],
+    spans: dict[int, int],
+    spec: LayerSpec,
+    name: str,
+    numbers: list[int] | None = None,
 ) -> pd.DataFrame:
-    """Find the header (skipping title rows) and return the records indexed 1, 2, … ("row")."""
+    """Find the header (skipping title rows) and return the records indexed 1, 2, … ("row").
+
+    `numbers` gives the 0-based sheet row of each of `rows` when empty rows were left out (a
+    sparse sheet); records are numbered by sheet row either way.
+    """
     width = max((len(r) for r in rows), default=0)
     rows = [r if len(r) == width else [*r, *[None] * (width - len(r))] for r in rows]
+    at = numbers if numbers is not None else range(len(rows))
     filled = [i for i, r in enumerate(rows) if not all(map(_blank, r))]
     if not filled:
         raise ReadError(message(f"{name} 是空的", f"{name} is empty"), code="empty", path=name)
@@ -108,13 +124,17 @@ def _frame_from_rows(
     matches = [
         i
         for i in filled
-        if i < _HEADER_SCAN_ROWS and sum(columns.normalise_header(v) in known for v in rows[i]) >= 2
+        if at[i] < _HEADER_SCAN_ROWS
+        and sum(columns.normalise_header(v) in known for v in rows[i]) >= 2
     ]
     h = matches[0] if matches else filled[0]
     end = h + 1 + spans.get(h, 0)
     names = _combine_headers(rows[h:end], known)
     headers = columns.unique_names(names)
-    records = {n: r for n, r in enumerate(rows[end:], start=1) if not all(map(_blank, r))}
+    last = at[end - 1]  # the header's last sheet row: record n is n rows below it
+    records = {
+        at[p] - last: r for p, r in enumerate(rows[end:], start=end) if not all(map(_blank, r))
+    }
     frame = pd.DataFrame(
         list(records.values()),
         columns=headers,
@@ -285,10 +305,10 @@ def read_ledger(
     loaded.
     """
     if excel:
-        rows, spans = _xlsx.xlsx_rows(data, name, sheet, limits or glimits.current())
+        rows, spans, numbers = _xlsx.xlsx_rows(data, name, sheet, limits or glimits.current())
     else:
-        rows, spans = _csv_rows(data, name, encoding), {}
-    table = _frame_from_rows(rows, spans, spec, name)
+        rows, spans, numbers = _csv_rows(data, name, encoding), {}, None
+    table = _frame_from_rows(rows, spans, spec, name, numbers)
     if not spec.is_spatial:
         frame, issues = columns.rename_to_spec(table, spec)
         return frame, None, issues

@@ -29,6 +29,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import pandas as pd
 
 from geomon import config
+from geomon.errors import StoreNotFoundError
+from geomon.messages import message
 from geomon.store.merge import FieldChange
 
 WriteMode = Literal["replace", "upsert", "append"]
@@ -172,13 +174,22 @@ class Store(Protocol):
         ...
 
 
-def open_store(url: str | Path | None = None) -> Store:
+def open_store(url: str | Path | None = None, *, must_exist: bool = False) -> Store:
     """Open ``postgresql://…`` with the PostGIS backend, anything else as a GeoPackage path.
 
-    With no `url`, use ``GEOMON_STORE`` or the embedded demo store ``data/demo.gpkg``.
+    With no `url`, use ``GEOMON_STORE`` or the embedded demo store ``data/demo.gpkg``. A
+    GeoPackage that does not exist yet is created by the first write; with `must_exist` (every
+    command that only reads) a missing file raises `StoreNotFoundError` instead, and nothing is
+    created.
     """
     url = str(url) if url is not None else config.from_env().store_url
-    if url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+    if must_exist and not _is_postgis(url) and not Path(url).is_file():
+        msg = message(
+            f"存储不存在：{url}（只有 geomon import 和 geomon demo 会新建存储）",
+            f"no such store: {url} (only geomon import and geomon demo create a store)",
+        )
+        raise StoreNotFoundError(msg)
+    if _is_postgis(url):
         try:
             from geomon.store.postgis import PostGISStore  # noqa: PLC0415  (optional extra)
         except ImportError as exc:
@@ -188,6 +199,10 @@ def open_store(url: str | Path | None = None) -> Store:
     from geomon.store.gpkg import GeoPackageStore  # noqa: PLC0415
 
     return GeoPackageStore(Path(url))
+
+
+def _is_postgis(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
 
 
 def __getattr__(name: str) -> object:

@@ -17,6 +17,7 @@ import shapely
 from geomon import validate
 from geomon.errors import StoreError
 from geomon.specs import LayerSpec, get_spec
+from geomon.store import conformance
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +263,7 @@ def merge(
             keys = combined.loc[dup, list(key_fields)].drop_duplicates().head(5).values.tolist()
             msg = f"layer {spec.name!r}: writing would duplicate key(s) {keys}"
             raise StoreError(msg)
+    conformance.check_rows(combined, _written_rows(combined, incoming, spec, mode), spec)
     if isinstance(incoming, gpd.GeoDataFrame):
         combined = gpd.GeoDataFrame(combined, geometry="geometry", crs=incoming.crs)
     return combined
@@ -280,6 +282,21 @@ def _keep_stored_shapes(updated: pd.DataFrame, old: pd.DataFrame) -> None:
         updated["geometry"] = gpd.GeoSeries(
             geoms, index=updated.index, crs=getattr(old, "crs", None)
         )
+
+
+def _written_rows(
+    combined: pd.DataFrame, incoming: pd.DataFrame, spec: LayerSpec, mode: str
+) -> np.ndarray:
+    """Mask of the rows of `combined` that `incoming` adds or rewrites (what a write checks)."""
+    n = len(combined)
+    if mode == "replace":
+        return np.ones(n, dtype=bool)
+    if not len(incoming):
+        return np.zeros(n, dtype=bool)
+    if not spec.key_fields:  # append without keys: the new rows are the last ones
+        return np.arange(n) >= n - len(incoming)
+    wanted = set(_keys(incoming, spec.key_fields))
+    return np.fromiter((k in wanted for k in _keys(combined, spec.key_fields)), bool, n)
 
 
 def versions_after(

@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd
+import pyproj
 import pytest
+import shapely
 from shapely import LineString, Point
 
 from geomon.analysis import tracing
@@ -203,3 +205,42 @@ def test_trace_json(rivers, sections, outlets) -> None:
     assert first["distance_m"] == pytest.approx(100, abs=1.0)
     assert first["distance_km"] == pytest.approx(0.1, abs=0.01)
     assert set(first) >= {"code", "name", "stage", "river", "distance_m", "offset_m"}
+
+
+def test_tributary_ending_on_a_long_straight_lon_lat_segment_joins_it() -> None:
+    """Issue 17 item 11: the junction is where the data was drawn (lon/lat), not metres off.
+
+    The main stem is one straight two-vertex segment of ~110 km in lon/lat; the tributary ends
+    exactly on it, at its midpoint (113.5, 30.25). Projected vertex by vertex, the segment's
+    chord on the GK plane misses that point by metres, so the junction used to be lost.
+    """
+    geod = pyproj.Geod(ellps="GRS80")
+    rivers = gpd.GeoDataFrame(
+        {"code": ["M", "T"], "name": ["主河", "支河"]},
+        geometry=[
+            LineString([(113.0, 30.0), (114.0, 30.5)]),
+            LineString([(113.4, 30.45), (113.5, 30.25)]),
+        ],
+        crs=4326,
+    )
+    sections = gpd.GeoDataFrame(
+        {"code": ["S"], "name": ["主河下游"]}, geometry=[Point(113.8, 30.4)], crs=4326
+    )
+    outlets = gpd.GeoDataFrame(
+        {"code": ["O"], "name": ["支河排污口"], "stage": ["已排查"]},
+        geometry=[Point(113.45, 30.35)],
+        crs=4326,
+    )
+    net = tracing.build_network(rivers)
+    end = gpd.GeoSeries([Point(113.5, 30.25)], crs=4326).to_crs(net.crs).iloc[0]
+    assert shapely.distance(net.lines[0], end) > 100  # the projected chord misses the end …
+    assert len(net.breaks[0]) == 3  # … yet the main stem is cut at the junction
+
+    result = _trace(rivers, sections, outlets, km=60)
+
+    # along the tributary to the junction, then along the main stem to the section (geodesic
+    # lengths; the GK zone-38 plane differs from them by its scale factor, < 1e-4 here)
+    _, _, trib = geod.inv(113.45, 30.35, 113.5, 30.25)
+    _, _, main_m = geod.inv(113.5, 30.25, 113.8, 30.4)
+    assert result.outlets["code"].tolist() == ["O"]
+    assert result.outlets["distance_m"].iloc[0] == pytest.approx(trib + main_m, rel=2e-4)

@@ -7,15 +7,29 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from shapely import Point
+from shapely import Point, box
 
 from geomon import cli
 from geomon.config import DEMO_STORE
+from geomon.store import open_store
+from geomon.validate import apply_dtypes
 
 
 def run_json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]:
     code = cli.main([*argv, "--json"])
     return code, json.loads(capsys.readouterr().out)
+
+
+def no_sections_store(tmp_path: Path) -> Path:
+    """A store without a sections layer (one that does not exist at all is exit 2)."""
+    path = tmp_path / "no-sections.gpkg"
+    district = gpd.GeoDataFrame(
+        {"code": ["420102"], "name": ["江岸区"], "level": ["区县"]},
+        geometry=[box(114.2, 30.55, 114.4, 30.7)],
+        crs=4326,
+    )
+    open_store(path).write({"districts": apply_dtypes(district, "districts")})
+    return path
 
 
 def test_stats_on_demo_h1_2023(capsys: pytest.CaptureFixture[str]) -> None:
@@ -39,9 +53,8 @@ def test_classify_period_all_json_shape(tmp_path: Path, capsys: pytest.CaptureFi
         "S1,2023-02-10,7.5,8.0,3.0,1.3,0.05,III\n",
         encoding="utf-8",
     )
-    code, doc = run_json(
-        ["classify", str(path), "--period", "all", "--store", str(tmp_path / "empty.gpkg")], capsys
-    )
+    store = no_sections_store(tmp_path)
+    code, doc = run_json(["classify", str(path), "--period", "all", "--store", str(store)], capsys)
     assert code == 0
     [r] = doc["results"]
     assert (r["section_code"], r["class"], r["target"], r["meets_target"]) == (
@@ -73,7 +86,8 @@ def test_classify_month_gives_one_result_per_month(
         "S1,2023-02-10,7.5,8.0,3.0,1.3,0.05\n",
         encoding="utf-8",
     )
-    code, doc = run_json(["classify", str(path), "--store", str(tmp_path / "e.gpkg")], capsys)
+    store = str(no_sections_store(tmp_path))
+    code, doc = run_json(["classify", str(path), "--store", store], capsys)
     assert code == 0
     assert [(r["period"], r["class"]) for r in doc["results"]] == [
         ("2023-01", "III"),

@@ -48,6 +48,7 @@ class Outcome:
 
     codes: frozenset[str]
     messages: tuple[str, ...]
+    warnings: frozenset[str]
     crashed: str | None
     wrote: bool
 
@@ -71,6 +72,7 @@ def run_case(case: dict[str, Any], corpus: Path, store_path: Path) -> Outcome:
         source, kwargs["filename"] = path.read_bytes(), case["upload_name"]
     codes: set[str] = set()
     messages: list[str] = []
+    warned: set[str] = set()
     crashed = None
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # GDAL's notes on odd input are not failures here
@@ -88,7 +90,9 @@ def run_case(case: dict[str, Any], corpus: Path, store_path: Path) -> Outcome:
         else:
             codes |= {i.code for i in result.report.errors}
             messages += [i.message for i in result.report.errors]
-    return Outcome(frozenset(codes), tuple(messages), crashed, _digest(store_path) != before)
+            warned |= {i.code for i in result.report.warnings}
+    wrote = _digest(store_path) != before
+    return Outcome(frozenset(codes), tuple(messages), frozenset(warned), crashed, wrote)
 
 
 _OUTCOMES: dict[str, Outcome] = {}
@@ -112,6 +116,7 @@ def test_hostile_input_is_refused_and_writes_nothing(
     assert outcome.crashed is None
     assert not outcome.wrote, "the store changed"
     assert outcome.codes == set(case["codes"]), outcome.messages
+    assert outcome.warnings >= set(case.get("warnings", [])), outcome.warnings
     assert any(case["fragment"] in m for m in outcome.messages), outcome.messages
 
 

@@ -187,6 +187,10 @@ def _outlets(notes: list[str | None], *, flags: list[bool | None]) -> gpd.GeoDat
             "code": [f"P{i}" for i in range(len(notes))],
             "name": ['名"称"\\', "排口\n二", "三"][: len(notes)],
             "type_l1": "工业排污口",
+            "receiving_water": "汉江",  # the required fields: a store refuses rows without them
+            "district": "东城区",
+            "district_code": "429005",
+            "stage": "已排查",
             "deadline": pd.to_datetime(["2024-03-05", None, "2025-12-31"][: len(notes)]),
             "sign_installed": pd.array(flags, dtype="boolean"),
             "notes": notes,

