@@ -91,7 +91,8 @@ def legend_layers(
 ) -> list[dict[str, Any]]:
     """The legend as data, top layer first: what `legend_html` shows and the printed map draws.
 
-    Each layer is ``{"title", "sub", "stroke", "rows": [{"kind", "color", "label", "count"}]}``;
+    Each layer is ``{"name", "title", "sub", "stroke", "rows": [{"kind", "color", "label",
+    "count"}]}``;
     `kind` is the swatch: ``pt`` (dot), ``dm`` (diamond, with `shapes`), ``ln`` (line), ``pg``
     (area) or ``ring`` (the ring drawn around flagged points). `frames` are in map order,
     bottom layer first (as `geomon.mapview.build_map` orders them).
@@ -109,6 +110,7 @@ def legend_layers(
             label = own.ring_label.get(lang) if own.ring_label else own.ring
             rows.append({"kind": "ring", "color": own.ring_color, "label": label, "count": ringed})
         out.append({
+            "name": name,
             "title": spec.title.get(lang),
             "sub": own.title.get(lang) if own is not None and own.title is not None else None,
             "stroke": own.stroke if own else "#fff",

@@ -212,7 +212,7 @@ def test_print_shows_the_filtered_view_as_png_and_pdf(app_url: str, watched, tmp
 
     control.locator("select[name=format]").select_option("pdf")
     control.locator(".geomon-print-make").click()
-    button = page.get_by_role("button", name="下载 PDF（A4 横向）")
+    button = page.get_by_role("button", name=re.compile(r"下载 PDF（A4 横向，\d\d:\d\d 打印）"))
     button.wait_for(timeout=60_000)
     with page.expect_download(timeout=60_000) as done:
         button.click()

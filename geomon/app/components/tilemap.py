@@ -173,11 +173,11 @@ def _offer_pdf(printed: Mapping[str, Any], lang: str) -> None:
         except (ValueError, MapError) as exc:  # binascii.Error is a ValueError
             st.error(i18n.t("map.print_error", lang).format(error=exc))
             return
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
-        made = (printed.get("id"), printed["paper"], pdf, f"geomon-map-{printed['paper']}-{stamp}")
+        made = (printed.get("id"), printed["paper"], pdf, dt.datetime.now())
         st.session_state[_PDF] = made
+    _, paper, pdf, when = made
     st.download_button(
-        i18n.t("map.print_pdf", lang).format(paper=made[1]), made[2],
-        file_name=f"{made[3]}.pdf", mime="application/pdf",
+        i18n.t("map.print_pdf", lang).format(paper=paper, time=when.strftime("%H:%M")), pdf,
+        file_name=f"geomon-map-{paper}-{when:%Y%m%d-%H%M}.pdf", mime="application/pdf",
         icon=":material/picture_as_pdf:", on_click="ignore", key=f"{_PDF}.download",
     )  # fmt: skip

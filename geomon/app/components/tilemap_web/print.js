@@ -229,6 +229,8 @@
         draw(y + row / 2); y += row;
       }
       (state.args.legend_layers || []).forEach(function (layer) {
+        var shown = state.layers[layer.name];
+        if (!shown || !state.map.hasLayer(shown.grid)) return;  // switched off: not printed
         line(function (cy) {
           ctx.fillStyle = "#111"; ctx.font = font(600, 3.4 * mm); ctx.textAlign = "left";
           ctx.fillText(fit(ctx, layer.title, right - x), x, cy);
