@@ -43,6 +43,7 @@ from geomon.mapview.assets import map_html as map_html
 from geomon.mapview.draw import add_draw as add_draw
 from geomon.mapview.elements import GeoJsonLayer
 from geomon.mapview.legend import MapControls, legend_html
+from geomon.mapview.legend import legend_layers as legend_layers
 from geomon.mapview.points import Column, PointCloud, PointData, join_text
 from geomon.mapview.shapes import ShapeLayer, feature_collection_text
 from geomon.mapview.values import LayerStyle as LayerStyle

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from typing import Any
 
 import geopandas as gpd
 from branca.element import MacroElement
@@ -81,6 +82,43 @@ def legend_entries(
     return entries + ([(style.default_color, mv.label_text("other", lang), rest)] if rest else [])
 
 
+def legend_layers(
+    frames: Mapping[str, gpd.GeoDataFrame],
+    lang: str,
+    styles: Mapping[str, LayerStyle],
+    *,
+    shapes: bool = False,
+) -> list[dict[str, Any]]:
+    """The legend as data, top layer first: what `legend_html` shows and the printed map draws.
+
+    Each layer is ``{"name", "title", "sub", "stroke", "rows": [{"kind", "color", "label",
+    "count"}]}``;
+    `kind` is the swatch: ``pt`` (dot), ``dm`` (diamond, with `shapes`), ``ln`` (line), ``pg``
+    (area) or ``ring`` (the ring drawn around flagged points). `frames` are in map order,
+    bottom layer first (as `geomon.mapview.build_map` orders them).
+    """
+    out = []
+    for name in reversed(list(frames)):  # top layer first, as on the map
+        spec, frame, own = get_spec(name), frames[name], styles.get(name)
+        kind = {"Point": "pt", "LineString": "ln"}.get(spec.geometry_type, "pg")
+        if shapes and kind == "pt" and spec.style.shape == "diamond":
+            kind = "dm"
+        rows = [{"kind": kind, "color": color, "label": label, "count": int(count)}
+                for color, label, count in legend_entries(frame, spec, own, lang)]  # fmt: skip
+        if own is not None and own.ring:
+            ringed = int(frame[own.ring].astype("boolean").fillna(False).sum())
+            label = own.ring_label.get(lang) if own.ring_label else own.ring
+            rows.append({"kind": "ring", "color": own.ring_color, "label": label, "count": ringed})
+        out.append({
+            "name": name,
+            "title": spec.title.get(lang),
+            "sub": own.title.get(lang) if own is not None and own.title is not None else None,
+            "stroke": own.stroke if own else "#fff",
+            "rows": rows,
+        })  # fmt: skip
+    return out
+
+
 def legend_html(
     frames: Mapping[str, gpd.GeoDataFrame],
     lang: str,
@@ -94,31 +132,22 @@ def legend_html(
     With `shapes`, point layers drawn as diamonds (``[style] shape``) get a diamond swatch.
     """
     rows = [f"<details open><summary>{mv.label_text('legend', lang)}</summary>"]
-    for name in reversed(list(frames)):  # top layer first, as on the map
-        spec, frame, own = get_spec(name), frames[name], styles.get(name)
-        kind = {"Point": "pt", "LineString": "ln"}.get(spec.geometry_type, "pg")
-        rows.append(f'<div class="layer">{html.escape(spec.title.get(lang))}</div>')
-        if own is not None and own.title is not None:
-            rows.append(f'<div class="sub">{html.escape(own.title.get(lang))}</div>')
-        edge = html.escape(own.stroke if own else "#fff", quote=True)
-        for color, label, count in legend_entries(frame, spec, own, lang):
-            c = html.escape(color, quote=True)
+    for layer in legend_layers(frames, lang, styles, shapes=shapes):
+        rows.append(f'<div class="layer">{html.escape(layer["title"])}</div>')
+        if layer["sub"] is not None:
+            rows.append(f'<div class="sub">{html.escape(layer["sub"])}</div>')
+        edge = html.escape(layer["stroke"], quote=True)
+        for row in layer["rows"]:
+            c = html.escape(row["color"], quote=True)
             swatch = {
                 "pt": f"background:{c};border:1px solid {edge};outline:1px solid {c}",
+                "dm": f"background:{c};border:1px solid {edge};outline:1px solid {c}",
                 "ln": f"border-top-color:{c}",
                 "pg": f"background:{c}55;border:1.5px solid {c}",
-            }[kind]
-            css = "dm" if shapes and kind == "pt" and spec.style.shape == "diamond" else kind
+                "ring": f"border:3px solid {c};height:10px",
+            }[row["kind"]]
             rows.append(
-                f'<div><i class="{css}" style="{swatch}"></i>{html.escape(label)}'
-                f'<span class="n">{count}</span></div>'
-            )
-        if own is not None and own.ring:
-            ringed = int(frame[own.ring].astype("boolean").fillna(False).sum())
-            label = own.ring_label.get(lang) if own.ring_label else own.ring
-            c = html.escape(own.ring_color, quote=True)
-            rows.append(
-                f'<div><i class="ring" style="border:3px solid {c};height:10px"></i>'
-                f'{html.escape(label)}<span class="n">{ringed}</span></div>'
+                f'<div><i class="{row["kind"]}" style="{swatch}"></i>{html.escape(row["label"])}'
+                f'<span class="n">{row["count"]}</span></div>'
             )
     return "".join([*rows, "</details>"])

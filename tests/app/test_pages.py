@@ -7,6 +7,7 @@ page sends it: tests/app/test_tile_map.py checks those, `tests/mapview/` the til
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -55,6 +56,24 @@ def test_map_page_shows_map_and_counts(monkeypatch: pytest.MonkeyPatch, tiny_sto
         "rivers",
         "sections",
         "outlets",
+    ]
+
+
+def test_map_sends_what_the_printed_map_shows(
+    monkeypatch: pytest.MonkeyPatch, tiny_store: Path
+) -> None:
+    at = _app(monkeypatch, tiny_store).run()
+    at.sidebar.multiselect(key="f.stage").set_value(["已排查"]).run()
+
+    assert not at.exception, [e.message for e in at.exception]
+    (args,) = [json.loads(e.proto.json_args) for e in _map_components(at)]
+    assert args["print"]["title"] == i18n.t("map.title", "zh")
+    assert args["print"]["notes"] == [at.caption[0].value]  # period, overdue date, filters
+    assert "整治进度: 已排查" in args["print"]["notes"][0]
+    assert args["print"]["papers"] == {"A4": [1754, 1240], "A3": [2480, 1754]}
+    outlets = args["legend_layers"][0]  # top layer first
+    assert [(r["label"], r["color"], r["count"]) for r in outlets["rows"] if r["kind"] == "pt"] == [
+        ("已排查", "#d73027", 1)
     ]
 
 

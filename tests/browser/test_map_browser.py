@@ -8,9 +8,12 @@ the tiny store, the browser) live in conftest.py.
 
 from __future__ import annotations
 
+import math
+import re
 import urllib.request
 
 import pytest
+from pyproj import Geod
 
 from geomon import mapview
 
@@ -155,5 +158,70 @@ def test_filter_change_keeps_the_map_mounted_and_refetches_one_layer(app_url: st
                  if "/tiles/" in u}  # fmt: skip
     assert refetched == {"outlets"}
     assert drawn(frame) == {**TINY, "outlets": 1}
+    assert watch.outside() == []
+    assert watch.errors == []
+
+
+def _near(pixel: tuple[int, ...], colour: str, tol: int = 40) -> bool:
+    want = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return all(abs(a - b) <= tol for a, b in zip(pixel[:3], want, strict=True))
+
+
+def test_print_shows_the_filtered_view_as_png_and_pdf(app_url: str, watched, tmp_path) -> None:
+    """Filter to 整治进度 = 已排查 (O2 only), print A4 as PNG and as PDF."""
+    from PIL import Image
+
+    from geomon.mapview import printing
+
+    page, watch = watched
+    page.goto(app_url, wait_until="domcontentloaded", timeout=60_000)
+    frame = map_frame(page)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="整治进度").click()
+    page.get_by_role("option", name="已排查").click()
+    page.keyboard.press("Escape")
+    frame.wait_for_function("() => window.geomonMap.drawn().outlets === 1", timeout=30_000)
+
+    control = page.frame_locator(MAP_FRAME)
+    control.locator(".geomon-print-button").click()
+    control.locator("select[name=paper]").select_option("A4")
+    control.locator("select[name=format]").select_option("png")
+    with page.expect_download(timeout=60_000) as done:
+        control.locator(".geomon-print-make").click()
+    png = tmp_path / "map.png"
+    done.value.save_as(png)
+    assert done.value.suggested_filename.startswith("geomon-map-A4-")
+
+    sheet = Image.open(png).convert("RGB")
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert sheet.size == printing.sheet_pixels("A4") == (1754, 1240)
+    x, y = (round(v) for v in frame.evaluate("p => window.geomonMap.printPoint(p)", list(O2)))
+    around = [sheet.getpixel((x + dx, y + dy)) for dx in range(-4, 5) for dy in range(-4, 5)]
+    assert sum(_near(p, "#d73027") for p in around) > 20  # O2 (已排查) is drawn where it is
+    box = frame.evaluate("() => window.geomonMap.printed().frame")
+    inside = sheet.crop((round(box["x"]), round(box["y"]), round(box["x"] + box["w"]),
+                         round(box["y"] + box["h"])))  # fmt: skip
+    assert not any(_near(c, "#1a9850", tol=20) for _, c in inside.getcolors(1 << 20))  # O1 not
+    # the scale bar: metres per sheet pixel, against the geodesic O1–O2 over their distance there
+    scale = frame.evaluate("() => window.geomonMap.printed().scale")
+    x1, y1 = frame.evaluate("p => window.geomonMap.printPoint(p)", list(O1))
+    metres = Geod(ellps="WGS84").inv(O1[1], O1[0], O2[1], O2[0])[2]
+    assert scale["metres"] / scale["pixels"] == pytest.approx(
+        metres / math.hypot(x - x1, y - y1), rel=0.01
+    )
+
+    control.locator("select[name=format]").select_option("pdf")
+    control.locator(".geomon-print-make").click()
+    button = page.get_by_role("button", name=re.compile(r"下载 PDF（A4 横向，\d\d:\d\d 打印）"))
+    button.wait_for(timeout=60_000)
+    with page.expect_download(timeout=60_000) as done:
+        button.click()
+    pdf = tmp_path / "map.pdf"
+    done.value.save_as(pdf)
+    body = pdf.read_bytes()
+    assert body.startswith(b"%PDF")
+    box = re.search(rb"/MediaBox \[ ?0 0 ([\d.]+) ([\d.]+) ?\]", body)
+    assert box and (round(float(box[1])), round(float(box[2]))) == (842, 595)
+    assert frame.evaluate("() => window.__printed_once = 'yes'") == "yes"
     assert watch.outside() == []
     assert watch.errors == []

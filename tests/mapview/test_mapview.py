@@ -502,3 +502,24 @@ def test_popup_link_to_the_record_is_escaped(layers) -> None:
         links[1]
         == '<a href="/outlet?outlet=O%222%26%3Cx%3E" target="_blank" rel="noopener">打开档案</a>'
     )
+
+
+def test_legend_layers_are_the_legend_as_data(classed) -> None:
+    """What the printed map draws: the same rows as the HTML legend, swatch kind per geometry."""
+    frames = {name: classed[name] for name in ("districts", "rivers", "sections", "outlets")}
+    layers = mapview.legend_layers(frames, "en", {"sections": CLASS_STYLE}, shapes=True)
+
+    assert [layer["title"] for layer in layers] == [
+        get_spec(n).title.get("en") for n in ("outlets", "sections", "rivers", "districts")
+    ]
+    assert [layer["rows"][0]["kind"] for layer in layers] == ["pt", "dm", "ln", "pg"]
+    sections = layers[1]
+    assert sections["sub"] == "Class"
+    assert [(r["kind"], r["color"], r["label"], r["count"]) for r in sections["rows"]] == [
+        ("dm", "#42a5f5", "Class II", 1),
+        ("dm", "#f2c500", "Class IV", 1),
+        ("dm", CLASS_STYLE.default_color, "Not assessed", 1),
+        ("ring", CLASS_STYLE.ring_color, "Fails target", 1),
+    ]
+    legend = mapview.legend_html(frames, "en", {"sections": CLASS_STYLE}, shapes=True)
+    assert all(r["label"] in legend for layer in layers for r in layer["rows"])

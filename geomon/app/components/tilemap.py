@@ -10,6 +10,7 @@ small MVT decoder; Leaflet comes from the vendored assets.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
@@ -24,25 +25,53 @@ from geomon import config, mapview
 from geomon.access import tokens
 from geomon.app import data, i18n, mapdata, urls
 from geomon.app.components import login, widgets
-from geomon.mapview import tiles
+from geomon.errors import MapError
+from geomon.mapview import printing, tiles
 
 _FRONTEND = Path(__file__).with_name("tilemap_web")
 _component = components.declare_component("geomon_tilemap", path=str(_FRONTEND))
 _TOKEN = "map.token"  # session state: (claims digest, token, expiry)
 _EXPIRED = "map.expired"  # session state: the last expiry notice the map sent
 _REFRESH_S = 3600  # a token with less left than this is renewed on the next rerun
+_PDF = "map.pdf"  # session state: (print id, paper, PDF bytes) of the last printed sheet
 _TEXT = {
     "zh": {
         "full": "全屏",
         "exit": "退出全屏",
         "loading": "正在加载地图数据…",
         "fromZoom": "放大至级别",
+        "print": "打印",
+        "printTitle": "标题",
+        "paper": "纸张",
+        "landscape": "横向",
+        "format": "格式",
+        "make": "生成",
+        "making": "正在生成打印图…",
+        "pdfSent": "PDF 已生成：请点地图下方的“下载 PDF”",
+        "failed": "打印失败",
+        "noBasemap": "底图不允许导出，已不含底图打印",
+        "legend": "图例",
+        "north": "北",
+        "made": "制图日期",
     },
     "en": {
         "full": "Full screen",
         "exit": "Exit full screen",
         "loading": "Loading map data…",
         "fromZoom": "from zoom",
+        "print": "Print",
+        "printTitle": "Title",
+        "paper": "Paper",
+        "landscape": "landscape",
+        "format": "Format",
+        "make": "Make",
+        "making": "Composing the printed map…",
+        "pdfSent": "PDF ready: use “Download PDF” below the map",
+        "failed": "Printing failed",
+        "noBasemap": "The basemap may not be exported: printed without it",
+        "legend": "Legend",
+        "north": "N",
+        "made": "Made on",
     },
 }
 
@@ -71,6 +100,8 @@ def tile_map(
     focus: widgets.Focus | None = None,
     tianditu_key: str | None = None,
     height: int = 700,
+    print_title: str = "",
+    print_notes: Sequence[str] = (),
     key: str = "map",
 ) -> None:
     """
@@ -78,7 +109,9 @@ def tile_map(
 
     `selection`, `period` and `past` are the view the frames came from: they go into the token,
     and the data routes rebuild the same frames from them. `legend_styles` colour the legend
-    (with the period in its titles); the tiles use the same colours.
+    (with the period in its titles); the tiles use the same colours. The map's print control
+    puts `print_title` and the lines of `print_notes` (data date, filters) above the printed
+    map; a PDF print comes back as a PNG and is offered for download below the map.
     """
     gcj = settings.basemap == "amap"
     user = login.current()
@@ -87,7 +120,8 @@ def tile_map(
         areas=login.areas(), user=user.name if user else None, gcj=gcj,
         store_url=settings.store_url,
     )  # fmt: skip
-    expired = (st.session_state.get(key) or {}).get("expired")
+    value = st.session_state.get(key) or {}
+    expired = value.get("expired")
     renew = bool(expired) and expired != st.session_state.get(_EXPIRED)
     st.session_state[_EXPIRED] = expired
     shown = {name: mapdata.map_frame(frame, gcj) for name, frame in frames.items()}
@@ -106,6 +140,13 @@ def tile_map(
         "revision": "-".join(map(str, data.revision(settings.store_url))),
         "data_base": urls.base(),
         "legend": mapview.legend_html(shown, lang, legend_styles, shapes=True) if shown else "",
+        "legend_layers": mapview.legend_layers(shown, lang, legend_styles, shapes=True),
+        "print": {
+            "title": print_title,
+            "notes": list(print_notes),
+            "dpi": printing.PRINT_DPI,
+            "papers": {p: printing.sheet_pixels(p) for p in printing.PAPERS},
+        },
         "bounds": [[box[0], box[1]], [box[2], box[3]]] if box else None,
         "basemap": basemap,
         "focus": {"layer": focus.layer, "id": focus.code, "lat": focus.lat, "lon": focus.lon}
@@ -118,3 +159,25 @@ def tile_map(
     if not widgets.assets_installed():
         st.error(i18n.t("map.assets_missing", lang))
     _component(**args, key=key, default=None)
+    if value.get("print"):
+        _offer_pdf(value["print"], lang)
+
+
+def _offer_pdf(printed: Mapping[str, Any], lang: str) -> None:
+    """A download button for the PDF of the sheet the map printed (made once per print)."""
+    made = st.session_state.get(_PDF)
+    if made is None or made[0] != printed.get("id"):
+        try:
+            png = base64.b64decode(str(printed.get("png", "")), validate=True)
+            pdf = printing.pdf_from_png(png, str(printed.get("paper")))
+        except (ValueError, MapError) as exc:  # binascii.Error is a ValueError
+            st.error(i18n.t("map.print_error", lang).format(error=exc))
+            return
+        made = (printed.get("id"), printed["paper"], pdf, dt.datetime.now())
+        st.session_state[_PDF] = made
+    _, paper, pdf, when = made
+    st.download_button(
+        i18n.t("map.print_pdf", lang).format(paper=paper, time=when.strftime("%H:%M")), pdf,
+        file_name=f"geomon-map-{paper}-{when:%Y%m%d-%H%M}.pdf", mime="application/pdf",
+        icon=":material/picture_as_pdf:", on_click="ignore", key=f"{_PDF}.download",
+    )  # fmt: skip

@@ -39,7 +39,8 @@ def map_view() -> None:
     """Filters, search, map and counts: a filter change reruns only this part."""
     v = filterbar.sidebar(settings.store_url, lang)
     chosen = widgets.layer_picker(names, lang=lang, key="map_layers")
-    st.caption(v.caption(lang))
+    caption = v.caption(lang)
+    st.caption(caption)
     if not chosen:
         st.info(i18n.t("map.none_selected", lang))
         return
@@ -48,9 +49,11 @@ def map_view() -> None:
         i18n.t("map.as_of", lang), value=None, key="map_as_of", max_value=dt.date.today(),
         help=i18n.t("map.as_of_help", lang),
     )  # fmt: skip
+    notes = [caption]
     if when is not None and "outlets" in frames:
         frames["outlets"] = past_outlets(v, when)
-        st.caption(i18n.t("map.as_of_caption", lang).format(date=when.isoformat()))
+        notes.append(i18n.t("map.as_of_caption", lang).format(date=when.isoformat()))
+        st.caption(notes[-1])
     focus = widgets.map_search(frames, lang=lang, key="map_search")
     if focus is not None and focus.layer == "outlets":
         st.page_link(
@@ -65,7 +68,8 @@ def map_view() -> None:
     tilemap.tile_map(
         frames, selection=v.selection, period=v.period, past=when, legend_styles=legend,
         settings=settings, lang=lang, focus=focus,
-        tianditu_key=settings.tianditu_key,
+        tianditu_key=settings.tianditu_key, print_title=i18n.t("map.title", lang),
+        print_notes=notes,
     )  # fmt: skip
 
     st.subheader(i18n.t("map.counts", lang))

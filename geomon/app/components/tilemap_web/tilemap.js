@@ -5,13 +5,18 @@
 // The page sends args on every rerun; the map is created once and then only updated: a layer
 // whose key (its filter) or the store revision changed is refetched, the others stay, and the
 // view is kept. A 403 (expired token) asks the page for a new token through the component value.
+// The print control (print.js) redraws the view from the same tiles on a printed sheet.
 (function () {
   "use strict";
   var M = window.GeomonMVT;
   var state = {map: null, layers: {}, args: null, legend: null, control: null, focusId: null,
-               focus: null, busy: null, pending: 0, asked: 0, drawn: {}};
+               focus: null, busy: null, pending: 0, asked: 0, drawn: {}, print: null, value: {}};
 
-  function send(type, data) {
+  function send(type, data) {  // a component value is sent whole: print and token requests merge
+    if (type === "streamlit:setComponentValue") {
+      state.value = Object.assign({}, state.value, data.value);
+      data = {value: state.value, dataType: "json"};
+    }
     var msg = {isStreamlitMessage: true, type: type};
     for (var k in data || {}) msg[k] = data[k];
     window.parent.postMessage(msg, "*");
@@ -111,9 +116,10 @@
             width: Math.max(8, st.weight + 4)};
   }
 
-  function drawTile(canvas, tile, layer, st, size) {
-    var ratio = window.devicePixelRatio || 1, ctx = canvas.getContext("2d"), hits = [];
-    ctx.scale(ratio, ratio);
+  // Draws `layer` of a decoded tile on `ctx` (a tile's canvas, or the printed sheet with its
+  // transform set) in a `size`-pixel square; returns what a click can hit.
+  function drawTile(ctx, tile, layer, st, size) {
+    var hits = [];
     var data = tile[layer];
     if (!data) return hits;
     var scale = size / data.extent;
@@ -149,10 +155,13 @@
           return r.arrayBuffer();
         })
         .then(function (buf) {
-          canvas._hits = drawTile(canvas, M.decode(buf), name, st, size.x);
+          var ctx = canvas.getContext("2d");
+          ctx.scale(ratio, ratio);
+          canvas._tile = M.decode(buf);  // kept for printing
+          canvas._hits = drawTile(ctx, canvas._tile, name, st, size.x);
           done(null, canvas);
         })
-        .catch(function () { canvas._hits = []; done(null, canvas); })
+        .catch(function () { canvas._tile = null; canvas._hits = []; done(null, canvas); })
         .then(function () { busy(-1); });
       return canvas;
     }
@@ -249,6 +258,10 @@
     };
     legend.addTo(map);
     state.legend = legend.getContainer();
+    state.print = window.GeomonPrint.control({
+      state: state, drawTile: drawTile, tileUrl: tileUrl, decode: M.decode, send: send,
+      askToken: askToken,
+    }).addTo(map);
     state.busy = L.DomUtil.create("div", "geomon-busy", map.getContainer());
     state.busy.textContent = a.labels.loading;
     map.on("click", onClick);
@@ -354,6 +367,8 @@
     },
     map: function () { return state.map; },
     hitAt: hitAt,
+    printed: function () { return state.print.layout(); },  // where the last print put the map
+    printPoint: function (latlng) { return state.print.point(latlng); },
   };
 
   window.addEventListener("message", function (event) {
