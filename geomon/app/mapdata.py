@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
@@ -65,6 +66,22 @@ class _LRU:
                 while len(self._items) > self._size:
                     self._items.popitem(last=False)
         return value
+
+
+_REVISION_TTL_S = 1.0  # tiles ask the store for its revision at most once a second
+_revisions: dict[str, tuple[float, tuple[int, int]]] = {}
+
+
+def revision(url: str) -> tuple[int, int]:
+    """`data.revision`, remembered for a second: a map asks for a hundred tiles at once and a
+    GeoPackage's revision costs ~8 ms to read; an edit reaches the tiles within the second."""
+    now = time.monotonic()
+    hit = _revisions.get(url)
+    if hit is not None and now - hit[0] < _REVISION_TTL_S:
+        return hit[1]
+    current = data.revision(url)
+    _revisions[url] = (now, current)
+    return current
 
 
 _sources = _LRU(_SOURCES)
@@ -180,7 +197,7 @@ def _styles() -> dict[str, mapview.LayerStyle]:
 
 def source(url: str, c: Mapping[str, Any], layer: str) -> tiles.TileSource:
     """The `TileSource` of `layer` in the view `c` (cached per store revision and layer key)."""
-    key = (url, data.revision(url), layer, layer_key(c, layer))
+    key = (url, revision(url), layer, layer_key(c, layer))
 
     def make() -> tiles.TileSource:
         frame = map_frame(frames(url, c, [layer])[layer], c["g"])
@@ -189,9 +206,14 @@ def source(url: str, c: Mapping[str, Any], layer: str) -> tiles.TileSource:
     return _sources.get(key, make)
 
 
+WARM_WIDTHS = (800, 1600)  # map widths (px) whose opening view's tiles are cut at start
+WARM_TILES = 600  # at most this many tiles are cut ahead
+
+
 def warm(url: str, settings: config.Settings) -> None:
-    """Build the `TileSource` of every map layer for the default view (no filter, every area):
-    the first visitor's tiles are then only cut, not prepared."""
+    """Prepare the default view (no filter, every area) for the first visitor: every map layer's
+    `TileSource`, and the tiles of the opening view (the whole data fitted to a map between
+    `WARM_WIDTHS` pixels wide, as the page opens it), so they are only sent, not cut."""
     names = data.map_layer_names(url)
     c = claims(layers=names, selection={}, period=None, past=None, lang=settings.lang,
                areas=[auth.ALL_AREAS], user=None, gcj=settings.basemap == "amap",
@@ -199,6 +221,13 @@ def warm(url: str, settings: config.Settings) -> None:
     for name in names:
         if not in_database(url, c, name):
             source(url, c, name)
+    shown = {n: map_frame(f, c["g"]) for n, f in frames(url, c).items()}
+    box = tiles.bounds(shown)
+    if box is None:
+        return
+    todo = [(n, *t) for t in tiles.covering(box, WARM_WIDTHS) for n in names]
+    for name, z, x, y in todo[:WARM_TILES]:
+        tile(url, c, name, z, x, y)
 
 
 def in_database(url: str, c: Mapping[str, Any], layer: str) -> bool:
@@ -229,7 +258,7 @@ def _database_tile(url: str, layer: str, z: int, x: int, y: int) -> bytes:
 
 def tile(url: str, c: Mapping[str, Any], layer: str, z: int, x: int, y: int) -> bytes:
     """One encoded tile of `layer` in the view `c` (cached)."""
-    key = (url, data.revision(url), layer, layer_key(c, layer), z, x, y)
+    key = (url, revision(url), layer, layer_key(c, layer), z, x, y)
     if in_database(url, c, layer):
         return _tiles.get(key, lambda: _database_tile(url, layer, z, x, y))
     return _tiles.get(key, lambda: source(url, c, layer).tile(z, x, y))

@@ -252,6 +252,27 @@ def feature_rows(frame: pd.DataFrame, spec: LayerSpec, feature_id: str) -> pd.Da
     return frame.iloc[0:0]
 
 
+def covering(
+    box: tuple[float, float, float, float], widths: tuple[int, int]
+) -> list[tuple[int, int, int]]:
+    """The tiles (z, x, y) of `box` (south, west, north, east) at each zoom a map between
+    `widths` pixels wide fits it to (the zoom a browser opens it at), lowest zoom first."""
+    south, west, north, east = box
+    (x0, x1), (y1, y0) = to_unit(np.array([west, east]), np.array([south, north]))
+    span = max(x1 - x0, 1e-12)
+    zooms = range(
+        int(np.floor(np.log2(widths[0] / (256 * span)))),
+        int(np.floor(np.log2(widths[1] / (256 * span)))) + 1,
+    )
+    out = []
+    for z in (z for z in zooms if 0 <= z <= 22):
+        n = 2**z
+        xs = range(int(x0 * n), min(int(x1 * n), n - 1) + 1)
+        ys = range(int(y0 * n), min(int(y1 * n), n - 1) + 1)
+        out += [(z, x, y) for x in xs for y in ys]
+    return out
+
+
 def bounds(frames: Mapping[str, gpd.GeoDataFrame]) -> tuple[float, float, float, float] | None:
     """(south, west, north, east) around every non-empty frame, or None."""
     boxes = [f.total_bounds for f in frames.values() if len(f)]

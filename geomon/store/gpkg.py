@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import sqlite3
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -180,9 +181,28 @@ class GeoPackageStore:
         return hist.change_time(at, None if at is None else self._latest_change())
 
     def revision(self) -> int:
-        """The highest revision written so far (0 for a new or legacy file)."""
-        meta = self._meta()
-        return int(pd.to_numeric(meta["revision"]).max()) if len(meta) else 0
+        """The highest revision written so far (0 for a new or legacy file).
+
+        Read with SQLite itself (read-only): pages and map tiles ask for it on every request,
+        and opening the file through GDAL twice cost ~8 ms where this costs a fraction of one.
+        """
+        if not self.path.is_file():
+            return 0
+        try:
+            with contextlib.closing(
+                sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            ) as conn:
+                found = conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", (META,)
+                ).fetchone()
+                if found is None:
+                    return 0
+                top = conn.execute(f'SELECT max(CAST("revision" AS INTEGER)) FROM "{META}"')
+                value = top.fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            msg = f"{self.path}: not a readable GeoPackage: {exc}"
+            raise StoreError(msg) from exc
+        return int(value or 0)
 
     def history(self, layer: str, key: Any = None) -> pd.DataFrame:
         """Every recorded change of `layer` (of the row with `key` if given), oldest first."""

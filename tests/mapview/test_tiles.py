@@ -153,3 +153,14 @@ def test_dense_layers_wait_for_their_min_zoom() -> None:
 def mercantile_tile(lon: float, lat: float, z: int) -> tuple[int, int, int]:
     t = mercantile.tile(lon, lat, z)
     return t.z, t.x, t.y
+
+
+def test_covering_lists_the_opening_view_tiles() -> None:
+    # China 73.5–135°E spans 0.1708 of the world: a map 800–1600 px wide fits it at zoom 4
+    # (800 / (256 × 0.1708) = 18.3 → 2^4) to 5 (36.6 → 2^5); the tiles are those mercantile gives
+    box = (18.0, 73.5, 53.5, 134.9)
+    got = tiles.covering(box, (800, 1600))
+    for z in (4, 5):
+        want = {(t.z, t.x, t.y) for t in mercantile.tiles(73.5, 18.0, 134.9, 53.5, z)}
+        assert {t for t in got if t[0] == z} == want
+    assert {t[0] for t in got} == {4, 5}
