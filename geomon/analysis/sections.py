@@ -7,6 +7,7 @@ as flag columns on the layer (`section_flags`). Also importable from `geomon.ana
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -68,13 +69,14 @@ def section_settings(sections: pd.DataFrame) -> tuple[dict[str, str], dict[str, 
 
     Water bodies are ``"lake"`` for 湖库 sections (lake TP limits) and ``"river"`` otherwise.
     """
-    codes = sections["code"].astype(object)
-    targets = sections.get(
-        "target_class", pd.Series([None] * len(sections), index=sections.index, dtype=object)
-    )
-    kinds = sections.get(
-        "water_body_type", pd.Series([None] * len(sections), index=sections.index, dtype=object)
-    )
+
+    def column(name: str) -> list[Any]:  # a list: iterating an Arrow string column is slow
+        if name not in sections.columns:
+            return [None] * len(sections)
+        return sections[name].to_numpy(dtype=object).tolist()
+
+    codes = sections["code"].to_numpy(dtype=object).tolist()
+    targets, kinds = column("target_class"), column("water_body_type")
     return (
         {c: str(t).strip() for c, t in zip(codes, targets, strict=True) if frames.text(t)},
         {
@@ -175,16 +177,23 @@ def section_flags(sections: gpd.GeoDataFrame, results: pd.DataFrame) -> gpd.GeoD
         values = by_code[col].to_numpy(dtype=object)
         return [values[i] if i >= 0 else None for i in where]
 
-    out["class"] = pd.Series(pick("class"), index=out.index, dtype=object)
+    klass = pick("class")
+    out["class"] = pd.Series(klass, index=out.index, dtype=object)
     out["status"] = pd.Series(pick("status"), index=out.index, dtype=object)
+    layer_targets = (
+        out["target_class"].to_numpy(dtype=object).tolist()  # not the slow Arrow iteration
+        if "target_class" in out.columns
+        else [None] * len(out)
+    )
     target = [
         t if frames.text(t) else (wq.parse_class(s) if frames.text(s) else None)
-        for t, s in zip(pick("target"), out.get("target_class", [None] * len(out)), strict=True)
+        for t, s in zip(pick("target"), layer_targets, strict=True)
     ]
     out["target"] = pd.Series(target, index=out.index, dtype=object)
+    verdict = functools.cache(wq.meets)  # few (class, target) pairs, many sections
     meets = [
-        None if k is None or pd.isna(k) or t is None else wq.meets(k, t)
-        for k, t in zip(out["class"], target, strict=True)
+        None if k is None or pd.isna(k) or t is None else verdict(k, t)
+        for k, t in zip(klass, target, strict=True)
     ]
     out["meets_target"] = pd.array(meets, dtype="boolean")
     out["fails_target"] = [m is False for m in meets]

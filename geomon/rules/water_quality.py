@@ -296,6 +296,7 @@ def _limits(item: Item, klass: np.ndarray, lake: np.ndarray) -> np.ndarray:
 # --- samples -------------------------------------------------------------------------------------
 
 _ROLES: tuple[Role, ...] = ("assessed", "reference", "none")
+_ROLE_NAMES = np.array(_ROLES, dtype=object)
 _CLASS_OF_CODE = np.array([*CLASSES, None], dtype=object)  # code -1 (_NONE) → None
 
 
@@ -392,18 +393,20 @@ def _assess_rows(
     order = np.lexsort((m_item, -multiple, -codes[m_item, m_row], later, m_row))
     m_row, m_item = m_row[order], m_item[order]
 
-    params: list[dict[str, ParamResult]] = [{} for _ in range(n)]
-    for j, key in enumerate(keys):
-        rows = np.flatnonzero(present[j])
-        fields = zip(
-            values[j, rows].tolist(),
-            _CLASS_OF_CODE[codes[j, rows]].tolist(),
-            [_ROLES[r] for r in roles[j, rows].tolist()],
-            strict=True,
-        )
-        made = map(tuple.__new__, itertools.repeat(ParamResult), fields)  # ParamResult._make
-        for row, result in zip(rows.tolist(), made, strict=True):
-            params[row][key] = result
+    # every item present, as a ParamResult, by sample then item; one dict per sample
+    p_row, p_item = np.nonzero(present.T)
+    fields = zip(
+        values[p_item, p_row].tolist(),
+        _CLASS_OF_CODE[codes[p_item, p_row]].tolist(),
+        _ROLE_NAMES[roles[p_item, p_row]].tolist(),
+        strict=True,
+    )
+    made = list(map(tuple.__new__, itertools.repeat(ParamResult), fields))  # ParamResult._make
+    ends = np.cumsum(present.sum(axis=0)).tolist()
+    params = [
+        dict(zip(names, made[end - len(names) : end], strict=True))
+        for names, end in zip(_key_tuples(present, keys), ends, strict=True)
+    ]
     by_key = dict(zip(keys, counted, strict=True))
     never = np.zeros(n, dtype=bool)
     uncounted = np.array([~by_key.get(k, never) for k in assessed], dtype=bool)
@@ -598,19 +601,20 @@ def classify_period(
     """
     means = period_means(df, rounded=rounded)
     section_targets = _section_targets(df, targets)
-    bodies = [(water_bodies or {}).get(s, water_body) for s in means.index]
+    sections = means.index.tolist()  # iterating an Arrow string index is slow
+    bodies = [(water_bodies or {}).get(s, water_body) for s in sections]
     lake = np.array([_check_water_body(b) == "lake" for b in bodies], dtype=bool)
     columns = _assess_rows(
         list(means.columns),
         means.to_numpy(dtype=float).T.reshape(len(means.columns), len(means)),
         lake=lake,
-        targets=[section_targets.get(s) for s in means.index],
+        targets=[section_targets.get(s) for s in sections],
         against=against,
         assessed=_assessed_items(assessed),
     )
     columns["water_body"] = bodies
     return pd.DataFrame(
-        {"section_code": list(means.index), **{c: columns[c] for c in _OUTPUT_COLUMNS}},
+        {"section_code": sections, **{c: columns[c] for c in _OUTPUT_COLUMNS}},
         columns=["section_code", *_OUTPUT_COLUMNS],
         dtype=object,
     )
