@@ -159,6 +159,18 @@ def exceedance_text(exceedances: object) -> str | None:
     return frames.join([f"{wq.ITEMS[e.parameter].name}/{e.multiple:g}" for e in exceedances])
 
 
+@functools.lru_cache(maxsize=256)
+def _meets(klass: Any, target: str | None) -> bool | None:
+    """`wq.meets`, None without a class or a target (cached: few pairs, many sections)."""
+    return None if klass is None or pd.isna(klass) or target is None else wq.meets(klass, target)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pollutant_names(keys: tuple[str, ...]) -> str | None:
+    """The main pollutants' Chinese names, joined (cached: few combinations, many sections)."""
+    return frames.join([wq.ITEMS[p].name for p in keys])
+
+
 def section_flags(sections: gpd.GeoDataFrame, results: pd.DataFrame) -> gpd.GeoDataFrame:
     """Return `sections` with their period class and target flags added (same index, new frame).
 
@@ -189,20 +201,21 @@ def section_flags(sections: gpd.GeoDataFrame, results: pd.DataFrame) -> gpd.GeoD
         for t, s in zip(pick("target"), _cells(out, "target_class"), strict=True)
     ]
     out["target"] = pd.Series(target, index=out.index, dtype=object)
-    verdict = functools.cache(wq.meets)  # few (class, target) pairs, many sections
-    meets = [
-        None if k is None or pd.isna(k) or t is None else verdict(k, t)
-        for k, t in zip(klass, target, strict=True)
-    ]
+    meets = [_meets(k, t) for k, t in zip(klass, target, strict=True)]
     out["meets_target"] = pd.array(meets, dtype="boolean")
     out["fails_target"] = [m is False for m in meets]
     out["no_target"] = [t is None for t in target]
     names = [
-        frames.join([wq.ITEMS[p].name for p in mp]) if isinstance(mp, tuple | list) else None
+        _pollutant_names(tuple(mp)) if isinstance(mp, tuple | list) else None
         for mp in pick("main_pollutants")
     ]
     out["main_pollutants"] = pd.Series(names, index=out.index, dtype=object)
     out["exceedances"] = pd.Series(
-        [exceedance_text(e) for e in pick("exceedances")], index=out.index, dtype=object
+        [
+            exceedance_text(e) if isinstance(e, tuple | list) and e else None
+            for e in pick("exceedances")
+        ],
+        index=out.index,
+        dtype=object,
     )
     return out
