@@ -173,9 +173,18 @@ def _water_pieces(waters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _closest(candidates: pd.DataFrame) -> pd.DataFrame:
     """Per query, every water at its smallest distance (columns query, water, dist)."""
-    least = candidates.groupby("query")["dist"].transform("min")
-    closest = candidates[(candidates["dist"] == least).to_numpy()]
-    return closest.drop_duplicates(["query", "water"])
+    query = candidates["query"].to_numpy(dtype=np.int64)
+    water = candidates["water"].to_numpy(dtype=np.int64)
+    dist = candidates["dist"].to_numpy(dtype=float)
+    if not len(query):
+        return candidates
+    least = np.full(query.max() + 1, np.inf)
+    np.fmin.at(least, query, dist)  # as groupby's min: NaN skipped
+    at_least = np.flatnonzero(dist == least[query])
+    # the first row of each (query, water) pair among them, in their order
+    pair = query[at_least] * (water.max() + 1) + water[at_least]
+    _, first = np.unique(pair, return_index=True)
+    return candidates.iloc[np.sort(at_least[first])]
 
 
 def _candidates(query: np.ndarray, water: np.ndarray, dist: np.ndarray) -> pd.DataFrame:
