@@ -316,9 +316,12 @@ def _key_tuples(mask: np.ndarray, keys: Sequence[str]) -> list[tuple[str, ...]]:
 
     Rows share few patterns, so each pattern's tuple is built once.
     """
-    bits = (mask.astype(np.int64) << np.arange(len(keys), dtype=np.int64)[:, None]).sum(axis=0)
-    patterns, inverse = np.unique(bits, return_inverse=True)
-    made = [tuple(k for j, k in enumerate(keys) if int(p) >> j & 1) for p in patterns]
+    if not len(keys):
+        return [()] * mask.shape[1]
+    packed = np.ascontiguousarray(np.packbits(mask, axis=0).T)  # one byte string per row
+    rows = packed.view(np.dtype((np.void, packed.shape[1]))).reshape(-1)
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    made = [tuple(k for k, on in zip(keys, mask[:, i].tolist(), strict=True) if on) for i in first]
     return [made[i] for i in inverse.reshape(-1).tolist()]
 
 
