@@ -127,11 +127,21 @@ def outlets_in_zones(outlets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.D
     """
     frames.check_frame(outlets, "outlets")
     frames.check_frame(zones, "protection_zones")
+    return _outlets_in_zones(outlets, zones, None)
+
+
+_Hits = tuple[np.ndarray, np.ndarray]  # (outlet, zone) positions from `frames.hits`
+
+
+def _outlets_in_zones(
+    outlets: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, hits: _Hits | None
+) -> pd.DataFrame:
+    """`outlets_in_zones` of checked frames; `hits` if `flag_layers` has them already."""
     columns = ["code", "zone_code", "level", "source_name", "source_code"]
     columns += ["illegal", "article", "penalty"]
     if outlets.empty or zones.empty:
         return pd.DataFrame(columns=columns, index=outlets.index[:0])
-    o_pos, z_pos = frames.hits(outlets, zones)
+    o_pos, z_pos = frames.hits(outlets, zones) if hits is None else hits
     z = zones.iloc[z_pos]
     levels = z["level"].astype(object).tolist()
     rules = [OUTLET_ZONE_RULES.get(str(lv)) for lv in levels]
@@ -244,6 +254,16 @@ def outlet_flags(
     protection zone, DOMAIN.md §2.4), ``in_red_line``, ``red_line_codes``,
     ``red_line_names`` and ``red_line_rule`` (自然资发〔2022〕142号: to be checked, not a verdict).
     """
+    return _outlet_flags(outlets, zones, red_lines, None)
+
+
+def _outlet_flags(
+    outlets: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame | None,
+    red_lines: gpd.GeoDataFrame | None,
+    zone_hits: _Hits | None,
+) -> gpd.GeoDataFrame:
+    """`outlet_flags`; `zone_hits` are the outlet × zone hits if `flag_layers` has them."""
     frames.check_frame(outlets, "outlets")
     out = outlets.copy()
     frames.blank_columns(out, "zone_level", "zone_codes", "zone_source")
@@ -252,7 +272,8 @@ def outlet_flags(
     if zones is not None and not zones.empty and len(out):
         order = [v.value for v in get_spec("protection_zones").field("level").values]
         rank = {lv: i for i, lv in enumerate(order)}
-        hits = outlets_in_zones(outlets, zones).reset_index(names="_row")
+        frames.check_frame(zones, "protection_zones")
+        hits = _outlets_in_zones(outlets, zones, zone_hits).reset_index(names="_row")
         hits["_rank"] = hits["level"].map(lambda lv: rank.get(lv, len(order)))
         _set_rows(out, *_zone_values(hits.sort_values(["_row", "_rank"])))
     category = out.get("category", pd.Series([None] * len(out), index=out.index, dtype=object))
@@ -275,11 +296,18 @@ def zone_flags(zones: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame) -> gpd.GeoDat
     """
     frames.check_frame(zones, "protection_zones")
     frames.check_frame(outlets, "outlets")
+    return _zone_flags(zones, outlets, None)
+
+
+def _zone_flags(
+    zones: gpd.GeoDataFrame, outlets: gpd.GeoDataFrame, hits: _Hits | None
+) -> gpd.GeoDataFrame:
+    """`zone_flags` of checked frames; `hits` if `flag_layers` has them already."""
     out = zones.copy()
     counts = np.zeros(len(zones), dtype=int)
     codes = np.full(len(zones), None, dtype=object)
     if len(zones) and len(outlets):
-        o_pos, z_pos = frames.hits(outlets, zones)
+        o_pos, z_pos = frames.hits(outlets, zones) if hits is None else hits
         order = np.lexsort((o_pos, z_pos))  # by zone, then outlet
         o_pos, z_pos = o_pos[order], z_pos[order]
         counts += np.bincount(z_pos, minlength=len(zones))
@@ -364,12 +392,17 @@ def flag_layers(
     outlets, zones, sections = get("outlets"), get("protection_zones"), get("sections")
     out: dict[str, pd.DataFrame] = {}
     if outlets is not None:
-        out["outlets"] = outlet_flags(outlets, zones=zones, red_lines=get("red_lines"))
+        hits = None  # outlets × zones: asked once for the outlets' and the zones' flags
+        if zones is not None:
+            frames.check_frame(outlets, "outlets")
+            frames.check_frame(zones, "protection_zones")
+            hits = frames.hits(outlets, zones)
+        out["outlets"] = _outlet_flags(outlets, zones, get("red_lines"), hits)
         out["ledger"] = ledger_findings(
             outlets, rivers=get("rivers"), lakes=get("lakes"), districts=get("districts")
         )
         if zones is not None:
-            out["protection_zones"] = zone_flags(zones, outlets)
+            out["protection_zones"] = _zone_flags(zones, outlets, hits)
     if sections is not None:
         out["sections"] = with_status(
             "sections", sections, period=period, monitoring=get("monitoring")

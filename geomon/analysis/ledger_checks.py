@@ -13,7 +13,8 @@ the findings themselves.
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -42,6 +43,24 @@ _AREAL = (
 )
 
 
+class _Found(NamedTuple):
+    """The findings of one check: the outlets' positions, with a message and evidence each."""
+
+    check: str
+    severity: str
+    pos: np.ndarray
+    messages: list[str]
+    evidence: list[dict[str, Any]]
+
+
+def _found(
+    check: str, severity: str, pos: Any, texts: list[tuple[str, str]], evidence: list[dict]
+) -> _Found:
+    """A `_Found` from positions and (zh, en) messages (`geomon.messages.message`)."""
+    messages = [message(zh, en) for zh, en in texts]
+    return _Found(check, severity, np.asarray(pos, dtype=np.intp), messages, evidence)
+
+
 class _Outlets:
     """The outlet frame and its cleaned codes (`frames.text`), which several checks use."""
 
@@ -49,32 +68,33 @@ class _Outlets:
         self.frame = frame
         self.codes = frames.texts(frame["code"]).to_numpy(dtype=object)
 
-    @staticmethod
-    def finding(
-        pos: int, check: str, severity: str, text: tuple[str, str], evidence: dict[str, Any]
-    ) -> dict[str, Any]:
-        """The finding for the outlet at position `pos`; `text` is the (zh, en) message.
+    def findings(self, found: list[_Found]) -> pd.DataFrame:
+        """The `ledger_findings` frame of `found`: by check (`_CHECKS` order), then row.
 
-        `with_rows` puts the outlet's row label, code and name in place of `pos`.
+        Each finding gets its outlet's row label (the index), code and name. A label shared
+        by several rows sorts at its last position; ties keep the order found.
         """
-        return {
-            "pos": pos,
-            "check": check,
-            "severity": severity,
-            "message": message(*text),
-            "evidence": evidence,
-        }
-
-    def with_rows(self, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """`findings` with the ``row``, ``code`` and ``name`` of their outlets (at ``pos``)."""
-        pos = np.array([f["pos"] for f in findings], dtype=np.intp)
-        rows = list(self.frame.index[pos])
-        codes = self.codes[pos].tolist()
-        names = _column_texts(self.frame, "name", pos).tolist()
-        return [
-            {"row": r, "code": c, "name": n, **f}
-            for r, c, n, f in zip(rows, codes, names, findings, strict=True)
-        ]
+        pos = np.concatenate([np.empty(0, dtype=np.intp), *(f.pos for f in found)])
+        check = np.repeat([_CHECKS.index(f.check) for f in found], [len(f.pos) for f in found])
+        index = self.frame.index
+        rows = list(index[pos])
+        if index.is_unique:
+            key = pos
+        else:
+            last = {r: i for i, r in enumerate(index)}
+            key = np.array([last[r] for r in rows], dtype=np.intp)
+        order = np.lexsort((key, check)).tolist()
+        columns = (
+            rows,
+            self.codes[pos].tolist(),
+            _column_texts(self.frame, "name", pos).tolist(),
+            [f.check for f in found for _ in range(len(f.pos))],
+            [f.severity for f in found for _ in range(len(f.pos))],
+            [m for f in found for m in f.messages],
+            [e for f in found for e in f.evidence],
+        )
+        records = list(zip(*([c[i] for i in order] for c in columns), strict=True))
+        return pd.DataFrame(records, columns=["row", *FINDING_COLUMNS]).set_index("row")
 
 
 def _column_texts(frame: pd.DataFrame, column: str, pos: np.ndarray) -> np.ndarray:
@@ -153,9 +173,18 @@ def _water_pieces(waters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _closest(candidates: pd.DataFrame) -> pd.DataFrame:
     """Per query, every water at its smallest distance (columns query, water, dist)."""
-    least = candidates.groupby("query")["dist"].transform("min")
-    closest = candidates[(candidates["dist"] == least).to_numpy()]
-    return closest.drop_duplicates(["query", "water"])
+    query = candidates["query"].to_numpy(dtype=np.int64)
+    water = candidates["water"].to_numpy(dtype=np.int64)
+    dist = candidates["dist"].to_numpy(dtype=float)
+    if not len(query):
+        return candidates
+    least = np.full(query.max() + 1, np.inf)
+    np.fmin.at(least, query, dist)  # as groupby's min: NaN skipped
+    at_least = np.flatnonzero(dist == least[query])
+    # the first row of each (query, water) pair among them, in their order
+    pair = query[at_least] * (water.max() + 1) + water[at_least]
+    _, first = np.unique(pair, return_index=True)
+    return candidates.iloc[np.sort(at_least[first])]
 
 
 def _candidates(query: np.ndarray, water: np.ndarray, dist: np.ndarray) -> pd.DataFrame:
@@ -243,7 +272,7 @@ def _water_checks(
     *,
     max_distance_m: float,
     name_slack_m: float,
-) -> list[dict[str, Any]]:
+) -> list[_Found]:
     """``far_from_water`` and ``receiving_water_mismatch`` findings (metric `points`)."""
     present = frames.present(points)
     if not len(waters) or not present.any():
@@ -256,74 +285,75 @@ def _water_checks(
     own_d = np.full(len(pos), np.nan)
     own_d[named] = _distances_to_named(points[pos[named]], own[named], waters, names)
     mismatch = named & ~(~np.isnan(own_d) & (own_d <= dist + name_slack_m))
-    findings = []
-    for i in np.flatnonzero(dist > max_distance_m).tolist():
-        d, near = float(dist[i]), near_name[i]
-        findings.append(
-            outlets.finding(
-                int(pos[i]),
-                "far_from_water",
-                "warning",
+    far = np.flatnonzero(dist > max_distance_m)
+    far_d, far_near = dist[far].tolist(), near_name[far].tolist()
+    most = f"{max_distance_m:g}"
+    found = [
+        _found(
+            "far_from_water",
+            "warning",
+            pos[far],
+            [
                 (
-                    f"距最近水体（{near}）{d:.0f} 米，超过 {max_distance_m:g} 米",
-                    f"{d:.0f} m from the nearest water body ({near}), "
-                    f"more than {max_distance_m:g} m",
-                ),
-                {
-                    "distance_m": _round_m(d),
-                    "nearest_water": near,
-                    "max_distance_m": max_distance_m,
-                },
-            )
+                    f"距最近水体（{near}）{d:.0f} 米，超过 {most} 米",
+                    f"{d:.0f} m from the nearest water body ({near}), more than {most} m",
+                )
+                for d, near in zip(far_d, far_near, strict=True)
+            ],
+            [
+                {"distance_m": _round_m(d), "nearest_water": near, "max_distance_m": max_distance_m}
+                for d, near in zip(far_d, far_near, strict=True)
+            ],
         )
-    for i in np.flatnonzero(mismatch).tolist():
-        d, near, recorded = float(dist[i]), near_name[i], own[i]
-        own_m = None if np.isnan(own_d[i]) else float(own_d[i])
+    ]
+    odd = np.flatnonzero(mismatch)
+    texts, evidence = [], []
+    for d, near, recorded, own_m in zip(
+        dist[odd].tolist(),
+        near_name[odd].tolist(),
+        own[odd].tolist(),
+        own_d[odd].tolist(),
+        strict=True,
+    ):
+        own_m = None if math.isnan(own_m) else own_m
         where = "图层中无此水体" if own_m is None else f"距其 {own_m:.0f} 米"
         where_en = "not in the water layers" if own_m is None else f"{own_m:.0f} m away"
-        findings.append(
-            outlets.finding(
-                int(pos[i]),
-                "receiving_water_mismatch",
-                "warning",
-                (
-                    f"登记受纳水体“{recorded}”（{where}），最近水体为“{near}”（{d:.0f} 米）",
-                    f"recorded receiving water {recorded!r} ({where_en}); nearest is {near!r} "
-                    f"({d:.0f} m)",
-                ),
-                {
-                    "recorded": recorded,
-                    "recorded_distance_m": None if own_m is None else _round_m(own_m),
-                    "nearest_water": near,
-                    "distance_m": _round_m(d),
-                },
+        texts.append(
+            (
+                f"登记受纳水体“{recorded}”（{where}），最近水体为“{near}”（{d:.0f} 米）",
+                f"recorded receiving water {recorded!r} ({where_en}); nearest is {near!r} "
+                f"({d:.0f} m)",
             )
         )
-    return findings
+        evidence.append(
+            {
+                "recorded": recorded,
+                "recorded_distance_m": None if own_m is None else _round_m(own_m),
+                "nearest_water": near,
+                "distance_m": _round_m(d),
+            }
+        )
+    found.append(_found("receiving_water_mismatch", "warning", pos[odd], texts, evidence))
+    return found
 
 
-def _duplicate_checks(outlets: _Outlets) -> list[dict[str, Any]]:
+def _duplicate_checks(outlets: _Outlets) -> list[_Found]:
     """``duplicate_code`` findings: one per outlet whose cleaned code other outlets share."""
-    dup = frames.duplicated(pd.Series(outlets.codes, dtype=object))
+    dup = np.flatnonzero(frames.duplicated(pd.Series(outlets.codes, dtype=object))).tolist()
     positions: dict[str, list[int]] = {}
-    for pos in np.flatnonzero(dup).tolist():
+    for pos in dup:
         positions.setdefault(outlets.codes[pos], []).append(pos)
     index = outlets.frame.index
-    findings = []
-    for pos in np.flatnonzero(dup).tolist():
+    texts, evidence = [], []
+    for pos in dup:
         code = outlets.codes[pos]
         rows = list(index[positions[code]])
         others = [r for r in rows if r != index[pos]]
-        findings.append(
-            outlets.finding(
-                pos,
-                "duplicate_code",
-                "error",
-                (f"编码“{code}”重复（另见 {others}）", f"code {code!r} is also used by {others}"),
-                {"code": code, "rows": rows},
-            )
+        texts.append(
+            (f"编码“{code}”重复（另见 {others}）", f"code {code!r} is also used by {others}")
         )
-    return findings
+        evidence.append({"code": code, "rows": rows})
+    return [_found("duplicate_code", "error", dup, texts, evidence)]
 
 
 def _county_code(code: object) -> str | None:
@@ -347,7 +377,7 @@ def _code_districts(codes: np.ndarray, rules: ro.OutletRules) -> np.ndarray:
     return out
 
 
-def _district_checks(outlets: _Outlets, districts: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+def _district_checks(outlets: _Outlets, districts: gpd.GeoDataFrame) -> list[_Found]:
     """``outside_districts`` and ``code_district_mismatch`` findings (county-level polygons)."""
     frames.check_frame(districts, "districts")
     county = districts["code"].map(_county_code)
@@ -363,32 +393,32 @@ def _district_checks(outlets: _Outlets, districts: gpd.GeoDataFrame) -> list[dic
     matched[o_pos[county[d_pos] == segment[o_pos]]] = True
     inside = present & (first >= 0)
     names = polygons["name"] if inside.any() else pd.Series([], dtype=object)
-    findings = [
-        outlets.finding(
-            pos,
+    outside = np.flatnonzero(present & (first < 0))
+    found = [
+        _found(
             "outside_districts",
             "warning",
-            ("不在任何区县范围内", "lies in no county-level district polygon"),
-            {"district_polygon": None},
+            outside,
+            [("不在任何区县范围内", "lies in no county-level district polygon")] * len(outside),
+            [{"district_polygon": None} for _ in range(len(outside))],
         )
-        for pos in np.flatnonzero(present & (first < 0)).tolist()
     ]
-    for pos in np.flatnonzero(inside & pd.notna(segment) & ~matched).tolist():
+    odd = np.flatnonzero(inside & pd.notna(segment) & ~matched).tolist()
+    texts, evidence = [], []
+    for pos in odd:
         code, name = county[first[pos]], frames.text(names.iloc[first[pos]])
-        findings.append(
-            outlets.finding(
-                pos,
-                "code_district_mismatch",
-                "error",
-                (
-                    f"编码中的行政区划代码 {segment[pos]} 与点位所在区县 {code}（{name}）不一致",
-                    f"district segment {segment[pos]} of the code differs from the district the "
-                    f"point lies in, {code} ({name})",
-                ),
-                {"code_district": segment[pos], "district_polygon": code, "district_name": name},
+        texts.append(
+            (
+                f"编码中的行政区划代码 {segment[pos]} 与点位所在区县 {code}（{name}）不一致",
+                f"district segment {segment[pos]} of the code differs from the district the "
+                f"point lies in, {code} ({name})",
             )
         )
-    return findings
+        evidence.append(
+            {"code_district": segment[pos], "district_polygon": code, "district_name": name}
+        )
+    found.append(_found("code_district_mismatch", "error", odd, texts, evidence))
+    return found
 
 
 def ledger_findings(
@@ -422,11 +452,11 @@ def ledger_findings(
     """
     frames.check_frame(outlets, "outlets")
     ledger = _Outlets(outlets)
-    findings = _duplicate_checks(ledger)
+    found = _duplicate_checks(ledger)
     if len(outlets) and (rivers is not None or lakes is not None):
         to = frames.metric_crs(outlets)
         waters, names = _waters(rivers, lakes, to)
-        findings += _water_checks(
+        found += _water_checks(
             ledger,
             frames.geoms(outlets, to),
             waters,
@@ -435,13 +465,5 @@ def ledger_findings(
             name_slack_m=name_slack_m,
         )
     if districts is not None and len(outlets) and len(districts):
-        findings += _district_checks(ledger, districts)
-    findings = ledger.with_rows(findings)
-    order = {c: i for i, c in enumerate(_CHECKS)}
-    if outlets.index.is_unique:
-        findings.sort(key=lambda f: (order[f["check"]], f["pos"]))
-    else:  # a shared label sorts at its last position
-        last = {r: i for i, r in enumerate(outlets.index)}
-        findings.sort(key=lambda f: (order[f["check"]], last[f["row"]]))
-    frame = pd.DataFrame(findings, columns=["row", *FINDING_COLUMNS])
-    return frame.set_index("row")
+        found += _district_checks(ledger, districts)
+    return ledger.findings(found)

@@ -7,6 +7,7 @@ as flag columns on the layer (`section_flags`). Also importable from `geomon.ana
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -59,6 +60,16 @@ def select_period(monitoring: pd.DataFrame, period: Period) -> pd.DataFrame:
     return monitoring[((days >= start) & (days <= end)).to_numpy(dtype=bool)]
 
 
+def _cells(frame: pd.DataFrame, column: str) -> list[Any]:
+    """The cells of `column` as a list (None for each row without the column).
+
+    A list because iterating an Arrow string column directly is slow (~2 µs a cell).
+    """
+    if column not in frame.columns:
+        return [None] * len(frame)
+    return frame[column].to_numpy(dtype=object).tolist()
+
+
 _LAKE_KINDS = ("湖库", "湖泊", "水库")  # layers/sections.toml water_body_type (and aliases)
 _SECTION_ATTRS = ("name", "river", "basin", "control_level", "district", "water_body_type")
 
@@ -68,13 +79,8 @@ def section_settings(sections: pd.DataFrame) -> tuple[dict[str, str], dict[str, 
 
     Water bodies are ``"lake"`` for 湖库 sections (lake TP limits) and ``"river"`` otherwise.
     """
-    codes = sections["code"].astype(object)
-    targets = sections.get(
-        "target_class", pd.Series([None] * len(sections), index=sections.index, dtype=object)
-    )
-    kinds = sections.get(
-        "water_body_type", pd.Series([None] * len(sections), index=sections.index, dtype=object)
-    )
+    codes = sections["code"].to_numpy(dtype=object).tolist()
+    targets, kinds = _cells(sections, "target_class"), _cells(sections, "water_body_type")
     return (
         {c: str(t).strip() for c, t in zip(codes, targets, strict=True) if frames.text(t)},
         {
@@ -153,6 +159,18 @@ def exceedance_text(exceedances: object) -> str | None:
     return frames.join([f"{wq.ITEMS[e.parameter].name}/{e.multiple:g}" for e in exceedances])
 
 
+@functools.lru_cache(maxsize=256)
+def _meets(klass: Any, target: str | None) -> bool | None:
+    """`wq.meets`, None without a class or a target (cached: few pairs, many sections)."""
+    return None if klass is None or pd.isna(klass) or target is None else wq.meets(klass, target)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pollutant_names(keys: tuple[str, ...]) -> str | None:
+    """The main pollutants' Chinese names, joined (cached: few combinations, many sections)."""
+    return frames.join([wq.ITEMS[p].name for p in keys])
+
+
 def section_flags(sections: gpd.GeoDataFrame, results: pd.DataFrame) -> gpd.GeoDataFrame:
     """Return `sections` with their period class and target flags added (same index, new frame).
 
@@ -175,26 +193,29 @@ def section_flags(sections: gpd.GeoDataFrame, results: pd.DataFrame) -> gpd.GeoD
         values = by_code[col].to_numpy(dtype=object)
         return [values[i] if i >= 0 else None for i in where]
 
-    out["class"] = pd.Series(pick("class"), index=out.index, dtype=object)
+    klass = pick("class")
+    out["class"] = pd.Series(klass, index=out.index, dtype=object)
     out["status"] = pd.Series(pick("status"), index=out.index, dtype=object)
     target = [
         t if frames.text(t) else (wq.parse_class(s) if frames.text(s) else None)
-        for t, s in zip(pick("target"), out.get("target_class", [None] * len(out)), strict=True)
+        for t, s in zip(pick("target"), _cells(out, "target_class"), strict=True)
     ]
     out["target"] = pd.Series(target, index=out.index, dtype=object)
-    meets = [
-        None if k is None or pd.isna(k) or t is None else wq.meets(k, t)
-        for k, t in zip(out["class"], target, strict=True)
-    ]
+    meets = [_meets(k, t) for k, t in zip(klass, target, strict=True)]
     out["meets_target"] = pd.array(meets, dtype="boolean")
     out["fails_target"] = [m is False for m in meets]
     out["no_target"] = [t is None for t in target]
     names = [
-        frames.join([wq.ITEMS[p].name for p in mp]) if isinstance(mp, tuple | list) else None
+        _pollutant_names(tuple(mp)) if isinstance(mp, tuple | list) else None
         for mp in pick("main_pollutants")
     ]
     out["main_pollutants"] = pd.Series(names, index=out.index, dtype=object)
     out["exceedances"] = pd.Series(
-        [exceedance_text(e) for e in pick("exceedances")], index=out.index, dtype=object
+        [
+            exceedance_text(e) if isinstance(e, tuple | list) and e else None
+            for e in pick("exceedances")
+        ],
+        index=out.index,
+        dtype=object,
     )
     return out

@@ -19,6 +19,7 @@ Longer than ~450 lines because the method is one chain over one table: item → 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import tomllib
 import unicodedata
@@ -275,90 +276,157 @@ def item_class(param: str, value: float | None, *, water_body: WaterBody = "rive
     return None if code == _NONE else CLASSES[code]
 
 
-def _multiple(value: float, limit: float) -> float:
-    """Return 超标倍数 (C − limit) / limit with 2 decimals, rounded like the means (half even)."""
-    return _round_half_even((value - limit) / limit, 2)
+def _multiples(values: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """超标倍数 (C − limit) / limit of each value, 2 decimals, half even like the means."""
+    return round_half_even((values - limits) / limits, 2)
+
+
+def _limits(item: Item, klass: np.ndarray, lake: np.ndarray) -> np.ndarray:
+    """The upper limit of class index `klass` per row, for items with 超标倍数; NaN elsewhere.
+
+    NaN also for 劣V (no limit) and for items without a multiple (WT, pH, DO: 2011 method).
+    """
+    if not item.multiple or item.direction != "le" or item.high is None:
+        return np.full(klass.shape, np.nan)
+    high = np.array([*item.high, np.nan])
+    lake_high = np.array([*item.lake_high, np.nan]) if item.lake_high else high
+    return np.where(lake, lake_high[klass], high[klass])
 
 
 # --- samples -------------------------------------------------------------------------------------
 
-
-def _role(item: Item, water_body: str, assessed: Collection[str]) -> Role:
-    if item.key in assessed and water_body in item.applies_to:
-        return "assessed"
-    return "reference" if water_body in item.reference_for else "none"
+_ROLES: tuple[Role, ...] = ("assessed", "reference", "none")
+_ROLE_NAMES = np.array(_ROLES, dtype=object)
+_CLASS_OF_CODE = np.array([*CLASSES, None], dtype=object)  # code -1 (_NONE) → None
 
 
-def _present(value: Any) -> bool:
-    """Not None/NaN/NA (floats checked directly: ~250k values in a national period)."""
-    if isinstance(value, float):
-        return value == value  # NaN is the only float unequal to itself
-    return value is not None and not pd.isna(value)
+def _roles(item: Item, lake: np.ndarray, assessed: Collection[str]) -> np.ndarray:
+    """Index in `_ROLES` of `item`'s role on each row (a river or a lake row)."""
+
+    def role(water_body: str) -> int:
+        if item.key in assessed and water_body in item.applies_to:
+            return 0
+        return 1 if water_body in item.reference_for else 2
+
+    return np.where(lake, role("lake"), role("river"))
 
 
-def _assess(
-    values: Mapping[str, Any],
-    codes: Mapping[str, int],
+def _key_tuples(mask: np.ndarray, keys: Sequence[str]) -> list[tuple[str, ...]]:
+    """Per row (column of `mask`, items × rows): the keys whose cell is true, in key order.
+
+    Rows share few patterns, so each pattern's tuple is built once.
+    """
+    if not len(keys):
+        return [()] * mask.shape[1]
+    packed = np.ascontiguousarray(np.packbits(mask, axis=0).T)  # one byte string per row
+    rows = packed.view(np.dtype((np.void, packed.shape[1]))).reshape(-1)
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    made = [tuple(k for k, on in zip(keys, mask[:, i].tolist(), strict=True) if on) for i in first]
+    return [made[i] for i in inverse.reshape(-1).tolist()]
+
+
+def _grouped(rows: np.ndarray, objects: list[Any], n: int, top: int | None = None) -> list[tuple]:
+    """Per row 0 … n-1 the tuple of `objects` given for it (`rows` sorted); at most `top`."""
+    out: list[tuple] = [()] * n
+    if not len(rows):
+        return out
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    ends = np.r_[starts[1:], len(rows)]
+    if top is not None:
+        ends = np.minimum(ends, starts + top)
+    for row, a, b in zip(rows[starts].tolist(), starts.tolist(), ends.tolist(), strict=True):
+        out[row] = tuple(objects[a:b])
+    return out
+
+
+def _assess_rows(
+    keys: Sequence[str],
+    values: np.ndarray,
     *,
-    water_body: str,
-    target: str | None,
+    lake: np.ndarray,
+    targets: Sequence[str | None],
     against: Literal["III", "target"],
-    assessed: Collection[str],
-) -> Assessment:
-    """Build an `Assessment` from values and precomputed class indexes (shared by both paths)."""
-    params: dict[str, ParamResult] = {}
-    for key, code in codes.items():
-        value = values.get(key)
-        if _present(value):
-            klass = None if code == _NONE else CLASSES[code]
-            params[key] = ParamResult(float(value), klass, _role(ITEMS[key], water_body, assessed))
-    counted = {
-        k: CLASSES.index(p.klass)
-        for k, p in params.items()
-        if p.role == "assessed" and p.klass is not None
-    }
-    worst = max(counted.values(), default=None)
-    klass = None if worst is None else CLASSES[worst]
-    target = None if target is None else parse_class(target)
-    ref = _III if against == "III" or target is None else CLASSES.index(target)
-    exceedances = []
-    for key in counted:
-        item, value = ITEMS[key], params[key].value
-        limit = item.limit(ref, water_body) if item.multiple and ref < _WORST else None
-        if limit is not None and value > limit:
-            exceedances.append(Exceedance(key, value, limit, _multiple(value, limit)))
-    return Assessment(
-        klass=klass,
-        status=None if klass is None else STATUS[klass],
-        params=params,
-        limiting=tuple(k for k, c in counted.items() if c == worst),
-        not_assessed=tuple(k for k in assessed if k not in counted),
-        exceedances=tuple(exceedances),
-        main_pollutants=_main_pollutants(params, counted, water_body),
-        target=target,
-        meets_target=None if klass is None or target is None else meets(klass, target),
-        water_body=water_body,
-        citation=f"{CITATION_GB3838}; {CITATION_2011}",
+    assessed: tuple[str, ...],
+) -> dict[str, list[Any]]:
+    """The single-factor assessment of many samples (or period means) at once, by columns.
+
+    `values` holds one row per item of `keys` (in `ITEMS` order) and one column per sample
+    (NaN = missing); `lake` and `targets` (parsed classes or None) are per sample. Returns the
+    `Assessment` fields (``klass`` as ``class``) as lists, one entry per sample.
+    """
+    n = values.shape[1]
+    items = [ITEMS[k] for k in keys]
+    present = ~np.isnan(values)
+    shape = (len(keys), n)
+    codes = np.array([_codes(it, v, lake) for it, v in zip(items, values, strict=True)], dtype=int)
+    roles = np.array([_roles(it, lake, assessed) for it in items], dtype=int)
+    codes, roles = codes.reshape(shape), roles.reshape(shape)
+    counted = present & (roles == 0) & (codes != _NONE)
+    worst = np.where(counted, codes, _NONE).max(axis=0, initial=_NONE)
+    ref = np.array(
+        [_III if against == "III" or t is None else CLASSES.index(t) for t in targets], dtype=int
+    )
+    klass = _CLASS_OF_CODE[worst].tolist()
+
+    # 超标倍数 of every counted item above its reference limit, by sample then item
+    limit = np.array([_limits(it, ref, lake) for it in items], dtype=float).reshape(shape)
+    with np.errstate(invalid="ignore"):  # NaN limit: no multiple
+        e_row, e_item = np.nonzero((counted & (values > limit)).T)
+    e_value, e_limit = values[e_item, e_row], limit[e_item, e_row]
+    exceedances = list(
+        map(
+            Exceedance,
+            [keys[j] for j in e_item.tolist()],
+            e_value.tolist(),
+            e_limit.tolist(),
+            _multiples(e_value, e_limit).tolist(),
+        )
     )
 
+    # main pollutants (items worse than III): heavy metals and cyanide first [M], then the worse
+    # class, then the larger 超标倍数 against class III (none for DO, pH: last in their class)
+    third = np.full(n, _III)
+    limit = np.array([_limits(it, third, lake) for it in items], dtype=float).reshape(shape)
+    m_row, m_item = np.nonzero((counted & (codes > _III)).T)
+    m_limit = limit[m_item, m_row]
+    has = ~np.isnan(m_limit) & (m_limit != 0)
+    multiple = np.zeros(len(m_row))
+    multiple[has] = _multiples(values[m_item, m_row][has], m_limit[has])
+    later = np.array([not it.priority for it in items], dtype=bool)[m_item]
+    order = np.lexsort((m_item, -multiple, -codes[m_item, m_row], later, m_row))
+    m_row, m_item = m_row[order], m_item[order]
 
-def _main_pollutants(
-    params: Mapping[str, ParamResult], counted: Mapping[str, int], water_body: str
-) -> tuple[str, ...]:
-    """Rank the assessed items worse than III (2011 method), top 3.
-
-    Heavy metals and cyanide first [M], then the worse class, then the larger 超标倍数 against
-    class III; items without a multiple (DO, pH) rank last within their class.
-    """
-
-    def order(key: str) -> tuple[bool, int, float]:
-        item = ITEMS[key]
-        limit = item.limit(_III, water_body) if item.multiple else None
-        multiple = _multiple(params[key].value, limit) if limit else 0.0
-        return (not item.priority, -counted[key], -multiple)
-
-    ranked = sorted((k for k, c in counted.items() if c > _III), key=order)
-    return tuple(ranked[:TOP_POLLUTANTS])
+    # every item present, as a ParamResult, by sample then item; one dict per sample
+    p_row, p_item = np.nonzero(present.T)
+    fields = zip(
+        values[p_item, p_row].tolist(),
+        _CLASS_OF_CODE[codes[p_item, p_row]].tolist(),
+        _ROLE_NAMES[roles[p_item, p_row]].tolist(),
+        strict=True,
+    )
+    made = list(map(tuple.__new__, itertools.repeat(ParamResult), fields))  # ParamResult._make
+    ends = np.cumsum(present.sum(axis=0)).tolist()
+    params = [
+        dict(zip(names, made[end - len(names) : end], strict=True))
+        for names, end in zip(_key_tuples(present, keys), ends, strict=True)
+    ]
+    by_key = dict(zip(keys, counted, strict=True))
+    never = np.zeros(n, dtype=bool)
+    uncounted = np.array([~by_key.get(k, never) for k in assessed], dtype=bool)
+    return {
+        "class": klass,
+        "status": [None if k is None else STATUS[k] for k in klass],
+        "params": params,
+        "limiting": _key_tuples(counted & (codes == worst), keys),
+        "not_assessed": _key_tuples(uncounted.reshape(len(assessed), n), assessed),
+        "exceedances": _grouped(e_row, exceedances, n),
+        "main_pollutants": _grouped(m_row, [keys[j] for j in m_item.tolist()], n, TOP_POLLUTANTS),
+        "target": list(targets),
+        "meets_target": [
+            None if w == _NONE or t is None else w <= CLASSES.index(t)
+            for w, t in zip(worst.tolist(), targets, strict=True)
+        ],
+    }
 
 
 def _assessed_items(assessed: Collection[str] | None) -> tuple[str, ...]:
@@ -395,19 +463,19 @@ def classify_sample(
     ('劣V', '重度污染', False, ('NH3N', 'TP'))
     """
     lake = _check_water_body(water_body) == "lake"
-    codes = {
-        key: int(_codes(item, [math.nan if pd.isna(values[key]) else values[key]], lake)[0])
-        for key, item in ITEMS.items()
-        if key in values
-    }
-    return _assess(
-        values,
-        codes,
-        water_body=water_body,
-        target=target,
+    keys = [k for k in ITEMS if k in values]
+    column = [math.nan if pd.isna(values[k]) else values[k] for k in keys]
+    a = _assess_rows(
+        keys,
+        np.array(column, dtype=float).reshape(len(keys), 1),
+        lake=np.array([lake]),
+        targets=[None if target is None else parse_class(target)],
         against=against,
         assessed=_assessed_items(assessed),
     )
+    fields = {c: a[c][0] for c in _PERIOD_COLUMNS if c != "water_body"}
+    citation = f"{CITATION_GB3838}; {CITATION_2011}"
+    return Assessment(klass=a["class"][0], water_body=water_body, citation=citation, **fields)
 
 
 # --- periods (环办监测函〔2020〕82号) ------------------------------------------------------------
@@ -513,6 +581,7 @@ _PERIOD_COLUMNS: tuple[str, ...] = (
     *("water_body", "status", "target", "meets_target", "limiting", "not_assessed"),
     *("main_pollutants", "exceedances", "params"),
 )
+_OUTPUT_COLUMNS = ("class", *_PERIOD_COLUMNS)
 
 
 def classify_period(
@@ -535,23 +604,23 @@ def classify_period(
     """
     means = period_means(df, rounded=rounded)
     section_targets = _section_targets(df, targets)
-    bodies = [(water_bodies or {}).get(s, water_body) for s in means.index]
+    sections = means.index.tolist()  # iterating an Arrow string index is slow
+    bodies = [(water_bodies or {}).get(s, water_body) for s in sections]
     lake = np.array([_check_water_body(b) == "lake" for b in bodies], dtype=bool)
-    codes = {k: _codes(ITEMS[k], means[k].to_numpy(), lake) for k in means.columns}
-    chosen = _assessed_items(assessed)
-    rows = []
-    for i, (section, values) in enumerate(zip(means.index, means.to_dict("records"), strict=True)):
-        a = _assess(
-            values,
-            {k: int(c[i]) for k, c in codes.items()},
-            water_body=bodies[i],
-            target=section_targets.get(section),
-            against=against,
-            assessed=chosen,
-        )
-        fields = {c: getattr(a, c) for c in _PERIOD_COLUMNS}
-        rows.append({"section_code": section, "class": a.klass, **fields})
-    return pd.DataFrame(rows, columns=["section_code", "class", *_PERIOD_COLUMNS], dtype=object)
+    columns = _assess_rows(
+        list(means.columns),
+        means.to_numpy(dtype=float).T.reshape(len(means.columns), len(means)),
+        lake=lake,
+        targets=[section_targets.get(s) for s in sections],
+        against=against,
+        assessed=_assessed_items(assessed),
+    )
+    columns["water_body"] = bodies
+    return pd.DataFrame(
+        {"section_code": sections, **{c: columns[c] for c in _OUTPUT_COLUMNS}},
+        columns=["section_code", *_OUTPUT_COLUMNS],
+        dtype=object,
+    )
 
 
 # --- networks and rivers (2011 method) -----------------------------------------------------------
