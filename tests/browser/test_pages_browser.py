@@ -110,7 +110,9 @@ def test_drawing_a_project_gives_a_verdict(app_url: str, watched) -> None:
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
-    assert page.get_by_role("button", name="下载分析报告 (HTML)").count() == 1
+    button = page.get_by_role("button", name="下载分析报告 (HTML)")
+    button.wait_for(timeout=30_000)  # Streamlit sends the verdict before the buttons below it
+    assert button.count() == 1
     _clean(page, watch)
 
 
