@@ -26,6 +26,7 @@ from typing import Any
 
 from geomon.errors import TokenError
 
+_PROCESS_KEY = secrets.token_bytes(32)
 TTL_S = 4 * 3600  # a map left open longer asks the page for a fresh token (see the component)
 EXPIRY = "x"  # claim: expiry, Unix seconds
 
@@ -90,18 +91,21 @@ def secret(text: str | None, path: Path) -> bytes:
         return bytes.fromhex(path.read_text(encoding="ascii").strip())
     except (OSError, ValueError):
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(secrets.token_bytes(32).hex())
     try:
-        os.link(tmp, path)  # first writer wins if processes race; the others read its key
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
-    return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(secrets.token_bytes(32).hex())
+        try:
+            os.link(tmp, path)  # first writer wins if processes race; the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):  # a read-only install: this process's own key (one process)
+        return _PROCESS_KEY
 
 
 def digest(value: Any) -> str:

@@ -65,3 +65,11 @@ def test_digest_is_stable_and_order_free() -> None:
     assert tokens.digest({"b": 1, "a": [2]}) == tokens.digest({"a": [2], "b": 1})
     assert tokens.digest({"a": 1}) != tokens.digest({"a": 2})
     assert len(tokens.digest({"a": 1})) == 16
+
+
+def test_an_unwritable_key_file_falls_back_to_this_processs_key(tmp_path: Path) -> None:
+    blocker = tmp_path / "config"
+    blocker.write_text("a file where the folder should be", encoding="utf-8")
+    key = tokens.secret(None, blocker / "map.key")
+    assert key == tokens.secret(None, blocker / "map.key")  # stable within the process
+    assert len(key) == 32
