@@ -284,22 +284,26 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_server(tmp_path_factory: pytest.TempPathFactory):
-    """Start the real app on a store: ``start(store_url, **env) -> base URL``; stopped after the
-    module. Needs no browser (for the data routes; browser tests use tests/browser's app_url)."""
-    started: list[tuple[subprocess.Popen, object]] = []
-    root = Path(__file__).parents[1]
+class AppServers:
+    """Real app servers (`streamlit run streamlit_app.py`) started on free ports, all stopped
+    together. `start(store, **env)` returns the base URL once Streamlit answers; an env value of
+    None removes that variable."""
 
-    def start(store: str | Path, **extra: str) -> str:
+    def __init__(self, tmp: pytest.TempPathFactory) -> None:
+        self._tmp = tmp
+        self._started: list[tuple[subprocess.Popen, object]] = []
+
+    def start(self, store: str | Path, **extra: str | None) -> str:
         port = _free_port()
-        log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
+        log = (self._tmp.mktemp("server") / "streamlit.log").open("w")
         env = {**os.environ, "GEOMON_STORE": str(store), "GEOMON_BASEMAP": "none", **extra}
+        env = {k: v for k, v in env.items() if v is not None}
         cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
                "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
                "--browser.gatherUsageStats=false"]  # fmt: skip
+        root = Path(__file__).parents[1]
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-        started.append((proc, log))
+        self._started.append((proc, log))
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -313,11 +317,28 @@ def app_server(tmp_path_factory: pytest.TempPathFactory):
                 time.sleep(0.3)
         pytest.fail(f"streamlit did not answer at {base}")
 
-    yield start
-    for proc, log in started:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    def stop_all(self) -> None:
+        for proc, log in self._started:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory: pytest.TempPathFactory):
+    """Start the real app on a store: ``start(store_url, **env) -> base URL``; stopped after the
+    module. Needs no browser (for the data routes)."""
+    servers = AppServers(tmp_path_factory)
+    yield servers.start
+    servers.stop_all()
+
+
+@pytest.fixture(scope="session")
+def app_server_session(tmp_path_factory: pytest.TempPathFactory):
+    """`app_server` for the whole session (the browser tests' shared server)."""
+    servers = AppServers(tmp_path_factory)
+    yield servers.start
+    servers.stop_all()

@@ -404,11 +404,6 @@ def to_gcj02(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return _to_gcj02(frame)
 
 
-def ordered(names: Iterable[str]) -> list[str]:
-    """Layer names bottom to top, as the map stacks them."""
-    return _ordered(names)
-
-
 def basemap_tiles(basemap: str, tianditu_key: str | None) -> list[dict[str, Any]]:
     """The basemap as tile layers for a map built in the browser: url, attribution, subdomains."""
     m = folium.Map(tiles=None)

@@ -108,9 +108,6 @@ class TileSource:
     bounds: np.ndarray = field(default_factory=lambda: np.empty((0, 4)))  # of geoms
     tree: shapely.STRtree | None = None
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
     def tile(self, z: int, x: int, y: int) -> bytes:
         """The MVT tile (z, x, y) of this layer: one MVT layer named after it (maybe empty)."""
         if z < self.min_zoom:

@@ -8,12 +8,6 @@ and the vendored scripts (`npm ci`). Missing tools skip these tests locally and 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,18 +15,7 @@ import pytest
 
 from geomon import mapview
 
-ROOT = Path(__file__).parents[2]
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
@@ -42,28 +25,8 @@ def _missing(msg: str) -> None:
     pytest.skip(msg)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(base: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"streamlit did not answer at {base} within {timeout:.0f}s")
-
-
 @pytest.fixture(scope="session")
-def app_url(tiny_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_url(tiny_store: Path, app_server_session) -> str:
     """`streamlit run streamlit_app.py` on a free port, reading the tiny store."""
     if not Path(CHROMIUM).exists():
         _missing("Debian chromium is missing: apt-get install -y chromium fonts-noto-cjk")
@@ -73,25 +36,7 @@ def app_url(tiny_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         _missing("python playwright is missing: pip install playwright (no `playwright install`)")
     if not (mapview.STATIC_VENDOR_DIR / mapview.ASSETS["leaflet"]).is_file():
         _missing("static/vendor is missing: run `npm ci` in the project root")
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("streamlit") / "streamlit.log").open("w")
-    env = {**os.environ, "GEOMON_STORE": str(tiny_store), "GEOMON_BASEMAP": "none"}
-    env.pop("GEOMON_LANG", None)
-    cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-           "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
-           "--browser.gatherUsageStats=false"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(base, proc)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    return app_server_session(tiny_store, GEOMON_LANG=None)
 
 
 @pytest.fixture(scope="session")
