@@ -142,11 +142,20 @@ def check(
     Raises `TokenError` (the routes answer 403) for a bad or expired token, a layer or key the
     token was not issued for, another store, or areas the user no longer has.
     """
+    return check_layers(token, [(layer, key)], settings)
+
+
+def check_layers(
+    token: str | None, wanted: Sequence[tuple[str, str | None]], settings: config.Settings
+) -> dict[str, Any]:
+    """`check` for several (layer, key) pairs read under one token (a tile of several layers):
+    every pair must be covered, or none is served."""
     c = tokens.verify(token, signing_key(settings))
     if c.get("v") != VERSION or c.get("st") != tokens.digest(settings.store_url):
         raise TokenError("token is for another map", "scope")
-    if layer not in c.get("L", []) or key != layer_key(c, layer):
-        raise TokenError(f"token does not cover layer {layer!r} with this filter", "scope")
+    for layer, key in wanted:
+        if layer not in c.get("L", []) or key != layer_key(c, layer):
+            raise TokenError(f"token does not cover layer {layer!r} with this filter", "scope")
     _check_areas(c, settings)
     return c
 

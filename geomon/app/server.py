@@ -1,7 +1,9 @@
 """The app's own HTTP routes, served by Streamlit's server beside the pages (``st.App``).
 
-- ``GET /tiles/{layer}/{z}/{x}/{y}.mvt?k=KEY&t=TOKEN``: one Mapbox Vector Tile of a layer as the
-  map view signed into TOKEN shows it (`geomon.app.mapdata`); KEY is the layer's filter key.
+- ``GET /tiles/{layers}/{z}/{x}/{y}.mvt?k=KEYS&r=REV&t=TOKEN``: one Mapbox Vector Tile of one
+  or more layers (``outlets,sections``) as the map view signed into TOKEN shows them
+  (`geomon.app.mapdata`); KEYS are the layers' filter keys in the same order (``K1,K2``). The map
+  asks once per tile position for all its layers (a browser opens six connections per host).
 - ``GET /feature/{layer}/{id}?k=KEY&t=TOKEN``: one feature's popup as ``{"html": …}``.
 - ``GET /healthz``: ``{"status": "ok", "store": …, "revision": …, "warm": …}`` for an
   operator's probe (503 with the reason when the store cannot be read); ``warm`` says whether the
@@ -51,23 +53,34 @@ def _layer(request: Request) -> str | None:
     return name if name in layer_names() and get_spec(name).is_spatial else None
 
 
+def _tile_layers(request: Request) -> list[tuple[str, str | None]] | None:
+    """The (layer, key) pairs of a tile request: ``outlets,sections`` with ``k=K1,K2``."""
+    names = request.path_params["layer"].split(",")
+    keys = (request.query_params.get("k") or "").split(",")
+    if len(keys) != len(names) or len(set(names)) != len(names):
+        return None
+    if not all(n in layer_names() and get_spec(n).is_spatial for n in names):
+        return None
+    return [(n, k or None) for n, k in zip(names, keys, strict=True)]
+
+
 def tile(request: Request) -> Response:
-    """One vector tile (see the module docstring)."""
+    """One vector tile of one or more layers (see the module docstring)."""
     settings = config.from_env()
-    layer = _layer(request)
+    wanted = _tile_layers(request)
     z, x, y = (request.path_params[k] for k in ("z", "x", "y"))
-    if layer is None or not tiles.valid_tile(z, x, y):
+    if wanted is None or not tiles.valid_tile(z, x, y):
         return JSONResponse({"error": "not_found"}, 404, headers=_NO_STORE)
     try:
-        c = mapdata.check(request.query_params.get("t"), layer, request.query_params.get("k"),
-                          settings)  # fmt: skip
-        body = mapdata.tile(settings.store_url, c, layer, z, x, y)
+        c = mapdata.check_layers(request.query_params.get("t"), wanted, settings)
+        # an MVT is a list of layers: the layers' own tiles, joined, are one tile of them all
+        body = b"".join(mapdata.tile(settings.store_url, c, n, z, x, y) for n, _ in wanted)
     except TokenError as exc:
         return _denied(exc)
     except GeomonError as exc:
-        log.warning("tile %s/%s/%s/%s: %s", layer, z, x, y, exc)
+        log.warning("tile %s/%s/%s/%s: %s", request.path_params["layer"], z, x, y, exc)
         return JSONResponse({"error": "unavailable", "message": str(exc)}, 503)
-    # the URL names the filter (k) and store revision (r): a cached tile is never stale
+    # the URL names the filters (k) and store revision (r): a cached tile is never stale
     return Response(body, media_type=MVT, headers={"Cache-Control": "private, max-age=3600"})
 
 

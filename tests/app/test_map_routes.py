@@ -113,6 +113,28 @@ def test_filter_key_selects_rows(served) -> None:
     assert mapdata.layer_key(claims, "outlets") != mapdata.layer_key(_claims(store), "outlets")
 
 
+def test_one_request_serves_several_layers_or_none(served) -> None:
+    """The map asks once per tile position for all its layers: the answer is one MVT holding
+    each layer's own tile; a key that does not match any one layer refuses the whole request."""
+    base, store = served
+    claims = _claims(store, selection={"stage": ["整治完成"]})
+    tile = mercantile.tile(*O1, Z)
+    token = tokens.sign(claims, SECRET.encode())
+    keys = [mapdata.layer_key(claims, n) for n in ("outlets", "districts")]
+    url = f"{base}/tiles/outlets,districts/{tile.z}/{tile.x}/{tile.y}.mvt?t={token}&k="
+
+    status, body, _ = _get(url + ",".join(keys))
+
+    assert status == 200
+    both = mapbox_vector_tile.decode(body)
+    assert [f["properties"]["i"] for f in both["outlets"]["features"]] == ["O1"]
+    alone = mapbox_vector_tile.decode(_get(_tile_url(base, claims, "districts", tile))[1])
+    assert both["districts"] == alone["districts"]  # the same district, cut the same way
+    assert _get(url + f"{keys[0]},0000000000000000")[0] == 403  # districts' key is wrong
+    assert _get(url + keys[0])[0] == 404  # two layers, one key
+    assert _get(url.replace("outlets,districts", "outlets,outlets") + ",".join(keys))[0] == 404
+
+
 def test_popup_by_id_is_escaped(served) -> None:
     base, store = served
     claims = _claims(store)

@@ -86,13 +86,8 @@
       }));
     }
 
-    function fetchTile(name, coords) {
-      return fetch(env.tileUrl(name, coords), {credentials: "same-origin"})
-        .then(function (r) {
-          if (r.status === 403) env.askToken();
-          return r.ok ? r.arrayBuffer().then(env.decode) : null;
-        })
-        .catch(function () { return null; });
+    function fetchTile(name, coords) {  // batched with the other layers' tiles of the sheet
+      return env.tileData(name, coords).catch(function () { return null; });
     }
 
     // Tile (x, y) → its square on the sheet, on whole pixels: neighbours meet without a seam.

@@ -40,10 +40,44 @@
     if (state.pending === 0) document.body.setAttribute("data-idle", String(Date.now()));
   }
 
-  function tileUrl(layer, coords) {
-    var a = state.args, l = state.layers[layer];
-    return a.data_base + "/tiles/" + encodeURIComponent(layer) + "/" + coords.z + "/" + coords.x +
-      "/" + coords.y + ".mvt?k=" + l.key + "&r=" + a.revision + "&t=" + encodeURIComponent(a.token);
+  // One request per tile position for every layer that wants it in the same tick: on opening,
+  // panning or zooming all layers ask at once, and a browser has six connections per host, so a
+  // hundred single-layer requests would queue; the server joins the layers' tiles into one MVT.
+  // A filter change refetches only the changed layer (it alone asks then).
+  function tileUrl(names, coords) {
+    var a = state.args, keys = names.map(function (n) { return state.layers[n].key; });
+    return a.data_base + "/tiles/" + names.map(encodeURIComponent).join(",") + "/" + coords.z +
+      "/" + coords.x + "/" + coords.y + ".mvt?k=" + keys.join(",") + "&r=" + a.revision +
+      "&t=" + encodeURIComponent(a.token);
+  }
+
+  var batch = null;
+
+  function tileData(name, coords) {
+    if (!batch) { batch = {}; setTimeout(sendBatch, 0); }
+    var at = coords.z + "/" + coords.x + "/" + coords.y;
+    var job = batch[at] || (batch[at] = {coords: coords, names: [], waiting: []});
+    return new Promise(function (resolve, reject) {
+      job.names.push(name); job.waiting.push([resolve, reject]);
+    });
+  }
+
+  function sendBatch() {
+    var jobs = batch; batch = null;
+    Object.keys(jobs).forEach(function (at) {
+      var job = jobs[at];
+      fetch(tileUrl(job.names, job.coords), {credentials: "same-origin"})
+        .then(function (r) {
+          if (r.status === 403) { askToken(); throw new Error("forbidden"); }
+          if (!r.ok) throw new Error("HTTP " + r.status);
+          return r.arrayBuffer();
+        })
+        .then(function (buf) {
+          var tile = M.decode(buf);
+          job.waiting.forEach(function (w) { w[0](tile); });
+        })
+        .catch(function (err) { job.waiting.forEach(function (w) { w[1](err); }); });
+    });
   }
 
   function featureUrl(layer, id) {
@@ -148,16 +182,11 @@
       canvas.style.width = size.x + "px"; canvas.style.height = size.y + "px";
       var name = this.options.geomon, st = state.layers[name].style;
       busy(1);
-      fetch(tileUrl(name, coords), {credentials: "same-origin"})
-        .then(function (r) {
-          if (r.status === 403) { askToken(); throw new Error("forbidden"); }
-          if (!r.ok) throw new Error("HTTP " + r.status);
-          return r.arrayBuffer();
-        })
-        .then(function (buf) {
+      tileData(name, coords)
+        .then(function (tile) {
           var ctx = canvas.getContext("2d");
           ctx.scale(ratio, ratio);
-          canvas._tile = M.decode(buf);  // kept for printing
+          canvas._tile = tile;  // kept for printing (may hold other layers too)
           canvas._hits = drawTile(ctx, canvas._tile, name, st, size.x);
           done(null, canvas);
         })
@@ -259,7 +288,7 @@
     legend.addTo(map);
     state.legend = legend.getContainer();
     state.print = window.GeomonPrint.control({
-      state: state, drawTile: drawTile, tileUrl: tileUrl, decode: M.decode, send: send,
+      state: state, drawTile: drawTile, tileData: tileData, send: send,
       askToken: askToken,
     }).addTo(map);
     state.busy = L.DomUtil.create("div", "geomon-busy", map.getContainer());
