@@ -345,3 +345,26 @@ def test_qr_svg_is_a_bare_svg_element() -> None:
     svg = sheet.qr_svg("http://h/outlet?outlet=A")
 
     assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+
+
+def test_worst_sections_keeps_the_worst_classes_first() -> None:
+    # A: II, IV (worst IV); B: 劣V; C: III; D: IV (ties with A: by code); E: no class
+    monthly = pd.DataFrame({
+        "section_code": ["A", "A", "B", "C", "D", "E"],
+        "month": ["2023-05", "2023-06", "2023-06", "2023-06", "2023-06", "2023-06"],
+        "class": ["II", "IV", "劣V", "III", "IV", None],
+    })  # fmt: skip
+
+    kept = view.worst_sections(monthly, limit=3)
+
+    assert list(kept["section_code"]) == ["A", "A", "B", "D"]  # B 劣V, A IV, D IV; table order
+    assert view.worst_sections(monthly, limit=5) is monthly  # five sections: all shown
+
+
+def test_largest_keeps_the_biggest_groups_in_their_order() -> None:
+    rows = [{"g": "a", "total": 5}, {"g": "b", "total": 9}, {"g": "c", "total": 1},
+            {"g": "d", "total": 9}]  # fmt: skip
+
+    assert [r["g"] for r in view.largest(rows, "total", limit=2)] == ["b", "d"]
+    assert [r["g"] for r in view.largest(rows, "total", limit=3)] == ["a", "b", "d"]
+    assert view.largest(rows, "total", limit=4) == rows

@@ -47,13 +47,16 @@ with tab_outlets:
             rows = ost["by_district" if group == "district" else "by_type"]
             with col:
                 st.subheader(i18n.t(key, lang))
-                st.altair_chart(charts.progress_bars(rows, group, lang=lang), width="stretch")
+                shown = view.largest(rows, "total")
+                widgets.chart(charts.progress_bars(shown, group, lang=lang))
+                if len(shown) < len(rows):
+                    st.caption(i18n.tf("dash.largest", lang, shown=len(shown), total=len(rows)))
                 table = tables.labelled(rows, [group, *progress_cols], lang=lang)
                 narrow = {c: st.column_config.Column(width="small") for c in table.columns[1:]}
                 st.dataframe(table, hide_index=True, width="stretch", column_config=narrow)
                 widgets.csv_download(table, f"{group}_progress.csv", lang=lang, key=f"dl.{group}")
         st.subheader(i18n.t("dash.over_time", lang))
-        st.altair_chart(charts.over_time(ost["by_month"], lang=lang), width="stretch")
+        widgets.chart(charts.over_time(ost["by_month"], lang=lang))
         st.subheader(i18n.t("dash.milestones", lang))
         milestones = [
             {**m, "milestone": m["milestone"] if lang == "zh" else m["milestone_en"]}
@@ -110,7 +113,7 @@ with tab_sections:
         left, right = st.columns(2)
         with left:
             st.subheader(i18n.t("dash.class_counts", lang))
-            st.altair_chart(charts.class_bars(levels, "control_level", lang=lang), width="stretch")
+            widgets.chart(charts.class_bars(levels, "control_level", lang=lang))
             cols = [
                 "control_level",
                 "sections",
@@ -127,7 +130,11 @@ with tab_sections:
         with right:
             st.subheader(i18n.t("dash.monthly", lang))
             monthly = view.for_sections(data.monthly_classes(url, v.period), sections)
-            st.altair_chart(charts.monthly_heatmap(monthly, lang=lang), width="stretch")
+            shown = view.worst_sections(monthly)
+            widgets.chart(charts.monthly_heatmap(shown, lang=lang))
+            if len(shown) < len(monthly):
+                total, n = monthly["section_code"].nunique(), shown["section_code"].nunique()
+                st.caption(i18n.tf("dash.monthly_worst", lang, shown=n, total=total))
         st.subheader(i18n.t("dash.section_table", lang))
         flagged = sections.rename(columns={"code": "section_code"})
         cols = [

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -167,7 +168,7 @@ def filter_layers(
     }
     monitoring = frames.get("monitoring")
     if monitoring is not None:
-        if "sections" in out:
+        if "sections" in out and len(out["sections"]) < len(frames["sections"]):
             codes = out["sections"]["code"].astype(object)
             monitoring = monitoring[monitoring["section_code"].isin(codes).to_numpy(dtype=bool)]
         if period is not None and len(monitoring):
@@ -255,6 +256,34 @@ def for_sections(table: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFrame:
     """Rows of a per-section `table` (``section_code``) for the `sections` kept by the filters."""
     codes = sections["code"].astype(object)
     return table[table["section_code"].isin(codes).to_numpy(dtype=bool)]
+
+
+CHART_GROUPS = 30  # bars of a progress chart: a nation has 2,800 counties
+
+
+def largest(rows: Sequence[Mapping[str, Any]], by: str, limit: int = CHART_GROUPS) -> list:
+    """The `limit` rows with the largest `by` (ties keep their order), in their order: a chart
+    of the groups that matter; the table beside it keeps every row."""
+    if len(rows) <= limit:
+        return list(rows)
+    keep = sorted(range(len(rows)), key=lambda i: -rows[i][by])[:limit]
+    return [rows[i] for i in sorted(keep)]
+
+
+HEATMAP_SECTIONS = 40  # rows of the monthly-class chart: a province has hundreds of sections
+
+
+def worst_sections(monthly: pd.DataFrame, limit: int = HEATMAP_SECTIONS) -> pd.DataFrame:
+    """The rows of the `limit` sections with the worst monthly class (``class``, GB 3838 order),
+    ties by section code, in the table's order: the monthly chart of a province or the nation
+    shows the sections that need attention, not thousands of rows."""
+    codes = monthly["section_code"].astype(str)
+    if codes.nunique() <= limit:
+        return monthly
+    rank = monthly["class"].map({c: i for i, c in enumerate(wq.CLASSES)}).fillna(-1)
+    worst = rank.groupby(codes).max().reset_index(name="rank")
+    worst = worst.sort_values(["rank", "section_code"], ascending=[False, True]).head(limit)
+    return monthly[codes.isin(worst["section_code"]).to_numpy()]
 
 
 def stored_rows(stored: pd.DataFrame, filtered: pd.DataFrame) -> pd.DataFrame:
