@@ -377,6 +377,13 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(frame.columns, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
+def _overdue_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Overdue outlets, earliest deadline first (the longest overdue lead the list)."""
+    if "deadline" in frame.columns:
+        frame = frame.sort_values("deadline", kind="stable")
+    return frame.reset_index(drop=True)
+
+
 def _table_rows(table: pd.DataFrame, key: str) -> list[dict[str, Any]]:
     body = table.drop(index="合计", errors="ignore").reset_index(names=key)
     return [_plain(r) for r in body.to_dict("records")]
@@ -402,8 +409,12 @@ def outlet_statistics(
     *,
     as_of: dt.date | str | None = None,
     months: list[str] | None = None,
+    overdue_frame: bool = False,
 ) -> dict[str, Any]:
-    """Outlet progress (see `stats_json` for the shape), from `geomon.rules.outlets`."""
+    """Outlet progress (see `stats_json` for the shape), from `geomon.rules.outlets`.
+
+    With `overdue_frame`, ``overdue`` is a DataFrame (most overdue first) rather than records:
+    a nation has ~100k overdue outlets, ~100 MB as Python dicts against ~10 MB as columns."""
     when = pd.Timestamp(as_of or dt.date.today())
     months = months if months is not None else _months(outlets, None, when)
     flags = ro.outlet_flags(outlets, when)  # once, for the total and every grouping
@@ -419,7 +430,7 @@ def outlet_statistics(
         },
         "by_month": [_plain(r) for r in ro.progress_by_month(outlets, months).to_dict("records")],
         "milestones": [_plain(m) for m in ro.milestone_status(outlets, as_of=when)],
-        "overdue": _records(overdue[cols]),
+        "overdue": _overdue_rows(overdue[cols]) if overdue_frame else _records(overdue[cols]),
         "citation": ro.load_rules().stage_citation,
     }
 

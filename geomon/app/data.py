@@ -256,7 +256,7 @@ def import_now(
     )  # fmt: skip
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)  # nationally ~100 MB each (overdue list)
+@st.cache_resource(show_spinner=False, max_entries=4)  # nationally ~20 MB each (overdue rows)
 def _outlet_statistics(
     url: str,
     period: str | None,
@@ -268,7 +268,7 @@ def _outlet_statistics(
     layers = _status_layers(url, period, revision, dt.date.today(), areas)
     wanted = {k: list(v) for k, v in selection}
     outlets = view.filter_layers({"outlets": layers["outlets"]}, wanted)["outlets"]
-    return stats.outlet_statistics(outlets, as_of=as_of)
+    return stats.outlet_statistics(outlets, as_of=as_of, overdue_frame=True)
 
 
 def outlet_statistics(

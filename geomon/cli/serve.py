@@ -76,12 +76,20 @@ def run_child(cmd: list[str], *, env: dict[str, str], cwd: str | os.PathLike[str
     return 128 - code if code < 0 else code
 
 
+MALLOC_ARENA_MAX = "2"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Start the Streamlit app and stay in front of it until it stops."""
     settings = config.from_env()
     env = dict(os.environ)
     if args.store:
         env["GEOMON_STORE"] = str(args.store)
+    # Streamlit runs each page in a thread; glibc gives threads their own heaps (8 per core), and
+    # freed layer copies stay scattered over them: at national scale one user's peak RSS was
+    # 1.18 GiB with the default and 0.91 GiB with two heaps (benchmarks/app.py). An operator's
+    # own setting wins.
+    env.setdefault("MALLOC_ARENA_MAX", MALLOC_ARENA_MAX)
     address = args.address or settings.address
     cmd = streamlit_command(address, args.port)
     return run_child(cmd, env=env, cwd=config.PROJECT_DIR)

@@ -90,6 +90,8 @@ def test_serve_answers_health_and_stops_its_child_on_sigterm(tiny_store: Path, t
                 time.sleep(0.3)
         children = _children(proc.pid)
         assert len(children) == 1 and _alive(children[0])
+        child_env = Path(f"/proc/{children[0]}/environ").read_bytes().split(b"\0")
+        assert b"MALLOC_ARENA_MAX=2" in child_env  # two heaps: see geomon.cli.serve
         done = subprocess.run(
             [sys.executable, "-m", "geomon.cli", "health", "--url", base, "--json"],
             env=env, capture_output=True, text=True, timeout=60, check=False,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import altair as alt
@@ -135,17 +135,19 @@ def map_search(
     return Focus(row["layer"], str(row["code"]), row["name"], float(row["lat"]), float(row["lon"]))
 
 
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8-sig")
+def _csv_bytes(frame: pd.DataFrame | Callable[[], pd.DataFrame]) -> bytes:
+    table = frame() if callable(frame) else frame
+    return table.to_csv(index=False).encode("utf-8-sig")
 
 
-def csv_download(frame: pd.DataFrame, file_name: str, *, lang: str, key: str) -> None:
-    """A button that downloads `frame` as CSV (UTF-8 with BOM, so Excel reads Chinese).
-
-    The CSV is written when the button is clicked, not on every run of the page."""
+def csv_download(
+    frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, *, lang: str, key: str
+) -> None:
+    """A button that downloads `frame` (or what the callable makes) as CSV (UTF-8 with BOM, so
+    Excel reads Chinese). The CSV is written when the button is clicked, not on every run."""
     st.download_button(
         i18n.t("common.download_csv", lang),
-        functools.partial(_csv_bytes, frame.copy()),
+        functools.partial(_csv_bytes, frame if callable(frame) else frame.copy()),
         file_name=file_name,
         mime="text/csv",
         key=key,

@@ -1,5 +1,7 @@
 """监管概览 (dashboard): outlet rectification and section water quality, as filtered."""
 
+import functools
+
 import streamlit as st
 
 from geomon.analysis import stats
@@ -73,16 +75,18 @@ with tab_outlets:
         ]
         st.dataframe(tables.labelled(milestones, cols, lang=lang), hide_index=True, width="stretch")
         st.caption(i18n.tf("dash.citation", lang, citation=ost["citation"]))
-        if ost["overdue"]:
+        overdue = ost["overdue"]
+        if len(overdue):
             st.subheader(i18n.t("dash.overdue_list", lang))
-            table = tables.labelled(
-                ost["overdue"],
-                ["code", "name", "district", "stage", "deadline"],
-                lang=lang,
-                layer="outlets",
-            )
+            cols = ["code", "name", "district", "stage", "deadline"]
+            shown = overdue.head(view.LIST_ROWS)
+            table = tables.labelled(shown, cols, lang=lang, layer="outlets")
             st.dataframe(table, hide_index=True, width="stretch")
-            widgets.csv_download(table, "overdue_outlets.csv", lang=lang, key="dl.overdue")
+            if len(shown) < len(overdue):
+                note = i18n.tf("dash.overdue_first", lang, shown=len(shown), total=len(overdue))
+                st.caption(note)
+            every = functools.partial(tables.labelled, overdue, cols, lang=lang, layer="outlets")
+            widgets.csv_download(every, "overdue_outlets.csv", lang=lang, key="dl.overdue")
 
 with tab_sections:
     results = (

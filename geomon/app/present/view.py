@@ -258,6 +258,7 @@ def for_sections(table: pd.DataFrame, sections: pd.DataFrame) -> pd.DataFrame:
     return table[table["section_code"].isin(codes).to_numpy(dtype=bool)]
 
 
+LIST_ROWS = 500  # rows of a long list on a page; its CSV download has them all
 CHART_GROUPS = 30  # bars of a progress chart: a nation has 2,800 counties
 
 
