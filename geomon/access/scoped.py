@@ -220,6 +220,11 @@ class ScopedStore:
         frame = self._store.read(layer, with_versions=with_versions)
         return frame[self.mask(layer, frame)]
 
+    def read_bbox(self, layer: str, bbox: tuple[float, float, float, float]) -> pd.DataFrame:
+        """Rows of `layer` in the user's areas whose bounding box meets `bbox`."""
+        frame = self._store.read_bbox(layer, bbox)
+        return frame[self.mask(layer, frame)]
+
     def write(
         self,
         frames: Mapping[str, pd.DataFrame],

@@ -96,8 +96,21 @@ def _constraint_layers(layers: Sequence[str] | None, available: Sequence[str] | 
     return [n for n in names if available is None or n in available]
 
 
+def _search_box(geoms: np.ndarray, buffer_m: float) -> tuple[float, float, float, float] | None:
+    """The projects' bounding box grown by `buffer_m` (in degrees, conservatively): every
+    feature that overlaps or lies within `buffer_m` of a project has a bounding box meeting it."""
+    present = geoms[~shapely.is_missing(geoms)]
+    if not len(present):
+        return None
+    margin = float(measure.degree_margin(present, buffer_m).max())
+    minx, miny, maxx, maxy = shapely.total_bounds(present)
+    return (minx - margin, miny - margin, maxx + margin, maxy + margin)
+
+
 def _load_layers(
-    source: Store | Mapping[str, gpd.GeoDataFrame], layers: Sequence[str] | None
+    source: Store | Mapping[str, gpd.GeoDataFrame],
+    layers: Sequence[str] | None,
+    box: tuple[float, float, float, float] | None = None,
 ) -> tuple[dict[str, gpd.GeoDataFrame], tuple[LayerSource, ...]]:
     frames: dict[str, gpd.GeoDataFrame] = {}
     sources = []
@@ -110,17 +123,19 @@ def _load_layers(
             rows = len(frames.get(name, ()))
             sources.append(LayerSource(name, spec.title.zh, rows, stored=frame is not None))
     elif callable(getattr(source, "read", None)) and callable(getattr(source, "info", None)):
-        # duck-typed: only `read` and `info` of the Store protocol are needed here
+        # duck-typed: `read`, `read_bbox` and `info` of the Store protocol are needed here; a
+        # store reads only the features near the projects through its spatial index
+        near = box is not None and callable(getattr(source, "read_bbox", None))
         for name in _constraint_layers(layers, None):
             spec, info = get_spec(name), source.info(name)
-            frame = source.read(name)
+            frame = source.read_bbox(name, box) if near else source.read(name)
             if len(frame):
                 frames[name] = _in_wgs84(frame, name)
             sources.append(
                 LayerSource(
                     name,
                     spec.title.zh,
-                    len(frame),
+                    info.rows if info and near else len(frame),
                     source=info.source if info else None,
                     imported_at=info.imported_at if info else None,
                     version=info.version if info else None,
@@ -316,7 +331,7 @@ def check(
     attrs = _project_attributes(projects)
     geoms = _check_geometry(projects, attrs["id"])
     epsg = measure.zone_epsg(geoms) if len(geoms) else np.zeros(0, dtype=np.int64)
-    frames, sources = _load_layers(store_or_layers, layers)
+    frames, sources = _load_layers(store_or_layers, layers, _search_box(geoms, buffer_m))
     if layers is None:  # the rule table's layer order: red lines, zones, …, control units
         rank = {name: i for i, name in enumerate(rules.layer_order)}
 

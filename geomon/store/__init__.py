@@ -117,6 +117,12 @@ class Store(Protocol):
         """
         ...
 
+    def read_bbox(self, layer: str, bbox: tuple[float, float, float, float]) -> pd.DataFrame:
+        """Rows of spatial layer `layer` whose geometry's bounding box meets `bbox` (min lon, min
+        lat, max lon, max lat; EPSG:4326), typed like `read`, found through the store's spatial
+        index: a siting check reads the features near its projects, not a national layer."""
+        ...
+
     def write(
         self,
         frames: Mapping[str, pd.DataFrame],

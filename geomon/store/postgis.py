@@ -147,6 +147,21 @@ class PostGISStore:
             frame = self._read(conn, spec).drop(columns="fid")
         return frame if with_versions else frame.drop(columns=VERSION_COLUMN)
 
+    def read_bbox(self, layer: str, bbox: tuple[float, float, float, float]) -> pd.DataFrame:
+        """Rows of `layer` whose bounding box meets `bbox` (see `Store.read_bbox`): the GiST
+        index answers ``&&``."""
+        spec = get_spec(layer)
+        if not spec.is_spatial:
+            msg = f"{layer!r} has no geometry: it cannot be read by bounding box"
+            raise StoreError(msg)
+        envelope = sa.func.ST_MakeEnvelope(*(float(v) for v in bbox), 4326)
+        with self._connect() as conn:
+            if not self._exists(conn, spec.name):
+                return self._read(conn, spec).drop(columns=["fid", VERSION_COLUMN])
+            geom = schema.layer_table(spec).c[schema.GEOMETRY_COLUMN]
+            frame = self._read(conn, spec, where=geom.op("&&")(envelope))
+        return frame.drop(columns=["fid", VERSION_COLUMN])
+
     def info(self, layer: str) -> LayerInfo | None:
         """Return the stored version record of `layer`, or None if it is not stored."""
         with self._connect() as conn:

@@ -137,6 +137,16 @@ def test_read_returns_only_the_users_outlets(
     assert scoped.read("outlets")["code"].tolist() == expected
 
 
+def test_read_bbox_is_scoped_too(store: Store) -> None:
+    # the box holds 沙洲区 east of 113.0 E: B and C are in it, A (112.95 E, 明珠区) is not
+    inside = (113.0, 30.29, 113.24, 30.51)
+    everyone = ScopedStore(store, User("u", "viewer", ("*",)))
+    county = ScopedStore(store, User("u", "viewer", ("429903001",)))
+
+    assert sorted(everyone.read_bbox("outlets", inside)["code"]) == ["B", "C"]
+    assert county.read_bbox("outlets", inside)["code"].tolist() == ["B"]
+
+
 def test_other_layers_by_code_location_and_section(store: Store) -> None:
     scoped = ScopedStore(store, SHAZHOU_USER)
     assert isinstance(scoped, Store)  # a drop-in for the app, the importer and the CLI
