@@ -90,7 +90,7 @@ def peak_rss(pid: int) -> tuple[float, float]:
     return max(peaks, default=0.0), sum(peaks)
 
 
-def start(store: Path, port: int, log: Path) -> tuple[subprocess.Popen, float, float]:
+def start(store: Path | str, port: int, log: Path) -> tuple[subprocess.Popen, float, float]:
     """Start `geomon serve`; return it, seconds until it answers and until its warm-up is done."""
     env = {**os.environ, "GEOMON_BASEMAP": "none"}
     cmd = [sys.executable, "-m", "geomon.cli", "serve", "--store", str(store), "--port", str(port)]
@@ -256,15 +256,20 @@ async def concurrent(browser: Any, base: str, server: int, sessions: int) -> lis
     ]  # fmt: skip
 
 
-def first_project(store: Path) -> str | None:
-    import pyogrio  # noqa: PLC0415
+def first_project(store: Path | str) -> str | None:
+    if "://" in str(store):  # a PostGIS store (benchmarks/postgis.py)
+        from geomon.store import open_store  # noqa: PLC0415
 
-    frame = pyogrio.read_dataframe(store, layer="projects", columns=["id"], max_features=1,
-                                   read_geometry=False)  # fmt: skip
+        frame = open_store(str(store)).read("projects")
+    else:
+        import pyogrio  # noqa: PLC0415
+
+        frame = pyogrio.read_dataframe(store, layer="projects", columns=["id"], max_features=1,
+                                       read_geometry=False)  # fmt: skip
     return str(frame["id"].iloc[0]) if len(frame) else None
 
 
-async def run(store: Path, sessions: int) -> list[dict]:
+async def run(store: Path | str, sessions: int) -> list[dict]:
     from playwright.async_api import async_playwright  # noqa: PLC0415
 
     log = OUT / "app-server.log"

@@ -98,6 +98,16 @@ class PostGISStore:
     def _exists(conn: sa.Connection, table: str) -> bool:
         return conn.execute(sa.select(sa.func.to_regclass(table))).scalar() is not None
 
+    @staticmethod
+    def _columns(conn: sa.Connection, table: str) -> set[str]:
+        """The columns of `table` in one round trip (none: no such table); SQLAlchemy's
+        inspector takes several, which a siting check of one project paid per layer."""
+        query = sa.text(
+            "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(:t) "
+            "AND attnum > 0 AND NOT attisdropped"
+        )
+        return set(conn.execute(query, {"t": table}).scalars())
+
     # ---------------------------------------------------------------- reading
     def layer_names(self) -> list[str]:
         """Names of the geomon layers in the database, sorted."""
@@ -116,14 +126,14 @@ class PostGISStore:
         lock: bool = False,
     ) -> pd.DataFrame:
         """Rows (spec columns, then ``fid`` and ``_version``) in stored order."""
-        if not self._exists(conn, spec.name):
+        have = self._columns(conn, spec.name)
+        if not have:
             frame = merging.empty_layer(spec)
             return frame.assign(
                 fid=pd.Series([], dtype="int64"), **{VERSION_COLUMN: pd.Series([], dtype="Int64")}
             )
         t = schema.layer_table(spec)
         # a field added to the spec since the table was made reads as empty (apply_dtypes)
-        have = {c["name"] for c in sa.inspect(conn).get_columns(spec.name)}
         fields = [t.c[f] for f in spec.field_names if f in have]
         columns = [*fields, t.c.fid, t.c[VERSION_COLUMN]]
         if spec.is_spatial:
@@ -155,10 +165,8 @@ class PostGISStore:
             msg = f"{layer!r} has no geometry: it cannot be read by bounding box"
             raise StoreError(msg)
         envelope = sa.func.ST_MakeEnvelope(*(float(v) for v in bbox), 4326)
+        geom = schema.layer_table(spec).c[schema.GEOMETRY_COLUMN]
         with self._connect() as conn:
-            if not self._exists(conn, spec.name):
-                return self._read(conn, spec).drop(columns=["fid", VERSION_COLUMN])
-            geom = schema.layer_table(spec).c[schema.GEOMETRY_COLUMN]
             frame = self._read(conn, spec, where=geom.op("&&")(envelope))
         return frame.drop(columns=["fid", VERSION_COLUMN])
 
