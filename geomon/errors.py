@@ -146,3 +146,8 @@ class TokenError(AccessDeniedError):
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message, code=f"token_{reason}")
         self.reason = reason
+
+
+class AlertError(GeomonError, ValueError):
+    """Alert rules (geomon/rules/alerts.toml) or an acknowledgement cannot be used: a bad rule
+    value, an unknown alert, an empty note, an alert acknowledged already."""
