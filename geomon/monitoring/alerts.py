@@ -146,7 +146,12 @@ def load_rules(path: str | Path | None = None) -> AlertRules:
         text = resources.files("geomon.rules").joinpath("alerts.toml").read_text(encoding="utf-8")
         where = "geomon/rules/alerts.toml"
     else:
-        text, where = Path(path).read_text(encoding="utf-8"), str(path)
+        where = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            msg = f"{where}: cannot read the alert rules: {exc}"
+            raise AlertError(msg) from exc
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -225,10 +230,17 @@ def as_of_instant(as_of: Any = None) -> pd.Timestamp:
         return pd.Timestamp.now(tz="UTC")
     if isinstance(as_of, dt.date) and not isinstance(as_of, dt.datetime):
         as_of = as_of.isoformat()
-    if isinstance(as_of, str) and len(as_of.strip()) == 10:
-        day = pd.Timestamp(as_of.strip())
-        return (day + pd.Timedelta(days=1)).tz_localize(BEIJING).tz_convert("UTC")
-    stamp = pd.Timestamp(as_of)
+    try:
+        if isinstance(as_of, str) and len(as_of.strip()) == 10:
+            day = pd.Timestamp(dt.date.fromisoformat(as_of.strip()))
+            return (day + pd.Timedelta(days=1)).tz_localize(BEIJING).tz_convert("UTC")
+        stamp = pd.Timestamp(as_of)
+    except (TypeError, ValueError) as exc:
+        msg = message(
+            f"无法识别的日期或时间：{as_of!r}（例如 2023-06-30）",
+            f"not a date or time: {as_of!r} (e.g. 2023-06-30)",
+        )
+        raise AlertError(msg) from exc
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize(BEIJING)
     return stamp.tz_convert("UTC")
