@@ -223,8 +223,8 @@ def _plain(value: Any) -> Any:
 def as_of_instant(as_of: Any = None) -> pd.Timestamp:
     """The moment alerts are evaluated at, in UTC.
 
-    None: now. A date (or ``"2023-06-30"``): the end of that Beijing day. A time without a zone
-    is Beijing time.
+    None: now. A date (or ``"2023-06-30"``): the end of that Beijing day (today: now). A time
+    without a zone is Beijing time.
     """
     if as_of is None:
         return pd.Timestamp.now(tz="UTC")
@@ -233,7 +233,8 @@ def as_of_instant(as_of: Any = None) -> pd.Timestamp:
     try:
         if isinstance(as_of, str) and len(as_of.strip()) == 10:
             day = pd.Timestamp(dt.date.fromisoformat(as_of.strip()))
-            return (day + pd.Timedelta(days=1)).tz_localize(BEIJING).tz_convert("UTC")
+            end = (day + pd.Timedelta(days=1)).tz_localize(BEIJING).tz_convert("UTC")
+            return min(end, pd.Timestamp.now(tz="UTC"))  # today: now, not the day's end
         stamp = pd.Timestamp(as_of)
     except (TypeError, ValueError) as exc:
         msg = message(
