@@ -16,8 +16,8 @@ from geomon.monitoring import alerts
 from geomon.specs import get_spec
 
 TABLE_COLUMNS = (
-    *("severity", "kind", "layer", "name", "feature_id", "parameter", "value", "limit"),
-    *("since", "message", "rule", "record", "map", "id"),
+    *("severity", "kind", "name", "feature_id", "record", "map", "parameter", "value", "limit"),
+    *("since", "message", "rule", "layer", "id"),
 )
 
 
