@@ -17,6 +17,7 @@ from shapely import Point
 
 from geomon.errors import AlertError
 from geomon.monitoring import alerts
+from geomon.rules import water_quality as wq
 
 RULES = alerts.load_rules()
 AS_OF = pd.Timestamp("2023-06-30T12:00Z")
@@ -405,3 +406,22 @@ def test_as_of_a_date_is_the_end_of_the_beijing_day() -> None:
     assert alerts.as_of_instant(dt.date(2023, 6, 30)) == pd.Timestamp("2023-06-30T16:00Z")
     assert alerts.as_of_instant("2023-06-30 08:00") == pd.Timestamp("2023-06-30T00:00Z")
     assert alerts.beijing_day(pd.Timestamp("2023-06-30T16:00Z")) == dt.date(2023, 6, 30)
+
+
+def _edges(item) -> list[float]:
+    """Every class limit of an item, a hair either side of it, and 0."""
+    limits = [v for t in (item.low, item.high, item.lake_high) if t for v in t]
+    return sorted({0.0, *limits, *(v * 1.001 for v in limits), *(v * 0.999 for v in limits)})
+
+
+@pytest.mark.parametrize("water_body", ["river", "lake"])
+@pytest.mark.parametrize("target", ["I", "II", "III", "IV", "V"])
+def test_beyond_the_target_bounds_is_a_worse_class(target: str, water_body: str) -> None:
+    # the vectorised comparison agrees with the single-factor class of every value near a limit
+    for key in wq.ASSESSED:
+        for value in _edges(wq.ITEMS[key]):
+            klass = wq.item_class(key, value, water_body=water_body)
+            expected = klass is not None and wq.class_rank(klass) > wq.class_rank(target)
+            assert alerts.worse_than_target(key, value, target, water_body) is expected, (
+                key, value, klass,
+            )  # fmt: skip
