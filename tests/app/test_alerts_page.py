@@ -89,3 +89,14 @@ def test_acknowledging_leaves_the_open_list_and_lands_in_the_history(
 def test_beijing_times_to_the_minute() -> None:
     assert alerts_view.beijing("2023-06-30T06:00Z") == "2023-06-30 14:00"
     assert alerts_view.beijing("2023-06-01") == "2023-06-01"
+
+
+def test_map_link_opens_the_map_searched_for_the_code(
+    app: Callable[..., AppTest], demo_store: Path
+) -> None:
+    code = "CJ9102429922NS0001"  # an overdue outlet's map link: /map?q=<code>
+    at = app(demo_store, "map", q=code).run()
+    no_exception(at)
+    assert at.text_input(key="map_search").value == code
+    (link,) = at.page_link
+    assert link.label.endswith(code)  # the map found it and offers its record page
