@@ -57,6 +57,7 @@ class AlertRules:
     rules: Mapping[str, Rule]
     valid_flags: frozenset[str]
     source: str
+    max_history_days: float = 92.0  # how far back a station's run or gap is traced
 
     def __getitem__(self, kind: str) -> Rule:
         return self.rules[kind]
@@ -122,8 +123,12 @@ def load_rules(path: str | Path | None = None) -> AlertRules:
     if not isinstance(flags, list) or not all(isinstance(f, str) and f for f in flags):
         msg = f'{where}: valid_flags must be a list of HJ 212 flags, e.g. ["N"]'
         raise AlertError(msg)
+    history = raw.get("max_history_days", 92)
+    if isinstance(history, bool) or not isinstance(history, int | float) or history < 1:
+        msg = f"{where}: max_history_days must be a number ≥ 1, got {history!r}"
+        raise AlertError(msg)
     rules = {kind: _check_rule(kind, raw.get(kind), where) for kind in KINDS}
-    return AlertRules(rules, frozenset(flags), where)
+    return AlertRules(rules, frozenset(flags), where, float(history))
 
 
 def target_limit(parameter: str, target: str, water_body: str, value: float) -> float:

@@ -34,7 +34,7 @@ feature's ``district_code``. `acknowledge` appends one; `open_alerts` drops ackn
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -355,14 +355,21 @@ def alerts_frame(alerts: Sequence[Alert]) -> pd.DataFrame:
 # ------------------------------------------------------------------------------ the store
 
 
-def _readings_for(store: Any, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    """The automatic-station readings of `store` between `start` and `end` (UTC).
+def _readings_for(
+    store: Any, start: pd.Timestamp, end: pd.Timestamp, *, sections: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The automatic-station readings of `store` between `start` and `end` (UTC), of the
+    `sections` given (all when None).
 
     No readings layer yet: an empty readings frame. Wired to ``store.read_readings`` when the
     readings branch is merged (the one place that reads them for the CLI and the app).
     """
-    del store, start, end
+    del store, start, end, sections
     return empty_readings()
+
+
+ReadReadings = Callable[..., pd.DataFrame]
+"""``read(store, start, end, *, sections=None) -> readings frame`` (`_readings_for`)."""
 
 
 def _layer(store: Any, name: str) -> pd.DataFrame | None:
@@ -370,18 +377,61 @@ def _layer(store: Any, name: str) -> pd.DataFrame | None:
     return None if frame is None or not len(frame) else frame
 
 
-def store_alerts(store: Any, *, as_of: Any = None, rules: AlertRules | None = None) -> list[Alert]:
-    """`evaluate` on the layers of `store` (read through it, so a scoped store's areas apply)."""
+def _from_readings(alert: Alert) -> bool:
+    """Whether `alert` was raised from station readings (not from lab results or the ledger)."""
+    kinds = ("persistent_exceedance", "data_gap")
+    return alert.kind in kinds or (alert.kind == "exceedance" and alert.detail != "monthly")
+
+
+def _since(alert: Alert) -> pd.Timestamp:
+    """An alert's ``since`` as a UTC time (a date is the start of that Beijing day)."""
+    stamp = pd.Timestamp(alert.since)
+    return stamp.tz_localize(BEIJING).tz_convert("UTC") if stamp.tzinfo is None else stamp
+
+
+def store_alerts(
+    store: Any,
+    *,
+    as_of: Any = None,
+    rules: AlertRules | None = None,
+    read_readings: ReadReadings | None = None,
+) -> list[Alert]:
+    """`evaluate` on the layers of `store` (read through it, so a scoped store's areas apply).
+
+    Readings are read for `readings_window`; a station alert whose run or gap reaches back to
+    (within a day of) the start of what was read may have begun earlier, so its section's
+    readings are read again over twice the span, up to ``max_history_days``, until its start is
+    found: ``since``, and so the id, stays the same from day to day. `read_readings` reads them
+    (default `_readings_for`).
+    """
+    read = read_readings or _readings_for
     rules = rules or load_rules()
     instant = as_of_instant(as_of)
-    return evaluate(
-        sections=_layer(store, "sections"),
+    sections = _layer(store, "sections")
+    start, end = readings_window(rules, instant)
+    found = evaluate(
+        sections=sections,
         outlets=_layer(store, "outlets"),
         monitoring=_layer(store, "monitoring"),
-        readings=_readings_for(store, *readings_window(rules, instant)),
+        readings=read(store, start, end),
         rules=rules,
-        as_of=as_of,
+        as_of=instant,
     )
+    span, longest = end - start, pd.Timedelta(days=rules.max_history_days)
+    while sections is not None and span < longest:
+        reached = end - span + pd.Timedelta(days=1)
+        late = sorted({a.feature_id for a in found if _from_readings(a) and _since(a) < reached})
+        if not late:
+            break
+        span = min(span * 2, longest)
+        more = read(store, end - span, end, sections=late)
+        more = more[more["section_code"].astype(str).isin(late).to_numpy(dtype=bool)]
+        again = evaluate(
+            sections=sections[sections["code"].astype(str).isin(late).to_numpy(dtype=bool)],
+            outlets=None, monitoring=None, readings=more, rules=rules, as_of=instant,
+        )  # fmt: skip
+        found = [a for a in found if not (_from_readings(a) and a.feature_id in late)] + again
+    return sorted(found, key=_order)
 
 
 def read_acks(store: Any) -> pd.DataFrame:

@@ -295,14 +295,16 @@ def data_gap_alerts(
 ) -> list[Alert]:
     """Automatic stations with no valid hourly value of any item for at least N hours
     (``data_gap.hours``). A station counts if it sent anything within ``lookback_days``; the gap
-    starts at the end of its last valid hour (else at its first reading in the window)."""
+    starts at the end of its last valid hour in the readings given (else at its first one)."""
     data = readings_before(readings, instant)
+    data = data[(data["step"] == "hour").to_numpy(dtype=bool)]
     window = instant - pd.Timedelta(days=rules.number("data_gap", "lookback_days"))
-    data = data[((data["step"] == "hour") & (data["time"] >= window)).to_numpy(dtype=bool)]
     if not len(data):
         return []
     station = ["section_code", "station_mn"]
+    recent = data[(data["time"] >= window).to_numpy(dtype=bool)]
     seen = data.groupby(station, sort=True)["time"].min()
+    seen = seen[seen.index.isin(pd.MultiIndex.from_frame(recent[station]))]  # still reporting
     good = _valid(data, rules).groupby(station, sort=True)["time"].max() + _STEP["hour"]
     start = good.reindex(seen.index).fillna(seen)
     gap = (instant - start) / pd.Timedelta(hours=1)
