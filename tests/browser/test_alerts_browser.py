@@ -39,7 +39,8 @@ def test_alerts_page_acknowledges_an_alert(alerts_app: tuple[str, Path], watched
     page.locator('[data-testid="stMetric"]').first.wait_for(timeout=60_000)
     assert metric(page, "待处理预警") == "8"
     assert metric(page, "高") == "3"
-    assert page.locator('[data-testid="stDataFrame"]').count() == 1  # the open alerts
+    page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stDataFrame"]').count() == 1  # the open alerts (no acks)
 
     page.get_by_label("确认说明（必填，如处置情况）").fill("已约谈责任单位，限期整改")
     page.get_by_role("button", name="确认", exact=True).click()
