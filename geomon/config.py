@@ -30,6 +30,14 @@ GEOMON_SECRET           the key that signs the map's data-route tokens; every ap
                         file, made on first use)
 GEOMON_LOG_FILE         the operator's log of imports, edits and logins (who, what, when; see
                         `geomon.audit`); rotate it with logrotate (default: no log)
+GEOMON_SMTP_HOST        the bureau's intranet mail server for the daily alert digest
+                        (``geomon alerts --email``; default: none, no digest)
+GEOMON_SMTP_PORT        its port (default 25)
+GEOMON_SMTP_STARTTLS    ``1``: switch to TLS with STARTTLS before logging in (default: off)
+GEOMON_SMTP_USER        login name on the mail server, if it wants one (password in
+                        ``GEOMON_SMTP_PASSWORD``)
+GEOMON_DIGEST_FROM      the digest's sender address (default ``geomon@localhost``)
+GEOMON_DIGEST_TO        comma-separated recipients of the digest
 GEOMON_MAP_POINT_LIMIT  a point layer with more features than this is clustered on the map and
                         drawn on canvas (default 5000; see `geomon.mapview.points`)
 """
@@ -37,7 +45,7 @@ GEOMON_MAP_POINT_LIMIT  a point layer with more features than this is clustered 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -86,6 +94,14 @@ class Settings:
     address: str = "localhost"
     log_file: str | None = None
     """The operator's log of imports, edits and logins (``GEOMON_LOG_FILE``; `geomon.audit`)."""
+    smtp_host: str | None = None
+    """Intranet SMTP server for the daily alert digest (``GEOMON_SMTP_HOST``)."""
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)  # never in logs
+    digest_from: str = "geomon@localhost"
+    digest_to: tuple[str, ...] = ()
     """Where ``geomon serve`` listens (``GEOMON_ADDRESS``)."""
     """The app's public address; record links and QR codes use it instead of the page's URL."""
 
@@ -120,4 +136,13 @@ def from_env(env: dict[str, str] | None = None) -> Settings:
         public_url=env.get("GEOMON_PUBLIC_URL") or None,
         address=(env.get("GEOMON_ADDRESS") or "").strip() or "localhost",
         log_file=env.get("GEOMON_LOG_FILE") or None,
+        smtp_host=(env.get("GEOMON_SMTP_HOST") or "").strip() or None,
+        smtp_port=int(env.get("GEOMON_SMTP_PORT") or "25"),
+        smtp_starttls=env.get("GEOMON_SMTP_STARTTLS", "").strip().lower() in _TRUE,
+        smtp_user=env.get("GEOMON_SMTP_USER") or None,
+        smtp_password=env.get("GEOMON_SMTP_PASSWORD") or None,
+        digest_from=(env.get("GEOMON_DIGEST_FROM") or "").strip() or "geomon@localhost",
+        digest_to=tuple(
+            a.strip() for a in (env.get("GEOMON_DIGEST_TO") or "").split(",") if a.strip()
+        ),
     )

@@ -29,6 +29,7 @@ from geomon.access.scoped import ScopedStore
 from geomon.analysis import compliance, stats
 from geomon.app.components import login
 from geomon.app.present import outlet_view, view
+from geomon.monitoring import alerts
 from geomon.specs import get_spec, layer_names, map_order
 from geomon.store import Store, open_store
 
@@ -311,3 +312,23 @@ def _downstream(url: str, km: float, revision: tuple[int, int], areas: Areas) ->
 def downstream(url: str, km: float) -> pd.DataFrame:
     """Every outlet's downstream sections within `km` along the river (read-only)."""
     return _downstream(url, float(km), revision(url), login.areas())
+
+
+# ---------------------------------------------------------------- alerts (预警)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _alerts(
+    url: str, as_of: str, revision: tuple[int, int], areas: Areas
+) -> tuple[list[alerts.Alert], pd.DataFrame]:
+    reader = _reader(url, areas)
+    return alerts.store_alerts(reader, as_of=as_of), alerts.read_acks(reader)
+
+
+def alerts_at(url: str, day: dt.date) -> tuple[list[alerts.Alert], pd.DataFrame]:
+    """Every alert at the end of Beijing day `day` (today: now, to 5 minutes) and the
+    acknowledgements, in the user's areas (shared: read-only)."""
+    when = day.isoformat()
+    if day >= dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).date():
+        when = pd.Timestamp.now(tz="UTC").floor("5min").isoformat()  # evaluated now
+    return _alerts(url, when, revision(url), login.areas())

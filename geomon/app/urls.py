@@ -6,6 +6,8 @@ Streamlit's runtime exists, and must not import modules that declare components 
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import streamlit as st
 
 from geomon import mapview
@@ -25,3 +27,37 @@ def asset_base() -> str:
 def record_url(lang: str) -> str:
     """The URL template of an outlet's record page (``{id}`` is the outlet code)."""
     return f"{base()}/outlet?outlet={{id}}" + ("&lang=en" if lang == "en" else "")
+
+
+def _lang(lang: str) -> str:
+    return "&lang=en" if lang == "en" else ""
+
+
+def outlet_url(code: str, lang: str) -> str:
+    """An outlet's record page (一口一档)."""
+    return f"{base()}/outlet?outlet={quote(code)}{_lang(lang)}"
+
+
+def section_url(code: str, lang: str) -> str:
+    """A section's record page (planned: ``/section?code=CODE``; change it here only)."""
+    return f"{base()}/section?code={quote(code)}{_lang(lang)}"
+
+
+def feature_url(layer: str, code: str, lang: str) -> str | None:
+    """The record page of a feature of `layer` (outlets and sections have one)."""
+    if layer == "outlets":
+        return outlet_url(code, lang)
+    if layer == "sections":
+        return section_url(code, lang)
+    return None
+
+
+def map_url(code: str, lang: str) -> str:
+    """The map (一张图) searched for `code`, so it opens on that feature (``?q=`` seeds the
+    map's search box)."""
+    return f"{base()}/map?q={quote(code)}{_lang(lang)}"
+
+
+def alerts_url(lang: str) -> str:
+    """The 预警 page."""
+    return f"{base()}/alerts" + ("?lang=en" if lang == "en" else "")

@@ -5,7 +5,8 @@ usage. ``--json`` output shapes are documented per command in README.md and kept
 
 This module builds the parser and dispatches; the commands live by family in `data` (validate,
 import, export, stats, trace, demo), `rules` (classify, check), `reports` (report, recheck),
-`users` (user, and the command line's login) and `serve` (serve, health).
+`users` (user, and the command line's login), `alerts` (alerts, the e-mail digest) and `serve`
+(serve, health).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from geomon.cli import alerts as alerts_cli
 from geomon.cli import data, rules, serve
 from geomon.cli import reports as reports_cli
 from geomon.cli import users as auth_cli
@@ -28,6 +30,7 @@ _COMMANDS = (
     rules.add_classify,
     data.add_stats,
     data.add_trace,
+    alerts_cli.add_alerts,
     rules.add_check,
     auth_cli.register,
     reports_cli.register,

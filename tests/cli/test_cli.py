@@ -251,6 +251,6 @@ def test_help_lists_the_commands_in_their_documented_order() -> None:
     # the order of `geomon --help` before the CLI was split into command families
     commands = cli.build_parser()._subparsers._group_actions[0].choices
     assert list(commands) == [
-        "validate", "import", "export", "classify", "stats", "trace", "check", "user", "report",
-        "recheck", "demo", "serve", "health",
+        "validate", "import", "export", "classify", "stats", "trace", "alerts", "check", "user",
+        "report", "recheck", "demo", "serve", "health",
     ]  # fmt: skip

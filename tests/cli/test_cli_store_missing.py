@@ -22,6 +22,7 @@ READERS = {
     "stats": ["stats"],
     "stats-json": ["stats", "--json"],
     "trace": ["trace", "JHGK02", "--json"],
+    "alerts": ["alerts", "--json"],
     "report": ["report", "--from", "2023-01-01", "--to", "2023-06-30", "-o", "{out}/r.html"],
     "recheck": ["recheck", "projects", "--against", "a", "--to", "b"],
 }

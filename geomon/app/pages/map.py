@@ -34,6 +34,10 @@ def past_outlets(v: filterbar.View, when: dt.date) -> pd.DataFrame:
     return view.filter_layers({"outlets": past}, v.selection)["outlets"]
 
 
+if "map_search" not in st.session_state and st.query_params.get("q"):
+    st.session_state["map_search"] = st.query_params["q"]  # a link to one feature (urls.map_url)
+
+
 @st.fragment
 def map_view() -> None:
     """Filters, search, map and counts: a filter change reruns only this part."""

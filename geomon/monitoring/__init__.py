@@ -1,0 +1,1 @@
+"""Station readings, series and early warnings (预警)."""
