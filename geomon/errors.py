@@ -146,3 +146,8 @@ class TokenError(AccessDeniedError):
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message, code=f"token_{reason}")
         self.reason = reason
+
+
+class ReadingsError(GeomonError, ValueError):
+    """Station readings asked for with arguments they cannot use: an unknown parameter name or
+    section, a bad step, or a readings frame without the readings columns."""

@@ -5,7 +5,8 @@ usage. ``--json`` output shapes are documented per command in README.md and kept
 
 This module builds the parser and dispatches; the commands live by family in `data` (validate,
 import, export, stats, trace, demo), `rules` (classify, check), `reports` (report, recheck),
-`users` (user, and the command line's login) and `serve` (serve, health).
+`users` (user, and the command line's login), `monitoring` (readings import, series) and
+`serve` (serve, health).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from geomon.cli import data, rules, serve
+from geomon.cli import monitoring as monitoring_cli
 from geomon.cli import reports as reports_cli
 from geomon.cli import users as auth_cli
 from geomon.cli._output import USAGE
@@ -31,6 +33,7 @@ _COMMANDS = (
     rules.add_check,
     auth_cli.register,
     reports_cli.register,
+    monitoring_cli.register,
     data.add_demo,
     serve.add_serve,
     serve.add_health,

@@ -1,0 +1,277 @@
+"""HJ 212-2017 packet logs → readings (污染物在线监控（监测）系统数据传输标准).
+
+A packet is ``##`` + 4-digit decimal length of the data segment + data segment + CRC (4
+upper-case hex digits) + CRLF (shared/DOMAIN.md §6.3). Data platforms save them one per line or
+back to back; `parse` reads either, checks each packet's length and CRC, and reads hourly
+(CN 2061) and daily (CN 2031) data: ``MN`` (station id), ``DataTime`` (Beijing time), and per
+factor ``<code>-Avg`` with ``<code>-Flag``. Codes are the monitoring layer's aliases
+(``w21003`` → ``NH3N``); a code the layer does not know is left out, and packets of other
+commands (real-time 2011, minute 2051, replies) are skipped, not rejected. A missing
+``-Flag`` reads as ``N``.
+
+A bad packet (length, CRC, structure, time, value) is rejected whole with the 1-based line it
+starts on and the reason; the rest is read. The byte length is of the data segment as sent
+(ASCII in practice; UTF-8 otherwise).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from geomon.errors import ReadingsError
+from geomon.messages import message
+from geomon.monitoring import BEIJING, COMMAND_STEPS, FLAGS
+from geomon.monitoring.parameters import hj212_codes
+
+_LENGTH = re.compile(rb"\d{4}")
+_CRC = re.compile(rb"[0-9A-Fa-f]{4}")
+_DATATIME = re.compile(r"\d{14}")
+_BLANK = b" \t\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """One packet or row that was not read: its 1-based line and why."""
+
+    line: int
+    reason: str
+
+
+@dataclass(slots=True)
+class Parsed:
+    """Readings read from one file (no section yet) and what was rejected or skipped.
+
+    `frame` has ``station_mn, parameter, time, step, value, flag, line`` (plus ``section_code``
+    when the file names sections); `skipped` counts packets of commands that are not readings.
+    """
+
+    frame: pd.DataFrame
+    rejected: list[Rejected] = field(default_factory=list)
+    skipped: int = 0
+
+
+def crc16(data: bytes) -> int:
+    """The HJ 212 CRC of `data`: start 0xFFFF; per byte ``crc = (crc >> 8) ^ b``, then 8 times
+    shift right, xor 0xA001 when the bit shifted out was 1 (DOMAIN.md §6.3)."""
+    crc = 0xFFFF
+    for b in data:
+        crc = (crc >> 8) ^ b
+        for _ in range(8):
+            lsb = crc & 1
+            crc >>= 1
+            if lsb:
+                crc ^= 0xA001
+    return crc
+
+
+def packet(segment: str) -> str:
+    """A whole packet around data segment `segment`: ``##`` + length + segment + CRC + CRLF."""
+    raw = segment.encode("utf-8")
+    return f"##{len(raw):04d}{segment}{crc16(raw):04X}\r\n"
+
+
+def segment(
+    mn: str,
+    when: pd.Timestamp,
+    values: dict[str, tuple[float, str]],
+    *,
+    cn: str = "2061",
+    st: str = "21",
+    qn: str | None = None,
+) -> str:
+    """A data segment of hourly (CN 2061) or daily (2031) data: `values` maps HJ 212 factor
+    code → (value, flag); `when` is the Beijing time of the hour or day (naive or aware)."""
+    stamp = pd.Timestamp(when)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert(BEIJING).tz_localize(None)
+    data_time = stamp.strftime("%Y%m%d%H%M%S")
+    items = ";".join(f"{c}-Avg={v:g},{c}-Flag={f}" for c, (v, f) in values.items())
+    qn = qn or data_time + "000"
+    return f"QN={qn};ST={st};CN={cn};PW=123456;MN={mn};Flag=4;CP=&&DataTime={data_time};{items}&&"
+
+
+def _line_finder(data: bytes) -> np.ndarray:
+    return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+
+
+def parse(data: bytes) -> Parsed:
+    """Read every packet of an HJ 212 log (see the module docstring)."""
+    newlines = _line_finder(data)
+
+    def line_of(pos: int) -> int:
+        return int(np.searchsorted(newlines, pos, side="right")) + 1
+
+    rows: dict[str, list] = {k: [] for k in ("station_mn", "parameter", "dt", "step", "value")}
+    rows |= {"flag": [], "line": []}
+    rejected: list[Rejected] = []
+    skipped = 0
+    pos, n = 0, len(data)
+    while pos < n:
+        while pos < n and data[pos] in _BLANK:
+            pos += 1
+        if pos >= n:
+            break
+        start, line = pos, line_of(pos)
+        if data[pos : pos + 2] != b"##":
+            stop = data.find(b"##", pos)
+            eol = data.find(b"\n", pos)
+            ends = [e for e in (stop, eol + 1 if eol >= 0 else -1) if e > pos]
+            pos = min(ends) if ends else n
+            rejected.append(Rejected(line, _text("no_packet")))
+            continue
+        problem, end, seg = _frame_packet(data, start)
+        if problem is not None:
+            rejected.append(Rejected(line, problem))
+            eol = data.find(b"\n", start)  # a packet ends with CRLF: go on after this line
+            pos = eol + 1 if eol >= 0 else n
+            continue
+        pos = end
+        try:
+            reading = _read_segment(seg.decode("utf-8"))
+        except (UnicodeDecodeError, ReadingsError) as exc:
+            reason = str(exc) if isinstance(exc, ReadingsError) else _text("not_text")
+            rejected.append(Rejected(line, reason))
+            continue
+        if reading is None:
+            skipped += 1
+            continue
+        mn, data_time, step, items = reading
+        for key, value, flag in items:
+            rows["station_mn"].append(mn)
+            rows["parameter"].append(key)
+            rows["dt"].append(data_time)
+            rows["step"].append(step)
+            rows["value"].append(value)
+            rows["flag"].append(flag)
+            rows["line"].append(line)
+    frame = pd.DataFrame(
+        {
+            "station_mn": pd.Series(rows["station_mn"], dtype="object"),
+            "parameter": pd.Series(rows["parameter"], dtype="object"),
+            "time": _beijing_to_utc(rows["dt"]),
+            "step": pd.Series(rows["step"], dtype="object"),
+            "value": pd.Series(rows["value"], dtype="float64"),
+            "flag": pd.Series(rows["flag"], dtype="object"),
+            "line": pd.Series(rows["line"], dtype="int64"),
+        }
+    )
+    return Parsed(frame, rejected, skipped)
+
+
+def _beijing_to_utc(texts: list[str]) -> pd.Series:
+    naive = pd.to_datetime(pd.Series(texts, dtype="object"), format="%Y%m%d%H%M%S")
+    return naive.dt.tz_localize(BEIJING).dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+
+
+def _frame_packet(data: bytes, start: int) -> tuple[str | None, int, bytes]:
+    """(problem or None, end offset after the CRLF, data segment) of the packet at `start`."""
+    length = data[start + 2 : start + 6]
+    if not _LENGTH.fullmatch(length):
+        return _text("bad_length_field", length=length.decode("latin-1")), start, b""
+    size = int(length)
+    body = start + 6
+    seg = data[body : body + size]
+    crc = data[body + size : body + size + 4]
+    after = body + size + 4
+    if data[after : after + 2] == b"\r\n":
+        end = after + 2
+    elif data[after : after + 1] == b"\n" or after == len(data):
+        end = after + (1 if after < len(data) else 0)
+    else:
+        end = -1
+    if len(seg) != size or not _CRC.fullmatch(crc) or end < 0:
+        return _text("length_mismatch", length=size), start, b""
+    expected = crc16(seg)
+    if int(crc, 16) != expected:
+        return _text("crc", got=crc.decode("ascii").upper(), want=f"{expected:04X}"), start, b""
+    return None, end, seg
+
+
+def _read_segment(seg: str) -> tuple[str, str, str, list[tuple[str, float, str]]] | None:
+    """(MN, DataTime text, step, [(parameter, value, flag)]) of one data segment, None when its
+    command is not hourly or daily data; `ReadingsError` with the reason when it cannot be read."""
+    head, sep, rest = seg.partition("CP=&&")
+    cp, sep2, _ = rest.partition("&&")
+    if not sep or not sep2:
+        raise ReadingsError(_text("no_cp"))
+    fields = dict(kv.split("=", 1) for kv in head.split(";") if "=" in kv)
+    step = COMMAND_STEPS.get(fields.get("CN", ""))
+    if step is None:
+        return None
+    mn = fields.get("MN", "").strip()
+    if not mn:
+        raise ReadingsError(_text("no_mn"))
+    values: dict[str, str] = {}
+    for group in cp.split(";"):
+        for kv in group.split(","):
+            k, eq, v = kv.partition("=")
+            if eq:
+                values[k.strip()] = v.strip()
+    data_time = values.pop("DataTime", "")
+    if not _DATATIME.fullmatch(data_time):
+        raise ReadingsError(_text("bad_time", value=data_time))
+    rest_of_time = data_time[10:] if step == "hour" else data_time[8:]
+    if set(rest_of_time) != {"0"}:
+        raise ReadingsError(_text("not_on_step", value=data_time, step=step))
+    try:
+        pd.Timestamp(f"{data_time[:8]}T{data_time[8:]}")
+    except ValueError as exc:
+        raise ReadingsError(_text("bad_time", value=data_time)) from exc
+    codes = hj212_codes()
+    items = []
+    for k, v in values.items():
+        code, dash, kind = k.partition("-")
+        if not dash or kind != "Avg" or code.lower() not in codes:
+            continue
+        try:
+            number = float(v)
+        except ValueError as exc:
+            raise ReadingsError(_text("bad_value", field=k, value=v)) from exc
+        flag = values.get(f"{code}-Flag", "N") or "N"
+        if flag not in FLAGS:
+            raise ReadingsError(_text("bad_flag", field=f"{code}-Flag", value=flag))
+        items.append((codes[code.lower()], number, flag))
+    return mn, data_time, step, items
+
+
+_TEXTS = {
+    "no_packet": ("不是 HJ 212 数据包（缺少 ##）", "not an HJ 212 packet (no ##)"),
+    "not_text": ("数据段不是文本", "the data segment is not text"),
+    "bad_length_field": (
+        "长度字段 {length!r} 不是 4 位数字",
+        "length field {length!r} is not 4 digits",
+    ),
+    "length_mismatch": (
+        "长度 {length} 与数据包不符（数据段、CRC 或结尾 CRLF 不在应在的位置）",
+        "length {length} does not match the packet (segment, CRC or CRLF not where it says)",
+    ),
+    "crc": (
+        "CRC 校验失败：包内为 {got}，计算得 {want}",
+        "CRC mismatch: packet says {got}, data gives {want}",
+    ),
+    "no_cp": ("缺少 CP=&&…&& 数据区", "no CP=&&…&& data area"),
+    "no_mn": ("缺少 MN（站点编码）", "no MN (station id)"),
+    "bad_time": (
+        "DataTime {value!r} 不是 yyyyMMddHHmmss 时间",
+        "DataTime {value!r} is not a yyyyMMddHHmmss time",
+    ),
+    "not_on_step": (
+        "DataTime {value} 不是整{step}",
+        "DataTime {value} is not the start of an {step}",
+    ),
+    "bad_value": ("{field} 的值 {value!r} 不是数字", "{field} value {value!r} is not a number"),
+    "bad_flag": ("{field} 的数据标记 {value!r} 未知", "{field}: unknown data flag {value!r}"),
+}
+
+
+def _text(code: str, **kw: object) -> str:
+    zh, en = _TEXTS[code]
+    if "step" in kw:  # 整点 / 整日
+        return message(
+            zh.format(**{**kw, "step": "点" if kw["step"] == "hour" else "日"}), en.format(**kw)
+        )
+    return message(zh.format(**kw), en.format(**kw))
