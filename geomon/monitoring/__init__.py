@@ -109,8 +109,10 @@ def to_utc(when: Any, *, end_of_day: bool = False) -> pd.Timestamp | None:
 
 def beijing_text(times: pd.Series | np.ndarray) -> list[str]:
     """UTC times as Beijing time to the minute, ``2023-06-01T08:00+08:00`` (what users see)."""
-    stamps = pd.DatetimeIndex(pd.to_datetime(times, utc=True)).tz_convert(BEIJING)
-    return [t.strftime("%Y-%m-%dT%H:%M+08:00") for t in stamps]
+    stamps = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
+    local = (stamps.tz_localize(None) + pd.Timedelta(hours=8)).to_numpy(dtype="datetime64[m]")
+    text = np.datetime_as_string(local, unit="m")  # China has kept UTC+8 all year since 1992
+    return [f"{t}+08:00" if t != "NaT" else None for t in text.tolist()]
 
 
 __all__ = [

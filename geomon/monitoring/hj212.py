@@ -68,6 +68,40 @@ def crc16(data: bytes) -> int:
     return crc
 
 
+def _round_table() -> np.ndarray:
+    """The eight shift/xor rounds of `crc16` for every register value below 256.
+
+    The rounds are linear over GF(2) and a register's high byte just shifts down, so after
+    ``crc = (crc >> 8) ^ b`` (always below 256) one lookup does all eight rounds."""
+    table = np.zeros(256, dtype=np.uint16)
+    for i in range(256):
+        crc = i
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+        table[i] = crc
+    return table
+
+
+_TABLE = _round_table()
+
+
+def crc16_many(segments: list[bytes]) -> np.ndarray:
+    """`crc16` of many data segments at once: one numpy step per byte position, for all
+    segments of one length together (a log's packets have a handful of lengths)."""
+    out = np.zeros(len(segments), dtype=np.int64)
+    by_length: dict[int, list[int]] = {}
+    for i, seg in enumerate(segments):
+        by_length.setdefault(len(seg), []).append(i)
+    for size, idx in by_length.items():
+        block = np.frombuffer(b"".join(segments[i] for i in idx), dtype=np.uint8)
+        block = block.reshape(len(idx), size)
+        crc = np.full(len(idx), 0xFFFF, dtype=np.uint16)
+        for j in range(size):
+            crc = _TABLE[(crc >> 8) ^ block[:, j]]
+        out[idx] = crc
+    return out
+
+
 def packet(segment: str) -> str:
     """A whole packet around data segment `segment`: ``##`` + length + segment + CRC + CRLF."""
     raw = segment.encode("utf-8")
@@ -108,6 +142,7 @@ def parse(data: bytes) -> Parsed:
     rows: dict[str, list] = {k: [] for k in ("station_mn", "parameter", "dt", "step", "value")}
     rows |= {"flag": [], "line": []}
     rejected: list[Rejected] = []
+    packets: list[tuple[int, bytes, int]] = []  # (line, data segment, CRC it claims)
     skipped = 0
     pos, n = 0, len(data)
     while pos < n:
@@ -123,13 +158,21 @@ def parse(data: bytes) -> Parsed:
             pos = min(ends) if ends else n
             rejected.append(Rejected(line, _text("no_packet")))
             continue
-        problem, end, seg = _frame_packet(data, start)
+        problem, end, seg, claimed = _frame_packet(data, start)
         if problem is not None:
             rejected.append(Rejected(line, problem))
             eol = data.find(b"\n", start)  # a packet ends with CRLF: go on after this line
             pos = eol + 1 if eol >= 0 else n
             continue
         pos = end
+        packets.append((line, seg, claimed))
+    sums = crc16_many([seg for _, seg, _ in packets])
+    for (line, seg, claimed), actual in zip(packets, sums.tolist(), strict=True):
+        if claimed != actual:
+            rejected.append(
+                Rejected(line, _text("crc", got=f"{claimed:04X}", want=f"{actual:04X}"))
+            )
+            continue
         try:
             reading = _read_segment(seg.decode("utf-8"))
         except (UnicodeDecodeError, ReadingsError) as exc:
@@ -148,6 +191,7 @@ def parse(data: bytes) -> Parsed:
             rows["value"].append(value)
             rows["flag"].append(flag)
             rows["line"].append(line)
+    rejected.sort(key=lambda r: r.line)
     frame = pd.DataFrame(
         {
             "station_mn": pd.Series(rows["station_mn"], dtype="object"),
@@ -167,11 +211,12 @@ def _beijing_to_utc(texts: list[str]) -> pd.Series:
     return naive.dt.tz_localize(BEIJING).dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
 
 
-def _frame_packet(data: bytes, start: int) -> tuple[str | None, int, bytes]:
-    """(problem or None, end offset after the CRLF, data segment) of the packet at `start`."""
+def _frame_packet(data: bytes, start: int) -> tuple[str | None, int, bytes, int]:
+    """(problem or None, end offset after the CRLF, data segment, CRC it claims) of the packet
+    at `start`; the CRC itself is checked for all packets at once (`crc16_many`)."""
     length = data[start + 2 : start + 6]
     if not _LENGTH.fullmatch(length):
-        return _text("bad_length_field", length=length.decode("latin-1")), start, b""
+        return _text("bad_length_field", length=length.decode("latin-1")), start, b"", 0
     size = int(length)
     body = start + 6
     seg = data[body : body + size]
@@ -184,11 +229,8 @@ def _frame_packet(data: bytes, start: int) -> tuple[str | None, int, bytes]:
     else:
         end = -1
     if len(seg) != size or not _CRC.fullmatch(crc) or end < 0:
-        return _text("length_mismatch", length=size), start, b""
-    expected = crc16(seg)
-    if int(crc, 16) != expected:
-        return _text("crc", got=crc.decode("ascii").upper(), want=f"{expected:04X}"), start, b""
-    return None, end, seg
+        return _text("length_mismatch", length=size), start, b"", 0
+    return None, end, seg, int(crc, 16)
 
 
 def _read_segment(seg: str) -> tuple[str, str, str, list[tuple[str, float, str]]] | None:
