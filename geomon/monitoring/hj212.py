@@ -16,6 +16,8 @@ starts on and the reason; the rest is read. The byte length is of the data segme
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -128,16 +130,15 @@ def segment(
     return f"QN={qn};ST={st};CN={cn};PW=123456;MN={mn};Flag=4;CP=&&DataTime={data_time};{items}&&"
 
 
-def _line_finder(data: bytes) -> np.ndarray:
-    return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-
-
 def parse(data: bytes) -> Parsed:
     """Read every packet of an HJ 212 log (see the module docstring)."""
-    newlines = _line_finder(data)
+    counted, line = 0, 1  # the 1-based line of offset `counted`, kept as the scan moves on
 
     def line_of(pos: int) -> int:
-        return int(np.searchsorted(newlines, pos, side="right")) + 1
+        nonlocal counted, line
+        line += data.count(b"\n", counted, pos)
+        counted = pos
+        return line
 
     rows: dict[str, list] = {k: [] for k in ("station_mn", "parameter", "dt", "step", "value")}
     rows |= {"flag": [], "line": []}
@@ -150,34 +151,34 @@ def parse(data: bytes) -> Parsed:
             pos += 1
         if pos >= n:
             break
-        start, line = pos, line_of(pos)
+        start, at_line = pos, line_of(pos)
         if data[pos : pos + 2] != b"##":
             stop = data.find(b"##", pos)
             eol = data.find(b"\n", pos)
             ends = [e for e in (stop, eol + 1 if eol >= 0 else -1) if e > pos]
             pos = min(ends) if ends else n
-            rejected.append(Rejected(line, _text("no_packet")))
+            rejected.append(Rejected(at_line, _text("no_packet")))
             continue
         problem, end, seg, claimed = _frame_packet(data, start)
         if problem is not None:
-            rejected.append(Rejected(line, problem))
+            rejected.append(Rejected(at_line, problem))
             eol = data.find(b"\n", start)  # a packet ends with CRLF: go on after this line
             pos = eol + 1 if eol >= 0 else n
             continue
         pos = end
-        packets.append((line, seg, claimed))
+        packets.append((at_line, seg, claimed))
     sums = crc16_many([seg for _, seg, _ in packets])
-    for (line, seg, claimed), actual in zip(packets, sums.tolist(), strict=True):
+    for (where, seg, claimed), actual in zip(packets, sums.tolist(), strict=True):
         if claimed != actual:
             rejected.append(
-                Rejected(line, _text("crc", got=f"{claimed:04X}", want=f"{actual:04X}"))
+                Rejected(where, _text("crc", got=f"{claimed:04X}", want=f"{actual:04X}"))
             )
             continue
         try:
             reading = _read_segment(seg.decode("utf-8"))
         except (UnicodeDecodeError, ReadingsError) as exc:
             reason = str(exc) if isinstance(exc, ReadingsError) else _text("not_text")
-            rejected.append(Rejected(line, reason))
+            rejected.append(Rejected(where, reason))
             continue
         if reading is None:
             skipped += 1
@@ -190,7 +191,7 @@ def parse(data: bytes) -> Parsed:
             rows["step"].append(step)
             rows["value"].append(value)
             rows["flag"].append(flag)
-            rows["line"].append(line)
+            rows["line"].append(where)
     rejected.sort(key=lambda r: r.line)
     frame = pd.DataFrame(
         {
@@ -233,6 +234,20 @@ def _frame_packet(data: bytes, start: int) -> tuple[str | None, int, bytes, int]
     return None, end, seg, int(crc, 16)
 
 
+_ITEM = re.compile(r"([A-Za-z0-9]+)-(Avg|Flag)=([^,;]*)")
+_TIME_FIELD = re.compile(r"(?:^|;)DataTime=([^;,]*)")
+
+
+@functools.lru_cache(maxsize=65536)
+def _is_time(text: str) -> bool:
+    """Whether ``yyyyMMddHHmmss`` text is a real time (cached: a log repeats its hours)."""
+    try:
+        dt.datetime.strptime(text, "%Y%m%d%H%M%S")
+    except ValueError:
+        return False
+    return True
+
+
 def _read_segment(seg: str) -> tuple[str, str, str, list[tuple[str, float, str]]] | None:
     """(MN, DataTime text, step, [(parameter, value, flag)]) of one data segment, None when its
     command is not hourly or daily data; `ReadingsError` with the reason when it cannot be read."""
@@ -247,36 +262,30 @@ def _read_segment(seg: str) -> tuple[str, str, str, list[tuple[str, float, str]]
     mn = fields.get("MN", "").strip()
     if not mn:
         raise ReadingsError(_text("no_mn"))
-    values: dict[str, str] = {}
-    for group in cp.split(";"):
-        for kv in group.split(","):
-            k, eq, v = kv.partition("=")
-            if eq:
-                values[k.strip()] = v.strip()
-    data_time = values.pop("DataTime", "")
-    if not _DATATIME.fullmatch(data_time):
+    found = _TIME_FIELD.search(cp)
+    data_time = found.group(1).strip() if found else ""
+    if not _DATATIME.fullmatch(data_time) or not _is_time(data_time):
         raise ReadingsError(_text("bad_time", value=data_time))
-    rest_of_time = data_time[10:] if step == "hour" else data_time[8:]
-    if set(rest_of_time) != {"0"}:
+    if data_time[10 if step == "hour" else 8 :].strip("0"):
         raise ReadingsError(_text("not_on_step", value=data_time, step=step))
-    try:
-        pd.Timestamp(f"{data_time[:8]}T{data_time[8:]}")
-    except ValueError as exc:
-        raise ReadingsError(_text("bad_time", value=data_time)) from exc
+    averages: dict[str, str] = {}
+    flags: dict[str, str] = {}
+    for code, kind, value in _ITEM.findall(cp):
+        (averages if kind == "Avg" else flags)[code] = value.strip()
     codes = hj212_codes()
     items = []
-    for k, v in values.items():
-        code, dash, kind = k.partition("-")
-        if not dash or kind != "Avg" or code.lower() not in codes:
+    for code, v in averages.items():
+        key = codes.get(code.lower())
+        if key is None:
             continue
         try:
             number = float(v)
         except ValueError as exc:
-            raise ReadingsError(_text("bad_value", field=k, value=v)) from exc
-        flag = values.get(f"{code}-Flag", "N") or "N"
+            raise ReadingsError(_text("bad_value", field=f"{code}-Avg", value=v)) from exc
+        flag = flags.get(code) or "N"
         if flag not in FLAGS:
             raise ReadingsError(_text("bad_flag", field=f"{code}-Flag", value=flag))
-        items.append((codes[code.lower()], number, flag))
+        items.append((key, number, flag))
     return mn, data_time, step, items
 
 

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from geomon.errors import StoreError
@@ -45,6 +44,7 @@ _SCHEMA = (
         source TEXT, mode TEXT NOT NULL, rows INTEGER NOT NULL, added INTEGER NOT NULL,
         updated INTEGER NOT NULL, deleted INTEGER NOT NULL)""",
 )
+_CACHE_KIB = 256 * 1024
 _COLUMNS = ("section_code", "station_mn", "parameter", "step", "time", "value", "flag")
 
 
@@ -99,22 +99,21 @@ def write(
     source: str | None,
 ) -> rd.ReadingsStats:
     """Write checked readings `frame` in one SQLite transaction (see the module docstring)."""
-    seconds = rd.epoch_seconds(frame["time"])
-    values = frame["value"].to_numpy(dtype="float64")
     rows = list(
         zip(
             frame["section_code"].tolist(),
             frame["station_mn"].tolist(),
             frame["parameter"].tolist(),
             frame["step"].tolist(),
-            seconds.tolist(),
-            [None if np.isnan(v) else v for v in values.tolist()],
+            rd.epoch_seconds(frame["time"]).tolist(),
+            frame["value"].to_numpy(dtype="float64").tolist(),  # SQLite stores NaN as NULL
             frame["flag"].tolist(),
             strict=True,
         )
     )
     try:
         with _connection(path, write=True) as conn:
+            conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")  # index pages of a big import
             conn.execute("BEGIN IMMEDIATE")
             try:
                 stats = _write_rows(conn, rows, frame, mode, revision)

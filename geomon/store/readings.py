@@ -64,7 +64,7 @@ def check_frame(frame: pd.DataFrame, mode: str) -> pd.DataFrame:
     for column in ("section_code", "station_mn", "parameter", "time", "flag", "step"):
         empty = out[column].isna().to_numpy().copy()
         if out[column].dtype == object:
-            empty |= (out[column].astype("str").str.strip() == "").to_numpy()
+            empty |= np.asarray(out[column].to_numpy(dtype=object) == "", dtype=bool)
         if empty.any():
             _refuse(out, empty, f"empty {column}")
     _refuse(out, ~out["step"].isin(STEPS).to_numpy(), "step not hour or day")
