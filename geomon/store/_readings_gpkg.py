@@ -99,7 +99,7 @@ def write(
     source: str | None,
 ) -> rd.ReadingsStats:
     """Write checked readings `frame` in one SQLite transaction (see the module docstring)."""
-    rows = list(
+    rows = (  # an iterator: executemany streams it, no second copy of the readings in memory
         zip(
             frame["section_code"].tolist(),
             frame["station_mn"].tolist(),
@@ -120,7 +120,7 @@ def write(
                 conn.execute(
                     f'INSERT INTO "{rd.LOG_TABLE}" (revision, at, user, source, mode, rows, '
                     "added, updated, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (revision, at, user, source, mode, len(rows), stats.added, stats.updated,
+                    (revision, at, user, source, mode, len(frame), stats.added, stats.updated,
                      stats.deleted),
                 )  # fmt: skip
                 conn.execute("COMMIT")
@@ -134,7 +134,11 @@ def write(
 
 
 def _write_rows(
-    conn: sqlite3.Connection, rows: list[tuple[Any, ...]], frame: pd.DataFrame, mode: str, rev: int
+    conn: sqlite3.Connection,
+    rows: Iterator[tuple[Any, ...]],
+    frame: pd.DataFrame,
+    mode: str,
+    rev: int,
 ) -> rd.ReadingsStats:
     for statement in _SCHEMA:
         conn.execute(statement)
@@ -178,8 +182,8 @@ def _write_rows(
             section_code = excluded.section_code, value = excluded.value, flag = excluded.flag"""
     )
     conn.execute("DROP TABLE temp.staging")
-    added = len(rows) - int(existing)
-    return rd.ReadingsStats(len(rows), added, int(changed), deleted, rev)
+    added = len(frame) - int(existing)
+    return rd.ReadingsStats(len(frame), added, int(changed), deleted, rev)
 
 
 def read(
