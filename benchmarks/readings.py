@@ -180,6 +180,52 @@ def figure(name: str, stations: int, postgis: str | None) -> dict[str, Any]:
     raise SystemExit(f"unknown figure {name}")
 
 
+def scale(stations: int) -> dict[str, Any]:
+    """A GeoPackage store of `stations` × 8,760 h × 8 parameters, written 10 stations per
+    write (as daily imports would add up), then the series and one-day reads on it."""
+    from geomon.monitoring import series  # noqa: PLC0415
+    from geomon.store import open_store  # noqa: PLC0415
+
+    path = _out(stations) / "scale.gpkg"
+    store = open_store(path)
+    write_s = 0.0
+    if not path.exists():
+        store.write({"sections": sections(stations)})
+        rng = np.random.default_rng(7)
+        hours = pd.date_range("2023-01-01", periods=8760, freq="h", tz="Asia/Shanghai")
+        for first in range(0, stations, 10):
+            chunk = range(first, min(first + 10, stations))
+            n = len(chunk) * 8760 * len(CODES)
+            frame = pd.DataFrame(
+                {
+                    "section_code": np.repeat([f"BM{i:04d}" for i in chunk], 8760 * len(CODES)),
+                    "station_mn": np.repeat([f"MNBM{i:04d}" for i in chunk], 8760 * len(CODES)),
+                    "parameter": np.tile(np.repeat(list(CODES), 8760), len(chunk)),
+                    "time": np.tile(hours.tz_convert("UTC"), len(chunk) * len(CODES)),
+                    "step": "hour",
+                    "value": np.round(rng.lognormal(0, 0.3, n), 3),
+                    "flag": "N",
+                }
+            )
+            t0 = time.perf_counter()
+            store.write_readings(frame)
+            write_s += time.perf_counter() - t0
+    times, days = [], []
+    for k in range(5):
+        code = f"BM{(k * 37) % stations:04d}"
+        t0 = time.perf_counter()
+        frame = store.read_readings(sections=code, parameters="NH3N", start="2023-01-01",
+                                    end="2023-12-31")  # fmt: skip
+        series.series_json(series.section_series(frame, code, "NH3N", target="III"))
+        times.append(time.perf_counter() - t0)
+    for day in ("2023-03-01", "2023-06-15", "2023-11-30"):
+        t0 = time.perf_counter()
+        frame = store.read_readings(start=day, end=day, step="hour")
+        days.append(time.perf_counter() - t0)
+    return {"series": min(times), "day": min(days), "day_rows": len(frame), "write": write_s,
+            "mib": path.stat().st_size / 2**20}  # fmt: skip
+
+
 def _row(figure: str, value: float | None, unit: str, target: str, limit: float | None,
          **extra: Any) -> dict[str, Any]:  # fmt: skip
     meets = None if value is None or limit is None else value <= limit
@@ -228,9 +274,14 @@ def main() -> None:
     parser.add_argument("--postgis", help="postgresql:// URL of an empty database")
     parser.add_argument("--figure", help=argparse.SUPPRESS)
     parser.add_argument("--no-postgis", action="store_true")
+    parser.add_argument("--scale", type=int, help="also: series and one day with this many "
+                        "stations' year stored (e.g. 250: 17.5M readings)")  # fmt: skip
     args = parser.parse_args()
     if args.figure:
-        result = figure(args.figure, args.stations, args.postgis)
+        if args.figure == "scale":
+            result = scale(args.stations)
+        else:
+            result = figure(args.figure, args.stations, args.postgis)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GIB
         print(json.dumps({"result": result, "rss_gib": peak}))
         return
@@ -275,6 +326,20 @@ def main() -> None:
             f"{pg['write']:.1f} s (COPY + INSERT ON CONFLICT); CPU time of the importing "
             f"process {pg['cpu']:.1f} s (the server's not counted)"
             + ("" if args.postgis else "; throwaway cluster, fsync off"),
+        ))  # fmt: skip
+    if args.scale:
+        big, rss = _child("scale", args.scale, None)
+        n_big = args.scale * 8760 * len(CODES)
+        rows.append(_row(
+            f"readings: one section-year series (read, classed, JSON) with {n_big:,} stored",
+            big["series"] * 1000, "ms", "<= 100 ms", 100.0, rss_gib=round(rss, 3),
+            note=f"GeoPackage {big['mib']:.0f} MiB, written 10 stations per write "
+            f"({big['write']:.0f} s in all)" if big["write"] else "",
+        ))  # fmt: skip
+        rows.append(_row(
+            f"readings: one day over every station ({big['day_rows']:,} readings) with "
+            f"{n_big:,} stored", big["day"] * 1000, "ms", "(reported)", None,
+            rss_gib=round(rss, 3),
         ))  # fmt: skip
     peak = max(r["rss_gib"] for r in rows)
     rows.append(_row("readings: peak RSS (largest figure process)", peak, "GiB", "<= 1 GiB", 1.0))
