@@ -147,7 +147,21 @@ def figure(name: str, stations: int, postgis: str | None) -> dict[str, Any]:
         return got
     if name == "import_postgis":
         assert postgis is not None
-        return _import(postgis, log, stations)
+        got = _import(postgis, log, stations)
+        from geomon.monitoring import series  # noqa: PLC0415
+        from geomon.store import open_store  # noqa: PLC0415
+
+        store, times, days = open_store(postgis), [], []
+        for k in range(min(5, stations)):
+            t0 = time.perf_counter()
+            frame = store.read_readings(sections=f"BM{k:04d}", parameters="NH3N")
+            series.series_json(series.section_series(frame, f"BM{k:04d}", "NH3N", target="III"))
+            times.append(time.perf_counter() - t0)
+        for day in ("2023-03-01", "2023-06-15", "2023-11-30"):
+            t0 = time.perf_counter()
+            store.read_readings(start=day, end=day, step="hour")
+            days.append(time.perf_counter() - t0)
+        return got | {"series": min(times), "day": min(days)}
     from geomon.monitoring import series  # noqa: PLC0415
     from geomon.store import open_store  # noqa: PLC0415
 
@@ -326,6 +340,14 @@ def main() -> None:
             f"{pg['write']:.1f} s (COPY + INSERT ON CONFLICT); CPU time of the importing "
             f"process {pg['cpu']:.1f} s (the server's not counted)"
             + ("" if args.postgis else "; throwaway cluster, fsync off"),
+        ))  # fmt: skip
+        rows.append(_row(
+            f"readings: one section-year series (read, classed, JSON) with {n:,} stored (PostGIS)",
+            pg["series"] * 1000, "ms", "<= 100 ms", 100.0, rss_gib=round(rss, 3),
+        ))  # fmt: skip
+        rows.append(_row(
+            f"readings: one day over every station with {n:,} stored (PostGIS)",
+            pg["day"] * 1000, "ms", "(reported)", None, rss_gib=round(rss, 3),
         ))  # fmt: skip
     if args.scale:
         big, rss = _child("scale", args.scale, None)
