@@ -159,9 +159,15 @@ def register(sub: Any) -> None:
 
     s = sub.add_parser("series", help="断面时间序列 / a section's series of one parameter")
     s.add_argument("section_code", metavar="SECTION_CODE")
-    s.add_argument("--param", required=True, help="field name, Chinese label or HJ 212 code")
-    s.add_argument("--from", dest="date_from", help="start, Beijing time (e.g. 2023-06-01)")
-    s.add_argument("--to", dest="date_to", help="end, Beijing time (a date includes that day)")
+    s.add_argument(
+        "--param", required=True, metavar="NAME", help="field name, Chinese label or HJ 212 code"
+    )
+    s.add_argument(
+        "--from", dest="date_from", metavar="D", help="start, Beijing time (e.g. 2023-06-01)"
+    )
+    s.add_argument(
+        "--to", dest="date_to", metavar="D", help="end, Beijing time (a date includes that day)"
+    )
     s.add_argument("--step", choices=["hour", "day", "month"], default="hour")
     s.add_argument("--store")
     s.add_argument("--json", action="store_true")
