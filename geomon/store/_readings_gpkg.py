@@ -2,10 +2,11 @@
 
 Layout (`geomon.store.readings`): ``geomon_readings`` with ``fid INTEGER PRIMARY KEY`` (GDAL
 wants one), a unique index on the key (station_mn, parameter, step, time) that decides
-duplicates, an index on (section_code, parameter, step, time) for series and one on
-(step, time) for "every station over one day". One write is one SQLite transaction (journal:
-a killed writer leaves the file as it was); the caller holds the store's writer lock, so no
-layer write (copy-and-replace of the file) runs at the same time.
+duplicates, an index on (section_code, parameter, step, time) for series and a covering one on
+(step, time, …every column) for "every station over one day" (read from the index alone: half
+the time of an index on (step, time) plus row lookups). One write is one SQLite transaction
+(journal: a killed writer leaves the file as it was); the caller holds the store's writer lock,
+so no layer write (copy-and-replace of the file) runs at the same time.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ _SCHEMA = (
         ON "{rd.READINGS_TABLE}" (station_mn, parameter, step, time)""",
     f"""CREATE INDEX IF NOT EXISTS "{rd.READINGS_TABLE}_series"
         ON "{rd.READINGS_TABLE}" (section_code, parameter, step, time)""",
-    f"""CREATE INDEX IF NOT EXISTS "{rd.READINGS_TABLE}_time"
-        ON "{rd.READINGS_TABLE}" (step, time)""",
+    f"""CREATE INDEX IF NOT EXISTS "{rd.READINGS_TABLE}_day"
+        ON "{rd.READINGS_TABLE}" (step, time, section_code, station_mn, parameter, value, flag)""",
     f"""CREATE TABLE IF NOT EXISTS "{rd.LOG_TABLE}" (
         fid INTEGER PRIMARY KEY, revision INTEGER NOT NULL, at TEXT NOT NULL, user TEXT,
         source TEXT, mode TEXT NOT NULL, rows INTEGER NOT NULL, added INTEGER NOT NULL,

@@ -1,13 +1,13 @@
 """Readings in PostGIS: a table keyed by (station_mn, parameter, step, time), written by COPY.
 
 Layout (`geomon.store.readings`): ``geomon_readings`` with the key as primary key (it decides
-duplicates), an index on (section_code, parameter, step, time) for series and one on
-(step, time) for "every station over one day"; ``time`` is ``timestamptz``. A write COPYs the
-frame into a temporary staging table and merges it with one INSERT … ON CONFLICT, inside the
-caller's transaction (all or nothing). Not partitioned by month: with 1M readings stored the
-indexes answer a section-year or a day in milliseconds (benchmarks/readings.py); partitions
-were not tried, and would start to pay for a national store kept for years (dropping an old
-month, smaller indexes per month).
+duplicates), an index on (section_code, parameter, step, time) for series and one on (step,
+time) including every other column for "every station over one day"; ``time`` is
+``timestamptz``. A write COPYs the frame into a temporary staging table and merges it with one
+INSERT … ON CONFLICT, inside the caller's transaction (all or nothing). Not partitioned by
+month: with 1M readings stored the indexes answer a section-year or a day in milliseconds
+(benchmarks/readings.py); partitions were not tried, and would start to pay for a national store
+kept for years (dropping an old month, smaller indexes per month).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ _SCHEMA = (
         flag text NOT NULL, PRIMARY KEY (station_mn, parameter, step, time))""",
     f"""CREATE INDEX IF NOT EXISTS "{rd.READINGS_TABLE}_series"
         ON "{rd.READINGS_TABLE}" (section_code, parameter, step, time)""",
-    f"""CREATE INDEX IF NOT EXISTS "{rd.READINGS_TABLE}_time"
-        ON "{rd.READINGS_TABLE}" (step, time)""",
+    f"""CREATE INDEX IF NOT EXISTS "{rd.READINGS_TABLE}_day" ON "{rd.READINGS_TABLE}"
+        (step, time) INCLUDE (section_code, station_mn, parameter, value, flag)""",
     f"""CREATE TABLE IF NOT EXISTS "{rd.LOG_TABLE}" (
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, revision bigint NOT NULL,
         at timestamptz NOT NULL, "user" text, source text, mode text NOT NULL,
