@@ -649,10 +649,13 @@ def main() -> None:
     if args.only:  # a partial run prints its rows but leaves results.json alone
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    app = []  # benchmarks/app.py's rows (the real app) stay, first
+    app, readings = [], []  # rows of benchmarks/app.py (first) and readings.py (last) stay
     if OUT.is_file():
-        app = [r for r in json.loads(OUT.read_text("utf-8")) if r["figure"].startswith("app: ")]
-    OUT.write_text(json.dumps(app + rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        kept = json.loads(OUT.read_text("utf-8"))
+        app = [r for r in kept if r["figure"].startswith("app: ")]
+        readings = [r for r in kept if r["figure"].startswith("readings: ")]
+    rows = app + rows + readings
+    OUT.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {OUT} in {total:.0f} s")
 
 

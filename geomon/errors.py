@@ -155,3 +155,8 @@ class AlertError(GeomonError, ValueError):
 
 class DigestError(GeomonError, RuntimeError):
     """The alert digest cannot be sent: no mail server or recipients set, or the server refused."""
+
+
+class ReadingsError(GeomonError, ValueError):
+    """Station readings asked for with arguments they cannot use: an unknown parameter name or
+    section, a bad step, or a readings frame without the readings columns."""

@@ -245,6 +245,41 @@ class ScopedStore:
             frames, mode=mode, source=source, version=version, user=who, **dated
         )
 
+    def _my_sections(self) -> set[str]:
+        return set(self.read("sections")["code"].astype(str))
+
+    def write_readings(
+        self,
+        frame: pd.DataFrame,
+        *,
+        mode: Any = "upsert",
+        user: str | None = None,
+        source: str | None = None,
+    ) -> Any:
+        """Write station readings like `Store.write_readings`, if every reading is of a section
+        in the user's areas (else nothing)."""
+        who = self._who(user, "import")
+        if not self.user.sees_all:
+            outside = sorted(set(frame["section_code"].astype(str)) - self._my_sections())
+            if outside:
+                msg = message(
+                    f"断面 {'、'.join(outside[:_SHOWN])} 不在你的辖区（{self._areas_text()}）内，"
+                    "未保存任何数据",
+                    f"sections {', '.join(outside[:_SHOWN])} are outside your areas "
+                    f"({', '.join(self.user.areas)}); nothing was saved",
+                )
+                raise AccessDeniedError(msg, code="outside_area")
+        return self._store.write_readings(frame, mode=mode, user=who, source=source)
+
+    def read_readings(self, *, sections: Any = None, **filters: Any) -> pd.DataFrame:
+        """Stored readings of the sections in the user's areas (filters as the store's)."""
+        if self.user.sees_all:
+            return self._store.read_readings(sections=sections, **filters)
+        mine = self._my_sections()
+        wanted = [sections] if isinstance(sections, str) else sections
+        allowed = sorted(mine if wanted is None else mine & {str(s) for s in wanted})
+        return self._store.read_readings(sections=allowed, **filters)
+
     def _check_write(self, spec: LayerSpec, frame: pd.DataFrame, mode: str) -> None:
         outside = ~self.mask(spec.name, frame)
         if outside.any():

@@ -5,8 +5,8 @@ usage. ``--json`` output shapes are documented per command in README.md and kept
 
 This module builds the parser and dispatches; the commands live by family in `data` (validate,
 import, export, stats, trace, demo), `rules` (classify, check), `reports` (report, recheck),
-`users` (user, and the command line's login), `alerts` (alerts, the e-mail digest) and `serve`
-(serve, health).
+`users` (user, and the command line's login), `alerts` (alerts, the e-mail digest),
+`monitoring` (readings import, series) and `serve` (serve, health).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from geomon.cli import alerts as alerts_cli
 from geomon.cli import data, rules, serve
+from geomon.cli import monitoring as monitoring_cli
 from geomon.cli import reports as reports_cli
 from geomon.cli import users as auth_cli
 from geomon.cli._output import USAGE
@@ -34,6 +35,7 @@ _COMMANDS = (
     rules.add_check,
     auth_cli.register,
     reports_cli.register,
+    monitoring_cli.register,
     data.add_demo,
     serve.add_serve,
     serve.add_health,

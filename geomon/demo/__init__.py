@@ -27,7 +27,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geomon.demo import constraints, geometry, records
+from geomon.demo import constraints, geometry, records, stations
 from geomon.demo.geometry import METRIC_CRS
 from geomon.demo.tables import (
     BASIN,
@@ -41,8 +41,9 @@ from geomon.demo.tables import (
     TRIB_N,
     TRIB_S,
 )
+from geomon.monitoring import hj212, readings
 from geomon.specs import get_spec
-from geomon.store import WriteStats, open_store
+from geomon.store import Store, WriteStats, open_store
 from geomon.validate import apply_dtypes
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "VERSION",
     "build_demo",
     "write_demo",
+    "write_station_data",
 ]
 
 SOURCE = "geomon demo (synthetic)"
@@ -130,7 +132,8 @@ def write_demo(path: str | Path) -> dict[str, WriteStats]:
     before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GDAL_DATE})
     try:
-        return open_store(path).write(
+        store = open_store(path)
+        stats = store.write(
             frames,
             mode="replace",
             source=SOURCE,
@@ -138,5 +141,23 @@ def write_demo(path: str | Path) -> dict[str, WriteStats]:
             user="geomon demo",
             at=AS_OF,  # the ledgers' date, so "as of" reports for H1 2023 see the demo data
         )
+        write_station_data(store, frames["sections"], path.parent / stations.LOG_NAME)
+        return stats
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
+
+
+def write_station_data(store: Store, sections: pd.DataFrame, log_path: Path) -> int:
+    """
+    Write the June 2023 HJ 212 log (`geomon.demo.stations`) to `log_path` and its readings to
+    `store`, as ``geomon readings import --skip-invalid`` would: the CRC-broken packet is left
+    out. Returns the number of readings written.
+    """
+    log = stations.packet_log(np.random.default_rng(SEED + 212))
+    log_path.write_bytes(log.encode("ascii"))
+    parsed = hj212.parse(log.encode("ascii"))
+    frame, _ = readings.match_sections(parsed, sections)
+    result = store.write_readings(
+        frame.drop(columns="line"), mode="replace", user="geomon demo", source=log_path.name
+    )
+    return result.rows

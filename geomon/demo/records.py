@@ -13,7 +13,7 @@ import shapely
 from shapely import ops
 from shapely.geometry import LineString, Point
 
-from geomon.demo import geometry, tables
+from geomon.demo import geometry, stations, tables
 from geomon.demo.tables import BASIN, CANAL, CITY, LAKE, MAIN, TRIB_N, TRIB_S
 
 
@@ -245,12 +245,13 @@ def sections(w: geometry.World) -> gpd.GeoDataFrame:
         body = "湖库" if water == LAKE else "河流"
         rows.append((
             code, name, water, BASIN, f"{MAIN}水系", level, target, body, blevel is not None,
-            blevel, handover, dname, dcode, auto, p,
+            blevel, handover, dname, dcode, auto, stations.station_mn(code) if auto else None, p,
         ))  # fmt: skip
     columns = "code name river basin water_system control_level target_class water_body_type"
     return geometry.frame(
         rows,
-        f"{columns} cross_boundary boundary_level handover district district_code auto_station",
+        f"{columns} cross_boundary boundary_level handover district district_code auto_station "
+        "station_mn",
     )
 
 

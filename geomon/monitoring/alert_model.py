@@ -17,9 +17,9 @@ from geomon import frames
 from geomon.analysis import compliance
 from geomon.errors import AlertError
 from geomon.messages import message
+from geomon.monitoring import BEIJING
 from geomon.rules import water_quality as wq
 
-BEIJING = "Asia/Shanghai"
 JSON_KEYS: tuple[str, ...] = (
     *("kind", "severity", "layer", "id", "name", "parameter", "value", "limit", "since"),
     *("message", "rule"),

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from geomon.errors import AlertError
+from geomon.monitoring import VALID_FLAGS
 from geomon.rules import water_quality as wq
 
 KINDS: tuple[str, ...] = (
@@ -119,7 +120,7 @@ def load_rules(path: str | Path | None = None) -> AlertRules:
     except tomllib.TOMLDecodeError as exc:
         msg = f"{where}: {exc}"
         raise AlertError(msg) from exc
-    flags = raw.get("valid_flags", ["N"])
+    flags = raw.get("valid_flags", sorted(VALID_FLAGS))  # default: stations.toml's, as assessment
     if not isinstance(flags, list) or not all(isinstance(f, str) and f for f in flags):
         msg = f'{where}: valid_flags must be a list of HJ 212 flags, e.g. ["N"]'
         raise AlertError(msg)

@@ -359,13 +359,8 @@ def _readings_for(
     store: Any, start: pd.Timestamp, end: pd.Timestamp, *, sections: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """The automatic-station readings of `store` between `start` and `end` (UTC), of the
-    `sections` given (all when None).
-
-    No readings layer yet: an empty readings frame. Wired to ``store.read_readings`` when the
-    readings branch is merged (the one place that reads them for the CLI and the app).
-    """
-    del store, start, end, sections
-    return empty_readings()
+    `sections` given (all when None): the one place that reads them for the CLI and the app."""
+    return store.read_readings(sections=sections, start=start, end=end)
 
 
 ReadReadings = Callable[..., pd.DataFrame]

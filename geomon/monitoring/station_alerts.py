@@ -21,6 +21,7 @@ import pandas as pd
 
 from geomon.errors import AlertError
 from geomon.messages import message
+from geomon.monitoring import READINGS_COLUMNS, empty_readings
 from geomon.monitoring.alert_model import (
     BEIJING,
     Alert,
@@ -38,28 +39,9 @@ from geomon.monitoring.alert_rules import (
 )
 from geomon.rules import water_quality as wq
 
-READINGS_COLUMNS: tuple[str, ...] = (
-    *("section_code", "station_mn", "parameter", "time", "step", "value", "flag"),
-)
-"""The readings frame: one row per station, parameter and hour or day (``step``), UTC start."""
 _TEXT = ("section_code", "station_mn", "parameter", "step", "flag")
 _STEP = {"hour": pd.Timedelta(hours=1), "day": pd.Timedelta(days=1)}
 _SERIES = ["section_code", "station_mn", "parameter", "step"]
-
-
-def empty_readings() -> pd.DataFrame:
-    """A readings frame with no rows and the agreed columns and dtypes."""
-    return pd.DataFrame(
-        {
-            "section_code": pd.Series(dtype="str"),
-            "station_mn": pd.Series(dtype="str"),
-            "parameter": pd.Series(dtype="str"),
-            "time": pd.Series(dtype="datetime64[ns, UTC]"),
-            "step": pd.Series(dtype="str"),
-            "value": pd.Series(dtype="float64"),
-            "flag": pd.Series(dtype="str"),
-        }
-    )
 
 
 def readings_before(readings: pd.DataFrame | None, instant: pd.Timestamp) -> pd.DataFrame:

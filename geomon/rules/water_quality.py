@@ -276,6 +276,14 @@ def item_class(param: str, value: float | None, *, water_body: WaterBody = "rive
     return None if code == _NONE else CLASSES[code]
 
 
+def item_classes(param: str, values: Any, *, water_body: WaterBody = "river") -> np.ndarray:
+    """`item_class` of many values at once (an object array of class strings, None where there
+    is no class): for station series of thousands of readings."""
+    item = _item(param)
+    codes = _codes(item, np.asarray(values, dtype=float), _check_water_body(water_body) == "lake")
+    return _CLASS_OF_CODE[codes]
+
+
 def _multiples(values: np.ndarray, limits: np.ndarray) -> np.ndarray:
     """超标倍数 (C − limit) / limit of each value, 2 decimals, half even like the means."""
     return round_half_even((values - limits) / limits, 2)

@@ -10,6 +10,9 @@ edits in one transaction and refuses an edit based on a stale version with a `Co
 Every change, from edits and from writes (imports), is appended once to the history table
 ``geomon_history`` (`HISTORY_COLUMNS`), from which `Store.as_of` rebuilds a layer at a past time.
 
+Station readings (time series, not layers): `Store.write_readings` and `Store.read_readings`,
+see `geomon.store.readings`.
+
 Data versions: every write also appends one record per written layer to ``geomon_layer_versions``
 (`VERSIONS_COLUMNS`: revision, time, user label, source, rows). `Store.versions` lists them, so
 several versions of a layer (e.g. "红线 2023 批复版" and "红线 2024 调整版") can be told apart and
@@ -177,6 +180,30 @@ class Store(Protocol):
 
     def revision(self) -> int:
         """A number that grows with every write (cache key for the app)."""
+        ...
+
+    def write_readings(
+        self,
+        frame: pd.DataFrame,
+        *,
+        mode: Literal["upsert", "replace"] = "upsert",
+        user: str | None = None,
+        source: str | None = None,
+    ) -> Any:
+        """Write station readings (`geomon.monitoring.READINGS_COLUMNS`) all or nothing; return
+        `geomon.store.readings.ReadingsStats` (modes: see `geomon.store.readings`)."""
+        ...
+
+    def read_readings(
+        self,
+        *,
+        sections: Any = None,
+        parameters: Any = None,
+        start: Any = None,
+        end: Any = None,
+        step: str | None = None,
+    ) -> pd.DataFrame:
+        """Stored readings matching every filter, sorted by section, parameter and time."""
         ...
 
 

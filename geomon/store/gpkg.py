@@ -41,8 +41,10 @@ from geomon.store import (
     editing,
     history_text,
 )
+from geomon.store import _readings_gpkg as readings_gpkg
 from geomon.store import history as hist
 from geomon.store import merge as merging
+from geomon.store import readings as rd
 
 META = "geomon_layers"
 _META_COLUMNS = ("layer", "rows", "source", "imported_at", "version", "revision")
@@ -97,7 +99,8 @@ class GeoPackageStore:
 
     def layer_names(self) -> list[str]:
         """Names of the geomon layers present in the file."""
-        return [t for t in self._tables() if t not in (META, HISTORY_TABLE, VERSIONS_TABLE)]
+        internal = (META, HISTORY_TABLE, VERSIONS_TABLE, rd.READINGS_TABLE, rd.LOG_TABLE)
+        return [t for t in self._tables() if t not in internal]
 
     def read(self, layer: str, *, with_versions: bool = False) -> pd.DataFrame:
         """Return `layer` typed per its spec (EPSG:4326); an empty frame if it is not stored.
@@ -210,9 +213,9 @@ class GeoPackageStore:
                     "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", (META,)
                 ).fetchone()
                 if found is None:
-                    return 0
+                    return readings_gpkg.last_revision(conn)
                 top = conn.execute(f'SELECT max(CAST("revision" AS INTEGER)) FROM "{META}"')
-                value = top.fetchone()[0]
+                value = max(int(top.fetchone()[0] or 0), readings_gpkg.last_revision(conn))
         except sqlite3.DatabaseError as exc:
             msg = f"{self.path}: not a readable GeoPackage: {exc}"
             raise StoreError(msg) from exc
@@ -306,6 +309,57 @@ class GeoPackageStore:
                 )
             self._commit(merged, meta, logs, revision, versions)
             return stats
+
+    # ---------------------------------------------------------------- readings
+    def write_readings(
+        self,
+        frame: pd.DataFrame,
+        *,
+        mode: rd.ReadingsMode = "upsert",
+        user: str | None = None,
+        source: str | None = None,
+    ) -> rd.ReadingsStats:
+        """Write station readings all or nothing (see `geomon.store.readings`)."""
+        checked = rd.check_frame(frame, mode)
+        with _exclusive(self._lock):
+            if not self.path.exists():  # a new store: an empty GeoPackage to hold the table
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                empty = pd.DataFrame({c: pd.Series([], dtype="object") for c in _META_COLUMNS})
+                empty = empty.astype({"rows": "int64", "revision": "int64"})
+                pyogrio.write_dataframe(empty, self.path, layer=META, driver="GPKG")
+            return readings_gpkg.write(
+                self.path,
+                checked,
+                mode=mode,
+                revision=self.revision() + 1,
+                at=hist.now(),
+                user=user or hist.default_user(),
+                source=source,
+            )
+
+    def read_readings(
+        self,
+        *,
+        sections: Any = None,
+        parameters: Any = None,
+        start: Any = None,
+        end: Any = None,
+        step: str | None = None,
+    ) -> pd.DataFrame:
+        """Stored readings (`geomon.monitoring.READINGS_COLUMNS`) matching every filter given:
+        sections and parameters (one or several), ``start <= time < end`` (naive times and
+        dates are Beijing time; a bare date as `end` includes that day) and step; sorted by
+        section, parameter and time."""
+        rd.check_step(step)
+        lo, hi = rd.bounds(start, end)
+        return readings_gpkg.read(
+            self.path,
+            sections=rd.as_list(sections),
+            parameters=rd.as_list(parameters),
+            start=lo,
+            end=hi,
+            step=step,
+        )
 
     def _versions_table(self) -> pd.DataFrame:
         if VERSIONS_TABLE not in self._tables():

@@ -42,8 +42,10 @@ from geomon.store import (
     history_text,
 )
 from geomon.store import _pgschema as schema
+from geomon.store import _readings_pg as readings_pg
 from geomon.store import history as hist
 from geomon.store import merge as merging
+from geomon.store import readings as rd
 
 _WRITER_LOCK = 0x67656F6D  # "geom": pg_advisory_xact_lock key shared by every geomon writer
 _MODES = ("replace", "upsert", "append")
@@ -383,6 +385,54 @@ class PostGISStore:
                 )
             self._add_versions(conn, records)
         return {name: stats[name] for name in frames}
+
+    # ---------------------------------------------------------------- readings
+    def write_readings(
+        self,
+        frame: pd.DataFrame,
+        *,
+        mode: rd.ReadingsMode = "upsert",
+        user: str | None = None,
+        source: str | None = None,
+    ) -> rd.ReadingsStats:
+        """Write station readings in one transaction (see `geomon.store.readings`)."""
+        checked = rd.check_frame(frame, mode)
+        with self._connect(write=True) as conn:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITER_LOCK)))
+            schema.metadata.create_all(conn, tables=[schema.revision_table])
+            revision = self._next_revision(conn)
+            stats = readings_pg.write(conn, checked, mode=mode, revision=revision)
+            readings_pg.log(
+                conn,
+                stats,
+                at=schema.at_value(hist.now()),
+                user=user or hist.default_user(),
+                source=source,
+                mode=mode,
+            )
+        return stats
+
+    def read_readings(
+        self,
+        *,
+        sections: Any = None,
+        parameters: Any = None,
+        start: Any = None,
+        end: Any = None,
+        step: str | None = None,
+    ) -> pd.DataFrame:
+        """Stored readings matching every filter given (see `GeoPackageStore.read_readings`)."""
+        rd.check_step(step)
+        lo, hi = rd.bounds(start, end)
+        with self._connect() as conn:
+            return readings_pg.read(
+                conn,
+                sections=rd.as_list(sections),
+                parameters=rd.as_list(parameters),
+                start=lo,
+                end=hi,
+                step=step,
+            )
 
     def _plan_writes(
         self, conn: sa.Connection, frames: Mapping[str, pd.DataFrame], mode: WriteMode

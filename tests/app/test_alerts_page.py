@@ -23,11 +23,12 @@ def test_page_lists_the_open_alerts_with_links(
     at = app(demo_store, "alerts", as_of="2023-06-30").run()
     no_exception(at)
     assert at.title[0].value == "预警"
-    assert metrics(at) == {"待处理预警": "8", "高": "3", "中": "4", "低": "1"}
+    assert metrics(at) == {"待处理预警": "16", "高": "7", "中": "8", "低": "1"}
     table = at.dataframe[0].value
-    assert len(table) == 8
-    assert table["kind"].tolist()[:3] == ["逾期未整治"] * 3
-    overdue = table.iloc[0]
+    assert len(table) == 16
+    # high first: the four station runs of days, then the three overdue outlets
+    assert table["kind"].tolist()[:7] == ["持续超标"] * 4 + ["逾期未整治"] * 3
+    overdue = table.iloc[4]
     assert overdue["record"] == f"/outlet?outlet={overdue['feature_id']}"
     assert overdue["map"] == f"/map?q={overdue['feature_id']}"
     sections = table[table["layer"] == "水质监测断面"]
@@ -40,7 +41,7 @@ def test_filters_narrow_the_list(app: Callable[..., AppTest], demo_store: Path) 
     at = app(demo_store, "alerts", as_of="2023-06-30").run()
     at.multiselect(key="alerts.kinds").set_value(["exceedance"]).run()
     no_exception(at)
-    assert metrics(at)["待处理预警"] == "3"
+    assert metrics(at)["待处理预警"] == "7"  # 3 from the lab's June means, 4 station hours
     at.multiselect(key="alerts.kinds").set_value([]).run()
     at.multiselect(key="alerts.severities").set_value(["low"]).run()
     assert at.dataframe[0].value["kind"].tolist() == ["整治时限临近"]
@@ -53,7 +54,7 @@ def test_english(app: Callable[..., AppTest], demo_store: Path) -> None:
     at = app(demo_store, "alerts", as_of="2023-06-30", lang="en").run()
     no_exception(at)
     assert at.title[0].value == "Early warnings"
-    assert metrics(at)["High"] == "3"
+    assert metrics(at)["High"] == "7"
     assert at.dataframe[0].value["record"].iloc[0].endswith("&lang=en")
 
 
@@ -62,7 +63,7 @@ def test_acknowledging_leaves_the_open_list_and_lands_in_the_history(
 ) -> None:
     at = app(demo_copy, "alerts", as_of="2023-06-30").run()
     first = at.selectbox(key="alerts.ack_id").value
-    assert first == "overdue/outlets/CJ9102429922NS0001/-/2023-04-01"
+    assert first == "persistent_exceedance/sections/JHGK05/TP/4299JHGK05/2023-06-01"
     # an empty note is refused and nothing is written
     at.text_area(key="alerts.ack_note").input("   ")
     at.button(key="FormSubmitter:alerts.ack-确认").click().run()
@@ -73,9 +74,10 @@ def test_acknowledging_leaves_the_open_list_and_lands_in_the_history(
     at.text_area(key="alerts.ack_note").input("已约谈责任单位")
     at.button(key="FormSubmitter:alerts.ack-确认").click().run()
     no_exception(at)
-    assert metrics(at)["待处理预警"] == "7"
-    assert metrics(at)["高"] == "2"
-    assert at.success[0].value.endswith(first)  # the flash message names the alert
+    assert metrics(at)["待处理预警"] == "15"
+    assert metrics(at)["高"] == "6"
+    # the flash message names the alert (as text: Markdown's _ escaped)
+    assert at.success[0].value.endswith(first.replace("_", "\\_"))
     acked = at.dataframe[1].value
     assert acked["预警编号"].tolist() == [first]
     assert acked["确认说明"].tolist() == ["已约谈责任单位"]

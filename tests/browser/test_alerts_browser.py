@@ -37,23 +37,23 @@ def test_alerts_page_acknowledges_an_alert(alerts_app: tuple[str, Path], watched
     page.goto(f"{alerts_url}/alerts?as_of=2023-06-30", wait_until="domcontentloaded")
     page.get_by_role("heading", name="预警").first.wait_for(timeout=60_000)
     page.locator('[data-testid="stMetric"]').first.wait_for(timeout=60_000)
-    assert metric(page, "待处理预警") == "8"
-    assert metric(page, "高") == "3"
+    assert metric(page, "待处理预警") == "16"
+    assert metric(page, "高") == "7"
     page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
     assert page.locator('[data-testid="stDataFrame"]').count() == 1  # the open alerts (no acks)
 
     page.get_by_label("确认说明（必填，如处置情况）").fill("已约谈责任单位，限期整改")
     page.get_by_role("button", name="确认", exact=True).click()
-    page.get_by_text("已确认预警 overdue/outlets/").wait_for(timeout=60_000)
+    page.get_by_text("已确认预警 persistent_exceedance/sections/JHGK05/").wait_for(timeout=60_000)
     for _ in range(300):  # the rerun streams its elements top down: wait for the counts
-        if metric(page, "待处理预警") == "7":
+        if metric(page, "待处理预警") == "15":
             break
         page.wait_for_timeout(100)
-    assert metric(page, "待处理预警") == "7"
-    assert metric(page, "高") == "2"
+    assert metric(page, "待处理预警") == "15"
+    assert metric(page, "高") == "6"
 
     assert watch.unexpected() == []
     assert watch.outside() == []
     (event,) = open_store(path).history("alert_acks").to_dict("records")
     assert (event["op"], event["source"]) == ("insert", "app")
-    assert event["key"].startswith("overdue/outlets/")
+    assert event["key"].startswith("persistent_exceedance/sections/JHGK05/")

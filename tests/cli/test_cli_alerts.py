@@ -36,15 +36,17 @@ def test_alerts_json_on_the_demo_for_june_2023(capsys: pytest.CaptureFixture[str
     # 3 overdue (deadline 2023-03-31), 3 exceedances (JHGK05 TP; JHSK08 NH3-N and TP), JHSK07
     # II → III (one level), and one outlet due on 2023-06-30 itself (0 days left)
     assert {k: len(v) for k, v in by_kind.items()} == {
-        "overdue": 3, "exceedance": 3, "trend_worsening": 1, "deadline_near": 1,
+        "persistent_exceedance": 4, "overdue": 3, "exceedance": 7, "trend_worsening": 1,
+        "deadline_near": 1,
     }  # fmt: skip
-    assert [a["severity"] for a in doc["alerts"]] == ["high"] * 3 + ["medium"] * 4 + ["low"]
+    # station runs of 30 days are high, like overdue outlets (see test_alerts_demo.py)
+    assert [a["severity"] for a in doc["alerts"]] == ["high"] * 7 + ["medium"] * 8 + ["low"]
 
 
 def test_alerts_text_and_a_bad_date(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["alerts", "--store", str(DEMO_STORE), "--as-of", "2023-06-30"], capsys)
     assert code == 0
-    assert out.splitlines()[0] == "预警 2023-06-30：8 条 / alerts"
+    assert out.splitlines()[0] == "预警 2023-06-30：16 条 / alerts"
     code, out, err = run(["alerts", "--store", str(DEMO_STORE), "--as-of", "2023-02-30"], capsys)
     assert (code, out) == (2, "")
     assert "not a date or time: '2023-02-30'" in err

@@ -331,3 +331,34 @@ def test_only_an_admin_may_date_a_change_in_the_past(store: Store) -> None:
     assert len(ScopedStore(store, SHAZHOU_USER).versions("outlets")) == len(
         store.versions("outlets")
     )
+
+
+def _readings(*sections: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "section_code": list(sections),
+            "station_mn": [f"MN{s}" for s in sections],
+            "parameter": "NH3N",
+            "time": pd.to_datetime(["2023-06-01 00:00"] * len(sections), utc=True),
+            "step": "hour",
+            "value": 0.5,
+            "flag": "N",
+        }
+    )
+
+
+def test_station_readings_are_scoped_by_section(store: Store) -> None:
+    store.write_readings(_readings("S2", "S3"))
+    mingzhu = ScopedStore(store, MINGZHU_USER)
+    assert list(mingzhu.read_readings()["section_code"]) == ["S2"]
+    assert mingzhu.read_readings(sections=["S3"]).empty  # asking for S3 does not reveal it
+    assert list(ScopedStore(store, CITY).read_readings()["section_code"]) == ["S2", "S3"]
+
+    before = store.read_readings()
+    with pytest.raises(AccessDeniedError, match="S3"):
+        mingzhu.write_readings(_readings("S2", "S3").assign(value=0.9))
+    assert_frame_equal(store.read_readings(), before)  # nothing of S2 written either
+    stats = mingzhu.write_readings(_readings("S2").assign(value=0.9))
+    assert (stats.added, stats.updated) == (0, 1)
+    with pytest.raises(AccessDeniedError):
+        ScopedStore(store, USERS["viewer"]).write_readings(_readings("S2"))

@@ -79,7 +79,11 @@ def test_rules_load_with_valid_flags_and_a_standard_for_every_kind() -> None:
         pytest.param(('severity = "low"', 'severity = "urgent"'), "overdue.severity", id="sev"),
         pytest.param(("hours = 6", "hours = -1"), r"data_gap.hours must be a number", id="neg"),
         pytest.param(('compare = "previous_month"', 'compare = "x"'), "compare", id="compare"),
-        pytest.param(('valid_flags = ["N"]', "valid_flags = 1"), "valid_flags", id="flags"),
+        pytest.param(
+            ("max_history_days = ", "valid_flags = 1\nmax_history_days = "),
+            "valid_flags",
+            id="flags",
+        ),
     ],
 )
 def test_a_bad_rule_names_the_file_and_key(tmp_path: Path, edit: tuple, match: str) -> None:
@@ -317,7 +321,9 @@ def test_data_gap_of_n_hours(last_valid: str, gap: int | None) -> None:
 def test_valid_flags_come_from_the_rules(tmp_path: Path) -> None:
     text = (Path(alerts.__file__).parents[1] / "rules" / "alerts.toml").read_text("utf-8")
     path = tmp_path / "alerts.toml"
-    path.write_text(text.replace('valid_flags = ["N"]', 'valid_flags = ["N", "S"]'), "utf-8")
+    path.write_text(
+        text.replace("max_history_days =", 'valid_flags = ["N", "S"]\nmax_history_days ='), "utf-8"
+    )
     frame = readings(("S1", "NH3N", "2023-06-30T10:00Z", "hour", 1.5, "S"))  # manual input
     with_s = alerts.evaluate(
         sections=sections(), outlets=None, monitoring=None, readings=frame, as_of=AS_OF,

@@ -65,12 +65,12 @@ def test_digest_reaches_the_server_with_every_alert(smtp: tuple[Inbox, int]) -> 
     ((sender, rcpts, mail),) = inbox.mails
     assert sender == "geomon@hbj.example"
     assert rcpts == ["a@hbj.example", "b@hbj.example"]
-    assert mail["Subject"] == "geomon 预警日报 2023-06-30：8 条（高 3 条）"
+    assert mail["Subject"] == "geomon 预警日报 2023-06-30：16 条（高 7 条）"
     body = mail.get_content()
     assert body.splitlines()[0] == (
-        "geomon 预警日报 2023-06-30（未确认预警 8 条：高 3 条，中 4 条，低 1 条）"
+        "geomon 预警日报 2023-06-30（未确认预警 16 条：高 7 条，中 8 条，低 1 条）"
     )
-    assert body.count("编号 id: ") == 8
+    assert body.count("编号 id: ") == 16
     assert "编号 id: overdue/outlets/CJ9102429922NS0001/-/2023-04-01" in body
     assert "https://gis.example/alerts" in body
 
@@ -88,7 +88,7 @@ def test_cli_email_sends_the_open_alerts(
     ((_, rcpts, mail),) = inbox.mails
     assert rcpts == ["duty@hbj.example"]
     assert mail["From"] == "geomon@localhost"
-    assert mail.get_content().count("编号 id: ") == 8
+    assert mail.get_content().count("编号 id: ") == 16
 
 
 def test_a_refused_or_missing_server_is_an_error_naming_it(tmp_path: Path) -> None:

@@ -1,0 +1,390 @@
+"""Station readings benchmark (issue 19 part 4): import, series and one day over every station.
+
+Run: ``python benchmarks/readings.py [--stations 15] [--postgis URL]``. The data: `--stations`
+synthetic automatic stations (one section each) × 8,760 hours of 2023 × 8 parameters; with the
+default 15 stations that is 1,051,200 hourly readings, written once as an HJ 212-2017 packet
+log (131,400 packets) and once as a CSV of the same readings (the pandas peer), cached under
+``benchmarks/out/readings-<stations>/``.
+
+Figures (each in its own Python subprocess, so the peak RSS is per figure):
+- ``import_gpkg``: ``geomon readings import`` of the log into a fresh GeoPackage store (read
+  and check every packet, match stations, write): target ≤ 15 s; peer: pandas ``read_csv``
+  of the same readings as CSV (reading only, nothing checked or stored).
+- ``import_postgis``: the same into PostGIS (``--postgis URL``, else a throwaway cluster with
+  fsync off, as the tests use).
+- ``series``: one section-year of one parameter (8,760 hourly points) from the GeoPackage
+  store, read and classed (`section_series`): target ≤ 100 ms; peer: pandas reading the CSV
+  and filtering the same section-year.
+- ``day``: every station's readings of one day (what the alerts read): reported.
+Rows go into ``benchmarks/results.json`` (rows whose figure starts with ``readings:`` are
+replaced), each with the 1-minute load average: the machine is shared. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results.json"
+CODES = {
+    "pH": "w01001", "DO": "w01009", "CODMn": "w01019", "NH3N": "w21003",
+    "TP": "w21011", "TN": "w21001", "WT": "w01010", "COD": "w01018",
+}  # fmt: skip
+LEVEL = {"pH": 7.6, "DO": 7.0, "CODMn": 4.0, "NH3N": 0.6, "TP": 0.12, "TN": 1.4, "WT": 18.0,
+         "COD": 16.0}  # fmt: skip
+GIB = 1024**3
+
+
+def _out(stations: int) -> Path:
+    return HERE / "out" / f"readings-{stations}"
+
+
+def sections(stations: int) -> Any:
+    import geopandas as gpd  # noqa: PLC0415
+    from shapely import Point  # noqa: PLC0415
+
+    codes = [f"BM{i:04d}" for i in range(stations)]
+    return gpd.GeoDataFrame(
+        {
+            "code": codes,
+            "name": [f"断面{c}" for c in codes],
+            "river": "玉带河",
+            "control_level": "国控",
+            "target_class": "III",
+            "water_body_type": "河流",
+            "auto_station": True,
+            "station_mn": [f"MN{c}" for c in codes],
+        },
+        geometry=[Point(110 + i * 0.01, 30) for i in range(stations)],
+        crs=4326,
+    )
+
+
+def build(stations: int) -> tuple[Path, Path]:
+    """The HJ 212 log and the CSV of the same readings (cached)."""
+    from geomon.monitoring import hj212  # noqa: PLC0415
+
+    out = _out(stations)
+    log, csv = out / "readings.hj212.txt", out / "readings.csv"
+    if log.exists() and csv.exists():
+        return log, csv
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(212)
+    hours = pd.date_range("2023-01-01", periods=8760, freq="h")  # Beijing time
+    stamps = hours.strftime("%Y%m%d%H%M%S")
+    segments, frames = [], []
+    for s in range(stations):
+        mn = f"MNBM{s:04d}"
+        values = {p: np.round(LEVEL[p] * np.exp(rng.normal(0, 0.1, len(hours))), 3) for p in CODES}
+        frames.append(pd.DataFrame({"station_mn": mn, "time": hours, **values}))
+        for h, stamp in enumerate(stamps):
+            items = ";".join(f"{c}-Avg={values[p][h]:g},{c}-Flag=N" for p, c in CODES.items())
+            segments.append(
+                f"QN={stamp}000;ST=21;CN=2061;PW=123456;MN={mn};Flag=4;"
+                f"CP=&&DataTime={stamp};{items}&&"
+            )
+    raw = [s.encode() for s in segments]
+    crcs = hj212.crc16_many(raw)
+    with log.open("w", encoding="ascii", newline="") as fh:
+        for seg, crc in zip(segments, crcs.tolist(), strict=True):
+            fh.write(f"##{len(seg):04d}{seg}{crc:04X}\r\n")
+    wide = pd.concat(frames, ignore_index=True)
+    long = wide.melt(id_vars=["station_mn", "time"], var_name="parameter", value_name="value")
+    long["time"] = long["time"].dt.strftime("%Y-%m-%d %H:%M")
+    long.assign(flag="N").to_csv(csv, index=False)
+    return log, csv
+
+
+def _store_with_sections(url: str, stations: int) -> Any:
+    from geomon.store import open_store  # noqa: PLC0415
+
+    store = open_store(url)
+    store.write({"sections": sections(stations)})
+    return store
+
+
+def _import(url: str, log: Path, stations: int) -> dict[str, float]:
+    from geomon.monitoring import readings  # noqa: PLC0415
+
+    store = _store_with_sections(url, stations)
+    c0, t0 = time.process_time(), time.perf_counter()
+    parsed = readings.read_file(log)
+    t1 = time.perf_counter()
+    frame, rejected = readings.match_sections(parsed, store.read("sections"))
+    assert not parsed.rejected and not rejected
+    t2 = time.perf_counter()
+    stats = store.write_readings(frame.drop(columns="line"), source=log.name)
+    t3, cpu = time.perf_counter(), time.process_time() - c0
+    return {"total": t3 - t0, "read": t1 - t0, "match": t2 - t1, "write": t3 - t2,
+            "rows": stats.rows, "cpu": cpu}  # fmt: skip
+
+
+def figure(name: str, stations: int, postgis: str | None) -> dict[str, Any]:
+    """Run one figure; return its measurements (in this process)."""
+    log, csv = build(stations)
+    gpkg = _out(stations) / "store.gpkg"
+    if name == "import_gpkg":
+        gpkg.unlink(missing_ok=True)
+        got = _import(str(gpkg), log, stations)
+        t0 = time.perf_counter()
+        peer = pd.read_csv(csv, dtype={"station_mn": str, "parameter": str, "flag": str})
+        got["peer"] = time.perf_counter() - t0
+        got["peer_rows"] = len(peer)
+        got["mib"] = gpkg.stat().st_size / 2**20
+        return got
+    if name == "import_postgis":
+        assert postgis is not None
+        got = _import(postgis, log, stations)
+        from geomon.monitoring import series  # noqa: PLC0415
+        from geomon.store import open_store  # noqa: PLC0415
+
+        store, times, days = open_store(postgis), [], []
+        for k in range(min(5, stations)):
+            t0 = time.perf_counter()
+            frame = store.read_readings(sections=f"BM{k:04d}", parameters="NH3N")
+            series.series_json(series.section_series(frame, f"BM{k:04d}", "NH3N", target="III"))
+            times.append(time.perf_counter() - t0)
+        for day in ("2023-03-01", "2023-06-15", "2023-11-30"):
+            t0 = time.perf_counter()
+            store.read_readings(start=day, end=day, step="hour")
+            days.append(time.perf_counter() - t0)
+        return got | {"series": min(times), "day": min(days)}
+    from geomon.monitoring import series  # noqa: PLC0415
+    from geomon.store import open_store  # noqa: PLC0415
+
+    store = open_store(gpkg)
+    if name == "series":
+        times = []
+        for k in range(min(5, stations)):
+            code = f"BM{k:04d}"
+            t0 = time.perf_counter()
+            frame = store.read_readings(sections=code, parameters="NH3N", start="2023-01-01",
+                                        end="2023-12-31")  # fmt: skip
+            result = series.section_series(frame, code, "NH3N", target="III")
+            series.series_json(result)  # what `geomon series --json` prints
+            times.append(time.perf_counter() - t0)
+            assert len(result.points) == 8760
+        t0 = time.perf_counter()
+        peer = pd.read_csv(csv)
+        peer = peer[(peer["station_mn"] == "MNBM0000") & (peer["parameter"] == "NH3N")]
+        peer_time = time.perf_counter() - t0
+        assert len(peer) == 8760
+        return {"value": min(times), "peer": peer_time}
+    if name == "day":
+        times = []
+        for day in ("2023-03-01", "2023-06-15", "2023-11-30"):
+            t0 = time.perf_counter()
+            frame = store.read_readings(start=day, end=day, step="hour")
+            times.append(time.perf_counter() - t0)
+            assert len(frame) == stations * 24 * len(CODES)
+        return {"value": min(times), "rows": len(frame)}
+    raise SystemExit(f"unknown figure {name}")
+
+
+def _chunk(codes: range, hours: pd.DatetimeIndex, rng: np.random.Generator) -> pd.DataFrame:
+    """Readings of stations `codes` over `hours`, ordered station, parameter, hour."""
+    per = len(hours) * len(CODES)
+    n = len(codes) * per
+    return pd.DataFrame(
+        {
+            "section_code": np.repeat([f"BM{i:04d}" for i in codes], per),
+            "station_mn": np.repeat([f"MNBM{i:04d}" for i in codes], per),
+            "parameter": np.tile(np.repeat(list(CODES), len(hours)), len(codes)),
+            "time": np.tile(hours.tz_convert("UTC"), len(codes) * len(CODES)),
+            "step": "hour",
+            "value": np.round(rng.lognormal(0, 0.3, n), 3),
+            "flag": "N",
+        }
+    )
+
+
+def scale(stations: int, layout: str) -> dict[str, Any]:
+    """A GeoPackage store of `stations` × 8,760 h × 8 parameters, then the series and one-day
+    reads on it. `layout` ``station``: written 10 stations' year per write (a backfill);
+    ``time``: written 5 days of every station per write, as daily file drops add up (the rows
+    of one day lie together in the file)."""
+    from geomon.monitoring import series  # noqa: PLC0415
+    from geomon.store import open_store  # noqa: PLC0415
+
+    path = _out(stations) / f"scale-{layout}.gpkg"
+    store = open_store(path)
+    write_s = 0.0
+    if not path.exists():
+        store.write({"sections": sections(stations)})
+        rng = np.random.default_rng(7)
+        hours = pd.date_range("2023-01-01", periods=8760, freq="h", tz="Asia/Shanghai")
+        if layout == "station":
+            chunks = [(range(f, min(f + 10, stations)), hours) for f in range(0, stations, 10)]
+        else:
+            chunks = [(range(stations), hours[h : h + 120]) for h in range(0, 8760, 120)]
+        for codes, span in chunks:
+            frame = _chunk(codes, span, rng)
+            t0 = time.perf_counter()
+            store.write_readings(frame)
+            write_s += time.perf_counter() - t0
+    times, days = [], []
+    for k in range(5):
+        code = f"BM{(k * 37) % stations:04d}"
+        t0 = time.perf_counter()
+        frame = store.read_readings(sections=code, parameters="NH3N", start="2023-01-01",
+                                    end="2023-12-31")  # fmt: skip
+        series.series_json(series.section_series(frame, code, "NH3N", target="III"))
+        times.append(time.perf_counter() - t0)
+    for day in ("2023-03-01", "2023-06-15", "2023-11-30"):
+        t0 = time.perf_counter()
+        frame = store.read_readings(start=day, end=day, step="hour")
+        days.append(time.perf_counter() - t0)
+    return {"series": min(times), "day": min(days), "day_rows": len(frame), "write": write_s,
+            "mib": path.stat().st_size / 2**20}  # fmt: skip
+
+
+def _row(figure: str, value: float | None, unit: str, target: str, limit: float | None,
+         **extra: Any) -> dict[str, Any]:  # fmt: skip
+    meets = None if value is None or limit is None else value <= limit
+    row = {"figure": figure, "value": None if value is None else round(value, 4), "unit": unit,
+           "target": target, "meets_target": meets, "peer": extra.pop("peer", None),
+           "peer_value": extra.pop("peer_value", None),
+           "load_avg_1m": round(os.getloadavg()[0], 2)}  # fmt: skip
+    if meets is False and value is not None and limit:
+        row["shortfall"] = round(value / limit, 2)
+    return row | {k: v for k, v in extra.items() if v is not None}
+
+
+def _child(name: str, stations: int, postgis: str | None) -> tuple[dict[str, Any], float]:
+    cmd = [sys.executable, __file__, "--figure", name, "--stations", str(stations)]
+    if postgis:
+        cmd += ["--postgis", postgis]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"figure {name} failed:\n{done.stderr[-3000:]}")
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    return data["result"], data["rss_gib"]
+
+
+@contextlib.contextmanager
+def _throwaway_postgis() -> Any:
+    """A PostgreSQL cluster in a temporary directory (as tests/conftest.py makes it)."""
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    import psycopg  # noqa: PLC0415
+    from conftest import _Cluster, _pg_bindir  # noqa: PLC0415
+
+    cluster = _Cluster(_pg_bindir())
+    try:
+        admin = cluster.start()
+        with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+            conn.execute("CREATE DATABASE bench")
+        with psycopg.connect(dbname="bench", autocommit=True, **admin) as conn:
+            conn.execute("CREATE EXTENSION postgis")
+        yield f"postgresql://postgres@/bench?host={admin['host']}&port={admin['port']}"
+    finally:
+        cluster.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stations", type=int, default=15)
+    parser.add_argument("--postgis", help="postgresql:// URL of an empty database")
+    parser.add_argument("--figure", help=argparse.SUPPRESS)
+    parser.add_argument("--no-postgis", action="store_true")
+    parser.add_argument("--scale", type=int, help="also: series and one day with this many "
+                        "stations' year stored (e.g. 250: 17.5M readings)")  # fmt: skip
+    args = parser.parse_args()
+    if args.figure:
+        if args.figure.startswith("scale-"):
+            result = scale(args.stations, args.figure.removeprefix("scale-"))
+        else:
+            result = figure(args.figure, args.stations, args.postgis)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GIB
+        print(json.dumps({"result": result, "rss_gib": peak}))
+        return
+    build(args.stations)
+    n = args.stations * 8760 * len(CODES)
+    rows = []
+    imp, rss = _child("import_gpkg", args.stations, None)
+    rows.append(_row(
+        f"readings: import {n:,} hourly readings from an HJ 212 log (GeoPackage)", imp["total"],
+        "s", "<= 15 s", 15.0, peer="pandas read_csv of the same readings (CSV, read only)",
+        peer_value=round(imp["peer"], 4), rss_gib=round(rss, 3),
+        note=f"wall: read+check {imp['read']:.1f} s, match {imp['match']:.1f} s, write "
+        f"{imp['write']:.1f} s; CPU time of the importing process {imp['cpu']:.1f} s (the wall "
+        f"time waits for a shared 2-core machine); {args.stations} stations x 8,760 h x "
+        f"{len(CODES)} parameters; store {imp['mib']:.0f} MiB",
+    ))  # fmt: skip
+    ser, rss = _child("series", args.stations, None)
+    rows.append(_row(
+        f"readings: one section-year series (8,760 hourly points: read, classed, JSON) with {n:,} "
+        "stored",
+        ser["value"] * 1000, "ms", "<= 100 ms", 100.0,
+        peer="pandas read_csv of the readings CSV + filter",
+        peer_value=round(ser["peer"] * 1000, 1),
+        rss_gib=round(rss, 3),
+        note="GeoPackage store; a year of national data (~140M readings) was not measured",
+    ))  # fmt: skip
+    day, rss = _child("day", args.stations, None)
+    rows.append(_row(
+        f"readings: one day over every station ({day['rows']:,} readings, what alerts read)",
+        day["value"] * 1000, "ms", "(reported)", None, rss_gib=round(rss, 3),
+        note=f"{args.stations} stations; the alerts target (<= 2 s, 2,000 stations) is for the "
+        "alert rules on top of this read",
+    ))  # fmt: skip
+    if not args.no_postgis:
+        with contextlib.ExitStack() as stack:
+            url = args.postgis or stack.enter_context(_throwaway_postgis())
+            pg, rss = _child("import_postgis", args.stations, url)
+        rows.append(_row(
+            f"readings: import {n:,} hourly readings from an HJ 212 log (PostGIS)", pg["total"],
+            "s", "<= 15 s", 15.0, rss_gib=round(rss, 3),
+            note=f"wall: read+check {pg['read']:.1f} s, match {pg['match']:.1f} s, write "
+            f"{pg['write']:.1f} s (COPY + INSERT ON CONFLICT); CPU time of the importing "
+            f"process {pg['cpu']:.1f} s (the server's not counted)"
+            + ("" if args.postgis else "; throwaway cluster, fsync off"),
+        ))  # fmt: skip
+        rows.append(_row(
+            f"readings: one section-year series (read, classed, JSON) with {n:,} stored (PostGIS)",
+            pg["series"] * 1000, "ms", "<= 100 ms", 100.0, rss_gib=round(rss, 3),
+        ))  # fmt: skip
+        rows.append(_row(
+            f"readings: one day over every station with {n:,} stored (PostGIS)",
+            pg["day"] * 1000, "ms", "(reported)", None, rss_gib=round(rss, 3),
+        ))  # fmt: skip
+    if args.scale:
+        n_big = args.scale * 8760 * len(CODES)
+        for layout, how in (("station", "written station-year by station-year"),
+                            ("time", "written 5 days of every station at a time")):  # fmt: skip
+            big, rss = _child(f"scale-{layout}", args.scale, None)
+            rows.append(_row(
+                f"readings: one section-year series (read, classed, JSON) with {n_big:,} stored, "
+                f"{how}", big["series"] * 1000, "ms", "<= 100 ms", 100.0, rss_gib=round(rss, 3),
+                note=f"GeoPackage {big['mib']:.0f} MiB; writing took {big['write']:.0f} s"
+                if big["write"] else f"GeoPackage {big['mib']:.0f} MiB",
+            ))  # fmt: skip
+            rows.append(_row(
+                f"readings: one day over every station ({big['day_rows']:,} readings) with "
+                f"{n_big:,} stored, {how}", big["day"] * 1000, "ms", "(reported)", None,
+                rss_gib=round(rss, 3),
+            ))  # fmt: skip
+    peak = max(r["rss_gib"] for r in rows)
+    rows.append(_row("readings: peak RSS (largest figure process)", peak, "GiB", "<= 1 GiB", 1.0))
+    old = json.loads(RESULTS.read_text("utf-8")) if RESULTS.exists() else []
+    kept = [r for r in old if not str(r.get("figure", "")).startswith("readings:")]
+    RESULTS.write_text(json.dumps(kept + rows, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    for r in rows:
+        print(json.dumps(r, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory():
+        main()
