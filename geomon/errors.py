@@ -146,3 +146,13 @@ class TokenError(AccessDeniedError):
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message, code=f"token_{reason}")
         self.reason = reason
+
+
+# ---- supervision loop (问题清单, 红黄牌, 巡查; geomon.supervision)
+class WorkflowError(GeomonError, ValueError):
+    """A problem step the workflow forbids (wrong status, no note, no evidence, same user closing
+    what they reported done) or a problem that cannot be made (unknown feature); nothing written."""
+
+
+class EvidenceError(GeomonError, ValueError):
+    """An evidence file refused: too large, too many, or not a JPEG/PNG/PDF by its magic bytes."""
