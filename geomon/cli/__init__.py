@@ -5,7 +5,8 @@ usage. ``--json`` output shapes are documented per command in README.md and kept
 
 This module builds the parser and dispatches; the commands live by family in `data` (validate,
 import, export, stats, trace, demo), `rules` (classify, check), `reports` (report, recheck),
-`users` (user, and the command line's login) and `serve` (serve, health).
+`users` (user, and the command line's login), `supervision` (problems, dispatch) and `serve`
+(serve, health).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 
 from geomon.cli import data, rules, serve
 from geomon.cli import reports as reports_cli
+from geomon.cli import supervision as supervision_cli  # problems, dispatch (issue #20)
 from geomon.cli import users as auth_cli
 from geomon.cli._output import USAGE
 from geomon.errors import GeomonError
@@ -31,6 +33,7 @@ _COMMANDS = (
     rules.add_check,
     auth_cli.register,
     reports_cli.register,
+    supervision_cli.register,  # problems add|list|update, dispatch (issue #20)
     data.add_demo,
     serve.add_serve,
     serve.add_health,

@@ -228,8 +228,10 @@ def problem_list(
         frame = frame[frame["days_overdue"] > 0]
     rank = frame["card"].map({"red": 0, "yellow": 1}).fillna(2)
     frame = frame.assign(_rank=rank).sort_values(["_rank", "deadline", "id"], kind="stable")
-    out = pd.DataFrame(frame.rename(columns={"feature_layer": "layer"}))
-    return out[list(LIST_COLUMNS)].reset_index(drop=True)
+    out = pd.DataFrame(frame.rename(columns={"feature_layer": "layer"}))[list(LIST_COLUMNS)]
+    cards = [c if isinstance(c, str) else None for c in out["card"]]
+    out["card"] = pd.Series(cards, index=out.index, dtype="object")  # None, not NaN
+    return out.reset_index(drop=True)
 
 
 def list_records(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -423,7 +425,9 @@ def steps_of(history: pd.DataFrame) -> pd.DataFrame:
                 note.iloc[0]["new"] if len(note) else None,
             )
         )
-    return pd.DataFrame(rows, columns=["revision", "at", "user", "from", "to", "note"])
+    columns = ["revision", "at", "user", "from", "to", "note"]
+    clean = [[plain(v) for v in r] for r in rows]
+    return pd.DataFrame(clean, columns=columns, dtype="object")
 
 
 __all__ = [
