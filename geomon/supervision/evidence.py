@@ -50,6 +50,11 @@ class Evidence:
     lat: float | None = None
     thumbnail: bytes | None = None
 
+    @property
+    def size(self) -> int:
+        """Size in bytes."""
+        return len(self.data)
+
     def stored(self, layer: str, key: str, caption: str | None = None) -> StoredFile:
         """This file as a `StoredFile` beside row `key` of `layer`."""
         return StoredFile(
@@ -137,6 +142,16 @@ def _image(name: str, data: bytes, limits: EvidenceLimits) -> tuple[Any, ...]:
     return taken, lon, lat, out.getvalue()
 
 
+def _check_size(name: str, size: int, limits: EvidenceLimits) -> None:
+    if size > limits.max_bytes:
+        mb = limits.max_bytes / 1024 / 1024
+        msg = message(
+            f"{name}：{size / 1024 / 1024:.1f} MB，超过单个文件上限 {mb:g} MB",
+            f"{name}: {size / 1024 / 1024:.1f} MB, over the {mb:g} MB limit for one file",
+        )
+        raise EvidenceError(msg)
+
+
 def check_evidence(name: str, data: bytes, *, limits: EvidenceLimits | None = None) -> Evidence:
     """Check one file against the limits and read it (see the module docstring).
 
@@ -147,13 +162,7 @@ def check_evidence(name: str, data: bytes, *, limits: EvidenceLimits | None = No
     name = safe_name(name)
     if len(data) == 0:
         raise EvidenceError(message(f"{name}：文件为空", f"{name}: the file is empty"))
-    if len(data) > limits.max_bytes:
-        mb = limits.max_bytes / 1024 / 1024
-        msg = message(
-            f"{name}：{len(data) / 1024 / 1024:.1f} MB，超过单个文件上限 {mb:g} MB",
-            f"{name}: {len(data) / 1024 / 1024:.1f} MB, over the {mb:g} MB limit for one file",
-        )
-        raise EvidenceError(msg)
+    _check_size(name, len(data), limits)
     media_type = sniff(data)
     if media_type is None or media_type not in limits.types:
         msg = message(
@@ -190,12 +199,19 @@ def check_files(
     return [check_evidence(n, d, limits=limits) for n, d in files]
 
 
-def read_paths(paths: Sequence[str | Path]) -> list[tuple[str, bytes]]:
-    """(name, bytes) of files on disk; `EvidenceError` for one that cannot be read."""
+def read_paths(
+    paths: Sequence[str | Path], *, limits: EvidenceLimits | None = None
+) -> list[tuple[str, bytes]]:
+    """(name, bytes) of files on disk; `EvidenceError` for one that cannot be read.
+
+    A file over the size limit is refused before it is read (its size on disk).
+    """
+    limits = limits or rules().evidence
     out = []
     for p in paths:
         path = Path(p)
         try:
+            _check_size(safe_name(path.name), path.stat().st_size, limits)
             out.append((path.name, path.read_bytes()))
         except OSError as exc:
             msg = message(f"{path}：无法读取（{exc}）", f"{path}: cannot be read ({exc})")
