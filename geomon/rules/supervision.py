@@ -61,6 +61,15 @@ class EvidenceLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class NoticeText:
+    """The 督办通知 of the monthly sheet: number pattern and what each card asks for."""
+
+    number: str = "督办〔{year}〕{month:02d}-{n:02d}号"
+    red: str = ""
+    yellow: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class SupervisionRules:
     """The whole table: workflow (start, closed, steps), cards, new problems, evidence."""
 
@@ -70,6 +79,7 @@ class SupervisionRules:
     cards: CardRule
     deadline_days: int
     evidence: EvidenceLimits
+    notices: NoticeText = NoticeText()
 
     def step(self, source: str, target: str) -> Step:
         """The step from status `source` to `target`; `WorkflowError` naming the allowed ones."""
@@ -117,6 +127,7 @@ def load_rules(path: Path | None = None) -> SupervisionRules:
             types=tuple(ev["types"]),
             thumbnail_px=int(ev["thumbnail_px"]),
         ),
+        notices=NoticeText(**raw.get("dispatch", {})),
     )
 
 
