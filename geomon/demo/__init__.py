@@ -130,7 +130,8 @@ def write_demo(path: str | Path) -> dict[str, WriteStats]:
     before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GDAL_DATE})
     try:
-        return open_store(path).write(
+        store = open_store(path)
+        stats = store.write(
             frames,
             mode="replace",
             source=SOURCE,
@@ -138,5 +139,10 @@ def write_demo(path: str | Path) -> dict[str, WriteStats]:
             user="geomon demo",
             at=AS_OF,  # the ledgers' date, so "as of" reports for H1 2023 see the demo data
         )
+        # issue #20: problems with their history (dated after AS_OF) and evidence files
+        from geomon.demo import problems  # noqa: PLC0415  (imports the supervision package)
+
+        problems.write_problems(store)
+        return stats
     finally:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
