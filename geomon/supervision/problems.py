@@ -117,7 +117,7 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def add_problem(
+def problem_frame(
     store: Store,
     *,
     layer: str,
@@ -133,17 +133,9 @@ def add_problem(
     found: Any = None,
     geometry: Any = None,
     problem_id: str | None = None,
-    evidence: Sequence[Evidence] = (),
     at: Any = None,
-) -> dict[str, Any]:
-    """Store a new problem (status 待整改) about feature `feature_id` of `layer`; return it.
-
-    The point is `geometry` if drawn, else a point on the feature; the district (name and code)
-    the feature's, else the stored district polygon the point lies in; the responsible `unit`
-    the feature's ``responsible_unit`` when not given. `found` (default: the date of `at`, else
-    today) is the found date. Raises `WorkflowError` for an unknown feature or a missing unit or
-    title, `ValidationError` for a value the layer spec refuses (e.g. an unknown source).
-    """
+) -> gpd.GeoDataFrame:
+    """The row of a new problem (status 待整改), ready to write (see `add_problem`)."""
     feature = feature_row(store, layer, feature_id)
     if geometry is None and "geometry" in feature.index and feature["geometry"] is not None:
         geometry = shapely.point_on_surface(feature["geometry"])
@@ -178,12 +170,35 @@ def add_problem(
         "found_date": found_on,
         "sent_back": 0,
     }
-    frame = gpd.GeoDataFrame([row], geometry=[geometry], crs=4326)
+    return gpd.GeoDataFrame([row], geometry=[geometry], crs=4326)
+
+
+def add_problem(
+    store: Store,
+    *,
+    evidence: Sequence[Evidence] = (),
+    at: Any = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """Store a new problem (status 待整改) about feature ``feature_id`` of ``layer``; return it.
+
+    Keyword fields: ``layer``, ``feature_id``, ``title``, ``source``, ``unit``, ``deadline``,
+    ``user``, and optionally ``measures``, ``steps``, ``description``, ``found``, ``geometry``,
+    ``problem_id``. The point is ``geometry`` if drawn, else a point on the feature; the district
+    (name and code) the feature's, else the stored district polygon the point lies in; the
+    responsible ``unit`` the feature's ``responsible_unit`` when not given. ``found`` (default:
+    the date of `at`, else today) is the found date. `evidence` files are stored with it in the
+    same write. Raises `WorkflowError` for an unknown feature or a missing unit or title,
+    `ValidationError` for a value the layer spec refuses (e.g. an unknown source).
+    """
+    frame = problem_frame(store, at=at, **fields)
+    pid = str(frame["id"].iloc[0])
     files = [e.stored(LAYER, pid, caption=sup_rules.rules().start) for e in evidence]
     dated = {"at": at} if at is not None else {}
     store.write(
-        {LAYER: frame}, mode="upsert", source="problems add", user=user, files=files, **dated
-    )
+        {LAYER: frame}, mode="upsert", source="problems add", user=fields["user"], files=files,
+        **dated,
+    )  # fmt: skip
     return problem_record(store, pid)
 
 
@@ -438,6 +453,7 @@ __all__ = [
     "feature_row",
     "list_records",
     "next_problem_id",
+    "problem_frame",
     "problem_from_alert",
     "problem_from_overdue_outlet",
     "problem_list",
