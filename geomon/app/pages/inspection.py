@@ -37,6 +37,8 @@ def t(key: str) -> str:
     return i18n.t(key, lang)
 
 
+# a saved record starts a fresh form: the widgets' keys carry the number of records saved
+n = st.session_state.setdefault("inspection.round", 0)
 flash = st.session_state.pop("inspection.flash", None)
 for line in flash or []:
     st.success(line)
@@ -63,9 +65,9 @@ feature = st.selectbox(
     index=ids.index(st.query_params["feature"]) if st.query_params.get("feature") in ids else None,
     format_func=functools.partial(widgets.code_name, names),
 )  # fmt: skip
-findings = st.text_area(t("inspection.findings"), key="inspection.findings", height=120)
+findings = st.text_area(t("inspection.findings"), key=f"inspection.findings.{n}", height=120)
 
-where = geolocate.locate(t("inspection.locate"), key="inspection.where")
+where = geolocate.locate(t("inspection.locate"), key=f"inspection.where.{n}")
 lon = lat = None
 if where and "lon" in where:
     lon, lat = float(where["lon"]), float(where["lat"])
@@ -76,7 +78,7 @@ elif where and "error" in where:
 
 uploads = st.file_uploader(
     t("inspection.photos"), type=["jpg", "jpeg", "png"], accept_multiple_files=True,
-    key="inspection.photos",
+    key=f"inspection.photos.{n}",
 )  # fmt: skip
 photos = []
 for upload in uploads or []:
@@ -96,13 +98,13 @@ for upload in uploads or []:
     )
 
 problem = None
-if st.toggle(t("inspection.open_problem"), key="inspection.open"):
+if st.toggle(t("inspection.open_problem"), key=f"inspection.open.{n}"):
     row = frame[frame[spec.id_field].astype(str) == str(feature)]
     unit = ""
     if len(row) and "responsible_unit" in row.columns and pd.notna(row["responsible_unit"].iloc[0]):
         unit = str(row["responsible_unit"].iloc[0])
     problem = {
-        "title": st.text_input(t("inspection.problem_title"), key="inspection.ptitle"),
+        "title": st.text_input(t("inspection.problem_title"), key=f"inspection.ptitle.{n}"),
         "unit": st.text_input(t("inspection.unit"), value=unit, key="inspection.unit"),
         "deadline": st.date_input(
             t("inspection.deadline"), key="inspection.deadline",
@@ -136,8 +138,7 @@ elif st.button(
         lines = [i18n.tf("inspection.saved", lang, id=saved["inspection"]["id"])]
         lines += [i18n.tf("inspection.opened", lang, id=p["id"]) for p in saved["problems"]]
         st.session_state["inspection.flash"] = lines
-        for key in ("inspection.findings", "inspection.photos", "inspection.open"):
-            st.session_state.pop(key, None)
+        st.session_state["inspection.round"] = n + 1
         st.rerun()
 
 if "inspections" in data.store(url).layer_names():
