@@ -93,3 +93,13 @@ def test_inspection_page_records_a_visit_and_opens_a_problem(app, demo_copy: Pat
     assert visit["position_source"] == "要素位置"  # no device position, no photo
     made = sp.problem_record(store, new)
     assert (made["source"], made["unit"], made["reporter"]) == ("巡查", "东门街道办事处", "王明")
+
+
+def test_outlet_record_shows_its_problems_with_thumbnails(app, demo_copy: Path) -> None:
+    at = app(demo_copy, "outlet", outlet="CJ9301429924CY0010").run()
+    no_exception(at)
+    assert "相关问题（问题清单）" in [s.value for s in at.subheader]
+    tables = [d.value for d in at.dataframe if "问题编号" in d.value.columns]
+    assert [list(t["问题编号"]) for t in tables] == [["P2023-003"]]
+    (images,) = at.get("image")  # one row of thumbnails
+    assert len(images.proto.imgs) == 3  # 巡查发现, 整改后1, 整改后2

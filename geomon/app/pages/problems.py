@@ -91,11 +91,19 @@ if right.button(t("problems.open"), key="problems.go", disabled=pick is None, wi
 
 st.subheader(t("problems.map"))
 open_ids = set(shown.loc[shown["status"].astype("object") != "已销号", "id"].astype(str))
-on_map = {"problems": layer[layer["id"].astype(str).isin(open_ids)]}
+drawn = layer[layer["id"].astype(str).isin(open_ids)].copy()
+carded = sp.problem_list(drawn, as_of=as_of).set_index("id")
+drawn["card"] = drawn["id"].map(carded["card"]).astype("object")
+drawn["days_overdue"] = drawn["id"].map(carded["days_overdue"])
+on_map = {"problems": drawn}
 for name in ("districts", "rivers"):
     if name in data.map_layer_names(url):
         on_map = {name: data.layer(url, name), **on_map}
-m = mapview.build_map(on_map, lang=lang, asset_base=urls.asset_base(), compact=True)
+card_style = problem_view.card_style(problem_view.problem_url(urls.base(), lang))
+m = mapview.build_map(
+    on_map, lang=lang, asset_base=urls.asset_base(), compact=True,
+    styles={"problems": card_style},
+)  # fmt: skip
 widgets.show_map(m, lang=lang, key="problems.map", height=420)
 
 st.subheader(t("problems.dispatch"))

@@ -12,9 +12,10 @@ from typing import Any
 import pandas as pd
 
 from geomon.app import i18n
+from geomon.mapview.values import LayerStyle
 from geomon.reports.versions import beijing
 from geomon.rules import supervision as sup_rules
-from geomon.specs import get_spec
+from geomon.specs import Label, get_spec
 
 CARD_KEYS = {"red": "card.red", "yellow": "card.yellow"}
 
@@ -105,3 +106,23 @@ def layer_title(lang: str, name: str) -> str:
 def card_label(lang: str, card: str) -> str:
     """红牌/黄牌 or Red/Yellow (for `functools.partial` as a widget's format_func)."""
     return i18n.t(CARD_KEYS[card], lang) if card in CARD_KEYS else ""
+
+
+def card_style(problem_url: str | None = None) -> LayerStyle:
+    """The problems on a map coloured by their card (red, yellow; grey without one), the card
+    and days overdue in the popup, a link to the problem's page (``…?problem={id}``)."""
+    return LayerStyle(
+        color_by="card",
+        colors={"red": "#b2182b", "yellow": "#e6b000"},
+        labels={"red": Label("红牌", "Red card"), "yellow": Label("黄牌", "Yellow card")},
+        title=Label("问题（红黄牌）", "Problems (cards)"),
+        default_label=Label("无警示", "No card"),
+        popup={"card": Label("警示", "Card"), "days_overdue": Label("逾期天数", "Days overdue")},
+        stroke="#333333",
+        link=(Label("打开问题", "Open the problem"), problem_url) if problem_url else None,
+    )
+
+
+def problem_url(base: str, lang: str) -> str:
+    """The URL template of a problem's page (``{id}`` is the problem id)."""
+    return f"{base}/problem?problem={{id}}" + ("&lang=en" if lang == "en" else "")
