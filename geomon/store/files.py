@@ -206,3 +206,41 @@ def gpkg_data(path: Path, layer: str, key: str, file_id: str) -> bytes:
         msg = f"no stored file {file_id!r} for {layer} {key}"
         raise StoreError(msg)
     return bytes(found[0])
+
+
+def write_zip(
+    store: Any, layer: str, keys: Sequence[str] | None, target: Any, *, record: Any = None
+) -> int:
+    """Write the files stored beside `layer`'s rows (rows `keys`, or all) into a zip; return
+    how many.
+
+    The zip holds ``manifest.csv`` (`FILE_COLUMNS` less the thumbnail, UTF-8 with BOM so Excel
+    reads it) and each file as ``<key>/<file_id>_<name>`` (the key and name made safe for a
+    path). `record` (text, e.g. the row as JSON) is added as ``record.json`` when given. `target`
+    is a path or a binary file object.
+    """
+    import csv  # noqa: PLC0415
+    import io  # noqa: PLC0415
+    import re  # noqa: PLC0415
+    import zipfile  # noqa: PLC0415
+
+    found = store.files(layer)
+    if keys is not None:
+        found = found[found["key"].isin(set(keys))]
+    columns = [c for c in FILE_COLUMNS if c != "thumbnail"]
+    manifest = io.StringIO()
+    writer = csv.writer(manifest)
+    writer.writerow([*columns, "path"])
+
+    def safe(text: str) -> str:
+        return re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", str(text)) or "_"
+
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for row in found.to_dict("records"):
+            path = f"{safe(row['key'])}/{row['file_id']}_{safe(row['name'])}"
+            archive.writestr(path, store.file_data(layer, row["key"], row["file_id"]))
+            writer.writerow([*("" if row[c] is None else row[c] for c in columns), path])
+        archive.writestr("manifest.csv", "\ufeff" + manifest.getvalue())
+        if record is not None:
+            archive.writestr("record.json", str(record))
+    return len(found)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
+import zipfile
 from pathlib import Path
 
 from apphelp import metrics, no_exception
@@ -44,7 +47,11 @@ def test_problem_page_history_evidence_and_files(app, demo_copy: Path, downloads
     assert downloads.files["巡查发现.jpg"] == open_store(demo_copy).file_data(
         "problems", "P2023-003", photo["file_id"].iloc[0]
     )
-    assert "已销号" in at.info[0].value or at.info[0].value == "该问题已销号。"
+    assert at.info[0].value == "该问题已销号。"
+    with zipfile.ZipFile(io.BytesIO(downloads.files["P2023-003.zip"])) as archive:
+        names = sorted(archive.namelist())
+        assert json.loads(archive.read("record.json"))["verified_by"] == "李娜"
+    assert names[-2:] == ["manifest.csv", "record.json"] and len(names) == 5
 
 
 def test_problem_page_takes_a_step_and_keeps_the_four_eyes(app, demo_copy: Path) -> None:

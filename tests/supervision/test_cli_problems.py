@@ -145,3 +145,31 @@ def test_add_about_an_unknown_feature_exits_1(
     )  # fmt: skip
     assert code == 1 and "no feature with id O9" in err
     assert "problems" not in open_store(gpkg).layer_names()
+
+
+def test_export_with_files_writes_the_evidence_beside_the_record(
+    gpkg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import io
+    import zipfile
+
+    pid = _add(capsys, gpkg)["id"]
+    photo = tmp_path / "after.jpg"
+    photo.write_bytes(jpeg())
+    main(
+        ["problems", "update", pid, "--store", gpkg, "--status", "待核查", "--evidence", str(photo)]
+    )
+    out = tmp_path / "problems.geojson"
+    code = main(["export", "--layer", "problems", "--store", gpkg, "--format", "geojson",
+                 "-o", str(out), "--files"])  # fmt: skip
+    assert code == 0
+    with zipfile.ZipFile(f"{out}.files.zip") as archive:
+        manifest = list(
+            csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig")))
+        )
+        assert [(m["key"], m["name"], m["media_type"]) for m in manifest] == [
+            (pid, "after.jpg", "image/jpeg")
+        ]
+        assert archive.read(manifest[0]["path"]) == photo.read_bytes()
+        assert manifest[0]["path"] == f"{pid}/{manifest[0]['file_id']}_after.jpg"

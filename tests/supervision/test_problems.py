@@ -219,3 +219,22 @@ def test_the_list_carries_cards_and_filters(store: Store) -> None:
     overdue = problems.problem_list(store.read("problems"), as_of="2023-08-01", overdue=True)
     assert list(overdue["id"]) == ["P2023-003", "P2023-002"]
     assert problems.problem_list(store.read("problems"), status="已销号").empty
+
+
+def test_files_are_scoped_by_area(store: Store) -> None:
+    from geomon.access.auth import User
+    from geomon.access.scoped import ScopedStore
+    from geomon.errors import AccessDeniedError
+
+    pid = _add(store)["id"]
+    problems.update_problem(
+        store, pid, status="待核查", user="alice", evidence=[_photo()], at="2023-07-10"
+    )
+    file_id = store.files("problems", pid)["file_id"].iloc[0]
+    county = ScopedStore(store, User("jiangan", "editor", ("420102",)))
+    other = ScopedStore(store, User("other", "editor", ("420103",)))
+    assert list(county.files("problems")["key"]) == [pid]
+    assert county.file_data("problems", pid, file_id) == _photo().data
+    assert other.files("problems").empty
+    with pytest.raises(AccessDeniedError, match="outside your areas"):
+        other.file_data("problems", pid, file_id)

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import functools
+import io
+import json
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +13,7 @@ from geomon.app.components import login, widgets
 from geomon.app.present import problem_view, sheet
 from geomon.errors import GeomonError
 from geomon.specs import get_spec
+from geomon.store import files as stored_files
 from geomon.store import history as hist
 from geomon.supervision import evidence
 from geomon.supervision import problems as sp
@@ -114,6 +117,14 @@ for i, f in enumerate(files):
             file_name=f["name"], mime=f["media_type"], key=f"problem.file.{f['file_id']}",
             on_click="ignore",
         )  # fmt: skip
+
+archive = io.BytesIO()
+record_json = json.dumps(record, ensure_ascii=False, indent=2)
+stored_files.write_zip(store, "problems", [pid], archive, record=record_json)
+st.download_button(
+    t("problem.download_zip"), archive.getvalue(), file_name=f"{pid}.zip",
+    mime="application/zip", key="problem.zip", on_click="ignore", icon=":material/download:",
+)  # fmt: skip
 
 st.subheader(t("problem.step"))
 editor = login.who("edit")
