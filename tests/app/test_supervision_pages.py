@@ -110,3 +110,14 @@ def test_outlet_record_shows_its_problems_with_thumbnails(app, demo_copy: Path) 
     assert [list(t["问题编号"]) for t in tables] == [["P2023-003"]]
     (images,) = at.get("image")  # one row of thumbnails
     assert len(images.proto.imgs) == 3  # 巡查发现, 整改后1, 整改后2
+
+
+def test_an_overdue_outlet_becomes_a_problem_in_one_click(app, demo_copy: Path) -> None:
+    at = app(demo_copy, "outlet", outlet="CJ9301429924GM0007").run()  # due 2023-03-31, 整治中
+    no_exception(at)
+    at.button(key="outlet.problem").click().run()
+    no_exception(at)
+    made = open_store(demo_copy).read("problems")
+    row = made[made["feature_id"] == "CJ9301429924GM0007"]
+    assert sorted(row["source"]) == ["信访投诉", "排查"]  # the demo's complaint, and this one
+    assert at.query_params["problem"] == f"P{dt.date.today().year}-001"

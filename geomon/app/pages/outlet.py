@@ -12,7 +12,7 @@ from geomon.app.components import editing, filterbar, login, widgets
 from geomon.app.present import outlet_view, problem_view, sheet, styles, tables
 from geomon.errors import GeomonError
 from geomon.specs import get_spec
-from geomon.supervision.problems import problem_list
+from geomon.supervision.problems import problem_from_overdue_outlet, problem_list
 
 lang = i18n.current()
 settings = data.settings()
@@ -59,6 +59,17 @@ st.markdown(f"{i18n.md(code)} · **{i18n.md(stage_label)}**：{i18n.md(stage)}")
 if bool(record.get("overdue")):
     deadline = sheet.field_text(spec.field("deadline"), record["deadline"], lang)
     st.error(i18n.tf("outlet.overdue", lang, deadline=deadline))
+    # issue #20: an overdue outlet becomes a problem (问题清单) in one step
+    maker = login.who("edit")
+    if maker is not None and st.button(i18n.t("outlet.make_problem", lang), key="outlet.problem"):
+        viewer = login.current()
+        target = data.store(url) if viewer is None else data.scoped(url, viewer)
+        try:
+            made = problem_from_overdue_outlet(target, code, user=maker.name)
+        except GeomonError as exc:
+            st.error(str(exc))
+        else:
+            st.switch_page("geomon/app/pages/problem.py", query_params={"problem": made["id"]})
 
 left, right = st.columns([5, 4])
 with left:
