@@ -121,3 +121,14 @@ def test_an_overdue_outlet_becomes_a_problem_in_one_click(app, demo_copy: Path) 
     row = made[made["feature_id"] == "CJ9301429924GM0007"]
     assert sorted(row["source"]) == ["信访投诉", "排查"]  # the demo's complaint, and this one
     assert at.query_params["problem"] == f"P{dt.date.today().year}-001"
+
+
+def test_the_red_card_says_why(app, demo_copy: Path) -> None:
+    at = app(demo_copy, "problem", problem="P2023-002").run()
+    no_exception(at)
+    days = (dt.date.today() - dt.date(2023, 8, 2)).days
+    assert at.error[0].value == f"红牌警示：已逾期 {days} 天（超过 30 天）"
+    fields = dict(
+        zip(at.dataframe[0].value.iloc[:, 0], at.dataframe[0].value.iloc[:, 1], strict=True)
+    )
+    assert fields["关联图层"] == "入河排污口"  # the layer's title, not its name

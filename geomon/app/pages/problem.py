@@ -12,7 +12,8 @@ from geomon.app import data, i18n
 from geomon.app.components import login, widgets
 from geomon.app.present import problem_view, sheet
 from geomon.errors import GeomonError
-from geomon.specs import get_spec
+from geomon.rules import supervision as sup_rules
+from geomon.specs import get_spec, layer_names
 from geomon.store import files as stored_files
 from geomon.store import history as hist
 from geomon.supervision import evidence
@@ -66,9 +67,13 @@ st.header(i18n.md(record["title"]))
 status = spec.field("status").value_label(record["status"], lang)
 st.markdown(f"{i18n.md(pid)} · **{i18n.md(status)}**")
 if record["card"] == "red":
-    st.error(
-        i18n.tf("problem.card_red", lang, days=record["days_overdue"], sent=record["sent_back"])
-    )
+    rule = sup_rules.rules().cards
+    why = []
+    if record["days_overdue"] > rule.red_after_days:
+        why.append(i18n.tf("problem.red_days", lang, days=record["days_overdue"]))
+    if (record["sent_back"] or 0) >= rule.red_sent_back:
+        why.append(i18n.tf("problem.red_sent", lang, sent=record["sent_back"]))
+    st.error(i18n.tf("problem.card_red", lang, why="；".join(why)))
 elif record["card"] == "yellow":
     st.warning(i18n.tf("problem.card_yellow", lang, days=record["days_overdue"]))
 
@@ -76,15 +81,19 @@ left, right = st.columns([1, 1])
 with left:
     st.subheader(t("problem.fields"))
     skip = {"measures", "steps", "title"}
+    shown = dict(record)
+    if shown.get("feature_layer") in layer_names():
+        shown["feature_layer"] = get_spec(shown["feature_layer"]).title.get(lang)
     rows = [
-        (f.label.get(lang), sheet.field_text(f, record[f.name], lang))
+        (f.label.get(lang), sheet.field_text(f, shown[f.name], lang))
         for f in spec.fields
-        if f.name not in skip and record.get(f.name) not in (None, "")
+        if f.name not in skip and shown.get(f.name) not in (None, "")
     ]
     fields = pd.DataFrame(rows, columns=[t("outlet.field"), t("outlet.value")])
     st.dataframe(fields, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 640))
 with right:
-    st.subheader(t("problem.plan"))
+    if record.get("measures") or record.get("steps"):
+        st.subheader(t("problem.plan"))
     if record.get("measures"):
         st.text(record["measures"])  # as text, never Markdown
     if record.get("steps"):
