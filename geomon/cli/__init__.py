@@ -33,8 +33,8 @@ _COMMANDS = (
     rules.add_check,
     auth_cli.register,
     reports_cli.register,
-    supervision_cli.register,  # problems add|list|update, dispatch (issue #20)
     data.add_demo,
+    supervision_cli.register,  # problems add|list|update, dispatch (issue #20)
     serve.add_serve,
     serve.add_health,
 )
