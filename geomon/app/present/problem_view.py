@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from geomon.app import i18n
+from geomon.app.present import styles
 from geomon.mapview.values import LayerStyle
 from geomon.reports.versions import beijing
 from geomon.rules import supervision as sup_rules
@@ -113,7 +114,7 @@ def card_style(problem_url: str | None = None) -> LayerStyle:
     and days overdue in the popup, a link to the problem's page (``…?problem={id}``)."""
     return LayerStyle(
         color_by="card",
-        colors={"red": "#b2182b", "yellow": "#e6b000"},
+        colors={"red": styles.CARD_RED, "yellow": styles.CARD_YELLOW},
         labels={"red": Label("红牌", "Red card"), "yellow": Label("黄牌", "Yellow card")},
         title=Label("问题（红黄牌）", "Problems (cards)"),
         default_label=Label("无警示", "No card"),
