@@ -132,3 +132,18 @@ def test_the_red_card_says_why(app, demo_copy: Path) -> None:
         zip(at.dataframe[0].value.iloc[:, 0], at.dataframe[0].value.iloc[:, 1], strict=True)
     )
     assert fields["关联图层"] == "入河排污口"  # the layer's title, not its name
+
+
+def test_inspection_page_takes_a_step_on_an_open_problem(app, demo_copy: Path) -> None:
+    at = app(demo_copy, "inspection").run()
+    at.selectbox(key="inspection.feature.outlets").set_value("CJ9301429924GM0007").run()
+    at.selectbox(key="inspection.upd.0").set_value("P2023-005").run()  # the demo's complaint
+    at.selectbox(key="inspection.to.0").set_value("整改中")
+    at.text_input(key="inspection.unote.0").set_value("运营单位已整改油污收集")
+    at.text_input(key="inspection.inspector").set_value("王明")
+    at.button(key="inspection.save").click().run()
+    no_exception(at)
+    made = sp.problem_record(open_store(demo_copy), "P2023-005")
+    visit = f"XC{dt.date.today():%Y%m%d}-001"
+    assert (made["status"], made["note"]) == ("整改中", f"运营单位已整改油污收集（巡查 {visit}）")
+    assert open_store(demo_copy).read("inspections")["problems"].tolist() == ["P2023-005"]

@@ -112,6 +112,33 @@ if st.toggle(t("inspection.open_problem"), key=f"inspection.open.{n}"):
         ),
     }  # fmt: skip
 
+update = None  # a step on an open problem about this feature (e.g. report it done with the photos)
+if feature is not None and "problems" in data.store(url).layer_names():
+    known = data.layer(url, "problems")
+    mine = known[
+        (known["feature_layer"].astype("object") == layer)
+        & (known["feature_id"].astype("object") == str(feature))
+        & (known["status"].astype("object") != sup_rules.rules().closed)
+    ]
+    if len(mine):
+        titles = dict(zip(mine["id"].astype(str), mine["title"].astype(str), strict=True))
+        which = st.selectbox(
+            t("inspection.update_problem"), list(titles), index=None, key=f"inspection.upd.{n}",
+            format_func=functools.partial(widgets.code_name, titles),
+        )  # fmt: skip
+        if which is not None:
+            now = str(mine.loc[mine["id"].astype(str) == which, "status"].iloc[0])
+            update = {
+                "id": which,
+                "status": st.selectbox(
+                    t("problem.next"), problem_view.next_statuses(now), key=f"inspection.to.{n}",
+                    format_func=functools.partial(
+                        problem_view.enum_label, "problems", "status", lang
+                    ),
+                ),
+                "note": st.text_input(t("problem.note"), key=f"inspection.unote.{n}") or None,
+            }  # fmt: skip
+
 editor = login.who("edit")
 inspector = None if editor is None else editor.name
 if editor is not None and login.current() is None:  # no logins: name the inspector
@@ -130,7 +157,7 @@ elif st.button(
         saved = inspections.record_inspection(
             store, inspector=inspector, layer=layer, feature_id=feature,
             findings=findings.strip() or None, lon=lon, lat=lat, photos=photos,
-            open_problem=problem,
+            open_problem=problem, update=update,
         )  # fmt: skip
     except GeomonError as exc:
         st.error(str(exc))
