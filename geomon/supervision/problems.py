@@ -237,7 +237,8 @@ def problem_list(
     Sorted red first, then yellow, then by deadline.
     """
     frame = _with_cards(problems, as_of)
-    if status is not None:
+    if status is not None:  # a value, label or alias (销号, Closed …)
+        status = get_spec(LAYER).field("status").canonical(status) or status
         frame = frame[frame["status"].astype("object") == status]
     if overdue:
         frame = frame[frame["days_overdue"] > 0]
@@ -310,6 +311,7 @@ def update_problem(
     The step's date is the date of `at` (default today). Raises `WorkflowError` for a step the
     workflow forbids (see `check_step`); nothing is written then.
     """
+    status = get_spec(LAYER).field("status").canonical(status) or status  # labels, aliases
     frame = store.read(LAYER, with_versions=True)
     hit = frame[frame["id"].astype(str) == str(problem_id)]
     if hit.empty:

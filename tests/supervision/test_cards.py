@@ -56,3 +56,18 @@ def test_the_rule_is_data(tmp_path) -> None:
     assert loaded.cards == rules.CardRule(yellow_after_days=0, red_after_days=10, red_sent_back=2)
     assert rules.cards(_one("2023-06-30"), "2023-07-11", rule=loaded.cards).iloc[0] == "red"
     assert [s.target for s in loaded.steps] == ["整改中", "待核查", "整改中", "已销号"]
+
+
+def test_status_filter_takes_labels_and_aliases() -> None:
+    from geomon.supervision import problems
+
+    frame = pd.DataFrame(
+        {
+            "id": ["P1", "P2"], "title": ["a", "b"], "feature_layer": ["outlets"] * 2,
+            "feature_id": ["O1", "O2"], "source": ["巡查"] * 2, "unit": ["u"] * 2,
+            "deadline": pd.to_datetime(["2023-06-30"] * 2), "status": ["已销号", "整改中"],
+            "sent_back": [0, 0],
+        }
+    )  # fmt: skip
+    for name in ("已销号", "销号", "Closed"):
+        assert list(problems.problem_list(frame, as_of="2023-07-01", status=name)["id"]) == ["P1"]
