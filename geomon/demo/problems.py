@@ -7,7 +7,8 @@ Written after the demo layers, step by step through `geomon.supervision` (dated 
   drawn at the outlet): 整改中 on a plan with dated steps, due 2027-12-31 (no card);
 - P2023-002 排查, made in one step from the overdue rural outlet in 柳溪县: still 整改中 past its
   deadline (2023-08-02): the red card;
-- P2023-003 巡查 on a stormwater outlet in 芦荡县: reported done with a photo, sent back, done
+- P2023-003 巡查 on a stormwater outlet in 芦荡县, opened by the inspection XC20230705-001 that
+  found it (its photo's EXIF gives the position): reported done with a photo, sent back, done
   again, closed by another user (a full loop with one send-back);
 - P2023-004 监测预警, made in one step from an alert on section 玉带河城区 (氨氮), closed (a PDF);
 - P2023-005 信访投诉 on a wharf outlet in 芦荡县: 待整改, due 2027-06-30.
@@ -22,7 +23,7 @@ from typing import Any
 
 from geomon.demo.tables import PLANTED_OUTLET_CODE
 from geomon.store import Store
-from geomon.supervision import evidence, problems
+from geomon.supervision import evidence, inspections, problems
 
 INSPECTOR, VERIFIER = "王明", "李娜"
 ZONE = "SY42990201-2"
@@ -121,21 +122,26 @@ def write_problems(store: Store) -> list[str]:
     red = problems.problem_from_overdue_outlet(
         store, RED_OUTLET, user=INSPECTOR, at="2023-07-03T11:00:00+08:00"
     )["id"]
-    patrol = problems.add_problem(
+    found = inspections.record_inspection(  # the 巡查 that found it opens the problem
         store,
+        inspector=INSPECTOR,
         layer="outlets",
         feature_id=PATROL_OUTLET,
-        title="雨洪排口晴天有污水排出",
-        source="巡查",
-        unit="芦荡县住房和城乡建设局",
-        deadline="2023-08-31",
-        description="日常巡查发现该雨洪排口晴天仍有灰黑色污水排出，疑似雨污混接。（合成数据）",
-        measures="排查上游雨污混接点，完成混接改造，设置排口标志牌。",
-        steps="2023-08-15 完成混接点排查\n2023-08-31 完成改造",
-        user=INSPECTOR,
-        evidence=[_photo(store, "outlets", PATROL_OUTLET, "2023:07:05 09:40:12", "巡查发现.jpg")],
+        findings="晴天排口有灰黑色污水排出，有异味。（合成数据）",
+        when="2023-07-05T09:40",
+        photos=[_photo(store, "outlets", PATROL_OUTLET, "2023:07:05 09:40:12", "巡查发现.jpg")],
+        open_problem={
+            "title": "雨洪排口晴天有污水排出",
+            "unit": "芦荡县住房和城乡建设局",
+            "deadline": "2023-08-31",
+            "description": "日常巡查发现该雨洪排口晴天仍有灰黑色污水排出，疑似雨污混接。"
+            "（合成数据）",
+            "measures": "排查上游雨污混接点，完成混接改造，设置排口标志牌。",
+            "steps": "2023-08-15 完成混接点排查\n2023-08-31 完成改造",
+        },
         at="2023-07-05" + at,
-    )["id"]
+    )
+    patrol = found["problems"][0]["id"]
     step(patrol, "整改中", INSPECTOR, "已进场排查混接点", "2023-07-10")
     alert = problems.problem_from_alert(
         store, ALERT, user=INSPECTOR, unit="明珠区人民政府", at="2023-07-11" + at

@@ -126,7 +126,7 @@ def record_inspection(
     row = {
         "id": iid,
         "date": visit.date(),
-        "time": visit.strftime("%H:%M"),
+        "time": f"{visit:%H}时{visit:%M}分",
         "inspector": inspector,
         "feature_layer": layer,
         "feature_id": str(feature_id),

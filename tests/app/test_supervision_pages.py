@@ -93,7 +93,7 @@ def test_inspection_page_records_a_visit_and_opens_a_problem(app, demo_copy: Pat
     visit_id = f"XC{today:%Y%m%d}-001"
     assert [s.value for s in at.success] == [f"已保存巡查记录 {visit_id}", f"已登记问题 {new}"]
     store = open_store(demo_copy)
-    visit = store.read("inspections").iloc[0]
+    visit = store.read("inspections").set_index("id").loc[visit_id]  # the demo has one, too
     assert (visit["inspector"], visit["feature_id"], visit["problems"]) == (
         "王明", "CJ9001429902CS0030", new,
     )  # fmt: skip
@@ -146,4 +146,5 @@ def test_inspection_page_takes_a_step_on_an_open_problem(app, demo_copy: Path) -
     made = sp.problem_record(open_store(demo_copy), "P2023-005")
     visit = f"XC{dt.date.today():%Y%m%d}-001"
     assert (made["status"], made["note"]) == ("整改中", f"运营单位已整改油污收集（巡查 {visit}）")
-    assert open_store(demo_copy).read("inspections")["problems"].tolist() == ["P2023-005"]
+    visits = open_store(demo_copy).read("inspections").set_index("id")
+    assert visits.at[visit, "problems"] == "P2023-005"

@@ -564,7 +564,7 @@ def test_write_demo_round_trip(tmp_path: Path, frames: dict[str, pd.DataFrame]) 
     assert set(stats) == set(LAYERS)
     store = open_store(path)
     # the problems (issue #20) are written after the layers, with their history: see below
-    assert sorted(store.layer_names()) == sorted([*LAYERS, "problems"])
+    assert sorted(store.layer_names()) == sorted([*LAYERS, "inspections", "problems"])
     for name, frame in frames.items():
         back = store.read(name)
         assert len(back) == len(frame) == stats[name].rows_after, name
@@ -617,3 +617,8 @@ def test_the_demo_problems_and_their_history(tmp_path: Path) -> None:
         and abs(photos["lat"].iloc[0] - outlet.y) < 1e-5
     )
     assert list(store.files("problems", "P2023-004")["media_type"]) == ["application/pdf"]
+    (visit,) = store.read("inspections").to_dict("records")
+    assert (visit["id"], visit["problems"], visit["position_source"]) == (
+        "XC20230705-001", "P2023-003", "照片",
+    )  # fmt: skip
+    assert list(store.files("inspections", "XC20230705-001")["name"]) == ["巡查发现.jpg"]

@@ -23,7 +23,7 @@ def test_the_device_position_wins_and_photos_are_kept(store: Store) -> None:
         when=WHEN, lon=114.351, lat=30.651, photos=[_photo()], at="2023-07-20T02:00:00+00:00",
     )  # fmt: skip
     rec = got["inspection"]
-    assert (rec["id"], rec["date"], rec["time"]) == ("XC20230720-001", "2023-07-20", "09:15")
+    assert (rec["id"], rec["date"], rec["time"]) == ("XC20230720-001", "2023-07-20", "09时15分")
     assert (rec["lon"], rec["lat"], rec["position_source"]) == (114.351, 30.651, "定位")
     assert (rec["district"], rec["district_code"], rec["problems"]) == ("江岸区", "420102", None)
     files = store.files("inspections", "XC20230720-001")
