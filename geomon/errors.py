@@ -160,3 +160,13 @@ class DigestError(GeomonError, RuntimeError):
 class ReadingsError(GeomonError, ValueError):
     """Station readings asked for with arguments they cannot use: an unknown parameter name or
     section, a bad step, or a readings frame without the readings columns."""
+
+
+# ---- supervision loop (问题清单, 红黄牌, 巡查; geomon.supervision)
+class WorkflowError(GeomonError, ValueError):
+    """A problem step the workflow forbids (wrong status, no note, no evidence, same user closing
+    what they reported done) or a problem that cannot be made (unknown feature); nothing written."""
+
+
+class EvidenceError(GeomonError, ValueError):
+    """An evidence file refused: too large, too many, or not a JPEG/PNG/PDF by its magic bytes."""

@@ -214,6 +214,8 @@ def test_map_order_stacks_the_layers_bottom_to_top() -> None:
         "projects",
         "sections",
         "outlets",
+        "inspections",  # issue #20: inspections and problems on top of the features
+        "problems",  # issue #20: problems sit on top of the features they concern
     )
     assert specs.get_spec("monitoring").draw_order is None  # no geometry: not on the map
 

@@ -38,6 +38,7 @@ from geomon.errors import AccessDeniedError, AuthConfigError
 from geomon.messages import message
 from geomon.specs import LayerSpec, get_spec
 from geomon.store import Edit, EditResult, LayerInfo, Store, WriteMode, WriteStats, history_text
+from geomon.store.files import StoredFile
 
 _PARENT = {"monitoring": ("section_code", "sections")}
 """Layers scoped through another layer: (field holding the parent's id, parent layer)."""
@@ -234,6 +235,7 @@ class ScopedStore:
         version: str | None = None,
         user: str | None = None,
         at: str | dt.date | dt.datetime | None = None,
+        files: Sequence[StoredFile] = (),
     ) -> dict[str, WriteStats]:
         """Write like `Store.write`, if every row is in the user's areas (else nothing)."""
         who = self._who(user, "import", at)
@@ -242,7 +244,7 @@ class ScopedStore:
                 self._check_write(get_spec(layer), frame, mode)
         dated = {"at": at} if at is not None else {}
         return self._store.write(
-            frames, mode=mode, source=source, version=version, user=who, **dated
+            frames, mode=mode, source=source, version=version, user=who, files=files, **dated
         )
 
     def _my_sections(self) -> set[str]:
@@ -310,6 +312,7 @@ class ScopedStore:
         user: str,
         source: str | None = None,
         at: str | dt.date | dt.datetime | None = None,
+        files: Sequence[StoredFile] = (),
     ) -> EditResult:
         """Edit like `Store.edit`, if every edited row is and stays in the user's areas."""
         who = self._who(user, "edit", at)
@@ -333,7 +336,7 @@ class ScopedStore:
             if moved.any():
                 self._refuse(spec, after, moved, message("修改后的数据", "rows as edited"))
         dated = {"at": at} if at is not None else {}
-        result = self._store.edit(layer, changes, user=who, source=source, **dated)
+        result = self._store.edit(layer, changes, user=who, source=source, files=files, **dated)
         if result.changes:  # the operator's log (GEOMON_LOG_FILE): who changed what, when
             audit.record(
                 "edit", user=who, layer=layer, source=source, store=audit.store_text(self.url),
@@ -364,6 +367,29 @@ class ScopedStore:
         """`layer` at `when`, only the rows in the user's areas (by today's districts)."""
         frame = self._store.as_of(layer, when)
         return frame[self.mask(layer, frame)]
+
+    def files(self, layer: str, key: Any = None) -> pd.DataFrame:
+        """Files stored beside rows now in the user's areas."""
+        found = self._store.files(layer, key)
+        if self.user.sees_all or not len(found):
+            return found
+        spec = get_spec(layer)
+        visible = set(history_text.key_texts(history_text.keys_of(self.read(layer), spec)))
+        return found[found["key"].isin(visible)].reset_index(drop=True)
+
+    def file_data(self, layer: str, key: Any, file_id: str) -> bytes:
+        """The bytes of a file stored beside a row in the user's areas (else refused)."""
+        if not self.user.sees_all:
+            spec = get_spec(layer)
+            text = history_text.key_text(key if isinstance(key, tuple) else (key,), spec)
+            visible = set(history_text.key_texts(history_text.keys_of(self.read(layer), spec)))
+            if text not in visible:
+                msg = message(
+                    f"{spec.name} {text} 不在你的辖区内",
+                    f"{spec.name} {text} is outside your areas",
+                )
+                raise AccessDeniedError(msg, code="outside_area")
+        return self._store.file_data(layer, key, file_id)
 
     def info(self, layer: str) -> LayerInfo | None:
         """What is known about `layer` (row counts are the whole layer's)."""

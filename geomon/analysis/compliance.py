@@ -42,6 +42,7 @@ from geomon.analysis.sections import (
 )
 from geomon.frames import metric_crs
 from geomon.rules import outlets as ro
+from geomon.rules import supervision as sup_rules
 from geomon.specs import get_spec
 
 __all__ = [
@@ -360,7 +361,8 @@ def with_status(
     Return `frame` of `layer` with the status columns the app shows (new frame, same index).
 
     Outlets get ``overdue`` at `as_of` (default: `status_date(period)`); sections get their
-    class over `period` from `monitoring` and the target flags (`section_flags`). Other layers
+    class over `period` from `monitoring` and the target flags (`section_flags`); problems their
+    ``card`` and ``days_overdue`` at the same date (`geomon.rules.supervision`). Other layers
     are returned as they are.
     """
     if layer == "outlets":
@@ -369,6 +371,12 @@ def with_status(
     if layer == "sections":
         data = monitoring if monitoring is not None else pd.DataFrame()
         return section_flags(frame, section_results(frame, data, period=period))
+    if layer == "problems":  # issue #20: the red/yellow card at the same date as overdue
+        when = status_date(period) if as_of is None else as_of
+        return frame.assign(
+            card=sup_rules.cards(frame, when).astype("object"),
+            days_overdue=sup_rules.days_overdue(frame, when),
+        )
     return frame
 
 

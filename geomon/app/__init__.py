@@ -27,6 +27,14 @@ PAGES: tuple[PageRef, ...] = (
     PageRef("geomon/app/pages/outlet.py", "page.outlet", ":material/description:", "outlet"),
     PageRef("geomon/app/pages/reports.py", "page.reports", ":material/summarize:", "reports"),
     PageRef("geomon/app/pages/alerts.py", "page.alerts", ":material/notifications:", "alerts"),
+    # supervision loop (issue #20)
+    PageRef(
+        "geomon/app/pages/problems.py", "page.problems", ":material/assignment_late:", "problems"
+    ),
+    PageRef("geomon/app/pages/problem.py", "page.problem", ":material/assignment:", "problem"),
+    PageRef(
+        "geomon/app/pages/inspection.py", "page.inspection", ":material/photo_camera:", "inspection"
+    ),
 )
 
 __all__ = ["PAGES", "PageRef"]

@@ -6,7 +6,8 @@ usage. ``--json`` output shapes are documented per command in README.md and kept
 This module builds the parser and dispatches; the commands live by family in `data` (validate,
 import, export, stats, trace, demo), `rules` (classify, check), `reports` (report, recheck),
 `users` (user, and the command line's login), `alerts` (alerts, the e-mail digest),
-`monitoring` (readings import, series) and `serve` (serve, health).
+`monitoring` (readings import, series), `supervision` (problems, dispatch) and `serve` (serve,
+health).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from geomon.cli import alerts as alerts_cli
 from geomon.cli import data, rules, serve
 from geomon.cli import monitoring as monitoring_cli
 from geomon.cli import reports as reports_cli
+from geomon.cli import supervision as supervision_cli  # problems, dispatch (issue #20)
 from geomon.cli import users as auth_cli
 from geomon.cli._output import USAGE
 from geomon.errors import GeomonError
@@ -37,6 +39,7 @@ _COMMANDS = (
     reports_cli.register,
     monitoring_cli.register,
     data.add_demo,
+    supervision_cli.register,  # problems add|list|update, dispatch (issue #20)
     serve.add_serve,
     serve.add_health,
 )

@@ -20,7 +20,7 @@ from geomon.cli import users as auth_cli
 from geomon.cli._output import INVALID, OK, USAGE, print_json, print_report, read_error
 from geomon.errors import AccessDeniedError, GeomonError, ReadError, UnknownFieldError
 from geomon.io import export as gexport
-from geomon.specs import layer_names
+from geomon.specs import get_spec, layer_names
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -116,7 +116,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     except UnknownFieldError as exc:
         print(f"geomon: --where: {exc.args[0]}", file=sys.stderr)
         return USAGE
-    frame = auth_cli.store_for(args, "view").read(args.layer)
+    store = auth_cli.store_for(args, "view")
+    frame = store.read(args.layer)
     subset = filter_rows(frame, wanted)
     try:
         gexport.export(subset, args.layer, args.format, args.output)
@@ -124,6 +125,15 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"geomon: {exc}", file=sys.stderr)
         return USAGE
     print(f"已导出 {len(subset)} 行 → {args.output} / exported {len(subset)} rows")
+    if args.files:  # issue #20: the rows' stored files (evidence, photos) beside the export
+        from geomon.store import files as stored_files  # noqa: PLC0415
+        from geomon.store import history_text  # noqa: PLC0415
+
+        spec = get_spec(args.layer)
+        keys = history_text.key_texts(history_text.keys_of(subset, spec))
+        target = Path(f"{args.output}.files.zip")
+        n = stored_files.write_zip(store, args.layer, keys, target)
+        print(f"已导出 {n} 个附件 → {target} / exported {n} stored files")
     return OK
 
 
@@ -232,6 +242,10 @@ def add_export(sub: Any) -> None:
     p.add_argument("--where", action="append", metavar="FIELD=VALUE")
     p.add_argument("--format", required=True, choices=list(gexport.FORMATS))
     p.add_argument("-o", "--output", required=True, type=Path)
+    p.add_argument(
+        "--files", action="store_true",
+        help="also write the rows' stored files (evidence, photos) to OUT.files.zip",
+    )  # fmt: skip
     auth_cli.login_options(p)
     p.set_defaults(func=cmd_export)
 

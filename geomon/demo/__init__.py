@@ -141,6 +141,10 @@ def write_demo(path: str | Path) -> dict[str, WriteStats]:
             user="geomon demo",
             at=AS_OF,  # the ledgers' date, so "as of" reports for H1 2023 see the demo data
         )
+        # issue #20: problems with their history (dated after AS_OF) and evidence files
+        from geomon.demo import problems  # noqa: PLC0415  (imports the supervision package)
+
+        problems.write_problems(store)
         write_station_data(store, frames["sections"], path.parent / stations.LOG_NAME)
         return stats
     finally:

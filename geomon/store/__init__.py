@@ -27,7 +27,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import pandas as pd
 
@@ -35,6 +35,9 @@ from geomon import config
 from geomon.errors import StoreNotFoundError
 from geomon.messages import message
 from geomon.store.merge import FieldChange
+
+if TYPE_CHECKING:
+    from geomon.store.files import StoredFile
 
 WriteMode = Literal["replace", "upsert", "append"]
 VERSION_COLUMN = "_version"
@@ -135,11 +138,13 @@ class Store(Protocol):
         version: str | None = None,
         user: str | None = None,
         at: str | dt.date | dt.datetime | None = None,
+        files: Sequence[StoredFile] = (),
     ) -> dict[str, WriteStats]:
         """Write several layers in one all-or-nothing step; record every change in history.
 
         `version` labels the data (kept per write in `versions`); `at` dates the write in the
         past instead of now (after every recorded change, not in the future; else `StoreError`).
+        `files` are stored beside rows the write holds, in the same step (`geomon.store.files`).
         """
         ...
 
@@ -151,8 +156,11 @@ class Store(Protocol):
         user: str,
         source: str | None = None,
         at: str | dt.date | dt.datetime | None = None,
+        files: Sequence[StoredFile] = (),
     ) -> EditResult:
         """Apply `changes` in one all-or-nothing step (dated `at` if given, as for `write`).
+
+        `files` are stored beside the edited rows in the same step (`geomon.store.files`).
 
         Raises `ConflictError` if any edit's `base_version` is stale, `StoreError` for an unknown
         key or field, `ValidationError` for a value the layer spec does not allow.
@@ -169,6 +177,17 @@ class Store(Protocol):
 
     def info(self, layer: str) -> LayerInfo | None:
         """Return what is known about `layer`, or None if it is not stored."""
+        ...
+
+    def files(self, layer: str, key: Any = None) -> pd.DataFrame:
+        """Files stored beside `layer`'s rows (row `key` if given), oldest first.
+
+        Columns `geomon.store.files.FILE_COLUMNS` (thumbnail bytes included, not the file's).
+        """
+        ...
+
+    def file_data(self, layer: str, key: Any, file_id: str) -> bytes:
+        """The bytes of one stored file; `StoreError` if there is none."""
         ...
 
     def versions(self, layer: str) -> pd.DataFrame:

@@ -87,6 +87,27 @@ versions_table = sa.Table(
     sa.Index("geomon_layer_versions_layer", "layer"),
 )
 
+files_table = sa.Table(
+    "geomon_files",  # geomon.store.files.FILES_TABLE: files kept beside rows (evidence)
+    metadata,
+    sa.Column("layer", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("file_id", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("media_type", sa.Text, nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("taken_at", sa.Text),
+    sa.Column("lon", pg.DOUBLE_PRECISION),
+    sa.Column("lat", pg.DOUBLE_PRECISION),
+    sa.Column("caption", sa.Text),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.Column("user", sa.Text),
+    sa.Column("thumbnail", sa.LargeBinary),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
 _tables: dict[str, sa.Table] = {}
 
 

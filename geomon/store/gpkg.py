@@ -42,6 +42,7 @@ from geomon.store import (
     history_text,
 )
 from geomon.store import _readings_gpkg as readings_gpkg
+from geomon.store import files as stored_files
 from geomon.store import history as hist
 from geomon.store import merge as merging
 from geomon.store import readings as rd
@@ -239,6 +240,18 @@ class GeoPackageStore:
         """`layer` as it was at `when` (see `geomon.store.history.as_of`)."""
         return hist.as_of(self.read(layer), self.history(layer), get_spec(layer), when)
 
+    def files(self, layer: str, key: Any = None) -> pd.DataFrame:
+        """Files stored beside `layer`'s rows (row `key` if given): `stored_files.FILE_COLUMNS`."""
+        spec = get_spec(layer)
+        text = None if key is None else history_text.key_text(_tuple(key), spec)
+        return stored_files.gpkg_files(self.path, layer, text)
+
+    def file_data(self, layer: str, key: Any, file_id: str) -> bytes:
+        """The bytes of one stored file (`StoreError` if there is none)."""
+        spec = get_spec(layer)
+        text = history_text.key_text(_tuple(key), spec)
+        return stored_files.gpkg_data(self.path, layer, text, file_id)
+
     # ---------------------------------------------------------------- writing
     def write(
         self,
@@ -249,6 +262,7 @@ class GeoPackageStore:
         version: str | None = None,
         user: str | None = None,
         at: str | dt.date | dt.datetime | None = None,
+        files: Sequence[stored_files.StoredFile] = (),
     ) -> dict[str, WriteStats]:
         """Write several layers in one all-or-nothing step (see the module docstring)."""
         with _exclusive(self._lock):
@@ -307,7 +321,13 @@ class GeoPackageStore:
                     source=source,
                     user=common["user"],
                 )
-            self._commit(merged, meta, logs, revision, versions)
+            for name, frame in merged.items():
+                ours = [f for f in files if f.layer == name]
+                keys = history_text.key_texts(history_text.keys_of(frame, get_spec(name)))
+                stored_files.check_targets(ours, name, keys)
+            stored_files.check_targets([f for f in files if f.layer not in merged], "", ())
+            rows = stored_files.records(files, revision=revision, at=at, user=common["user"])
+            self._commit(merged, meta, logs, revision, versions, rows)
             return stats
 
     # ---------------------------------------------------------------- readings
@@ -374,6 +394,7 @@ class GeoPackageStore:
         user: str,
         source: str | None = None,
         at: str | dt.date | dt.datetime | None = None,
+        files: Sequence[stored_files.StoredFile] = (),
     ) -> EditResult:
         """Apply `changes` to `layer` all or nothing (see `geomon.store.Store.edit`)."""
         spec = get_spec(layer)
@@ -382,7 +403,9 @@ class GeoPackageStore:
             plan = editing.plan(current, changes, spec)
             if plan.stale:
                 raise editing.conflict_error(current, plan.stale, self.history(layer), spec)
-            if not plan.changes:
+            edited = [history_text.key_text(c.key, spec) for c in changes]
+            stored_files.check_targets(files, layer, edited)
+            if not plan.changes and not files:
                 versions = [int(current[VERSION_COLUMN].iloc[p]) for p in plan.positions]
                 return EditResult(layer, self.revision(), (), _versions(changes, versions))
             revision, when = self.revision() + 1, self._change_time(at)
@@ -412,7 +435,8 @@ class GeoPackageStore:
                     "version": info.version if info else None,
                 }
             }
-            self._commit({layer: new}, meta, [hist.records_frame(records)], revision)
+            rows = stored_files.records(files, revision=revision, at=when, user=user)
+            self._commit({layer: new}, meta, [hist.records_frame(records)], revision, (), rows)
             versions = [int(v) for v in new[VERSION_COLUMN].iloc[plan.positions]]
             return EditResult(layer, revision, tuple(plan.changes), _versions(changes, versions))
 
@@ -423,6 +447,7 @@ class GeoPackageStore:
         logs: Sequence[pd.DataFrame],
         revision: int,
         versions: Sequence[Mapping[str, Any]] = (),
+        file_rows: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp.gpkg")
         # we hold the writer lock, so any other temporary copy was left by a killed writer
@@ -449,6 +474,7 @@ class GeoPackageStore:
                 kept = pd.DataFrame(list(versions)).astype("object")
                 kept = kept.astype({"revision": "int64", "rows": "int64"})
                 pyogrio.write_dataframe(kept, tmp, layer=VERSIONS_TABLE, driver="GPKG", append=True)
+            stored_files.gpkg_add(tmp, [dict(r) for r in file_rows])
             tmp.replace(self.path)
         except Exception as exc:
             tmp.unlink(missing_ok=True)
@@ -482,3 +508,7 @@ class GeoPackageStore:
 
 def _versions(changes: Sequence[Edit], versions: Sequence[int]) -> dict[tuple[Any, ...], int]:
     return {c.key: int(v) for c, v in zip(changes, versions, strict=True)}
+
+
+def _tuple(key: Any) -> tuple[Any, ...]:
+    return key if isinstance(key, tuple) else (key,)

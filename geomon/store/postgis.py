@@ -43,6 +43,7 @@ from geomon.store import (
 )
 from geomon.store import _pgschema as schema
 from geomon.store import _readings_pg as readings_pg
+from geomon.store import files as stored_files
 from geomon.store import history as hist
 from geomon.store import merge as merging
 from geomon.store import readings as rd
@@ -319,6 +320,7 @@ class PostGISStore:
         version: str | None = None,
         user: str | None = None,
         at: str | dt.date | dt.datetime | None = None,
+        files: Sequence[stored_files.StoredFile] = (),
     ) -> dict[str, WriteStats]:
         """Write several layers in one transaction (all or nothing); record history."""
         if mode not in _MODES:
@@ -333,6 +335,7 @@ class PostGISStore:
                     schema.revision_table,
                     schema.history_table,
                     schema.versions_table,
+                    schema.files_table,
                 ],
             )
             plans = self._plan_writes(conn, frames, mode)
@@ -384,6 +387,15 @@ class PostGISStore:
                     user=common["user"],
                 )
             self._add_versions(conn, records)
+            for spec, _, _, _, _, _, _, merged in plans:
+                keys = history_text.key_texts(history_text.keys_of(merged, spec))
+                stored_files.check_targets(
+                    [f for f in files if f.layer == spec.name], spec.name, keys
+                )
+            stored_files.check_targets([f for f in files if f.layer not in frames], "", ())
+            self._add_files(
+                conn, stored_files.records(files, revision=revision, at=at, user=common["user"])
+            )
         return {name: stats[name] for name in frames}
 
     # ---------------------------------------------------------------- readings
@@ -433,6 +445,42 @@ class PostGISStore:
                 end=hi,
                 step=step,
             )
+
+    @staticmethod
+    def _add_files(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            stmt = pg_insert(schema.files_table).on_conflict_do_nothing()
+            conn.execute(stmt, rows)
+
+    def files(self, layer: str, key: Any = None) -> pd.DataFrame:
+        """Files stored beside `layer`'s rows (row `key` if given): `stored_files.FILE_COLUMNS`."""
+        spec = get_spec(layer)
+        t = schema.files_table
+        query = sa.select(*[t.c[n] for n in stored_files.FILE_COLUMNS]).where(t.c.layer == layer)
+        if key is not None:
+            query = query.where(t.c.key == history_text.key_text(_tuple(key), spec))
+        with self._connect() as conn:
+            if not self._exists(conn, stored_files.FILES_TABLE):
+                return stored_files.empty_files()
+            rows = conn.execute(query.order_by(t.c.revision, t.c.at)).all()
+        return stored_files.tidy(rows)
+
+    def file_data(self, layer: str, key: Any, file_id: str) -> bytes:
+        """The bytes of one stored file (`StoreError` if there is none)."""
+        spec = get_spec(layer)
+        t = schema.files_table
+        text = history_text.key_text(_tuple(key), spec)
+        with self._connect() as conn:
+            found = None
+            if self._exists(conn, stored_files.FILES_TABLE):
+                query = sa.select(t.c.data).where(
+                    t.c.layer == layer, t.c.key == text, t.c.file_id == file_id
+                )
+                found = conn.execute(query).scalar()
+        if found is None:
+            msg = f"no stored file {file_id!r} for {layer} {text}"
+            raise StoreError(msg)
+        return bytes(found)
 
     def _plan_writes(
         self, conn: sa.Connection, frames: Mapping[str, pd.DataFrame], mode: WriteMode
@@ -486,10 +534,12 @@ class PostGISStore:
         user: str,
         source: str | None = None,
         at: str | dt.date | dt.datetime | None = None,
+        files: Sequence[stored_files.StoredFile] = (),
     ) -> EditResult:
         """Apply `changes` to `layer` in one transaction (see `geomon.store.Store.edit`)."""
         spec = get_spec(layer)
         keys = [history_text.normal_key(c.key, spec) for c in changes]
+        stored_files.check_targets(files, layer, [history_text.key_text(k, spec) for k in keys])
         if not keys:
             return EditResult(layer, self.revision())
         with self._connect(write=True) as conn:
@@ -504,7 +554,7 @@ class PostGISStore:
                 events = self._history(conn, layer, [history_text.key_text(k, spec) for k in keys])
                 raise editing.conflict_error(current, plan.stale, events, spec)
             old_versions = [int(current[VERSION_COLUMN].iloc[p]) for p in plan.positions]
-            if not plan.changes:
+            if not plan.changes and not files:
                 rev = int(conn.execute(sa.select(schema.revision_table.c.revision)).scalar() or 0)
                 return EditResult(layer, rev, (), _versions(changes, old_versions))
             revision = self._next_revision(conn)
@@ -513,10 +563,11 @@ class PostGISStore:
             row_keys = merging._keys(plan.rows, spec.key_fields)
             pick = [i for i, k in enumerate(row_keys) if k in changed]
             fids = [int(current["fid"].iloc[plan.positions[i]]) for i in pick]
-            conn.execute(
-                schema.update_statement(table, spec),
-                schema.parameters(plan.rows.iloc[pick], spec, [revision] * len(pick), fids),
-            )
+            if pick:
+                conn.execute(
+                    schema.update_statement(table, spec),
+                    schema.parameters(plan.rows.iloc[pick], spec, [revision] * len(pick), fids),
+                )
             records = hist.field_change_records(
                 plan.changes,
                 spec,
@@ -527,6 +578,11 @@ class PostGISStore:
                 layer=layer,
             )
             self._log(conn, hist.records_frame(records))
+            if files:
+                schema.metadata.create_all(conn, tables=[schema.files_table])
+                self._add_files(
+                    conn, stored_files.records(files, revision=revision, at=when, user=user)
+                )
             t = schema.layers_table
             conn.execute(sa.update(t).where(t.c.layer == layer).values(revision=revision))
             new_versions = [
@@ -535,6 +591,10 @@ class PostGISStore:
             return EditResult(
                 layer, revision, tuple(plan.changes), _versions(changes, new_versions)
             )
+
+
+def _tuple(key: Any) -> tuple[Any, ...]:
+    return key if isinstance(key, tuple) else (key,)
 
 
 def _versions(changes: Sequence[Edit], versions: Sequence[int]) -> dict[tuple[Any, ...], int]:

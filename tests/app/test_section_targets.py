@@ -109,6 +109,7 @@ def test_editor_sets_a_target_and_the_dashboard_follows(
     app, demo_copy: Path, users: Path, edited_table
 ) -> None:
     edited_table({"JHMK02": {"target_class": "II"}})  # the section without a target: class Ⅲ
+    demo_revision = open_store(demo_copy).revision()  # the demo's layers, then its problems
     at = _open(app, demo_copy)
     at.button(key=f"{KEY}.go").click().run()
 
@@ -116,7 +117,7 @@ def test_editor_sets_a_target_and_the_dashboard_follows(
     assert at.success[0].value == "已保存 1 项修改（操作人：zhang）。"
     stored = _sections(demo_copy)
     assert stored.loc["JHMK02", "target_class"] == "II"
-    assert stored.loc["JHMK02", "_version"] == 2
+    assert stored.loc["JHMK02", "_version"] == demo_revision + 1
     assert set(stored.drop(index="JHMK02")["_version"]) == {1}  # no other row was touched
     assert _edits(demo_copy) == [["JHMK02", "target_class", None, "II", "zhang", "app"]]
 
@@ -134,13 +135,14 @@ def test_a_stale_target_edit_is_refused_showing_the_newer_value(
     at = _open(app, demo_copy)  # zhang reads JHGK02 (target Ⅲ) at version 1
     store = open_store(demo_copy)
     store.edit("sections", [Edit("JHGK02", {"target_class": "I"}, 1)], user="li")  # meanwhile
+    newer = store.revision()  # the demo's layers and problems, then li's edit
 
     at.button(key=f"{KEY}.go").click().run()
 
     no_exception(at)
     error = shown(at.error[0].value)
     assert error.startswith(
-        "保存失败：sections JHGK02：你的修改基于版本 1，该行已被修改（当前版本 2）"
+        f"保存失败：sections JHGK02：你的修改基于版本 1，该行已被修改（当前版本 {newer}）"
     )
     assert "target_class: 你的值 your value 'II', 当前值 stored value 'I' (由 li 于" in error
     assert _sections(demo_copy).loc["JHGK02", "target_class"] == "I"

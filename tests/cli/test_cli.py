@@ -252,5 +252,6 @@ def test_help_lists_the_commands_in_their_documented_order() -> None:
     commands = cli.build_parser()._subparsers._group_actions[0].choices
     assert list(commands) == [
         "validate", "import", "export", "classify", "stats", "trace", "alerts", "check", "user",
-        "report", "recheck", "readings", "series", "demo", "serve", "health",
+        "report", "recheck", "readings", "series", "demo", "problems", "dispatch", "serve",
+        "health",
     ]  # fmt: skip

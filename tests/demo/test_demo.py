@@ -563,7 +563,8 @@ def test_write_demo_round_trip(tmp_path: Path, frames: dict[str, pd.DataFrame]) 
     stats = demo.write_demo(path)
     assert set(stats) == set(LAYERS)
     store = open_store(path)
-    assert sorted(store.layer_names()) == sorted(LAYERS)
+    # the problems (issue #20) are written after the layers, with their history: see below
+    assert sorted(store.layer_names()) == sorted([*LAYERS, "inspections", "problems"])
     for name, frame in frames.items():
         back = store.read(name)
         assert len(back) == len(frame) == stats[name].rows_after, name
@@ -574,3 +575,50 @@ def test_write_demo_round_trip(tmp_path: Path, frames: dict[str, pd.DataFrame]) 
         info = store.info(name)
         assert info is not None
         assert (info.source, info.version) == (demo.SOURCE, demo.VERSION)
+
+
+def test_the_demo_problems_and_their_history(tmp_path: Path) -> None:
+    """The handful of problems (geomon/demo/problems.py): one red card, a full loop, evidence."""
+    from geomon.supervision import problems as sp
+
+    store = open_store(tmp_path / "d.gpkg")
+    demo.write_demo(store.url)
+    table = sp.problem_list(store.read("problems"), as_of="2026-12-01")
+    got = dict(
+        zip(
+            table["id"],
+            zip(table["source"], table["status"], table["card"], strict=True),
+            strict=True,
+        )
+    )
+    assert got == {
+        "P2023-001": ("督察反馈", "整改中", None),  # the source zone, due 2027-12-31
+        "P2023-002": ("排查", "整改中", "red"),  # the overdue outlet, due 2023-08-02
+        "P2023-003": ("巡查", "已销号", None),
+        "P2023-004": ("监测预警", "已销号", None),
+        "P2023-005": ("信访投诉", "待整改", None),
+    }
+    steps = sp.steps_of(store.history("problems", "P2023-003"))
+    assert list(steps["to"]) == ["待整改", "整改中", "待核查", "整改中", "待核查", "已销号"]
+    assert list(steps["user"])[-2:] == [
+        "王明",
+        "李娜",
+    ]  # four eyes: reported by one, closed by another
+    photos = store.files("problems", "P2023-003")
+    assert list(photos["name"]) == ["巡查发现.jpg", "整改后1.jpg", "整改后2.jpg"]
+    assert list(photos["taken_at"]) == [
+        "2023-07-05T09:40:12",
+        "2023-08-20T15:02:40",
+        "2023-09-10T10:11:05",
+    ]
+    outlet = store.read("outlets").set_index("code").loc["CJ9301429924CY0010", "geometry"]
+    assert (
+        abs(photos["lon"].iloc[0] - outlet.x) < 1e-5
+        and abs(photos["lat"].iloc[0] - outlet.y) < 1e-5
+    )
+    assert list(store.files("problems", "P2023-004")["media_type"]) == ["application/pdf"]
+    (visit,) = store.read("inspections").to_dict("records")
+    assert (visit["id"], visit["problems"], visit["position_source"]) == (
+        "XC20230705-001", "P2023-003", "照片",
+    )  # fmt: skip
+    assert list(store.files("inspections", "XC20230705-001")["name"]) == ["巡查发现.jpg"]

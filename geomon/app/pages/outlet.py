@@ -9,9 +9,10 @@ from geomon import mapview
 from geomon.analysis import tracing
 from geomon.app import data, i18n, urls
 from geomon.app.components import editing, filterbar, login, widgets
-from geomon.app.present import outlet_view, sheet, styles, tables
+from geomon.app.present import outlet_view, problem_view, sheet, styles, tables
 from geomon.errors import GeomonError
 from geomon.specs import get_spec
+from geomon.supervision.problems import problem_from_overdue_outlet, problem_list
 
 lang = i18n.current()
 settings = data.settings()
@@ -58,6 +59,17 @@ st.markdown(f"{i18n.md(code)} · **{i18n.md(stage_label)}**：{i18n.md(stage)}")
 if bool(record.get("overdue")):
     deadline = sheet.field_text(spec.field("deadline"), record["deadline"], lang)
     st.error(i18n.tf("outlet.overdue", lang, deadline=deadline))
+    # issue #20: an overdue outlet becomes a problem (问题清单) in one step
+    maker = login.who("edit")
+    if maker is not None and st.button(i18n.t("outlet.make_problem", lang), key="outlet.problem"):
+        viewer = login.current()
+        target = data.store(url) if viewer is None else data.scoped(url, viewer)
+        try:
+            made = problem_from_overdue_outlet(target, code, user=maker.name)
+        except GeomonError as exc:
+            st.error(str(exc))
+        else:
+            st.switch_page("geomon/app/pages/problem.py", query_params={"problem": made["id"]})
 
 left, right = st.columns([5, 4])
 with left:
@@ -91,6 +103,30 @@ if items:
     st.html(outlet_view.attachments_html(items))  # escaped; only http(s) URLs become links
 else:
     st.caption(i18n.t("outlet.no_attachments", lang))
+
+# ---- problems about this outlet, with their evidence thumbnails (issue #20, supervision loop)
+if "problems" in data.store(url).layer_names():
+    related = data.layer(url, "problems")
+    related = related[
+        (related["feature_layer"].astype("object") == "outlets")
+        & (related["feature_id"].astype("object") == code)
+    ]
+    if len(related):
+        st.subheader(i18n.t("outlet.problems", lang))
+        listed = problem_list(related)
+        st.dataframe(
+            problem_view.list_table(listed, related, lang, functools.partial(i18n.t, lang=lang)),
+            hide_index=True, width="stretch",
+        )  # fmt: skip
+        reader = data.store(url) if login.current() is None else data.scoped(url, login.current())
+        for pid in listed["id"].astype(str):
+            thumbs = [f for f in problem_view.file_rows(reader.files("problems", pid))
+                      if f["thumbnail"]]  # fmt: skip
+            if thumbs:
+                st.image([f["thumbnail"] for f in thumbs], width=160,
+                         caption=[f"{pid} · {f['name']}" for f in thumbs])  # fmt: skip
+            st.page_link("geomon/app/pages/problem.py", label=i18n.tf("outlet.open_problem", lang,
+                         id=pid), query_params={"problem": pid})  # fmt: skip
 
 st.subheader(i18n.t("outlet.zones", lang))
 zones = outlet_view.zone_rows(match, v.layers, lang)

@@ -15,6 +15,7 @@ from geomon.rules import water_quality as wq
 from geomon.specs import Label, get_spec
 
 RING = "#111111"  # overdue outlets
+CARD_RED, CARD_YELLOW = "#b2182b", "#e6b000"  # problems' cards (issue #20)
 FAILS = "#c51b8a"  # sections failing their target (magenta: visible on every class colour)
 
 
@@ -62,5 +63,15 @@ def map_styles(period: Label, *, outlet_url: str | None = None) -> dict[str, Lay
             ring_label=_label("map.overdue_ring"),
             popup={"overdue": _label("map.popup_overdue")},
             link=(_label("map.open_record"), outlet_url) if outlet_url else None,
+        ),
+        # issue #20: problems by their red/yellow card (grey without one)
+        "problems": LayerStyle(
+            color_by="card",
+            colors={"red": CARD_RED, "yellow": CARD_YELLOW},
+            labels={"red": _label("card.red"), "yellow": _label("card.yellow")},
+            title=_label("map.card_title"),
+            default_label=_label("map.no_card"),
+            popup={"card": _label("problems.card"), "days_overdue": _label("col.days_overdue")},
+            stroke="#333333",
         ),
     }
