@@ -106,6 +106,15 @@ def export_read(data: bytes, suffix: str) -> pd.DataFrame:
     return read(data, "outlets", filename=f"x{suffix}").frame
 
 
+def test_export_starts_on_outlets(app, demo_store: Path) -> None:
+    at = app(demo_store, PAGE).run()
+
+    no_exception(at)
+    box = at.selectbox(key="data.export_layer")
+    assert box.options[0] != box.format_func("outlets")  # outlets are not the first layer listed
+    assert box.value == "outlets"
+
+
 def test_non_spatial_layer_exports_as_tables_only(app, demo_store: Path) -> None:
     at = app(demo_store, PAGE).run()
     at.selectbox(key="data.export_layer").set_value("monitoring").run()

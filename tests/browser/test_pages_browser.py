@@ -19,7 +19,6 @@ MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 
 def _open(page, app_url: str, path: str) -> None:
-    path = "" if path == PAGES[0].url_path else path  # the default page lives at "/"
     page.goto(f"{app_url}/{path}", wait_until="domcontentloaded", timeout=60_000)
     page.locator("h1").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)  # let the script finish and components mount
@@ -38,6 +37,21 @@ def test_page_loads_offline(app_url: str, watched, ref) -> None:
     _open(page, app_url, ref.url_path)
 
     assert page.locator("h1").first.inner_text().strip()
+    _clean(page, watch)
+
+
+@pytest.mark.parametrize("path", ["", "map", "map?lang=en"])
+def test_map_has_its_own_url_and_the_root_forwards_to_it(app_url: str, watched, path) -> None:
+    page, watch = watched
+    _open(page, app_url, path)
+    page.wait_for_url("**/map*", timeout=30_000)
+
+    english = path.endswith("lang=en")
+    assert page.locator("h1").first.inner_text().strip() == (
+        "Water-environment supervision map" if english else "水环境监管一张图"
+    )
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.url.endswith("/map?lang=en" if english else "/map")
     _clean(page, watch)
 
 

@@ -137,7 +137,11 @@ with tab_export:
     else:
         e1, e2, e3 = st.columns([2, 2, 3], vertical_alignment="bottom")
         name = e1.selectbox(
-            i18n.t("data.export_layer", lang), present, format_func=title, key="data.export_layer"
+            i18n.t("data.export_layer", lang),
+            present,
+            index=present.index("outlets") if "outlets" in present else 0,  # what is asked for most
+            format_func=title,
+            key="data.export_layer",
         )
         spec = get_spec(name)
         formats = [f for f in export.FORMATS if spec.is_spatial or f in ("csv", "xlsx")]
