@@ -93,6 +93,31 @@ def keyed(prefix: str, lang: str, value: str) -> str:
     return t(f"{prefix}.{value}", lang)
 
 
+def uploader_css(lang: str, *, max_mb: int) -> str:
+    """A ``<style>`` that puts `lang`'s words on every file uploader ("" for English).
+
+    The button's "Upload" and the "200MB per file • CSV, …" line are drawn by Streamlit's
+    frontend in English, with no argument to change them (``st.file_uploader`` takes a label
+    and help only), so their text is hidden and the words are drawn by ``::after`` instead.
+    The accepted types are in each uploader's label.
+    """
+    if lang == "en":
+        return ""
+    button = t("upload.button", lang).replace("\\", "").replace('"', "")
+    limit = t("upload.limit", lang).format(mb=int(max_mb)).replace('"', "")
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    return (
+        "<style>"
+        f'{zone} button [data-testid="stMarkdownContainer"] p{{font-size:0}}'
+        f'{zone} button [data-testid="stMarkdownContainer"] p::after'
+        f'{{content:"{button}";font-size:0.875rem}}'
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span{{font-size:0}}'
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after'
+        f'{{content:"{limit}";font-size:0.875rem}}'
+        "</style>"
+    )
+
+
 def current() -> str:
     """The language chosen in this session (the env default until the switch has run)."""
     lang = st.session_state.get(KEY)

@@ -67,6 +67,36 @@ def test_outlet_page_map(app_url: str, watched) -> None:
     _clean(page, watch)
 
 
+def _after(page, selector: str) -> tuple[str, str, str]:
+    """The ``::after`` text of the first `selector`, its font size, and the element's own size."""
+    return page.locator(selector).first.evaluate(
+        "e => [getComputedStyle(e, '::after').content, getComputedStyle(e, '::after').fontSize,"
+        " getComputedStyle(e).fontSize]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "button", "limit"),
+    [("", '"选择文件"', '"单个文件不超过 200 MB"'), ("?lang=en", "none", "none")],
+)
+def test_uploader_speaks_the_language(app_url: str, watched, query, button, limit) -> None:
+    page, watch = watched
+    _open(page, app_url, "siting" + query)
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    page.locator(zone).first.wait_for(timeout=30_000)
+
+    text, size, own = _after(page, f'{zone} button [data-testid="stMarkdownContainer"] p')
+    assert text == button  # 200 MB: Streamlit's default server.maxUploadSize
+    assert (own, size) == (("0px", "14px") if query == "" else ("14px", "14px"))
+    text, size, own = _after(
+        page, f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span'
+    )
+    assert text == limit
+    if query == "":
+        assert (own, size) == ("0px", "14px")
+    _clean(page, watch)
+
+
 def test_dashboard_charts_render(app_url: str, watched) -> None:
     page, watch = watched
     _open(page, app_url, "dashboard")
