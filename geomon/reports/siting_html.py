@@ -20,6 +20,7 @@ from geomon import siting
 from geomon.reports._html import escape as _e
 from geomon.reports.svg_map import PROJECT_COLOR, svg_map
 from geomon.rules import zones
+from geomon.times import beijing
 
 __all__ = ["PROJECT_COLOR", "VERDICT_COLORS", "render", "svg_map", "write"]
 
@@ -309,7 +310,7 @@ def render(
         The rule table used (for the allowed-activity list; default `load_rules()`).
     """
     rules = rules or zones.load_rules()
-    when = (generated_at or dt.datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
+    when = beijing(generated_at or dt.datetime.now(dt.UTC))
     labels = [str(i) for i in range(1, len(result.projects) + 1)]
     overview = ""
     if len(result.projects):

@@ -128,4 +128,8 @@ def test_versions_tab_lists_layers(app, demo_store: Path) -> None:
 
     versions = at.dataframe[-1].value
     assert "入河排污口 (outlets)" in set(versions["图层"])
-    assert versions.loc[versions["图层"] == "入河排污口 (outlets)", "记录数"].iloc[0] == 129
+    outlets = versions.loc[versions["图层"] == "入河排污口 (outlets)"].iloc[0]
+    assert outlets["记录数"] == 129
+    assert open_store(demo_store).info("outlets").imported_at == "2023-06-30T04:00:00+00:00"
+    assert outlets[versions.columns[3]] == "2023-06-30 12:00"  # Beijing time, to the minute
+    assert "None" not in versions.astype(str).to_numpy().ravel().tolist()

@@ -18,7 +18,7 @@ from geomon.reports import period, period_html, period_xlsx
 from geomon.store import Store, open_store
 
 DEMO = Path(__file__).parents[2] / "data" / "demo.gpkg"
-WHEN = dt.datetime(2023, 7, 5, 9, 30)
+WHEN = dt.datetime(2023, 7, 5, 1, 30, tzinfo=dt.UTC)  # 09:30 Beijing
 Q2 = ("2023-04-01", "2023-06-30")
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://evil.example","点我")'

@@ -106,7 +106,7 @@ def test_summary_sources_and_maps(result: siting.SitingResult, page: str, parsed
     assert page.count("<svg") == 1 + len(result.projects)  # overview + one per project
     assert "km" in page or " m</text>" in page  # scale bar label
     assert "北 N" in page
-    assert "2024-05-06" in page
+    assert "2024-05-06 15:08" in page  # 07:08 UTC, shown in Beijing time
     assert "[M]" in page  # unverified rules are flagged
 
 

@@ -7,6 +7,7 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
+from geomon import times
 from geomon.access import auth
 from geomon.app import data, i18n
 from geomon.app.components import editing, filterbar, login, project_input, widgets
@@ -184,6 +185,8 @@ with tab_versions:
     infos = [store.info(n) for n in store.layer_names() if n in layer_names()]
     cols = ["layer", "rows", "source", "imported_at", "version", "revision"]
     table = pd.DataFrame([{**asdict(i), "layer": title(i.name)} for i in infos if i], columns=cols)
+    table["imported_at"] = table["imported_at"].map(times.beijing)
+    table = table.astype({c: object for c in ("source", "version")}).fillna("")  # blank, not None
     table = table.rename(columns={c: i18n.t(f"data.info.{c}", lang) for c in cols})
     st.dataframe(table, hide_index=True, width="stretch")
 

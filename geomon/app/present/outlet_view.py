@@ -17,6 +17,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 import geopandas as gpd
 import pandas as pd
 
+from geomon import times
 from geomon.analysis import compliance, tracing
 from geomon.app import i18n
 from geomon.errors import TracingError
@@ -196,4 +197,6 @@ def readable_history(history: pd.DataFrame, layer: str, lang: str = "zh") -> pd.
     out.loc[whole_row, ["old", "new"]] = None
     out["field"] = [spec.field(f).label.get(lang) if f in names else f for f in out["field"]]
     out["op"] = [i18n.t(f"history.op.{op}", lang) for op in out["op"]]
+    if "at" in out.columns:  # UTC with microseconds in the store; Beijing to the minute on screen
+        out["at"] = out["at"].map(times.beijing)
     return out.reset_index(drop=True)
