@@ -186,7 +186,7 @@ with tab_versions:
     cols = ["layer", "rows", "source", "imported_at", "version", "revision"]
     table = pd.DataFrame([{**asdict(i), "layer": title(i.name)} for i in infos if i], columns=cols)
     table["imported_at"] = table["imported_at"].map(times.beijing)
-    table = table.astype({c: object for c in ("source", "version")}).fillna("")  # blank, not None
+    table = table.astype(dict.fromkeys(("source", "version"), object)).fillna("")  # blank, not None
     table = table.rename(columns={c: i18n.t(f"data.info.{c}", lang) for c in cols})
     st.dataframe(table, hide_index=True, width="stretch")
 
