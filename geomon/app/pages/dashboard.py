@@ -33,9 +33,12 @@ with tab_outlets:
         k1, k2, k3, k4 = st.columns(4)
         widgets.kpi(k1, i18n.t("dash.kpi_total", lang), f"{total['total']:,}")
         widgets.kpi(
-            k2, i18n.t("dash.kpi_traced", lang), f"{total['traced']:,}", f"{total['traced_pct']}%"
+            k2,
+            i18n.t("dash.kpi_traced", lang),
+            f"{total['traced']:,}",
+            tables.percent(total["traced_pct"]),
         )
-        rectified = f"{total['rectified_pct']}%"
+        rectified = tables.percent(total["rectified_pct"])
         widgets.kpi(k3, i18n.t("dash.kpi_rectified", lang), f"{total['rectified']:,}", rectified)
         widgets.kpi(k4, i18n.t("dash.kpi_overdue", lang), f"{total['overdue']:,}")
         progress_cols = ["total", "rectified", "overdue", "rectified_pct"]
@@ -50,7 +53,8 @@ with tab_outlets:
                 st.altair_chart(charts.progress_bars(rows, group, lang=lang), width="stretch")
                 table = tables.labelled(rows, [group, *progress_cols], lang=lang)
                 narrow = {c: st.column_config.Column(width="small") for c in table.columns[1:]}
-                st.dataframe(table, hide_index=True, width="stretch", column_config=narrow)
+                shown = tables.styled(table, [group, *progress_cols], lang=lang)
+                st.dataframe(shown, hide_index=True, width="stretch", column_config=narrow)
                 widgets.csv_download(table, f"{group}_progress.csv", lang=lang, key=f"dl.{group}")
         st.subheader(i18n.t("dash.over_time", lang))
         st.altair_chart(charts.over_time(ost["by_month"], lang=lang), width="stretch")
@@ -68,7 +72,8 @@ with tab_outlets:
             "rectified_target",
             "met",
         ]
-        st.dataframe(tables.labelled(milestones, cols, lang=lang), hide_index=True, width="stretch")
+        table = tables.labelled(milestones, cols, lang=lang)
+        st.dataframe(tables.styled(table, cols, lang=lang), hide_index=True, width="stretch")
         st.caption(i18n.tf("dash.citation", lang, citation=ost["citation"]))
         if ost["overdue"]:
             st.subheader(i18n.t("dash.overdue_list", lang))
@@ -95,8 +100,8 @@ with tab_sections:
         kpis = st.columns(3 + len(levels))
         assessed = f"{overall['assessed']} / {overall['sections']}"
         widgets.kpi(kpis[0], i18n.t("dash.kpi_sections", lang), assessed)
-        widgets.kpi(kpis[1], i18n.t("dash.kpi_good_all", lang), f"{overall['good_pct']}%")
-        meets = f"{overall['meets_target_pct']}%"
+        widgets.kpi(kpis[1], i18n.t("dash.kpi_good_all", lang), tables.percent(overall["good_pct"]))
+        meets = tables.percent(overall["meets_target_pct"])
         widgets.kpi(
             kpis[2],
             i18n.t("dash.kpi_meets", lang),
@@ -106,7 +111,9 @@ with tab_sections:
         level_field = get_spec("sections").field("control_level")
         for col, row in zip(kpis[3:], levels, strict=True):
             level = level_field.value_label(row["control_level"], lang)
-            widgets.kpi(col, i18n.tf("dash.kpi_good", lang, level=level), f"{row['good_pct']}%")
+            widgets.kpi(
+                col, i18n.tf("dash.kpi_good", lang, level=level), tables.percent(row["good_pct"])
+            )
         left, right = st.columns(2)
         with left:
             st.subheader(i18n.t("dash.class_counts", lang))
@@ -122,7 +129,7 @@ with tab_sections:
                 "meets_target_pct",
             ]
             table = tables.labelled(levels, cols, lang=lang)
-            st.dataframe(table, hide_index=True, width="stretch")
+            st.dataframe(tables.styled(table, cols, lang=lang), hide_index=True, width="stretch")
             widgets.csv_download(table, "sections_by_level.csv", lang=lang, key="dl.levels")
         with right:
             st.subheader(i18n.t("dash.monthly", lang))

@@ -13,9 +13,10 @@ import io
 import pandas as pd
 import streamlit as st
 
-from geomon import siting
+from geomon import siting, times
 from geomon.app import data, i18n
 from geomon.app.components import login
+from geomon.app.present import tables
 from geomon.errors import GeomonError
 from geomon.io import READABLE_SUFFIXES
 from geomon.reports import period, period_html, period_xlsx, recheck, recheck_report
@@ -81,8 +82,15 @@ with tab_period:
     built = st.session_state.get("reports.period")
     if built and built["key"] == wanted:
         doc = built["report"]
-        cut = doc["as_of"]["at"] or "—"
-        st.caption(f"{i18n.md(doc['label'])} ｜ {i18n.t('reports.cut', lang)} {i18n.md(cut)}")
+        at = doc["as_of"]["at"]
+        cut = times.beijing(at) if at else i18n.t("reports.cut_now", lang)
+        if doc["as_of"].get("label"):
+            cut = f"{doc['as_of']['label']}（{cut}）"
+        period_ = doc["period"]
+        st.caption(
+            i18n.tf("reports.caption", lang, label=doc["label"], start=period_["start"],
+                    end=period_["end"], cut=cut)
+        )  # fmt: skip
         o = doc["outlets"] or {}
         total = next((r for r in doc["networks"] if r["control_level"] == "合计"), None)
         k1, k2, k3, k4 = st.columns(4)
@@ -96,7 +104,7 @@ with tab_period:
             (o.get("in_period") or {}).get("rectified", "—"),
             border=True,
         )
-        good = f"{total['good_pct']}%" if total and total["good_pct"] is not None else "—"
+        good = tables.percent(total["good_pct"] if total else None)
         k3.metric(i18n.t("reports.good", lang), good, border=True)
         k4.metric(
             i18n.t("reports.overdue", lang),
@@ -116,10 +124,9 @@ with tab_period:
         )  # fmt: skip
         if doc["networks"]:
             st.subheader(i18n.t("reports.networks", lang))
-            table = pd.DataFrame(doc["networks"])[
-                ["control_level", "assessed", "good_pct", "worst_pct", "delta_good", "trend"]
-            ]
-            st.dataframe(table, hide_index=True, width="stretch")
+            cols = ["control_level", "assessed", "good_pct", "worst_pct", "delta_good", "trend"]
+            table = tables.labelled(doc["networks"], cols, lang=lang)
+            st.dataframe(tables.styled(table, cols, lang=lang), hide_index=True, width="stretch")
         for note in doc["notes"]:  # may quote version labels and names: text, not Markdown
             st.info(i18n.md(note))
 
@@ -197,7 +204,10 @@ with tab_recheck:
             st.success(i18n.t("reports.none_changed", lang))
         else:
             st.warning(i18n.tf("reports.changed", lang, n=len(changed), total=done["total"]))
-            st.dataframe(changed, hide_index=True, width="stretch")
+            cols = ["id", "name", "verdict_before", "verdict_after", "conflicts_before",
+                    "conflicts_after", "what"]  # fmt: skip
+            table = tables.labelled(changed, cols, lang=lang)
+            st.dataframe(tables.styled(table, cols, lang=lang), hide_index=True, width="stretch")
         d1, d2, _ = st.columns([1, 1, 2])
         d1.download_button(
             i18n.t("reports.html", lang), done["html"], file_name="recheck.html", mime="text/html",
