@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 
 from geomon.app import i18n
+from geomon.app.present import tables
 from geomon.rules import water_quality as wq
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -28,6 +29,10 @@ _PROGRESS_LABEL = {
 }
 
 
+COUNT_AXIS = alt.Axis(format="d", tickMinStep=1)
+"""Counts are whole: no 2.5 outlets between ticks."""
+
+
 def _configure(chart: alt.Chart) -> alt.Chart:
     return chart.configure(font=FONT).configure_legend(orient="top", title=None, labelLimit=0)
 
@@ -40,7 +45,8 @@ def progress_bars(rows: Sequence[dict[str, Any]], key: str, *, lang: str) -> alt
         for part, value in (("rectified", row["rectified"]), ("open", open_),
                             ("overdue", row["overdue"])):  # fmt: skip
             label = _PROGRESS_LABEL[part][lang == "en"]
-            records.append({"group": str(row[key]), "part": label, "n": int(value)})
+            group = str(tables.value_text(key, row[key], lang))
+            records.append({"group": group, "part": label, "n": int(value)})
     frame = pd.DataFrame(records, columns=["group", "part", "n"])
     labels = [_PROGRESS_LABEL[p][lang == "en"] for p, _ in _PROGRESS]
     order = {label: i for i, label in enumerate(labels)}
@@ -52,7 +58,7 @@ def progress_bars(rows: Sequence[dict[str, Any]], key: str, *, lang: str) -> alt
             y=alt.Y(
                 "group:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220, labelOverlap=False)
             ),
-            x=alt.X("n:Q", title=i18n.t("dash.count", lang), stack="zero"),
+            x=alt.X("n:Q", title=i18n.t("dash.count", lang), stack="zero", axis=COUNT_AXIS),
             color=alt.Color(
                 "part:N",
                 scale=alt.Scale(domain=labels, range=[c for _, c in _PROGRESS]),
@@ -105,7 +111,8 @@ def class_bars(rows: Sequence[dict[str, Any]], key: str, *, lang: str) -> alt.Ch
     domain, scale = _class_scale(lang)
     frame = pd.DataFrame(
         [
-            {"group": str(r[key]), "class": wq.CLASS_LABELS[c].get(lang), "n": int(n),
+            {"group": str(tables.value_text(key, r[key], lang)),
+             "class": wq.CLASS_LABELS[c].get(lang), "n": int(n),
              "order": wq.CLASSES.index(c)}
             for r in rows
             for c, n in r["counts"].items()
@@ -117,9 +124,10 @@ def class_bars(rows: Sequence[dict[str, Any]], key: str, *, lang: str) -> alt.Ch
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("group:N", title=i18n.t("dash.level", lang), sort=[str(r[key]) for r in rows],
+            x=alt.X("group:N", title=i18n.t("dash.level", lang),
+                    sort=[str(tables.value_text(key, r[key], lang)) for r in rows],
                     axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("n:Q", title=i18n.t("dash.count", lang), stack="zero"),
+            y=alt.Y("n:Q", title=i18n.t("dash.count", lang), stack="zero", axis=COUNT_AXIS),
             color=alt.Color("class:N", scale=scale, sort=domain, title=None),
             order=alt.Order("order:Q"),
             tooltip=["group:N", "class:N", "n:Q"],
