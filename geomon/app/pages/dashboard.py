@@ -52,9 +52,8 @@ with tab_outlets:
                 st.subheader(i18n.t(key, lang))
                 st.altair_chart(charts.progress_bars(rows, group, lang=lang), width="stretch")
                 table = tables.labelled(rows, [group, *progress_cols], lang=lang)
-                narrow = {c: st.column_config.Column(width="small") for c in table.columns[1:]}
                 shown = tables.styled(table, [group, *progress_cols], lang=lang)
-                st.dataframe(shown, hide_index=True, width="stretch", column_config=narrow)
+                st.dataframe(shown, hide_index=True, width="stretch")  # auto widths: no cut headers
                 widgets.csv_download(table, f"{group}_progress.csv", lang=lang, key=f"dl.{group}")
         st.subheader(i18n.t("dash.over_time", lang))
         st.altair_chart(charts.over_time(ost["by_month"], lang=lang), width="stretch")

@@ -2,7 +2,7 @@
 
 Values are words of the page's language too: enum values (stage, type, level, …) through their
 layer spec, the total row and trend words through ``strings.toml``. Rates (``*_pct``,
-``delta_*``) show one decimal and a missing value shows "—" (`styled`), never "None".
+``delta_*``, milestone targets) show one decimal, a missing value "—" (`styled`), never "None".
 """
 
 from __future__ import annotations
@@ -28,11 +28,13 @@ ENUM_LAYER = {
 TOTAL = "合计"
 """The total row's label in the library's tables (`geomon.analysis.stats`, reports)."""
 MISSING = "—"
+PCT_TARGETS = ("traced_target", "rectified_target")
+"""Milestone targets, in percent (`geomon.analysis.stats` milestones)."""
 
 
 def is_rate(column: str) -> bool:
     """A percentage or a change of one, in percent (points): shown with one decimal."""
-    return column.endswith("_pct") or column.startswith("delta_")
+    return column.endswith("_pct") or column.startswith("delta_") or column in PCT_TARGETS
 
 
 def percent(value: object) -> str:
