@@ -84,6 +84,8 @@ def test_dashboard_cites_standards_with_rates_to_one_decimal(app, demo_store: Pa
     mingzhu = shown.loc[shown.iloc[:, 0] == "明珠区"].iloc[0]
     assert mingzhu.iloc[-1] == "93.8"
     assert "100.0" in shown.iloc[:, -1].tolist()  # a whole rate keeps its decimal
+    milestones = _display(at.dataframe[2])  # end 2023: 80% traced, 30% rectified (17号)
+    assert milestones.iloc[0, [3, 5]].tolist() == ["80.0", "30.0"]
 
 
 def _display(element) -> pd.DataFrame:
