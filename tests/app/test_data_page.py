@@ -110,6 +110,7 @@ def test_export_starts_on_outlets(app, demo_store: Path) -> None:
     at = app(demo_store, PAGE).run()
 
     no_exception(at)
+    assert at.selectbox(key="data.layer").value == "outlets"  # the import tab too
     box = at.selectbox(key="data.export_layer")
     assert box.options[0] != box.format_func("outlets")  # outlets are not the first layer listed
     assert box.value == "outlets"

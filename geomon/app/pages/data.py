@@ -47,8 +47,10 @@ tab_import, tab_edit, tab_export, tab_versions = st.tabs(
 def import_tab(who: auth.User) -> None:
     """Choose a layer and file, see the validation report and the diff, then import as `who`."""
     c1, c2, c3 = st.columns([2, 2, 3])
+    names = layer_names()
+    first = names.index("outlets") if "outlets" in names else 0
     layer = c1.selectbox(
-        i18n.t("data.layer", lang), layer_names(), format_func=title, key="data.layer"
+        i18n.t("data.layer", lang), names, index=first, format_func=title, key="data.layer"
     )
     crs = c2.selectbox(
         i18n.t("siting.crs", lang), list(project_input.CRS_CHOICES), key="data.crs",
