@@ -117,23 +117,24 @@ with tab_sections:
         with left:
             st.subheader(i18n.t("dash.class_counts", lang))
             st.altair_chart(charts.class_bars(levels, "control_level", lang=lang), width="stretch")
-            cols = [
-                "control_level",
-                "sections",
-                "assessed",
-                "good",
-                "good_pct",
-                "worst",
-                "worst_pct",
-                "meets_target_pct",
-            ]
-            table = tables.labelled(levels, cols, lang=lang)
-            st.dataframe(tables.styled(table, cols, lang=lang), hide_index=True, width="stretch")
-            widgets.csv_download(table, "sections_by_level.csv", lang=lang, key="dl.levels")
         with right:
             st.subheader(i18n.t("dash.monthly", lang))
             monthly = view.for_sections(data.monthly_classes(url, v.period), sections)
             st.altair_chart(charts.monthly_heatmap(monthly, lang=lang), width="stretch")
+        # the level table under both charts: eight columns do not fit half the page
+        cols = [
+            "control_level",
+            "sections",
+            "assessed",
+            "good",
+            "good_pct",
+            "worst",
+            "worst_pct",
+            "meets_target_pct",
+        ]
+        table = tables.labelled(levels, cols, lang=lang)
+        st.dataframe(tables.styled(table, cols, lang=lang), hide_index=True, width="stretch")
+        widgets.csv_download(table, "sections_by_level.csv", lang=lang, key="dl.levels")
         st.subheader(i18n.t("dash.section_table", lang))
         flagged = sections.rename(columns={"code": "section_code"})
         cols = [

@@ -33,6 +33,10 @@ COUNT_AXIS = alt.Axis(format="d", tickMinStep=1)
 """Counts are whole: no 2.5 outlets between ticks."""
 
 
+MONTH_AXIS_TOP = alt.Axis(labelAngle=-45, labelOverlap=False, orient="top")
+"""Months above a heatmap: slanted, so "2023-01" and "2023-02" never overlap in narrow cells."""
+
+
 def _configure(chart: alt.Chart) -> alt.Chart:
     return chart.configure(font=FONT).configure_legend(orient="top", title=None, labelLimit=0)
 
@@ -151,7 +155,7 @@ def monthly_heatmap(monthly: pd.DataFrame, *, lang: str) -> alt.Chart:
         x=alt.X(
             "month:O",
             title=i18n.t("dash.month", lang),
-            axis=alt.Axis(labelAngle=0, labelOverlap=False, orient="top"),
+            axis=MONTH_AXIS_TOP,
         ),
         y=alt.Y("section:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
     )
@@ -161,7 +165,7 @@ def monthly_heatmap(monthly: pd.DataFrame, *, lang: str) -> alt.Chart:
             scale=scale,
             sort=domain,
             title=None,
-            legend=alt.Legend(orient="bottom", columns=6),
+            legend=alt.Legend(orient="bottom", columns=3),  # six in a row clip a half-width chart
         ),
         tooltip=["section:N", "month:O", alt.Tooltip("label:N", title=i18n.t("dash.class", lang))],
     )
