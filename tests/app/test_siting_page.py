@@ -69,6 +69,8 @@ def test_uploaded_project_is_checked(app, demo_store: Path, downloads, gcj02: bo
     conflicts = at.dataframe[-1].value
     assert set(conflicts["结论"]) >= {"禁止"}
     assert "饮用水水源保护区" in set(conflicts["图层"])
+    # ten columns fit the page at 1400 px (reasons are in the verdict boxes and the downloads)
+    assert len(conflicts.columns) == 10 and conflicts.columns[0] == "项目编号"
     assert downloads.files["siting_report.html"].startswith(b"<!DOCTYPE html>")
     assert downloads.files["siting_report.xlsx"][:2] == b"PK"
     maps = [e for e in at.get("component_instance") if "st_folium" in e.proto.component_name]

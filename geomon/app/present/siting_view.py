@@ -14,9 +14,11 @@ from geomon.specs import Label
 
 ALERT = {"prohibited": "error", "restricted": "warning", "attention": "info", "clear": "success"}
 CONFLICT_FIELDS = (
-    "project_id", "project_name", "verdict", "layer_title", "name", "level", "relation",
-    "distance_m", "overlap_area_m2", "overlap_ratio", "reason", "citation", "feature_id",
+    "project_id", "verdict", "layer_title", "name", "level", "relation",
+    "distance_m", "overlap_area_m2", "overlap_ratio", "citation",
 )  # fmt: skip
+"""What fits the page's width: the project's name and the reasons are in the verdicts above the
+table, the feature ids and per-conflict reasons in the HTML and XLSX downloads."""
 
 
 def verdict_label(verdict: str, lang: str) -> str:
@@ -26,8 +28,6 @@ def verdict_label(verdict: str, lang: str) -> str:
 
 
 def _header(name: str, lang: str) -> str:
-    if name == "reason":
-        name = "reason_zh"
     return siting.COLUMN_LABELS[name].get(lang) if name in siting.COLUMN_LABELS else name
 
 
@@ -36,9 +36,7 @@ def conflict_table(result: siting.SitingResult, lang: str) -> pd.DataFrame:
     c = result.conflicts
     table = pd.DataFrame(index=c.index)
     for name in CONFLICT_FIELDS:
-        if name == "reason":
-            table[name] = c["reason_zh" if lang == "zh" else "reason_en"]
-        elif name in c.columns:
+        if name in c.columns:
             table[name] = c[name]
     table["verdict"] = table["verdict"].map(lambda v: verdict_label(v, lang))
     table["relation"] = table["relation"].map(
@@ -46,7 +44,7 @@ def conflict_table(result: siting.SitingResult, lang: str) -> pd.DataFrame:
     )
     for col, digits in (("overlap_area_m2", 0), ("distance_m", 0), ("overlap_ratio", 3)):
         table[col] = pd.to_numeric(table[col], errors="coerce").round(digits)
-    for col in ("name", "level", "citation", "feature_id"):
+    for col in ("name", "level", "citation"):
         text = table[col].astype(object)
         table[col] = text.where(text.notna(), "")
     return table.rename(columns={n: _header(n, lang) for n in table.columns}).reset_index(drop=True)
