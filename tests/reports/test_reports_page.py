@@ -90,7 +90,9 @@ def test_period_report_for_people(
     assert table[header].tolist() == [83.3, 88.9, 100.0, 88.9]
     shown = _display(at.dataframe[0])  # what the browser draws
     assert shown[header].tolist() == ["83.3", "88.9", "100.0", "88.9"]
-    assert shown[table.columns[4]].tolist() == ["—"] * 4  # no previous period: no change known
+    # no previous period: no change known. Streamlit draws an empty number as "None" whatever
+    # the Styler says, so the cells themselves hold "—"
+    assert table[table.columns[4]].tolist() == shown[table.columns[4]].tolist() == ["—"] * 4
     assert "None" not in shown.to_string()
 
 

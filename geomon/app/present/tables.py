@@ -110,13 +110,23 @@ def styled(
     frame: pd.DataFrame, columns: Sequence[str], *, lang: str, layer: str | None = None
 ) -> Any:
     """A `labelled` frame (built from `columns`) for ``st.dataframe``: rates with one decimal,
-    counts as integers, a missing number as "—" (what the table shows, not what it holds)."""
+    counts as integers, a missing number as "—" (what the table shows, not what it holds).
+
+    Streamlit draws an empty number cell as "None" whatever the Styler says, so a number column
+    with a gap is written as text ("83.3", "—").
+    """
+    frame = frame.copy()
     formats: dict[str, str] = {}
     for key in columns:
         name = label(key, lang, layer)
         if name not in frame.columns or not pd.api.types.is_numeric_dtype(frame[name].dtype):
             continue
-        formats[name] = "{:.1f}" if is_rate(key) else "{:,.0f}" if _whole(frame[name]) else "{:g}"
+        values = frame[name]
+        fmt = "{:.1f}" if is_rate(key) else "{:,.0f}" if _whole(values) else "{:g}"
+        if values.isna().any():
+            frame[name] = values.map(lambda v, f=fmt: MISSING if pd.isna(v) else f.format(v))
+        else:
+            formats[name] = fmt
     return frame.style.format(formats, na_rep=MISSING)
 
 
