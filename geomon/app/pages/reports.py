@@ -153,7 +153,7 @@ with tab_recheck:
     )
     buffer_m = c3.number_input(
         i18n.t("reports.buffer", lang), min_value=0.0, max_value=10_000.0,
-        value=siting.DEFAULT_BUFFER_M, step=100.0, key="reports.buffer",
+        value=siting.DEFAULT_BUFFER_M, step=100.0, format="%.0f", key="reports.buffer",
     )  # fmt: skip
     sources = {"stored": i18n.t("reports.stored", lang), "upload": i18n.t("reports.upload", lang)}
     source = st.radio(
