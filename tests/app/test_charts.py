@@ -38,6 +38,7 @@ def test_class_bars_levels_by_name_and_whole_counts() -> None:
         ("National", "Class IV", 1),
     ]
     assert spec["encoding"]["y"]["axis"]["format"] == "d"
+    assert spec["encoding"]["color"]["legend"]["columns"] == 3  # "Worse than V" was cut
     zh, _ = _spec(charts.class_bars(rows, "control_level", lang="zh"))
     assert zh["encoding"]["x"]["sort"] == ["国控"]
 
@@ -59,3 +60,15 @@ def test_monthly_heatmap_slants_months_and_wraps_its_legend() -> None:
     assert layer["encoding"]["color"]["legend"]["columns"] == 3  # six classes in two rows
     data = next(iter(spec["datasets"].values()))
     assert [r["label"] for r in data][-1] == "劣Ⅴ类"
+
+
+def test_heatmap_cells_fit_in_english() -> None:
+    monthly = pd.DataFrame(
+        {"section_code": ["S1", "S1"], "name": ["宗关", "宗关"], "month": ["2023-01", "2023-02"],
+         "class": ["III", "劣V"]}
+    )  # fmt: skip
+    spec = charts.monthly_heatmap(monthly, lang="en").to_dict()
+    data = next(iter(spec["datasets"].values()))
+
+    assert [(r["label"], r["cell"]) for r in data] == [("Class III", "III"), ("Worse than V", ">V")]
+    assert spec["layer"][1]["encoding"]["text"]["field"] == "cell"

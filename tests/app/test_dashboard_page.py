@@ -65,7 +65,7 @@ def test_dashboard_in_english(app, demo_store: Path) -> None:
 
     no_exception(at)
     assert at.title[0].value == "Supervision dashboard"
-    assert "National good share" in metrics(at)
+    assert "National: good" in metrics(at)
     by_type = at.dataframe[1].value
     assert set(by_type.iloc[:, 0]) == {"Industrial", "Agricultural", "Other", "Municipal WWTP"}
 

@@ -37,6 +37,10 @@ MONTH_AXIS_TOP = alt.Axis(labelAngle=-45, labelOverlap=False, orient="top")
 """Months above a heatmap: slanted, so "2023-01" and "2023-02" never overlap in narrow cells."""
 
 
+_CELL_EN = {"劣V": ">V"}
+"""Heatmap cells in English: the class numeral ("III"); "Worse than V" does not fit a cell."""
+
+
 def _configure(chart: alt.Chart) -> alt.Chart:
     return chart.configure(font=FONT).configure_legend(orient="top", title=None, labelLimit=0)
 
@@ -132,7 +136,8 @@ def class_bars(rows: Sequence[dict[str, Any]], key: str, *, lang: str) -> alt.Ch
                     sort=[str(tables.value_text(key, r[key], lang)) for r in rows],
                     axis=alt.Axis(labelAngle=0)),
             y=alt.Y("n:Q", title=i18n.t("dash.count", lang), stack="zero", axis=COUNT_AXIS),
-            color=alt.Color("class:N", scale=scale, sort=domain, title=None),
+            color=alt.Color("class:N", scale=scale, sort=domain, title=None,
+                            legend=alt.Legend(columns=3)),  # six in a row clip half a page
             order=alt.Order("order:Q"),
             tooltip=["group:N", "class:N", "n:Q"],
         )
@@ -149,7 +154,10 @@ def monthly_heatmap(monthly: pd.DataFrame, *, lang: str) -> alt.Chart:
         label=monthly["class"].map(
             lambda c: wq.CLASS_LABELS[c].get(lang) if c in wq.CLASS_LABELS else None
         ),
+        cell=monthly["class"].map(lambda c: _CELL_EN.get(c, c) if lang == "en" else None),
     ).dropna(subset=["label"])
+    if lang != "en":
+        frame["cell"] = frame["label"]
     order = list(dict.fromkeys(frame["section"]))
     base = alt.Chart(frame).encode(
         x=alt.X(
@@ -169,5 +177,5 @@ def monthly_heatmap(monthly: pd.DataFrame, *, lang: str) -> alt.Chart:
         ),
         tooltip=["section:N", "month:O", alt.Tooltip("label:N", title=i18n.t("dash.class", lang))],
     )
-    text = base.mark_text(fontSize=11).encode(text="label:N")
+    text = base.mark_text(fontSize=11).encode(text="cell:N")
     return _configure((cells + text).properties(height=alt.Step(26)))
