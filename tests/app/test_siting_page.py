@@ -106,6 +106,21 @@ def test_english_verdict(app, demo_store: Path) -> None:
     assert "Prohibited" in at.error[0].value
 
 
+def test_conflicts_in_english(app, demo_store: Path) -> None:
+    # XM2023-007, the quarry: inside the 青石山 forest red line and its priority-protection unit
+    at = app(demo_store, PAGE, project=["XM2023-007"], lang="en").run()
+
+    no_exception(at)
+    table = at.dataframe[-1].value
+    assert table["Layer"].tolist() == [
+        "Ecological protection red lines",
+        "Environmental control units",
+    ]
+    assert table["Level / type"].tolist() == ["", "Priority protection"]
+    assert table["Relation"].tolist() == ["inside", "inside"]
+    assert list(table.columns[6:9]) == ["Distance (m)", "Overlap (m²)", "Overlap share"]
+
+
 def test_shared_link_to_stored_projects(app, demo_store: Path) -> None:
     at = app(demo_store, PAGE, project=["XM2023-007", "NOPE"]).run()
 

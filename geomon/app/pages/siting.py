@@ -63,6 +63,7 @@ st.subheader(i18n.t("siting.result", lang))
 for _, row in result.projects.iterrows():
     alert = getattr(st, siting_view.ALERT.get(row["verdict"], "info"))
     reason = row["reason_zh"] if lang == "zh" else row["reason_en"]
+    reason = reason[:1].upper() + reason[1:]  # "nothing prohibited …" starts a sentence
     verdict = siting_view.verdict_label(row["verdict"], lang)
     title = i18n.md(f"{row['id'] or ''} {row['name'] or ''}")
     alert(f"**{title}：{i18n.md(verdict)}**\n\n{i18n.md(reason)}")
@@ -92,6 +93,7 @@ if result.conflicts.empty:
     st.success(i18n.tf("siting.no_conflicts", lang, buffer=f"{buffer_m:g}"))
 else:
     st.dataframe(siting_view.conflict_table(result, lang), hide_index=True, width="stretch")
+    st.caption(i18n.t("siting.plane_note", lang))
 
 st.subheader(i18n.t("siting.map", lang))
 stored = {n: data.layer(url, n) for n in result.layers}

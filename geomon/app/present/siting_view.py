@@ -10,7 +10,7 @@ import pandas as pd
 from geomon import siting
 from geomon.reports import siting_html, siting_xlsx
 from geomon.rules.zones import RELATION_LABELS, VERDICT_LABELS
-from geomon.specs import Label
+from geomon.specs import Label, get_spec, layer_names
 
 ALERT = {"prohibited": "error", "restricted": "warning", "attention": "info", "clear": "success"}
 CONFLICT_FIELDS = (
@@ -27,8 +27,30 @@ def verdict_label(verdict: str, lang: str) -> str:
     return label[:1].upper() + label[1:]
 
 
+SHORT_HEADERS = {
+    "layer_title": Label("图层", "Layer"),
+    "distance_m": Label("距离（m）", "Distance (m)"),
+    "overlap_area_m2": Label("重叠面积（m²）", "Overlap (m²)"),
+    "overlap_ratio": Label("重叠比例", "Overlap share"),
+}
+"""Headers short enough for the page; the page's caption says the plane (高斯平面) once."""
+
+
 def _header(name: str, lang: str) -> str:
+    if name in SHORT_HEADERS:
+        return SHORT_HEADERS[name].get(lang)
     return siting.COLUMN_LABELS[name].get(lang) if name in siting.COLUMN_LABELS else name
+
+
+def _level(layer: str, value: object, lang: str) -> object:
+    """A feature's level or type by its label in `lang` (the enum field of `layer` holding it)."""
+    if not isinstance(value, str) or not value or layer not in layer_names():
+        return value
+    spec = get_spec(layer)
+    for f in spec.fields:
+        if f.type == "enum" and any(v.value == value for v in f.values):
+            return f.value_label(value, lang)
+    return value
 
 
 def conflict_table(result: siting.SitingResult, lang: str) -> pd.DataFrame:
@@ -39,6 +61,12 @@ def conflict_table(result: siting.SitingResult, lang: str) -> pd.DataFrame:
         if name in c.columns:
             table[name] = c[name]
     table["verdict"] = table["verdict"].map(lambda v: verdict_label(v, lang))
+    layers = c["layer"].astype(str).tolist()
+    table["layer_title"] = [
+        get_spec(n).title.get(lang) if n in layer_names() else t
+        for n, t in zip(layers, table["layer_title"], strict=True)
+    ]
+    table["level"] = [_level(n, v, lang) for n, v in zip(layers, table["level"], strict=True)]
     table["relation"] = table["relation"].map(
         lambda r: RELATION_LABELS[r].get(lang) if r in RELATION_LABELS else r
     )
