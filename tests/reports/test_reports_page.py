@@ -94,6 +94,8 @@ def test_period_report_for_people(
     # the Styler says, so the cells themselves hold "—"
     assert table[table.columns[4]].tolist() == shown[table.columns[4]].tolist() == ["—"] * 4
     assert "None" not in shown.to_string()
+    notes = [e.label for e in at.expander]
+    assert notes == ([] if lang == "zh" else ["Notes in the report (in Chinese, as the report)"])
 
 
 def _display(element) -> pd.DataFrame:

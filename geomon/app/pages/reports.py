@@ -127,8 +127,10 @@ with tab_period:
             cols = ["control_level", "assessed", "good_pct", "worst_pct", "delta_good", "trend"]
             table = tables.labelled(doc["networks"], cols, lang=lang)
             st.dataframe(tables.styled(table, cols, lang=lang), hide_index=True, width="stretch")
-        for note in doc["notes"]:  # may quote version labels and names: text, not Markdown
-            st.info(i18n.md(note))
+        # the notes are the (Chinese) report's own sentences; may quote names: text, not Markdown
+        notes = st.container() if lang == "zh" else st.expander(i18n.t("reports.notes_zh", lang))
+        for note in doc["notes"]:
+            notes.info(i18n.md(note))
 
 with tab_recheck:
     layers = recheck.constraint_layers()
