@@ -114,7 +114,7 @@ def test_data_page_downloads_the_export(app_url: str, watched) -> None:
     page, watch = watched
     _open(page, app_url, "data")
     page.get_by_role("tab", name="导出").click()
-    button = page.get_by_role("button", name="下载 districts.geojson")
+    button = page.get_by_role("button", name="下载 outlets.geojson")  # the tab opens on outlets
     button.wait_for(timeout=30_000)
 
     with page.expect_download(timeout=30_000) as info:
@@ -122,7 +122,8 @@ def test_data_page_downloads_the_export(app_url: str, watched) -> None:
     data = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
 
     assert data["type"] == "FeatureCollection"
-    assert [f["properties"]["name"] for f in data["features"]] == ["江岸区"]
+    assert [f["properties"]["code"] for f in data["features"]] == ["O1", "O2"]
+    assert data["features"][1]["properties"]["name"] == "<script>alert(1)</script>"  # data, kept
     _clean(page, watch)
 
 
