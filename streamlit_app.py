@@ -28,7 +28,8 @@ if __name__ == "__main__":
 
     def _home() -> None:
         """The root URL opens the first page at its own URL (``/`` → ``/map``, query kept)."""
-        st.switch_page(pages[0], query_params=st.query_params.to_dict())
+        query = {k: st.query_params.get_all(k) for k in st.query_params}  # every value of a key
+        st.switch_page(pages[0], query_params=query)
 
     # Streamlit serves a `default=True` page only at "/", so "/map" would be "Page not found";
     # every page keeps its own URL and the root is a hidden page that forwards to the map.

@@ -128,7 +128,8 @@ PLAN_URL = f"https://hbj.jianghan.example/pwk/{IN_ZONE}/plan.pdf"
 
 
 def _html(at) -> list[str]:
-    return [e.proto.body for e in at.get("html")]
+    bodies = [e.proto.body for e in at.get("html")]
+    return [b for b in bodies if not b.startswith("<style>")]  # the uploaders' words (i18n)
 
 
 def _fields(at) -> dict[str, str]:

@@ -97,13 +97,30 @@ def labelled(
         elif pd.api.types.is_datetime64_any_dtype(values.dtype):
             frame[col] = values.dt.strftime("%Y-%m-%d")
         elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-            frame[col] = values.map(lambda v, c=col: value_text(c, v, lang, layer))
+            frame[col] = _translated(values, col, lang, layer)
         if is_rate(col):
             frame[col] = pd.to_numeric(frame[col], errors="coerce").round(1)
         if not pd.api.types.is_numeric_dtype(frame[col].dtype):
             text = frame[col].astype(object)
             frame[col] = text.where(text.notna(), "")  # blank, not "None", on screen
     return frame.rename(columns={c: label(c, lang, layer) for c in frame.columns})
+
+
+def _translated(values: pd.Series, column: str, lang: str, layer: str | None) -> pd.Series:
+    """`value_text` of each value, worked out once per distinct text (layers run to 100k rows)."""
+    enum = (
+        layer is not None
+        and column in get_spec(layer).field_names
+        and bool(get_spec(layer).field(column).values)
+    )
+    texts = {v for v in values.tolist() if isinstance(v, str)}
+    wordy = column == "trend" or column.startswith("verdict") or column in ENUM_LAYER
+    if not (enum or wordy or TOTAL in texts):
+        return values  # free text (names, codes): nothing to translate
+    mapping = {v: value_text(column, v, lang, layer) for v in texts}
+    if all(k == v for k, v in mapping.items()):
+        return values
+    return values.map(lambda v: mapping.get(v, v) if isinstance(v, str) else v)
 
 
 def styled(
