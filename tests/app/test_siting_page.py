@@ -69,8 +69,8 @@ def test_uploaded_project_is_checked(app, demo_store: Path, downloads, gcj02: bo
     conflicts = at.dataframe[-1].value
     assert set(conflicts["结论"]) >= {"禁止"}
     assert "饮用水水源保护区" in set(conflicts["图层"])
-    # ten columns fit the page at 1400 px (reasons are in the verdict boxes and the downloads)
-    assert len(conflicts.columns) == 10 and conflicts.columns[0] == "项目编号"
+    # nine columns fit the page at 1400 px (reasons are in the verdict boxes and the downloads)
+    assert len(conflicts.columns) == 9 and conflicts.columns[0] == "项目编号"
     assert downloads.files["siting_report.html"].startswith(b"<!DOCTYPE html>")
     assert downloads.files["siting_report.xlsx"][:2] == b"PK"
     maps = [e for e in at.get("component_instance") if "st_folium" in e.proto.component_name]
@@ -112,13 +112,11 @@ def test_conflicts_in_english(app, demo_store: Path) -> None:
 
     no_exception(at)
     table = at.dataframe[-1].value
-    assert table["Layer"].tolist() == [
-        "Ecological protection red lines",
-        "Environmental control units",
-    ]
+    assert table["Layer"].tolist() == ["Red line", "Control unit"]
     assert table["Level / type"].tolist() == ["", "Priority protection"]
     assert table["Relation"].tolist() == ["inside", "inside"]
-    assert list(table.columns[6:9]) == ["Distance (m)", "Overlap (m²)", "Overlap share"]
+    assert list(table.columns[6:9]) == ["Distance (m)", "Overlap (m²)", "Overlap (%)"]
+    assert table["Overlap (%)"].tolist() == [100.0, 100.0]  # inside: all of the project
 
 
 def test_shared_link_to_stored_projects(app, demo_store: Path) -> None:

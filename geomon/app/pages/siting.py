@@ -92,7 +92,9 @@ st.subheader(i18n.t("siting.conflicts", lang))
 if result.conflicts.empty:
     st.success(i18n.tf("siting.no_conflicts", lang, buffer=f"{buffer_m:g}"))
 else:
-    st.dataframe(siting_view.conflict_table(result, lang), hide_index=True, width="stretch")
+    table = siting_view.conflict_table(result, lang)
+    formats = {siting_view.header(k, lang): f for k, f in siting_view.NUMBER_FORMATS.items()}
+    st.dataframe(table.style.format(formats), hide_index=True, width="stretch")
     st.caption(i18n.t("siting.plane_note", lang))
 
 st.subheader(i18n.t("siting.map", lang))
