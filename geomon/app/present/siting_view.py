@@ -27,9 +27,9 @@ SHORT_LAYERS = {
 """Layer names short enough for a table column (the spec titles are plural headings)."""
 SHORT_HEADERS = {
     "layer_title": Label("图层", "Layer"),
-    "distance_m": Label("距离（m）", "Distance (m)"),
-    "overlap_area_m2": Label("重叠面积（m²）", "Overlap (m²)"),
-    "overlap_ratio": Label("重叠比例（%）", "Overlap (%)"),
+    "distance_m": Label("距离(m)", "Distance (m)"),
+    "overlap_area_m2": Label("重叠面积(m²)", "Overlap (m²)"),
+    "overlap_ratio": Label("重叠(%)", "Overlap (%)"),
 }
 """Headers short enough for the page; the page's caption says the plane (高斯平面) once."""
 NUMBER_FORMATS = {"distance_m": "{:,.0f}", "overlap_area_m2": "{:,.0f}", "overlap_ratio": "{:.1f}"}
