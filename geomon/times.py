@@ -44,3 +44,9 @@ def beijing(value: object) -> str:
 def now_beijing() -> str:
     """The current time, Beijing, to the minute."""
     return beijing(dt.datetime.now(dt.UTC))
+
+
+def today() -> dt.date:
+    """Today's date in Beijing (what "overdue as of today" means to a bureau), whatever the
+    server's own time zone: between 00:00 and 08:00 Beijing a UTC server is still on yesterday."""
+    return dt.datetime.now(CHINA_TZ).date()

@@ -28,3 +28,12 @@ from geomon.times import beijing
 )
 def test_beijing_minute(value: object, shown: str) -> None:
     assert beijing(value) == shown
+
+
+def test_today_is_the_beijing_date() -> None:
+    from geomon.times import today
+
+    before = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()  # UTC+8, no DST
+    got = today()
+    after = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
+    assert got in {before, after}  # the same day unless midnight passed between the calls

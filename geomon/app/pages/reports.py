@@ -26,7 +26,7 @@ from geomon.reports import versions as gv
 def _default_period(monitoring: pd.DataFrame) -> tuple[dt.date, dt.date]:
     """The half-year holding the latest monitoring date (else the current half-year)."""
     latest = pd.to_datetime(monitoring["date"]).max() if len(monitoring) else pd.NaT
-    day = dt.date.today() if pd.isna(latest) else latest.date()
+    day = times.today() if pd.isna(latest) else latest.date()
     first = dt.date(day.year, 1 if day.month <= 6 else 7, 1)
     last = dt.date(day.year, 6, 30) if day.month <= 6 else dt.date(day.year, 12, 31)
     return first, last
