@@ -96,7 +96,8 @@ def keyed(prefix: str, lang: str, value: str) -> str:
 def uploader_css(lang: str, *, max_mb: int) -> str:
     """A ``<style>`` that puts `lang`'s words on every file uploader ("" for English).
 
-    The button's "Upload" and the "200MB per file • CSV, …" line are drawn by Streamlit's
+    The button's "Upload", the "200MB per file • CSV, …" line and the "Drag and drop a file
+    here" shown while a file is dragged over are drawn by Streamlit's
     frontend in English, with no argument to change them (``st.file_uploader`` takes a label
     and help only), so their text is hidden and the words are drawn by ``::after`` instead.
     The accepted types are in each uploader's label.
@@ -105,6 +106,7 @@ def uploader_css(lang: str, *, max_mb: int) -> str:
         return ""
     button = t("upload.button", lang).replace("\\", "").replace('"', "")
     limit = t("upload.limit", lang).format(mb=int(max_mb)).replace('"', "")
+    drop = t("upload.drop", lang).replace('"', "")
     zone = '[data-testid="stFileUploaderDropzone"]'
     return (
         "<style>"
@@ -114,6 +116,9 @@ def uploader_css(lang: str, *, max_mb: int) -> str:
         f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span{{font-size:0}}'
         f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after'
         f'{{content:"{limit}";font-size:0.875rem}}'
+        # while a file is dragged over it: "Drag and drop a file here" (an unnamed div > span)
+        f"{zone} > div:not([data-testid]) > span{{font-size:0}}"
+        f'{zone} > div:not([data-testid]) > span::after{{content:"{drop}";font-size:1rem}}'
         "</style>"
     )
 

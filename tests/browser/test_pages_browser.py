@@ -94,6 +94,16 @@ def test_uploader_speaks_the_language(app_url: str, watched, query, button, limi
     assert text == limit
     if query == "":
         assert (own, size) == ("0px", "14px")
+    # a file dragged over the box: Streamlit's "Drag and drop a file here" overlay
+    files = page.evaluate_handle(
+        "() => { const d = new DataTransfer(); d.items.add(new File(['x'], 'p.csv')); return d; }"
+    )
+    page.locator(zone).first.dispatch_event("dragenter", {"dataTransfer": files})
+    overlay = f"{zone} > div:not([data-testid]) > span"
+    page.locator(overlay).first.wait_for(timeout=10_000)
+    text, size, own = _after(page, overlay)
+    assert text == ('"将文件拖放到此处"' if query == "" else "none")
+    page.locator(zone).first.dispatch_event("dragleave", {"dataTransfer": files})
     _clean(page, watch)
 
 
