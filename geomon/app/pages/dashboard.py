@@ -42,18 +42,21 @@ with tab_outlets:
         widgets.kpi(k3, i18n.t("dash.kpi_rectified", lang), f"{total['rectified']:,}", rectified)
         widgets.kpi(k4, i18n.t("dash.kpi_overdue", lang), f"{total['overdue']:,}")
         progress_cols = ["total", "rectified", "overdue", "rectified_pct"]
-        left, right = st.columns(2)
-        for col, key, group in (
-            (left, "dash.by_district", "district"),
-            (right, "dash.by_type", "type_l1"),
-        ):
-            rows = ost["by_district" if group == "district" else "by_type"]
+        groups = (
+            ("dash.by_district", "district", "by_district"),
+            ("dash.by_type", "type_l1", "by_type"),
+        )
+        for col, (key, group, part) in zip(st.columns(2), groups, strict=True):
             with col:
                 st.subheader(i18n.t(key, lang))
-                st.altair_chart(charts.progress_bars(rows, group, lang=lang), width="stretch")
-                table = tables.labelled(rows, [group, *progress_cols], lang=lang)
+                st.altair_chart(charts.progress_bars(ost[part], group, lang=lang), width="stretch")
+        # the tables in their own row, the type table wider: its long type names (城镇污水处理厂
+        # 排污口) pushed the rate column out of half a page at 1400 px
+        for col, (_, group, part) in zip(st.columns([4, 5]), groups, strict=True):
+            with col:
+                table = tables.labelled(ost[part], [group, *progress_cols], lang=lang)
                 shown = tables.styled(table, [group, *progress_cols], lang=lang)
-                st.dataframe(shown, hide_index=True, width="stretch")  # auto widths: no cut headers
+                st.dataframe(shown, hide_index=True, width="stretch")
                 widgets.csv_download(table, f"{group}_progress.csv", lang=lang, key=f"dl.{group}")
         st.subheader(i18n.t("dash.over_time", lang))
         st.altair_chart(charts.over_time(ost["by_month"], lang=lang), width="stretch")
