@@ -93,6 +93,21 @@ def keyed(prefix: str, lang: str, value: str) -> str:
     return t(f"{prefix}.{value}", lang)
 
 
+def one_language(message: str, lang: str) -> str:
+    """The `lang` half of a bilingual library message ``"中文 / English"`` (`geomon.messages`).
+
+    Split only when the message holds exactly one ``" / "``: a quoted value with its own
+    " / " makes the halves ambiguous, and then the whole message is shown.
+
+    >>> one_language("缺少几何/坐标 / no geometry", "zh"), one_language("a / b / c", "en")
+    ('缺少几何/坐标', 'a / b / c')
+    """
+    halves = message.split(" / ")
+    if len(halves) != 2 or not all(h.strip() for h in halves):
+        return message
+    return halves[1] if lang == "en" else halves[0]
+
+
 def uploader_css(lang: str, *, max_mb: int) -> str:
     """A ``<style>`` that puts `lang`'s words on every file uploader ("" for English).
 

@@ -143,5 +143,7 @@ def test_project_without_id_is_refused_as_by_geomon_check(app, demo_store: Path)
         shown(box.value)
     )
     assert not at.warning and not at.success and not at.info  # no verdict of any project
+    messages = at.dataframe[0].value["message"].tolist()
+    assert messages and all(" / " not in m and not m.isascii() for m in messages)  # Chinese only
     issues = at.dataframe[0].value
     assert issues[["row", "field", "code"]].values.tolist() == [[1, "id", "missing_value"]]

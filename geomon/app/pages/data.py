@@ -96,6 +96,7 @@ def import_tab(who: auth.User) -> None:
             if len(report):
                 st.subheader(i18n.t("data.report", lang))
                 issues = pd.DataFrame([i.to_dict() for i in report], columns=REPORT_COLUMNS)
+                issues["message"] = [i18n.one_language(m, lang) for m in issues["message"]]
                 table = issues.rename(
                     columns={c: i18n.t(f"data.col.{c}", lang) for c in REPORT_COLUMNS}
                 )

@@ -41,14 +41,15 @@ try:
         projects = project_input.from_store(url, lang)
 except ValidationError as exc:  # the library's rule (`siting.checkable`), as in geomon check
     st.error(i18n.tf("siting.invalid", lang, error=exc), icon=":material/block:")
-    st.dataframe([i.to_dict() for i in exc.report], hide_index=True, width="stretch")
+    st.dataframe(siting_view.issue_rows(exc.report, lang), hide_index=True, width="stretch")
     st.stop()
 except GeomonError as exc:
     st.error(i18n.tf("siting.read_error", lang, error=exc))
     st.stop()
 if projects is not None and projects.report is not None and len(projects.report):
     with st.expander(i18n.tf("siting.file_issues", lang, n=len(projects.report))):
-        st.dataframe([i.to_dict() for i in projects.report], hide_index=True, width="stretch")
+        rows = siting_view.issue_rows(projects.report, lang)
+        st.dataframe(rows, hide_index=True, width="stretch")
 if projects is None or projects.frame.empty:
     st.info(i18n.t("siting.waiting", lang))
     st.stop()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
 from geomon import siting
+from geomon.app import i18n
 from geomon.reports import siting_html, siting_xlsx
 from geomon.rules.zones import RELATION_LABELS, VERDICT_LABELS
 from geomon.specs import Label, get_spec, layer_names
@@ -89,6 +92,11 @@ def conflict_table(result: siting.SitingResult, lang: str) -> pd.DataFrame:
         text = table[col].astype(object)
         table[col] = text.where(text.notna(), "")
     return table.rename(columns={n: header(n, lang) for n in table.columns}).reset_index(drop=True)
+
+
+def issue_rows(report: Iterable[Any], lang: str) -> list[dict[str, Any]]:
+    """A project file's issues as table rows, each message in `lang` only."""
+    return [{**i.to_dict(), "message": i18n.one_language(i.message, lang)} for i in report]
 
 
 def result_layers(
