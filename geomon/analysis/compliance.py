@@ -28,7 +28,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geomon import frames
+from geomon import frames, times
 from geomon.analysis.ledger_checks import FINDING_COLUMNS, ledger_findings
 from geomon.analysis.sections import (
     SECTION_CITATION,
@@ -335,7 +335,7 @@ STATUS_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 def status_date(period: Period = None) -> dt.date:
     """The date that decides what is overdue: the end of `period`, or today without one."""
     if period is None:
-        return dt.date.today()
+        return times.today()  # Beijing: a UTC server is on yesterday until 08:00
     return period_bounds(period)[1].date()
 
 

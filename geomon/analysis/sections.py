@@ -153,10 +153,13 @@ def section_results(
 
 
 def exceedance_text(exceedances: object) -> str | None:
-    """Write exceedances as bureau tables do: ``"氨氮/1.3、总磷/0.6"`` (name/超标倍数)."""
+    """Write exceedances for people: ``"氨氮 超标1.3倍、总磷 超标0.6倍"`` (name and 超标倍数).
+
+    Bureau tables abbreviate this as ``氨氮/1.3``; spelled out, a reader need not know the code.
+    """
     if not isinstance(exceedances, tuple | list) or not exceedances:
         return None
-    return frames.join([f"{wq.ITEMS[e.parameter].name}/{e.multiple:g}" for e in exceedances])
+    return frames.join([f"{wq.ITEMS[e.parameter].name} 超标{e.multiple:g}倍" for e in exceedances])
 
 
 @functools.lru_cache(maxsize=256)
@@ -177,7 +180,7 @@ def section_flags(sections: gpd.GeoDataFrame, results: pd.DataFrame) -> gpd.GeoD
     Added columns: ``class``, ``status``, ``target``, ``meets_target`` (None without a class or
     a target), ``fails_target`` (class worse than the target), ``no_target`` (no target class in
     the layer or the data), ``main_pollutants`` (Chinese item names) and ``exceedances``
-    (``"氨氮/1.3"``, 超标倍数 against class III), from `section_results`.
+    (``"氨氮 超标1.3倍"``, 超标倍数 against class III), from `section_results`.
     """
     out = sections.copy()
     by_code = results.set_index("section_code")

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from geomon import times
 from geomon.analysis import compliance
 from geomon.errors import WaterQualityError
 from geomon.rules import outlets as ro
@@ -415,7 +416,7 @@ def outlet_statistics(
 
     With `overdue_frame`, ``overdue`` is a DataFrame (most overdue first) rather than records:
     a nation has ~100k overdue outlets, ~100 MB as Python dicts against ~10 MB as columns."""
-    when = pd.Timestamp(as_of or dt.date.today())
+    when = pd.Timestamp(as_of or times.today())
     months = months if months is not None else _months(outlets, None, when)
     flags = ro.outlet_flags(outlets, when)  # once, for the total and every grouping
     overdue = outlets[flags["overdue"].to_numpy(dtype=bool)]

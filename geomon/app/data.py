@@ -23,7 +23,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from geomon import config, filters, importer, siting
+from geomon import config, filters, importer, siting, times
 from geomon.access import auth
 from geomon.access.scoped import ScopedStore
 from geomon.analysis import compliance, stats
@@ -126,7 +126,7 @@ def _status_layers(
 
 def status_layers_for(url: str, period: str | None, areas: Areas) -> dict[str, pd.DataFrame]:
     """`status_layers` for explicit `areas` (the map's data routes, which have no session)."""
-    return _status_layers(url, period, revision(url), dt.date.today(), areas)
+    return _status_layers(url, period, revision(url), times.today(), areas)
 
 
 def as_of_for(url: str, name: str, when: dt.date, areas: Areas) -> pd.DataFrame:
@@ -145,7 +145,7 @@ def _allowed(
 def allowed(url: str, period: str | None = None) -> dict[str, list]:
     """The sidebar's filter choices (`geomon.app.present.view.allowed`), computed once per store
     revision, period and areas: at national scale they take seconds to gather."""
-    return _allowed(url, period, revision(url), dt.date.today(), login.areas())
+    return _allowed(url, period, revision(url), times.today(), login.areas())
 
 
 def status_layers(url: str, period: str | None = None) -> dict[str, pd.DataFrame]:
@@ -155,7 +155,7 @@ def status_layers(url: str, period: str | None = None) -> dict[str, pd.DataFrame
     (`geomon.analysis.compliance.with_status`);
     the ``monitoring`` table is included as stored.
     """
-    return _status_layers(url, period, revision(url), dt.date.today(), login.areas())
+    return _status_layers(url, period, revision(url), times.today(), login.areas())
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -266,7 +266,7 @@ def _outlet_statistics(
     revision: tuple[int, int],
     areas: Areas,
 ) -> dict:
-    layers = _status_layers(url, period, revision, dt.date.today(), areas)
+    layers = _status_layers(url, period, revision, times.today(), areas)
     wanted = {k: list(v) for k, v in selection}
     outlets = view.filter_layers({"outlets": layers["outlets"]}, wanted)["outlets"]
     return stats.outlet_statistics(outlets, as_of=as_of, overdue_frame=True)
@@ -287,7 +287,7 @@ def warm(url: str, areas: Areas = EVERYWHERE) -> None:
     classes, outlet statistics, and one siting check (its spatial indexes). Run at server start
     (`geomon.app.server.lifespan`); everything lands in the caches above."""
     rev = revision(url)
-    today = dt.date.today()
+    today = times.today()
     layers = _status_layers(url, None, rev, today, areas)
     _allowed(url, None, rev, today, areas)
     if "sections" in layers and "monitoring" in layers:

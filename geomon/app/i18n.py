@@ -93,6 +93,51 @@ def keyed(prefix: str, lang: str, value: str) -> str:
     return t(f"{prefix}.{value}", lang)
 
 
+def one_language(message: str, lang: str) -> str:
+    """The `lang` half of a bilingual library message ``"中文 / English"`` (`geomon.messages`).
+
+    Split only when the message holds exactly one ``" / "``: a quoted value with its own
+    " / " makes the halves ambiguous, and then the whole message is shown.
+
+    >>> one_language("缺少几何/坐标 / no geometry", "zh"), one_language("a / b / c", "en")
+    ('缺少几何/坐标', 'a / b / c')
+    """
+    halves = message.split(" / ")
+    if len(halves) != 2 or not all(h.strip() for h in halves):
+        return message
+    return halves[1] if lang == "en" else halves[0]
+
+
+def uploader_css(lang: str, *, max_mb: int) -> str:
+    """A ``<style>`` that puts `lang`'s words on every file uploader ("" for English).
+
+    The button's "Upload", the "200MB per file • CSV, …" line and the "Drag and drop a file
+    here" shown while a file is dragged over are drawn by Streamlit's
+    frontend in English, with no argument to change them (``st.file_uploader`` takes a label
+    and help only), so their text is hidden and the words are drawn by ``::after`` instead.
+    The accepted types are in each uploader's label.
+    """
+    if lang == "en":
+        return ""
+    button = t("upload.button", lang).replace("\\", "").replace('"', "")
+    limit = t("upload.limit", lang).format(mb=int(max_mb)).replace('"', "")
+    drop = t("upload.drop", lang).replace('"', "")
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    return (
+        "<style>"
+        f'{zone} button [data-testid="stMarkdownContainer"] p{{font-size:0}}'
+        f'{zone} button [data-testid="stMarkdownContainer"] p::after'
+        f'{{content:"{button}";font-size:0.875rem}}'
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span{{font-size:0}}'
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after'
+        f'{{content:"{limit}";font-size:0.875rem}}'
+        # while a file is dragged over it: "Drag and drop a file here" (an unnamed div > span)
+        f"{zone} > div:not([data-testid]) > span{{font-size:0}}"
+        f'{zone} > div:not([data-testid]) > span::after{{content:"{drop}";font-size:1rem}}'
+        "</style>"
+    )
+
+
 def current() -> str:
     """The language chosen in this session (the env default until the switch has run)."""
     lang = st.session_state.get(KEY)

@@ -22,7 +22,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geomon import config, filters, mapview
+from geomon import config, filters, mapview, times
 from geomon.access import auth, tokens
 from geomon.analysis import compliance
 from geomon.app import data
@@ -128,7 +128,7 @@ def layer_key(c: Mapping[str, Any], layer: str) -> str:
         "q": view.layer_selection(layer, c["q"]),
         "p": c["p"] if status else None,
         "d": c["d"] if layer == "outlets" else None,
-        "today": dt.date.today().isoformat() if status and not c["p"] else None,
+        "today": times.today().isoformat() if status and not c["p"] else None,
         "a": c["a"], "g": c["g"], "st": c["st"],
     })  # fmt: skip
 

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from geomon import config, validate
 from geomon import io as gio
-from geomon import validate
 from geomon.cli import users as auth_cli
 from geomon.cli._output import INVALID, OK, USAGE, print_json, print_report, read_error
 from geomon.errors import GeomonError, ReadError, ValidationError
@@ -82,15 +82,43 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.json:
         print_json(doc)
     else:
-        for p in doc["projects"]:
-            print(f"{p['id']}  {p['name']}  {p['verdict']}  冲突 {len(p['conflicts'])} 处")
-            for c in p["conflicts"]:
-                print(
-                    f"    {c['layer']} {c['feature_id']} {c['name']} {c['level'] or ''} "
-                    f"{c['relation']} 重叠 {c['overlap_area_m2']:.0f} m² 距离 "
-                    f"{c['distance_m']:.0f} m  {c['rule']}"
-                )
+        print("\n".join(check_text(doc, args.lang or config.from_env().lang)))
     return siting.exit_code(result)
+
+
+_CHECK_WORDS = {
+    "zh": ("涉及要素 {n} 个", "重叠 {area:,.0f} m²", "距离 {dist:,.0f} m", "依据：{rule}"),
+    "en": ("conflicts: {n}", "overlap {area:,.0f} m²", "distance {dist:,.0f} m", "basis: {rule}"),
+}
+
+
+def check_text(doc: dict[str, Any], lang: str) -> list[str]:
+    """The lines ``geomon check`` prints for people (`siting.check_json`'s `doc`), in `lang`:
+    verdicts, layers and relations by their names, not their codes (the JSON keeps the codes).
+    """
+    from geomon.rules import zones  # noqa: PLC0415
+    from geomon.specs import get_spec  # noqa: PLC0415
+
+    def name(labels: dict[str, Any], key: str) -> str:
+        return labels[key].get(lang) if key in labels else key
+
+    count, overlap, distance, basis = _CHECK_WORDS["en" if lang == "en" else "zh"]
+    lines = []
+    for p in doc["projects"]:
+        verdict = name(zones.VERDICT_LABELS, p["verdict"])
+        lines.append(f"{p['id']}  {p['name']}  {verdict}  {count.format(n=len(p['conflicts']))}")
+        for c in p["conflicts"]:
+            words = [get_spec(c["layer"]).title.get(lang), c["feature_id"], c["name"], c["level"]]
+            parts = [
+                " ".join(str(w) for w in words if w),
+                name(zones.RELATION_LABELS, c["relation"]),
+                overlap.format(area=c["overlap_area_m2"]),
+                distance.format(dist=c["distance_m"]),
+            ]
+            if c["rule"]:
+                parts.append(basis.format(rule=c["rule"]))
+            lines.append("    " + "  ".join(parts))
+    return lines
 
 
 def add_classify(sub: Any) -> None:
@@ -124,5 +152,10 @@ def add_check(sub: Any) -> None:
     p.add_argument("--buffer-m", type=float, default=500.0, help="attention distance (m)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--report", type=Path, help="write OUT.html or OUT.xlsx")
+    p.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        help="language of the text output (default: GEOMON_LANG, zh)",
+    )
     auth_cli.login_options(p)
     p.set_defaults(func=cmd_check)

@@ -151,7 +151,12 @@ def _prepare(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
 
 def _popup_fields(spec: LayerSpec, lang: str, own: LayerStyle | None) -> list[tuple[str, str]]:
     """(column, escaped label) of the popup rows: the spec's popup fields, then the style's."""
-    rows = [(f, html.escape(spec.field(f).label.get(lang))) for f in spec.popup_fields]
+    hidden = set(own.hides) if own else set()
+    rows = [
+        (f, html.escape(spec.field(f).label.get(lang)))
+        for f in spec.popup_fields
+        if f not in hidden
+    ]
     for name, label in (own.popup if own else {}).items():
         if name not in spec.popup_fields:
             rows.append((name, html.escape(label.get(lang))))

@@ -37,7 +37,7 @@ class LayerStyle:
     the specs cannot name; pass a style per layer to `build_map` to draw them. Values missing
     from `colors` get `default_color` (legend: `default_label`). Features whose bool column
     `ring` is true get a thick `ring_color` outline (legend: `ring_label`). `popup` adds
-    rows for derived columns (column → label) to the spec's popup fields.
+    rows for derived columns (column → label) to the spec's popup fields, in place of `hides`.
     """
 
     color_by: str
@@ -50,6 +50,7 @@ class LayerStyle:
     ring_color: str = "#111111"
     ring_label: Label | None = None
     popup: Mapping[str, Label] = field(default_factory=dict)
+    hides: tuple[str, ...] = ()  # spec popup fields a `popup` row supersedes (no repeated row)
     stroke: str = "#ffffff"  # outline of points (a dark one tells sections from outlets)
     stroke_weight: float = 1.0
     link: tuple[Label, str] | None = None  # popup link (new tab): (text, URL with "{id}")

@@ -139,7 +139,7 @@ def water_summary(report: PeriodReport) -> list[str]:
         named = "；".join(
             f"{s['name']}（{s['control_level']}，{CLASS_NAMES.get(s['class'], '—')}，目标"
             f"{CLASS_NAMES.get(s['target'], '—')}"
-            + (f"，超标项目{s['exceedances']}" if s["exceedances"] else "")
+            + (f"，超标项目：{s['exceedances']}" if s["exceedances"] else "")
             + "）"
             for s in failing
         )

@@ -97,7 +97,7 @@ def _section_table(report: PeriodReport) -> str:
         for s in report.sections
     ]
     headers = ["断面编码", "断面名称", "所在河流", "级别", "区县", "水质目标", "本期类别",
-               "上期类别", "变化", "达标情况", "超标项目（倍数）"]  # fmt: skip
+               "上期类别", "变化", "达标情况", "超标项目"]  # fmt: skip
     return table(headers, rows, left=(1, 10), caption="表8 各断面水质类别")
 
 

@@ -18,7 +18,7 @@ from geomon.reports._html import escape as _e
 from geomon.reports._layout import day, num, page, paragraphs, pct, table
 from geomon.reports._period_sections import TOTAL, TREND_CITATION
 from geomon.reports.period import PeriodReport
-from geomon.reports.versions import beijing
+from geomon.times import beijing
 
 _BLUE, _ORANGE, _GREEN, _DARK, _GREY = "#1f3a93", "#f28e2b", "#1a9850", "#006837", "#9aa3b5"
 _GROUP_TITLES = {
@@ -253,7 +253,7 @@ def _versions(report: PeriodReport, n: str) -> str:
 
 def render(report: PeriodReport, *, generated_at: dt.datetime | None = None) -> str:
     """Return the report as one self-contained HTML document (Chinese)."""
-    when = (generated_at or dt.datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
+    when = beijing(generated_at or dt.datetime.now(dt.UTC))
     heading = text.title(report)
     period = f"{day(report.start.isoformat())}至{day(report.end.isoformat())}"
     has_map = bool(_map_part(report))

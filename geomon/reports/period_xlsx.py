@@ -18,7 +18,7 @@ from geomon.reports._layout import CLASS_NAMES
 from geomon.reports._period_sections import TREND_CITATION
 from geomon.reports._xlsx import add_sheet, new_workbook
 from geomon.reports.period import PeriodReport
-from geomon.reports.versions import beijing
+from geomon.times import beijing
 
 _GROUPS = (
     ("分区县", "by_district", "district", "区县"),
@@ -344,7 +344,7 @@ def _section_sheets(wb: Workbook, report: PeriodReport) -> None:
 
 def workbook(report: PeriodReport, *, generated_at: dt.datetime | None = None) -> Workbook:
     """Build the workbook (not saved); see `write`."""
-    when = (generated_at or dt.datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
+    when = beijing(generated_at or dt.datetime.now(dt.UTC))
     wb = new_workbook()
     add_sheet(wb, "概况", ["项目", "内容"], _summary(report, when), widths=(12, 120))
     _outlet_sheets(wb, report)

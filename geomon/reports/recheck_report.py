@@ -18,9 +18,9 @@ from geomon.reports import _xlsx
 from geomon.reports._html import escape as _e
 from geomon.reports._layout import num, page, table
 from geomon.reports.recheck import CHANGE_LABELS, RecheckResult
-from geomon.reports.versions import beijing
 from geomon.rules import zones
 from geomon.siting import LayerSource
+from geomon.times import beijing
 
 TITLE = "生态保护红线及保护区调整后建设项目复核报告"
 _VERDICT_COLORS = {
@@ -101,7 +101,7 @@ def _summary(result: RecheckResult) -> str:
 
 def render(result: RecheckResult, *, generated_at: dt.datetime | None = None) -> str:
     """Return the re-check report as one self-contained HTML document."""
-    when = (generated_at or dt.datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
+    when = beijing(generated_at or dt.datetime.now(dt.UTC))
     changed = result.changed
     summary = _summary(result)
     rows = [

@@ -20,6 +20,7 @@ from geomon import siting
 from geomon.reports._html import escape as _e
 from geomon.reports.svg_map import PROJECT_COLOR, svg_map
 from geomon.rules import zones
+from geomon.times import beijing
 
 __all__ = ["PROJECT_COLOR", "VERDICT_COLORS", "render", "svg_map", "write"]
 
@@ -68,7 +69,7 @@ def _num(value: object, digits: int = 0) -> str:
 def _badge(verdict: str) -> str:
     bg, fg = VERDICT_COLORS.get(verdict, ("#999", "#fff"))
     label = zones.VERDICT_LABELS.get(verdict)
-    text = f"{label.zh} {label.en}" if label else verdict
+    text = label.zh if label else verdict  # a Chinese document: no "禁止 prohibited"
     return f'<span class="badge" style="background:{bg};color:{fg}">{_e(text)}</span>'
 
 
@@ -159,10 +160,7 @@ def _conflict_table(conflicts: pd.DataFrame) -> str:
             f"{_num(c['distance_m'], 1)}<br><span class='en'>{_num(c['distance_geodesic_m'], 1)}"
             "</span>"
         )
-        reason = (
-            f"{_e(c['reason_zh'])}<br><span class='en'>{_e(c['reason_en'])}</span>"
-            f"<br><span class='cite'>依据：{_e(c['citation'])}</span>"
-        )
+        reason = f"{_e(c['reason_zh'])}<br><span class='cite'>依据：{_e(c['citation'])}</span>"
         rows.append(
             [
                 feature,
@@ -219,9 +217,8 @@ def _project_section(
     }
     dl = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in facts.items())
     shown = mine[mine["verdict"] != "clear"]
-    pairs = list(dict.fromkeys(zip(shown["reason_zh"], shown["reason_en"], strict=True)))
-    pairs = pairs or [(p["reason_zh"], p["reason_en"])]
-    reasons = "".join(f"<li>{_e(zh)}<br><span class='en'>{_e(en)}</span></li>" for zh, en in pairs)
+    said = list(dict.fromkeys(shown["reason_zh"])) or [p["reason_zh"]]
+    reasons = "".join(f"<li>{_e(zh)}</li>" for zh in said)
     return (
         f'<div class="project" id="p{n}"><h3>{n}. {_e(p["name"])}</h3>'
         f'<dl class="facts">{dl}</dl>'
@@ -239,7 +236,7 @@ def _sources(result: siting.SitingResult) -> str:
             _e(s.layer),
             str(s.rows),
             _e(s.source),
-            _e(s.imported_at),
+            _e(beijing(s.imported_at) or "—"),
             _e(s.version),
             "是" if s.stored else "否（未入库，未比对）",
         ]
@@ -309,7 +306,7 @@ def render(
         The rule table used (for the allowed-activity list; default `load_rules()`).
     """
     rules = rules or zones.load_rules()
-    when = (generated_at or dt.datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
+    when = beijing(generated_at or dt.datetime.now(dt.UTC))
     labels = [str(i) for i in range(1, len(result.projects) + 1)]
     overview = ""
     if len(result.projects):

@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from geomon import siting
 from geomon.rules import zones
+from geomon.times import beijing
 
 PROJECT_SHEET = "项目汇总"
 CONFLICT_SHEET = "冲突明细"
@@ -112,7 +113,7 @@ def workbook(result: siting.SitingResult, *, generated_at: dt.datetime | None = 
     )  # fmt: skip
     _sheet(wb.create_sheet(SOURCE_SHEET), sources, list(sources.columns))
     notes = wb.create_sheet(NOTE_SHEET)
-    when = (generated_at or dt.datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M")
+    when = beijing(generated_at or dt.datetime.now(dt.UTC))
     lines = [
         ("生成时间", when),
         ("缓冲距离（m）", result.buffer_m),

@@ -26,11 +26,10 @@ from geomon.siting import LayerSource
 from geomon.specs import get_spec
 from geomon.store import LayerInfo, Store
 from geomon.store import history as hist
+from geomon.times import CHINA_TZ, beijing
 
 CURRENT = ("current", "now", "当前", "现行")
 """Words that name the store as it is now (no as-of rebuild)."""
-CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "北京时间")
-"""Bureaus close a day at midnight Beijing time: a report's cutoff date ends then."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +49,6 @@ class Moment:
         """How a report names the moment: the label with its time, or the time alone."""
         when = "当前数据" if self.at is None else beijing(self.at)
         return f"{self.label}（{when}）" if self.label else when
-
-
-def beijing(at: str) -> str:
-    """History time text (UTC ISO) as Beijing time for people: ``2023-06-30 23:59``."""
-    stamp = dt.datetime.fromisoformat(at).astimezone(CHINA_TZ)
-    return stamp.strftime("%Y-%m-%d %H:%M")
 
 
 def end_of_day(day: dt.date) -> str:

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 import numpy as np
 import pandas as pd
 
+from geomon import times
 from geomon.rules._outlets_toml import RULES_FILE, Milestone, OutletRules, Segment, load_rules
 from geomon.rules.outlet_codes import CodeProblem, parse_code
 
@@ -90,7 +91,7 @@ def is_closed(stages: pd.Series, rules: OutletRules | None = None) -> pd.Series:
 
 
 def _as_of(as_of: dt.date | str | None) -> pd.Timestamp:
-    return pd.Timestamp(dt.date.today() if as_of is None else as_of).normalize()
+    return pd.Timestamp(times.today() if as_of is None else as_of).normalize()
 
 
 def is_overdue(outlets: pd.DataFrame, as_of: dt.date | str | None = None) -> pd.Series:

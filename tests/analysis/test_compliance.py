@@ -324,7 +324,7 @@ def test_section_flags(sections) -> None:
     assert flags["meets_target"].tolist() == [False, True, pd.NA, False, pd.NA]
     assert flags["fails_target"].tolist() == [True, False, False, True, False]
     assert flags["no_target"].tolist() == [False, False, True, False, False]
-    assert flags.loc[3, "exceedances"] == "总磷/0.6"
+    assert flags.loc[3, "exceedances"] == "总磷 超标0.6倍"
     assert flags.loc[3, "main_pollutants"] == "总磷"
 
 

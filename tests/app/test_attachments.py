@@ -95,7 +95,11 @@ def test_readable_history() -> None:
     history = pd.DataFrame(
         {
             "revision": [1, 2, 3],
-            "at": ["2023-06-30T04:00:00", "2024-03-01T00:00:00", "2024-03-02T00:00:00"],
+            "at": [
+                "2023-06-30T04:00:00.123456+00:00",
+                "2024-03-01T16:00:00+00:00",
+                "2024-03-02T00:00:00",
+            ],
             "user": ["geomon demo", "张三", "李四"],
             "source": ["demo", "app", "台账.csv"],
             "op": ["insert", "update", "delete"],
@@ -109,6 +113,8 @@ def test_readable_history() -> None:
     assert _texts(zh["field"]) == [None, "附件", None]
     assert _texts(zh["old"]) == [None, None, None]  # a whole row (JSON) is not shown
     assert _texts(zh["new"]) == [None, "方案.pdf", None]
+    # Beijing time (UTC+8) to the minute; the next day after 16:00 UTC; naive times are UTC
+    assert _texts(zh["at"]) == ["2023-06-30 12:00", "2024-03-02 00:00", "2024-03-02 08:00"]
     en = readable_history(history, "outlets", "en")
     assert en[["op", "field"]].values.tolist()[1] == ["Changed", "Attachments"]
 
@@ -122,7 +128,8 @@ PLAN_URL = f"https://hbj.jianghan.example/pwk/{IN_ZONE}/plan.pdf"
 
 
 def _html(at) -> list[str]:
-    return [e.proto.body for e in at.get("html")]
+    bodies = [e.proto.body for e in at.get("html")]
+    return [b for b in bodies if not b.startswith("<style>")]  # the uploaders' words (i18n)
 
 
 def _fields(at) -> dict[str, str]:

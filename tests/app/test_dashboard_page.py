@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 from apphelp import metrics, no_exception
 
@@ -63,7 +65,33 @@ def test_dashboard_in_english(app, demo_store: Path) -> None:
 
     no_exception(at)
     assert at.title[0].value == "Supervision dashboard"
-    assert "National good share" in metrics(at)
+    assert "National: good" in metrics(at)
+    by_type = at.dataframe[1].value
+    assert set(by_type.iloc[:, 0]) == {"Industrial", "Agricultural", "Other", "Municipal WWTP"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_dashboard_cites_standards_with_rates_to_one_decimal(app, demo_store: Path, lang) -> None:
+    at = app(demo_store, "dashboard", period="2023", **({"lang": lang} if lang == "en" else {}))
+    at.run()
+
+    no_exception(at)
+    captions = " ".join(c.value for c in at.caption)
+    assert "国办函〔2022〕17号" in captions
+    assert "DOMAIN" not in captions and ".md" not in captions
+    # rectified share per district: 明珠区 rectified 30 of 32 ⇒ 93.8 (one decimal, not 93.75)
+    shown = _display(at.dataframe[0])
+    mingzhu = shown.loc[shown.iloc[:, 0] == "明珠区"].iloc[0]
+    assert mingzhu.iloc[-1] == "93.8"
+    assert "100.0" in shown.iloc[:, -1].tolist()  # a whole rate keeps its decimal
+    milestones = _display(at.dataframe[2])  # end 2023: 80% traced, 30% rectified (17号)
+    assert milestones.iloc[0, [3, 5]].tolist() == ["80.0", "30.0"]
+
+
+def _display(element) -> pd.DataFrame:
+    """The texts the browser shows for a Styler-formatted ``st.dataframe``."""
+    data = element.proto.arrow_data.styler.display_values
+    return pa.ipc.open_stream(data).read_all().to_pandas()
 
 
 def test_empty_states(app, tiny_store: Path, demo_store: Path) -> None:

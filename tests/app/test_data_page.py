@@ -40,6 +40,9 @@ def test_bad_file_gets_a_row_level_report_and_writes_nothing(app, demo_copy: Pat
     assert list(report.columns) == ["行号", "字段", "问题代码", "说明", "级别"]
     assert set(report["行号"]) == {2, 3}  # file rows 2 and 3 (header not counted)
     assert {"type_l1", "district_code"} <= set(report.loc[report["行号"] == 2, "字段"])
+    # each message in the page's language only (the library writes "中文 / English")
+    row3 = report.loc[report["行号"] == 3, "说明"].tolist()
+    assert row3 == ["经度“999”无法解析：超出 ±180", "缺少几何/坐标"]
     assert at.button(key="data.go").disabled
     at.run()  # (AppTest, like a browser, cannot click the disabled button)
     assert sha256(demo_copy) == before
@@ -106,6 +109,16 @@ def export_read(data: bytes, suffix: str) -> pd.DataFrame:
     return read(data, "outlets", filename=f"x{suffix}").frame
 
 
+def test_export_starts_on_outlets(app, demo_store: Path) -> None:
+    at = app(demo_store, PAGE).run()
+
+    no_exception(at)
+    assert at.selectbox(key="data.layer").value == "outlets"  # the import tab too
+    box = at.selectbox(key="data.export_layer")
+    assert box.options[0] != box.format_func("outlets")  # outlets are not the first layer listed
+    assert box.value == "outlets"
+
+
 def test_non_spatial_layer_exports_as_tables_only(app, demo_store: Path) -> None:
     at = app(demo_store, PAGE).run()
     at.selectbox(key="data.export_layer").set_value("monitoring").run()
@@ -119,4 +132,20 @@ def test_versions_tab_lists_layers(app, demo_store: Path) -> None:
 
     versions = at.dataframe[-1].value
     assert "入河排污口 (outlets)" in set(versions["图层"])
-    assert versions.loc[versions["图层"] == "入河排污口 (outlets)", "记录数"].iloc[0] == 129
+    outlets = versions.loc[versions["图层"] == "入河排污口 (outlets)"].iloc[0]
+    assert outlets["记录数"] == 129
+    assert open_store(demo_store).info("outlets").imported_at == "2023-06-30T04:00:00+00:00"
+    assert outlets[versions.columns[3]] == "2023-06-30 12:00"  # Beijing time, to the minute
+    assert "None" not in versions.astype(str).to_numpy().ravel().tolist()
+
+
+def test_validation_report_in_english(app, demo_copy: Path) -> None:
+    at = _upload(app(demo_copy, PAGE, lang="en").run(), "outlets", "bad.csv", HEADER + GOOD + BAD)
+
+    no_exception(at)
+    report = at.dataframe[0].value
+    message = report.columns[3]
+    assert report.loc[report.iloc[:, 0] == 3, message].tolist() == [
+        "longitude '999' cannot be parsed: beyond ±180",
+        "no geometry",
+    ]

@@ -60,6 +60,21 @@ def test_downstream_sections(app, demo_store: Path) -> None:
     assert below["沿河距离(公里)"].tolist() == ["3.89", "8.79"]
 
 
+def test_record_tables_in_english(app, demo_store: Path) -> None:
+    # demo outlet GM0001: in the 二级 zone SY42990201-2 and the 优先保护单元 ZH42990210001,
+    # 1.70 km above the 省控 section JHSK01
+    at = app(demo_store, PAGE, outlet="CJ9001429902GM0001", lang="en").run()
+
+    no_exception(at)
+    below = next(d.value for d in at.dataframe if "Section code" in d.value.columns)
+    assert below.iloc[0].tolist() == ["JHSK01", "第一水厂取水口", "Provincial", "1.70"]
+    zones = next(d.value for d in at.dataframe if "Note / basis" in d.value.columns)
+    assert zones.iloc[0, 2].endswith(" Level 2")
+    assert zones.iloc[1, 3] == "Priority protection"
+    history = next(d.value for d in at.dataframe if "When" in d.value.columns)
+    assert history["When"].tolist() == ["2023-06-30 12:00"]  # imported 04:00 UTC
+
+
 def test_choosing_an_outlet_updates_the_url(app, demo_store: Path) -> None:
     at = app(demo_store, PAGE).run()
     first = at.selectbox(key="outlet.code").value

@@ -69,6 +69,8 @@ def test_uploaded_project_is_checked(app, demo_store: Path, downloads, gcj02: bo
     conflicts = at.dataframe[-1].value
     assert set(conflicts["结论"]) >= {"禁止"}
     assert "饮用水水源保护区" in set(conflicts["图层"])
+    # nine columns fit the page at 1400 px (reasons are in the verdict boxes and the downloads)
+    assert len(conflicts.columns) == 9 and conflicts.columns[0] == "项目编号"
     assert downloads.files["siting_report.html"].startswith(b"<!DOCTYPE html>")
     assert downloads.files["siting_report.xlsx"][:2] == b"PK"
     maps = [e for e in at.get("component_instance") if "st_folium" in e.proto.component_name]
@@ -104,6 +106,19 @@ def test_english_verdict(app, demo_store: Path) -> None:
     assert "Prohibited" in at.error[0].value
 
 
+def test_conflicts_in_english(app, demo_store: Path) -> None:
+    # XM2023-007, the quarry: inside the 青石山 forest red line and its priority-protection unit
+    at = app(demo_store, PAGE, project=["XM2023-007"], lang="en").run()
+
+    no_exception(at)
+    table = at.dataframe[-1].value
+    assert table["Layer"].tolist() == ["Red line", "Control unit"]
+    assert table["Level / type"].tolist() == ["", "Priority protection"]
+    assert table["Relation"].tolist() == ["inside", "inside"]
+    assert list(table.columns[6:9]) == ["Distance (m)", "Overlap (m²)", "Overlap (%)"]
+    assert table["Overlap (%)"].tolist() == [100.0, 100.0]  # inside: all of the project
+
+
 def test_shared_link_to_stored_projects(app, demo_store: Path) -> None:
     at = app(demo_store, PAGE, project=["XM2023-007", "NOPE"]).run()
 
@@ -128,5 +143,7 @@ def test_project_without_id_is_refused_as_by_geomon_check(app, demo_store: Path)
         shown(box.value)
     )
     assert not at.warning and not at.success and not at.info  # no verdict of any project
+    messages = at.dataframe[0].value["message"].tolist()
+    assert messages and all(" / " not in m and not m.isascii() for m in messages)  # Chinese only
     issues = at.dataframe[0].value
     assert issues[["row", "field", "code"]].values.tolist() == [[1, "id", "missing_value"]]

@@ -19,7 +19,6 @@ MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 
 def _open(page, app_url: str, path: str) -> None:
-    path = "" if path == PAGES[0].url_path else path  # the default page lives at "/"
     page.goto(f"{app_url}/{path}", wait_until="domcontentloaded", timeout=60_000)
     page.locator("h1").first.wait_for(timeout=60_000)
     page.wait_for_timeout(1500)  # let the script finish and components mount
@@ -41,6 +40,21 @@ def test_page_loads_offline(app_url: str, watched, ref) -> None:
     _clean(page, watch)
 
 
+@pytest.mark.parametrize("path", ["", "map", "map?lang=en"])
+def test_map_has_its_own_url_and_the_root_forwards_to_it(app_url: str, watched, path) -> None:
+    page, watch = watched
+    _open(page, app_url, path)
+    page.wait_for_url("**/map*", timeout=30_000)
+
+    english = path.endswith("lang=en")
+    assert page.locator("h1").first.inner_text().strip() == (
+        "Water-environment supervision map" if english else "水环境监管一张图"
+    )
+    assert page.get_by_text("Page not found").count() == 0
+    assert page.url.endswith("/map?lang=en" if english else "/map")
+    _clean(page, watch)
+
+
 def test_outlet_page_map(app_url: str, watched) -> None:
     page, watch = watched
     _open(page, app_url, "outlet?outlet=O1")
@@ -50,6 +64,46 @@ def test_outlet_page_map(app_url: str, watched) -> None:
 
     assert page.get_by_text("一号排污口").first.is_visible()
     assert frame.locator(".leaflet-control-layers-toggle").count() == 1  # compact: collapsed
+    _clean(page, watch)
+
+
+def _after(page, selector: str) -> tuple[str, str, str]:
+    """The ``::after`` text of the first `selector`, its font size, and the element's own size."""
+    return page.locator(selector).first.evaluate(
+        "e => [getComputedStyle(e, '::after').content, getComputedStyle(e, '::after').fontSize,"
+        " getComputedStyle(e).fontSize]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "button", "limit"),
+    [("", '"选择文件"', '"单个文件不超过 200 MB"'), ("?lang=en", "none", "none")],
+)
+def test_uploader_speaks_the_language(app_url: str, watched, query, button, limit) -> None:
+    page, watch = watched
+    _open(page, app_url, "siting" + query)
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    page.locator(zone).first.wait_for(timeout=30_000)
+
+    text, size, own = _after(page, f'{zone} button [data-testid="stMarkdownContainer"] p')
+    assert text == button  # 200 MB: Streamlit's default server.maxUploadSize
+    assert (own, size) == (("0px", "14px") if query == "" else ("14px", "14px"))
+    text, size, own = _after(
+        page, f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] span'
+    )
+    assert text == limit
+    if query == "":
+        assert (own, size) == ("0px", "14px")
+    # a file dragged over the box: Streamlit's "Drag and drop a file here" overlay
+    files = page.evaluate_handle(
+        "() => { const d = new DataTransfer(); d.items.add(new File(['x'], 'p.csv')); return d; }"
+    )
+    page.locator(zone).first.dispatch_event("dragenter", {"dataTransfer": files})
+    overlay = f"{zone} > div:not([data-testid]) > span"
+    page.locator(overlay).first.wait_for(timeout=10_000)
+    text, size, own = _after(page, overlay)
+    assert text == ('"将文件拖放到此处"' if query == "" else "none")
+    page.locator(zone).first.dispatch_event("dragleave", {"dataTransfer": files})
     _clean(page, watch)
 
 
@@ -70,7 +124,7 @@ def test_data_page_downloads_the_export(app_url: str, watched) -> None:
     page, watch = watched
     _open(page, app_url, "data")
     page.get_by_role("tab", name="导出").click()
-    button = page.get_by_role("button", name="下载 districts.geojson")
+    button = page.get_by_role("button", name="下载 outlets.geojson")  # the tab opens on outlets
     button.wait_for(timeout=30_000)
 
     with page.expect_download(timeout=30_000) as info:
@@ -78,7 +132,8 @@ def test_data_page_downloads_the_export(app_url: str, watched) -> None:
     data = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
 
     assert data["type"] == "FeatureCollection"
-    assert [f["properties"]["name"] for f in data["features"]] == ["江岸区"]
+    assert [f["properties"]["code"] for f in data["features"]] == ["O1", "O2"]
+    assert data["features"][1]["properties"]["name"] == "<script>alert(1)</script>"  # data, kept
     _clean(page, watch)
 
 

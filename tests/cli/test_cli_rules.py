@@ -154,6 +154,42 @@ def test_check_exit_codes_and_json_shape(
 
 
 @pytest.mark.parametrize(
+    ("lang", "first", "red_line"),
+    [
+        (None, "XM2023-007  青石山建筑用石料矿开采项目  禁止  涉及要素 2 个",
+         "    生态保护红线 HX4299230003 青石山森林生态保护红线  位于其内  重叠 "),
+        ("en", "XM2023-007  青石山建筑用石料矿开采项目  prohibited  conflicts: 2",
+         "    Ecological protection red lines HX4299230003 青石山森林生态保护红线  inside"
+         "  overlap "),
+    ],
+)  # fmt: skip
+def test_check_text_speaks_one_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, lang, first, red_line
+) -> None:
+    # demo project XM2023-007: a quarry inside the 青石山 forest red line (and its control unit)
+    monkeypatch.delenv("GEOMON_LANG", raising=False)
+    projects = tmp_path / "p.geojson"
+    argv = ["export", "--layer", "projects", "--store", str(DEMO_STORE), "--where",
+            "id=XM2023-007", "--format", "geojson", "-o", str(projects)]  # fmt: skip
+    assert cli.main(argv) == 0
+    capsys.readouterr()
+
+    extra = ["--lang", lang] if lang else []
+    assert cli.main(["check", str(projects), "--store", str(DEMO_STORE), *extra]) == 1
+    lines = capsys.readouterr().out.splitlines()
+
+    assert lines[0] == first
+    assert lines[1].startswith(red_line)
+    assert lines[1].endswith("m²  距离 0 m  依据：自然资发〔2022〕142号" if not lang else
+                             "m²  distance 0 m  basis: 自然资发〔2022〕142号")  # fmt: skip
+    assert len(lines) == 3  # the project, the red line, the control unit
+    if not lang:  # Chinese throughout: no codes of verdicts, layers or relations
+        text = "\n".join(lines)
+        for code in ("prohibited", "red_lines", "control_units", "inside", "overlaps"):
+            assert code not in text
+
+
+@pytest.mark.parametrize(
     ("extra", "message"),
     [
         pytest.param(["--report", "x.pdf"],

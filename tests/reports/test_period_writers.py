@@ -18,7 +18,7 @@ from geomon.reports import period, period_html, period_xlsx
 from geomon.store import Store, open_store
 
 DEMO = Path(__file__).parents[2] / "data" / "demo.gpkg"
-WHEN = dt.datetime(2023, 7, 5, 9, 30)
+WHEN = dt.datetime(2023, 7, 5, 1, 30, tzinfo=dt.UTC)  # 09:30 Beijing
 Q2 = ("2023-04-01", "2023-06-30")
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://evil.example","点我")'
@@ -50,7 +50,7 @@ def test_html_reads_like_a_bureau_report(known_store: Store) -> None:
         "全市3个地表水监测断面中，Ⅰ–Ⅲ类（优良）断面2个，占66.7%；劣Ⅴ类断面0个，占0.0%。",
         "与上期（2023年第一季度）相比，优良比例持平，劣Ⅴ类比例持平，总体水质无明显变化。",
         "水质好转的断面1个：断面S2（Ⅴ类→Ⅱ类）；水质变差的断面1个：断面S1（Ⅲ类→Ⅳ类）。",
-        "未达到水质目标的断面1个：断面S1（国控，Ⅳ类，目标Ⅲ类，超标项目氨氮/0.2）。",
+        "未达到水质目标的断面1个：断面S1（国控，Ⅳ类，目标Ⅲ类，超标项目：氨氮 超标0.2倍）。",
         "截至2023年6月30日，超过整治时限仍未完成整治的排污口1个",
         "数据截至：2023-06-30 23:59",
         "生成时间：2023-07-05 09:30",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -48,7 +50,9 @@ def test_recheck_lists_the_changed_projects(at: AppTest) -> None:
     at.button(key="reports.run").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.warning[0].value == "2 个项目有变化（共 11 个）"
-    assert at.dataframe[-1].value["id"].tolist() == ["XM2023-003", "XM2023-004"]
+    changed = at.dataframe[-1].value
+    assert changed["项目编号"].tolist() == ["XM2023-003", "XM2023-004"]
+    assert "verdict_before" not in changed.columns and "None" not in changed.to_string()
 
 
 def test_page_speaks_english(at: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,3 +62,43 @@ def test_page_speaks_english(at: AppTest, monkeypatch: pytest.MonkeyPatch) -> No
     assert at.title[0].value == "Reports"
     assert [t.label for t in at.tabs] == ["Period report", "Re-check after a revision"]
     assert at.button(key="reports.build").label == "Build the report"
+
+
+@pytest.mark.parametrize(
+    ("lang", "caption", "levels", "header"),
+    [
+        ("zh", "2023年上半年（2023-01-01 至 2023-06-30）｜数据截至 2023-06-30 23:59",
+         ["国控", "省控", "市控", "合计"], "优良比例(%)"),
+        ("en", "2023-01-01 to 2023-06-30 | data as of 2023-06-30 23:59",
+         ["National", "Provincial", "Municipal", "Total"], "Good (%)"),
+    ],
+)  # fmt: skip
+def test_period_report_for_people(
+    at: AppTest, monkeypatch: pytest.MonkeyPatch, lang, caption, levels, header
+) -> None:
+    monkeypatch.setenv("GEOMON_LANG", lang)
+    at.run()
+    at.button(key="reports.build").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+
+    # the cut is the end of 30 June, Beijing time (15:59:59.999999 UTC), shown to the minute
+    assert at.caption[0].value.replace("\\", "") == caption
+    table = at.dataframe[0].value
+    assert not any(c.islower() and "_" in c for c in table.columns)  # no raw keys
+    assert table.iloc[:, 0].tolist() == levels
+    # demo 2023H1: 国控 5/6 good, 省控 8/9, 市控 3/3, all 16/18 (one decimal)
+    assert table[header].tolist() == [83.3, 88.9, 100.0, 88.9]
+    shown = _display(at.dataframe[0])  # what the browser draws
+    assert shown[header].tolist() == ["83.3", "88.9", "100.0", "88.9"]
+    # no previous period: no change known. Streamlit draws an empty number as "None" whatever
+    # the Styler says, so the cells themselves hold "—"
+    assert table[table.columns[4]].tolist() == shown[table.columns[4]].tolist() == ["—"] * 4
+    assert "None" not in shown.to_string()
+    notes = [e.label for e in at.expander]
+    assert notes == ([] if lang == "zh" else ["Notes in the report (in Chinese, as the report)"])
+
+
+def _display(element) -> pd.DataFrame:
+    """The display values of a Styler-formatted ``st.dataframe`` (the texts the browser shows)."""
+    data = element.proto.arrow_data.styler.display_values
+    return pa.ipc.open_stream(data).read_all().to_pandas()

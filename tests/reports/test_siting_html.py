@@ -106,8 +106,21 @@ def test_summary_sources_and_maps(result: siting.SitingResult, page: str, parsed
     assert page.count("<svg") == 1 + len(result.projects)  # overview + one per project
     assert "km" in page or " m</text>" in page  # scale bar label
     assert "北 N" in page
-    assert "2024-05-06" in page
+    assert "2024-05-06 15:08" in page  # 07:08 UTC, shown in Beijing time
     assert "[M]" in page  # unverified rules are flagged
+
+
+def test_report_speaks_chinese_only(result: siting.SitingResult, page: str, parsed) -> None:
+    summary = parsed.tables[0]
+    assert summary[1][4] == "限制" and summary[2][4] == "无冲突"  # badges: no "限制 restricted"
+    for word in ("prohibited", "restricted", "attention", "clear"):
+        assert f">{word}<" not in page and f" {word}<" not in page
+    for reason in result.conflicts["reason_en"]:
+        assert reason not in page  # the English reason is not printed below the Chinese one
+    for reason in result.conflicts.loc[result.conflicts["verdict"] != "clear", "reason_zh"]:
+        assert page.count(siting_html._e(reason)) == 2  # conflict table + the project's reasons
+    sources = next(t for t in parsed.tables if t[0][:3] == ["图层", "代码", "要素数"])
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d|—", r[4]) for r in sources[1:])
 
 
 def test_write_siting_report_by_suffix(result: siting.SitingResult, tmp_path: Path) -> None:

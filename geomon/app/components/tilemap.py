@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components
 
-from geomon import config, mapview
+from geomon import config, mapview, times
 from geomon.access import tokens
 from geomon.app import data, i18n, mapdata, urls
 from geomon.app.components import login, widgets
@@ -173,7 +173,7 @@ def _offer_pdf(printed: Mapping[str, Any], lang: str) -> None:
         except (ValueError, MapError) as exc:  # binascii.Error is a ValueError
             st.error(i18n.t("map.print_error", lang).format(error=exc))
             return
-        made = (printed.get("id"), printed["paper"], pdf, dt.datetime.now())
+        made = (printed.get("id"), printed["paper"], pdf, dt.datetime.now(times.CHINA_TZ))
         st.session_state[_PDF] = made
     _, paper, pdf, when = made
     st.download_button(

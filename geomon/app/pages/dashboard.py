@@ -35,27 +35,34 @@ with tab_outlets:
         k1, k2, k3, k4 = st.columns(4)
         widgets.kpi(k1, i18n.t("dash.kpi_total", lang), f"{total['total']:,}")
         widgets.kpi(
-            k2, i18n.t("dash.kpi_traced", lang), f"{total['traced']:,}", f"{total['traced_pct']}%"
+            k2,
+            i18n.t("dash.kpi_traced", lang),
+            f"{total['traced']:,}",
+            tables.percent(total["traced_pct"]),
         )
-        rectified = f"{total['rectified_pct']}%"
+        rectified = tables.percent(total["rectified_pct"])
         widgets.kpi(k3, i18n.t("dash.kpi_rectified", lang), f"{total['rectified']:,}", rectified)
         widgets.kpi(k4, i18n.t("dash.kpi_overdue", lang), f"{total['overdue']:,}")
         progress_cols = ["total", "rectified", "overdue", "rectified_pct"]
-        left, right = st.columns(2)
-        for col, key, group in (
-            (left, "dash.by_district", "district"),
-            (right, "dash.by_type", "type_l1"),
-        ):
-            rows = ost["by_district" if group == "district" else "by_type"]
+        groups = (
+            ("dash.by_district", "district", "by_district"),
+            ("dash.by_type", "type_l1", "by_type"),
+        )
+        for col, (key, group, part) in zip(st.columns(2), groups, strict=True):
             with col:
                 st.subheader(i18n.t(key, lang))
+                rows = ost[part]
                 shown = view.largest(rows, "total")
                 widgets.chart(charts.progress_bars(shown, group, lang=lang))
                 if len(shown) < len(rows):
                     st.caption(i18n.tf("dash.largest", lang, shown=len(shown), total=len(rows)))
-                table = tables.labelled(rows, [group, *progress_cols], lang=lang)
-                narrow = {c: st.column_config.Column(width="small") for c in table.columns[1:]}
-                st.dataframe(table, hide_index=True, width="stretch", column_config=narrow)
+        # the tables in their own row, the type table wider: its long type names (城镇污水处理厂
+        # 排污口) pushed the rate column out of half a page at 1400 px
+        for col, (_, group, part) in zip(st.columns([4, 5]), groups, strict=True):
+            with col:
+                table = tables.labelled(ost[part], [group, *progress_cols], lang=lang)
+                shown = tables.styled(table, [group, *progress_cols], lang=lang)
+                st.dataframe(shown, hide_index=True, width="stretch")
                 widgets.csv_download(table, f"{group}_progress.csv", lang=lang, key=f"dl.{group}")
         st.subheader(i18n.t("dash.over_time", lang))
         widgets.chart(charts.over_time(ost["by_month"], lang=lang))
@@ -73,7 +80,8 @@ with tab_outlets:
             "rectified_target",
             "met",
         ]
-        st.dataframe(tables.labelled(milestones, cols, lang=lang), hide_index=True, width="stretch")
+        table = tables.labelled(milestones, cols, lang=lang)
+        st.dataframe(tables.styled(table, cols, lang=lang), hide_index=True, width="stretch")
         st.caption(i18n.tf("dash.citation", lang, citation=ost["citation"]))
         overdue = ost["overdue"]
         if len(overdue):
@@ -102,8 +110,8 @@ with tab_sections:
         kpis = st.columns(3 + len(levels))
         assessed = f"{overall['assessed']} / {overall['sections']}"
         widgets.kpi(kpis[0], i18n.t("dash.kpi_sections", lang), assessed)
-        widgets.kpi(kpis[1], i18n.t("dash.kpi_good_all", lang), f"{overall['good_pct']}%")
-        meets = f"{overall['meets_target_pct']}%"
+        widgets.kpi(kpis[1], i18n.t("dash.kpi_good_all", lang), tables.percent(overall["good_pct"]))
+        meets = tables.percent(overall["meets_target_pct"])
         widgets.kpi(
             kpis[2],
             i18n.t("dash.kpi_meets", lang),
@@ -113,24 +121,13 @@ with tab_sections:
         level_field = get_spec("sections").field("control_level")
         for col, row in zip(kpis[3:], levels, strict=True):
             level = level_field.value_label(row["control_level"], lang)
-            widgets.kpi(col, i18n.tf("dash.kpi_good", lang, level=level), f"{row['good_pct']}%")
+            widgets.kpi(
+                col, i18n.tf("dash.kpi_good", lang, level=level), tables.percent(row["good_pct"])
+            )
         left, right = st.columns(2)
         with left:
             st.subheader(i18n.t("dash.class_counts", lang))
             widgets.chart(charts.class_bars(levels, "control_level", lang=lang))
-            cols = [
-                "control_level",
-                "sections",
-                "assessed",
-                "good",
-                "good_pct",
-                "worst",
-                "worst_pct",
-                "meets_target_pct",
-            ]
-            table = tables.labelled(levels, cols, lang=lang)
-            st.dataframe(table, hide_index=True, width="stretch")
-            widgets.csv_download(table, "sections_by_level.csv", lang=lang, key="dl.levels")
         with right:
             st.subheader(i18n.t("dash.monthly", lang))
             monthly = view.for_sections(data.monthly_classes(url, v.period), sections)
@@ -139,6 +136,20 @@ with tab_sections:
             if len(shown) < len(monthly):
                 total, n = monthly["section_code"].nunique(), shown["section_code"].nunique()
                 st.caption(i18n.tf("dash.monthly_worst", lang, shown=n, total=total))
+        # the level table under both charts: eight columns do not fit half the page
+        cols = [
+            "control_level",
+            "sections",
+            "assessed",
+            "good",
+            "good_pct",
+            "worst",
+            "worst_pct",
+            "meets_target_pct",
+        ]
+        table = tables.labelled(levels, cols, lang=lang)
+        st.dataframe(tables.styled(table, cols, lang=lang), hide_index=True, width="stretch")
+        widgets.csv_download(table, "sections_by_level.csv", lang=lang, key="dl.levels")
         st.subheader(i18n.t("dash.section_table", lang))
         flagged = sections.rename(columns={"code": "section_code"})
         cols = [

@@ -7,6 +7,7 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
+from geomon import times
 from geomon.access import auth
 from geomon.app import data, i18n
 from geomon.app.components import editing, filterbar, login, project_input, widgets
@@ -46,8 +47,10 @@ tab_import, tab_edit, tab_export, tab_versions = st.tabs(
 def import_tab(who: auth.User) -> None:
     """Choose a layer and file, see the validation report and the diff, then import as `who`."""
     c1, c2, c3 = st.columns([2, 2, 3])
+    names = layer_names()
+    first = names.index("outlets") if "outlets" in names else 0
     layer = c1.selectbox(
-        i18n.t("data.layer", lang), layer_names(), format_func=title, key="data.layer"
+        i18n.t("data.layer", lang), names, index=first, format_func=title, key="data.layer"
     )
     crs = c2.selectbox(
         i18n.t("siting.crs", lang), list(project_input.CRS_CHOICES), key="data.crs",
@@ -93,6 +96,7 @@ def import_tab(who: auth.User) -> None:
             if len(report):
                 st.subheader(i18n.t("data.report", lang))
                 issues = pd.DataFrame([i.to_dict() for i in report], columns=REPORT_COLUMNS)
+                issues["message"] = [i18n.one_language(m, lang) for m in issues["message"]]
                 table = issues.rename(
                     columns={c: i18n.t(f"data.col.{c}", lang) for c in REPORT_COLUMNS}
                 )
@@ -137,7 +141,11 @@ with tab_export:
     else:
         e1, e2, e3 = st.columns([2, 2, 3], vertical_alignment="bottom")
         name = e1.selectbox(
-            i18n.t("data.export_layer", lang), present, format_func=title, key="data.export_layer"
+            i18n.t("data.export_layer", lang),
+            present,
+            index=present.index("outlets") if "outlets" in present else 0,  # what is asked for most
+            format_func=title,
+            key="data.export_layer",
         )
         spec = get_spec(name)
         formats = [f for f in export.FORMATS if spec.is_spatial or f in ("csv", "xlsx")]
@@ -180,6 +188,8 @@ with tab_versions:
     infos = [store.info(n) for n in store.layer_names() if n in layer_names()]
     cols = ["layer", "rows", "source", "imported_at", "version", "revision"]
     table = pd.DataFrame([{**asdict(i), "layer": title(i.name)} for i in infos if i], columns=cols)
+    table["imported_at"] = table["imported_at"].map(times.beijing)
+    table = table.astype(dict.fromkeys(("source", "version"), object)).fillna("")  # blank, not None
     table = table.rename(columns={c: i18n.t(f"data.info.{c}", lang) for c in cols})
     st.dataframe(table, hide_index=True, width="stretch")
 

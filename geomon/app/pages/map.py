@@ -5,6 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from geomon import times
 from geomon.analysis import compliance
 from geomon.app import data, i18n
 from geomon.app.components import filterbar, login, tilemap, widgets
@@ -50,7 +51,7 @@ def map_view() -> None:
         return
     frames = {name: v.filtered[name] for name in chosen}
     when = st.date_input(
-        i18n.t("map.as_of", lang), value=None, key="map_as_of", max_value=dt.date.today(),
+        i18n.t("map.as_of", lang), value=None, key="map_as_of", max_value=times.today(),
         help=i18n.t("map.as_of_help", lang),
     )  # fmt: skip
     notes = [caption]

@@ -141,7 +141,12 @@ st.subheader(i18n.tf("outlet.downstream", lang, km=km))
 below = data.downstream(url, km)
 below = below[below["outlet_code"].astype(str) == code]
 down_rows = [
-    (r.section_code, r.section_name, r.control_level, f"{r.distance_m / 1000:.2f}")
+    (
+        r.section_code,
+        r.section_name,
+        tables.value_text("control_level", r.control_level, lang),
+        f"{r.distance_m / 1000:.2f}",
+    )
     for r in below.itertuples()
 ]
 if down_rows:

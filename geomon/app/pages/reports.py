@@ -13,9 +13,10 @@ import io
 import pandas as pd
 import streamlit as st
 
-from geomon import siting
+from geomon import siting, times
 from geomon.app import data, i18n
 from geomon.app.components import login
+from geomon.app.present import tables
 from geomon.errors import GeomonError
 from geomon.io import READABLE_SUFFIXES
 from geomon.reports import period, period_html, period_xlsx, recheck, recheck_report
@@ -25,7 +26,7 @@ from geomon.reports import versions as gv
 def _default_period(monitoring: pd.DataFrame) -> tuple[dt.date, dt.date]:
     """The half-year holding the latest monitoring date (else the current half-year)."""
     latest = pd.to_datetime(monitoring["date"]).max() if len(monitoring) else pd.NaT
-    day = dt.date.today() if pd.isna(latest) else latest.date()
+    day = times.today() if pd.isna(latest) else latest.date()
     first = dt.date(day.year, 1 if day.month <= 6 else 7, 1)
     last = dt.date(day.year, 6, 30) if day.month <= 6 else dt.date(day.year, 12, 31)
     return first, last
@@ -81,8 +82,15 @@ with tab_period:
     built = st.session_state.get("reports.period")
     if built and built["key"] == wanted:
         doc = built["report"]
-        cut = doc["as_of"]["at"] or "—"
-        st.caption(f"{i18n.md(doc['label'])} ｜ {i18n.t('reports.cut', lang)} {i18n.md(cut)}")
+        at = doc["as_of"]["at"]
+        cut = times.beijing(at) if at else i18n.t("reports.cut_now", lang)
+        if doc["as_of"].get("label"):
+            cut = f"{doc['as_of']['label']}（{cut}）"
+        period_ = doc["period"]
+        st.caption(
+            i18n.tf("reports.caption", lang, label=doc["label"], start=period_["start"],
+                    end=period_["end"], cut=cut)
+        )  # fmt: skip
         o = doc["outlets"] or {}
         total = next((r for r in doc["networks"] if r["control_level"] == "合计"), None)
         k1, k2, k3, k4 = st.columns(4)
@@ -96,7 +104,7 @@ with tab_period:
             (o.get("in_period") or {}).get("rectified", "—"),
             border=True,
         )
-        good = f"{total['good_pct']}%" if total and total["good_pct"] is not None else "—"
+        good = tables.percent(total["good_pct"] if total else None)
         k3.metric(i18n.t("reports.good", lang), good, border=True)
         k4.metric(
             i18n.t("reports.overdue", lang),
@@ -116,12 +124,13 @@ with tab_period:
         )  # fmt: skip
         if doc["networks"]:
             st.subheader(i18n.t("reports.networks", lang))
-            table = pd.DataFrame(doc["networks"])[
-                ["control_level", "assessed", "good_pct", "worst_pct", "delta_good", "trend"]
-            ]
-            st.dataframe(table, hide_index=True, width="stretch")
-        for note in doc["notes"]:  # may quote version labels and names: text, not Markdown
-            st.info(i18n.md(note))
+            cols = ["control_level", "assessed", "good_pct", "worst_pct", "delta_good", "trend"]
+            table = tables.labelled(doc["networks"], cols, lang=lang)
+            st.dataframe(tables.styled(table, cols, lang=lang), hide_index=True, width="stretch")
+        # the notes are the (Chinese) report's own sentences; may quote names: text, not Markdown
+        notes = st.container() if lang == "zh" else st.expander(i18n.t("reports.notes_zh", lang))
+        for note in doc["notes"]:
+            notes.info(i18n.md(note))
 
 with tab_recheck:
     layers = recheck.constraint_layers()
@@ -146,7 +155,7 @@ with tab_recheck:
     )
     buffer_m = c3.number_input(
         i18n.t("reports.buffer", lang), min_value=0.0, max_value=10_000.0,
-        value=siting.DEFAULT_BUFFER_M, step=100.0, key="reports.buffer",
+        value=siting.DEFAULT_BUFFER_M, step=100.0, format="%.0f", key="reports.buffer",
     )  # fmt: skip
     sources = {"stored": i18n.t("reports.stored", lang), "upload": i18n.t("reports.upload", lang)}
     source = st.radio(
@@ -197,7 +206,10 @@ with tab_recheck:
             st.success(i18n.t("reports.none_changed", lang))
         else:
             st.warning(i18n.tf("reports.changed", lang, n=len(changed), total=done["total"]))
-            st.dataframe(changed, hide_index=True, width="stretch")
+            cols = ["id", "name", "verdict_before", "verdict_after", "conflicts_before",
+                    "conflicts_after", "what"]  # fmt: skip
+            table = tables.labelled(changed, cols, lang=lang)
+            st.dataframe(tables.styled(table, cols, lang=lang), hide_index=True, width="stretch")
         d1, d2, _ = st.columns([1, 1, 2])
         d1.download_button(
             i18n.t("reports.html", lang), done["html"], file_name="recheck.html", mime="text/html",

@@ -41,14 +41,15 @@ try:
         projects = project_input.from_store(url, lang)
 except ValidationError as exc:  # the library's rule (`siting.checkable`), as in geomon check
     st.error(i18n.tf("siting.invalid", lang, error=exc), icon=":material/block:")
-    st.dataframe([i.to_dict() for i in exc.report], hide_index=True, width="stretch")
+    st.dataframe(siting_view.issue_rows(exc.report, lang), hide_index=True, width="stretch")
     st.stop()
 except GeomonError as exc:
     st.error(i18n.tf("siting.read_error", lang, error=exc))
     st.stop()
 if projects is not None and projects.report is not None and len(projects.report):
     with st.expander(i18n.tf("siting.file_issues", lang, n=len(projects.report))):
-        st.dataframe([i.to_dict() for i in projects.report], hide_index=True, width="stretch")
+        rows = siting_view.issue_rows(projects.report, lang)
+        st.dataframe(rows, hide_index=True, width="stretch")
 if projects is None or projects.frame.empty:
     st.info(i18n.t("siting.waiting", lang))
     st.stop()
@@ -63,6 +64,7 @@ st.subheader(i18n.t("siting.result", lang))
 for _, row in result.projects.iterrows():
     alert = getattr(st, siting_view.ALERT.get(row["verdict"], "info"))
     reason = row["reason_zh"] if lang == "zh" else row["reason_en"]
+    reason = reason[:1].upper() + reason[1:]  # "nothing prohibited …" starts a sentence
     verdict = siting_view.verdict_label(row["verdict"], lang)
     title = i18n.md(f"{row['id'] or ''} {row['name'] or ''}")
     alert(f"**{title}：{i18n.md(verdict)}**\n\n{i18n.md(reason)}")
@@ -91,7 +93,10 @@ st.subheader(i18n.t("siting.conflicts", lang))
 if result.conflicts.empty:
     st.success(i18n.tf("siting.no_conflicts", lang, buffer=f"{buffer_m:g}"))
 else:
-    st.dataframe(siting_view.conflict_table(result, lang), hide_index=True, width="stretch")
+    table = siting_view.conflict_table(result, lang)
+    formats = {siting_view.header(k, lang): f for k, f in siting_view.NUMBER_FORMATS.items()}
+    st.dataframe(table.style.format(formats), hide_index=True, width="stretch")
+    st.caption(i18n.t("siting.plane_note", lang))
 
 st.subheader(i18n.t("siting.map", lang))
 stored = {n: data.layer(url, n) for n in result.layers}

@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 
 from geomon.app import i18n
+from geomon.app.present import tables
 from geomon.rules import water_quality as wq
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -28,6 +29,18 @@ _PROGRESS_LABEL = {
 }
 
 
+COUNT_AXIS = alt.Axis(format="d", tickMinStep=1)
+"""Counts are whole: no 2.5 outlets between ticks."""
+
+
+MONTH_AXIS_TOP = alt.Axis(labelAngle=-45, labelOverlap=False, orient="top")
+"""Months above a heatmap: slanted, so "2023-01" and "2023-02" never overlap in narrow cells."""
+
+
+_CELL_EN = {"劣V": ">V"}
+"""Heatmap cells in English: the class numeral ("III"); "Worse than V" does not fit a cell."""
+
+
 def _configure(chart: alt.Chart) -> alt.Chart:
     return chart.configure(font=FONT).configure_legend(orient="top", title=None, labelLimit=0)
 
@@ -40,7 +53,8 @@ def progress_bars(rows: Sequence[dict[str, Any]], key: str, *, lang: str) -> alt
         for part, value in (("rectified", row["rectified"]), ("open", open_),
                             ("overdue", row["overdue"])):  # fmt: skip
             label = _PROGRESS_LABEL[part][lang == "en"]
-            records.append({"group": str(row[key]), "part": label, "n": int(value)})
+            group = str(tables.value_text(key, row[key], lang))
+            records.append({"group": group, "part": label, "n": int(value)})
     frame = pd.DataFrame(records, columns=["group", "part", "n"])
     labels = [_PROGRESS_LABEL[p][lang == "en"] for p, _ in _PROGRESS]
     order = {label: i for i, label in enumerate(labels)}
@@ -52,7 +66,7 @@ def progress_bars(rows: Sequence[dict[str, Any]], key: str, *, lang: str) -> alt
             y=alt.Y(
                 "group:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220, labelOverlap=False)
             ),
-            x=alt.X("n:Q", title=i18n.t("dash.count", lang), stack="zero"),
+            x=alt.X("n:Q", title=i18n.t("dash.count", lang), stack="zero", axis=COUNT_AXIS),
             color=alt.Color(
                 "part:N",
                 scale=alt.Scale(domain=labels, range=[c for _, c in _PROGRESS]),
@@ -105,7 +119,8 @@ def class_bars(rows: Sequence[dict[str, Any]], key: str, *, lang: str) -> alt.Ch
     domain, scale = _class_scale(lang)
     frame = pd.DataFrame(
         [
-            {"group": str(r[key]), "class": wq.CLASS_LABELS[c].get(lang), "n": int(n),
+            {"group": str(tables.value_text(key, r[key], lang)),
+             "class": wq.CLASS_LABELS[c].get(lang), "n": int(n),
              "order": wq.CLASSES.index(c)}
             for r in rows
             for c, n in r["counts"].items()
@@ -117,10 +132,12 @@ def class_bars(rows: Sequence[dict[str, Any]], key: str, *, lang: str) -> alt.Ch
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("group:N", title=i18n.t("dash.level", lang), sort=[str(r[key]) for r in rows],
+            x=alt.X("group:N", title=i18n.t("dash.level", lang),
+                    sort=[str(tables.value_text(key, r[key], lang)) for r in rows],
                     axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("n:Q", title=i18n.t("dash.count", lang), stack="zero"),
-            color=alt.Color("class:N", scale=scale, sort=domain, title=None),
+            y=alt.Y("n:Q", title=i18n.t("dash.count", lang), stack="zero", axis=COUNT_AXIS),
+            color=alt.Color("class:N", scale=scale, sort=domain, title=None,
+                            legend=alt.Legend(columns=3)),  # six in a row clip half a page
             order=alt.Order("order:Q"),
             tooltip=["group:N", "class:N", "n:Q"],
         )
@@ -137,13 +154,16 @@ def monthly_heatmap(monthly: pd.DataFrame, *, lang: str) -> alt.Chart:
         label=monthly["class"].map(
             lambda c: wq.CLASS_LABELS[c].get(lang) if c in wq.CLASS_LABELS else None
         ),
+        cell=monthly["class"].map(lambda c: _CELL_EN.get(c, c) if lang == "en" else None),
     ).dropna(subset=["label"])
+    if lang != "en":
+        frame["cell"] = frame["label"]
     order = list(dict.fromkeys(frame["section"]))
     base = alt.Chart(frame).encode(
         x=alt.X(
             "month:O",
             title=i18n.t("dash.month", lang),
-            axis=alt.Axis(labelAngle=0, labelOverlap=False, orient="top"),
+            axis=MONTH_AXIS_TOP,
         ),
         y=alt.Y("section:N", title=None, sort=order, axis=alt.Axis(labelLimit=260)),
     )
@@ -153,9 +173,9 @@ def monthly_heatmap(monthly: pd.DataFrame, *, lang: str) -> alt.Chart:
             scale=scale,
             sort=domain,
             title=None,
-            legend=alt.Legend(orient="bottom", columns=6),
+            legend=alt.Legend(orient="bottom", columns=3),  # six in a row clip a half-width chart
         ),
         tooltip=["section:N", "month:O", alt.Tooltip("label:N", title=i18n.t("dash.class", lang))],
     )
-    text = base.mark_text(fontSize=11).encode(text="label:N")
+    text = base.mark_text(fontSize=11).encode(text="cell:N")
     return _configure((cells + text).properties(height=alt.Step(26)))

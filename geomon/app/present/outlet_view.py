@@ -17,6 +17,7 @@ from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 import geopandas as gpd
 import pandas as pd
 
+from geomon import times
 from geomon.analysis import compliance, tracing
 from geomon.app import i18n
 from geomon.errors import TracingError
@@ -45,7 +46,8 @@ def zone_rows(
             note = flags["zone_article"] if flags["zone_illegal"] else (flags["zone_article"] or "")
             rows.append(
                 (zone, str(z["code"]),
-                 f"{z.get('source_name') or ''} {z.get('level') or ''}".strip(), str(note or ""))
+                 f"{z.get('source_name') or ''} {_enum('protection_zones', z, 'level', lang)}"
+                 .strip(), str(note or ""))
             )  # fmt: skip
     if red_lines is not None and flags["in_red_line"]:
         inside = red_lines[
@@ -61,9 +63,18 @@ def zone_rows(
         for _, u in units[units.intersects(point)].iterrows():
             rows.append(
                 (unit, str(u["code"]), str(u["name"]),
-                 str(u.get("unit_type") or ""))
+                 _enum("control_units", u, "unit_type", lang))
             )  # fmt: skip
     return rows
+
+
+def _enum(layer: str, row: pd.Series, field: str, lang: str) -> str:
+    """`row`'s value of enum `field` as its label in `lang` ("" if missing)."""
+    value = row.get(field)
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    spec = get_spec(layer)
+    return spec.field(field).value_label(value, lang) if field in spec.field_names else str(value)
 
 
 def downstream_sections(
@@ -196,4 +207,6 @@ def readable_history(history: pd.DataFrame, layer: str, lang: str = "zh") -> pd.
     out.loc[whole_row, ["old", "new"]] = None
     out["field"] = [spec.field(f).label.get(lang) if f in names else f for f in out["field"]]
     out["op"] = [i18n.t(f"history.op.{op}", lang) for op in out["op"]]
+    if "at" in out.columns:  # UTC with microseconds in the store; Beijing to the minute on screen
+        out["at"] = out["at"].map(times.beijing)
     return out.reset_index(drop=True)

@@ -18,6 +18,7 @@ import pandas as pd
 import qrcode
 import qrcode.image.svg
 
+from geomon import times
 from geomon.specs import FieldSpec, get_spec
 
 _CSS = """
@@ -134,7 +135,7 @@ def outlet_sheet(
         for pair in pairs
     )
     name, code = str(record.get("name") or ""), str(record.get("code") or "")
-    when = (generated or dt.date.today()).isoformat()
+    when = (generated or times.today()).isoformat()
     warn = '<p class="warn">逾期未完成整治</p>' if overdue else ""
     zone_html = (
         _table(zones, ["类别", "编码", "名称", "说明"])

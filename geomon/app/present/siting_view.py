@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
 from geomon import siting
+from geomon.app import i18n
 from geomon.reports import siting_html, siting_xlsx
 from geomon.rules.zones import RELATION_LABELS, VERDICT_LABELS
-from geomon.specs import Label
+from geomon.specs import Label, get_spec, layer_names
 
 ALERT = {"prohibited": "error", "restricted": "warning", "attention": "info", "clear": "success"}
 CONFLICT_FIELDS = (
-    "project_id", "project_name", "verdict", "layer_title", "name", "level", "relation",
-    "distance_m", "overlap_area_m2", "overlap_ratio", "reason", "citation", "feature_id",
+    "project_id", "verdict", "layer_title", "name", "level", "relation",
+    "distance_m", "overlap_area_m2", "overlap_ratio",
 )  # fmt: skip
+"""What fits the page's width: the project's name and the reasons (with the rules they cite)
+are in the verdicts above the table; ids, citations and per-conflict reasons in the downloads."""
+SHORT_LAYERS = {
+    "red_lines": Label("生态保护红线", "Red line"),
+    "protection_zones": Label("饮用水水源保护区", "Source protection zone"),
+    "control_units": Label("环境管控单元", "Control unit"),
+}
+"""Layer names short enough for a table column (the spec titles are plural headings)."""
+SHORT_HEADERS = {
+    "layer_title": Label("图层", "Layer"),
+    "distance_m": Label("距离(m)", "Distance (m)"),
+    "overlap_area_m2": Label("重叠面积(m²)", "Overlap (m²)"),
+    "overlap_ratio": Label("重叠(%)", "Overlap (%)"),
+}
+"""Headers short enough for the page; the page's caption says the plane (高斯平面) once."""
+NUMBER_FORMATS = {"distance_m": "{:,.0f}", "overlap_area_m2": "{:,.0f}", "overlap_ratio": "{:.1f}"}
+"""How the page writes the figures: metres and m² whole with separators, shares one decimal."""
 
 
 def verdict_label(verdict: str, lang: str) -> str:
@@ -25,31 +45,58 @@ def verdict_label(verdict: str, lang: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def _header(name: str, lang: str) -> str:
-    if name == "reason":
-        name = "reason_zh"
+def header(name: str, lang: str) -> str:
+    """The page's header of conflict column `name`."""
+    if name in SHORT_HEADERS:
+        return SHORT_HEADERS[name].get(lang)
     return siting.COLUMN_LABELS[name].get(lang) if name in siting.COLUMN_LABELS else name
 
 
+def _level(layer: str, value: object, lang: str) -> object:
+    """A feature's level or type by its label in `lang` (the enum field of `layer` holding it)."""
+    if not isinstance(value, str) or not value or layer not in layer_names():
+        return value
+    for f in get_spec(layer).fields:
+        if f.type == "enum" and any(v.value == value for v in f.values):
+            return f.value_label(value, lang)
+    return value
+
+
+def _layer_name(layer: str, fallback: object, lang: str) -> object:
+    if layer in SHORT_LAYERS:
+        return SHORT_LAYERS[layer].get(lang)
+    return get_spec(layer).title.get(lang) if layer in layer_names() else fallback
+
+
 def conflict_table(result: siting.SitingResult, lang: str) -> pd.DataFrame:
-    """One row per project × feature, headers and verdicts in `lang`, figures rounded."""
+    """One row per project × feature, headers and words in `lang`, figures rounded, the
+    overlap share in percent (`NUMBER_FORMATS` says how to write them)."""
     c = result.conflicts
     table = pd.DataFrame(index=c.index)
     for name in CONFLICT_FIELDS:
-        if name == "reason":
-            table[name] = c["reason_zh" if lang == "zh" else "reason_en"]
-        elif name in c.columns:
+        if name in c.columns:
             table[name] = c[name]
     table["verdict"] = table["verdict"].map(lambda v: verdict_label(v, lang))
+    layers = c["layer"].astype(str).tolist()
+    table["layer_title"] = [
+        _layer_name(n, t, lang) for n, t in zip(layers, table["layer_title"], strict=True)
+    ]
+    table["level"] = [_level(n, v, lang) for n, v in zip(layers, table["level"], strict=True)]
     table["relation"] = table["relation"].map(
         lambda r: RELATION_LABELS[r].get(lang) if r in RELATION_LABELS else r
     )
-    for col, digits in (("overlap_area_m2", 0), ("distance_m", 0), ("overlap_ratio", 3)):
+    table["overlap_ratio"] = 100 * pd.to_numeric(table["overlap_ratio"], errors="coerce")
+    for col, digits in (("overlap_area_m2", 0), ("distance_m", 0), ("overlap_ratio", 1)):
         table[col] = pd.to_numeric(table[col], errors="coerce").round(digits)
-    for col in ("name", "level", "citation", "feature_id"):
+    for col in ("name", "level"):
         text = table[col].astype(object)
         table[col] = text.where(text.notna(), "")
-    return table.rename(columns={n: _header(n, lang) for n in table.columns}).reset_index(drop=True)
+    return table.rename(columns={n: header(n, lang) for n in table.columns}).reset_index(drop=True)
+
+
+def issue_rows(report: Iterable[Any], lang: str) -> list[dict[str, Any]]:
+    """A project file's issues as table rows, each message in `lang` only."""
+    return [{**i.to_dict(), "message": i18n.one_language(i.message, lang)} for i in report]
 
 
 def result_layers(

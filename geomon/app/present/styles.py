@@ -52,6 +52,7 @@ def map_styles(period: Label, *, outlet_url: str | None = None) -> dict[str, Lay
                 "main_pollutants": _label("map.popup_pollutants"),
                 "exceedances": _label("map.popup_exceed"),
             },
+            hides=("target_class",),  # "target" is the target in force: the layer's or the data's
         ),
         "outlets": LayerStyle(
             color_by="stage",
