@@ -149,7 +149,7 @@ async def choose_stage(page: Any, stage: str) -> None:
     sidebar = page.locator('[data-testid="stSidebar"]')
     box = sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="整治进度")
     for attempt in range(2):
-        await box.click()
+        await box.get_by_role("button", name="Open").click()  # the text field only takes focus
         try:
             await page.get_by_role("option", name=stage).click(timeout=15_000)
             break
