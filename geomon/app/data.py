@@ -332,3 +332,19 @@ def alerts_at(url: str, day: dt.date) -> tuple[list[alerts.Alert], pd.DataFrame]
     if day >= dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).date():
         when = pd.Timestamp.now(tz="UTC").floor("5min").isoformat()  # evaluated now
     return _alerts(url, when, revision(url), login.areas())
+
+
+# ---------------------------------------------------------------- section record (一断面一档)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _section_readings(url: str, code: str, revision: tuple[int, int], areas: Areas) -> pd.DataFrame:
+    reader = _reader(url, areas)
+    if not hasattr(reader, "read_readings"):
+        return alerts.empty_readings()
+    return reader.read_readings(sections=[code])
+
+
+def section_readings(url: str, code: str) -> pd.DataFrame:
+    """Every station reading of section `code` (all parameters, hourly and daily; read-only)."""
+    return _section_readings(url, code, revision(url), login.areas())
