@@ -53,7 +53,8 @@ if match.empty:
 record = match.iloc[0]
 spec = get_spec("sections")
 targets, bodies = secs.section_settings(match)
-station = frames.text(record.get("station_mn")) if bool(record.get("auto_station")) else None
+auto = record.get("auto_station")
+station = frames.text(record.get("station_mn")) if pd.notna(auto) and bool(auto) else None
 target = wq.parse_class(targets[code]) if code in targets else None
 water_body = bodies.get(code, "river")
 
