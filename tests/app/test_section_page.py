@@ -48,6 +48,7 @@ def test_jhsk08_record_from_the_url(app, demo_store: Path, downloads) -> None:
     assert cards["变化趋势"] == "有所好转"
 
     assert at.selectbox(key="section.parameter").value == "NH3N"  # most values over target
+    assert param(at, "parameter") == ["NH3N"]
     spec, data = _chart(at)
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["line", "point", "rule"]

@@ -107,6 +107,8 @@ else:
         i18n.t("section.parameter", lang), parameters, key="section.parameter",
         format_func=functools.partial(section_view.parameter_label, lang=lang),
     )  # fmt: skip
+    if st.query_params.get("parameter") != parameter:  # a link opens the same chart
+        st.query_params["parameter"] = parameter
     step = right.segmented_control(
         i18n.t("section.step", lang), list(ms.SERIES_STEPS), key="section.step",
         default=section_view.default_step(readings["time"]),
