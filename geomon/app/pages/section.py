@@ -74,7 +74,8 @@ if latest is None:
 else:
     month, klass = latest
     widgets.kpi(cards[0], i18n.tf("section.latest_in", lang, month=month),
-                section_view.class_label(klass, lang), wq.STATUS[klass])  # fmt: skip
+                section_view.class_label(klass, lang),
+                wq.STATUS[klass] if lang == "zh" else None)  # fmt: skip
     meets = None if target is None else wq.meets(klass, target)
     verdict = {None: "section.no_target", True: "section.meets", False: "section.fails"}[meets]
     widgets.kpi(cards[1], i18n.t("section.verdict", lang), i18n.t(verdict, lang))
