@@ -117,13 +117,17 @@ def map_layer_names(url: str) -> list[str]:
 def _status_layers(
     url: str, period: str | None, revision: tuple[int, int], today: dt.date, areas: Areas
 ) -> dict[str, pd.DataFrame]:
+    del today  # part of the key only: "overdue" and "alert" without a period are judged today
     known = set(layer_names())
     names = [n for n in store(url).layer_names() if n in known]
     layers = {n: _layer(url, n, revision, areas) for n in names}
     out = view.with_status(layers, period=filters.parse_period(period))
-    if "sections" in out:  # "overdue" and "alert" without a period: as of today
-        day = compliance.status_date(filters.parse_period(period)) if period else today
-        codes = _alert_sections(url, day, revision, areas)
+    if "sections" in out:  # "alert": at the period's end; without a period now (not the end of
+        # today: hours still to come would count as a data gap), once per revision and day
+        day = compliance.status_date(filters.parse_period(period)) if period else None
+        day = day if day is not None and day < dt.date.today() else None  # a period not over
+        when = day.isoformat() if day else pd.Timestamp.now(tz="UTC").floor("5min").isoformat()
+        codes = _alert_sections(url, when, revision, areas)
         sections = out["sections"]
         out["sections"] = sections.assign(alert=sections["code"].astype(str).isin(codes))
     return out
@@ -131,12 +135,12 @@ def _status_layers(
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _alert_sections(
-    url: str, day: dt.date, revision: tuple[int, int], areas: Areas
+    url: str, as_of: str, revision: tuple[int, int], areas: Areas
 ) -> frozenset[str]:
-    """Codes of the sections with an open (unacknowledged) alert at the end of Beijing day
-    `day`: once per store revision, day and areas (one day over 2,000 stations takes ~2 s),
-    never per tile."""
-    found, acks = _alerts(url, day.isoformat(), revision, areas)
+    """Codes of the sections with an open (unacknowledged) alert at `as_of` (a Beijing day:
+    its end): once per store revision, moment and areas (one day over 2,000 stations takes
+    ~2 s), never per tile."""
+    found, acks = _alerts(url, as_of, revision, areas)
     acked = set(acks["alert_id"].astype(str)) if len(acks) else set()
     return frozenset(
         a.feature_id for a in alerts.open_alerts(found, acked) if a.layer == "sections"
@@ -172,7 +176,8 @@ def status_layers(url: str, period: str | None = None) -> dict[str, pd.DataFrame
 
     Outlets carry ``overdue``, sections ``class``/``meets_target``/…
     (`geomon.analysis.compliance.with_status`) and ``alert`` (an open, unacknowledged alert at
-    the end of the period, or today without one: `geomon.monitoring.alerts`);
+    the end of the period, or without one now, when the layers were computed for this revision
+    and day: `geomon.monitoring.alerts`);
     the ``monitoring`` table is included as stored.
     """
     return _status_layers(url, period, revision(url), dt.date.today(), login.areas())
