@@ -145,3 +145,13 @@ def test_choosing_a_section_updates_the_url(app, demo_store: Path) -> None:
 
     no_exception(at)
     assert param(at, "code") == ["JHGK02"]
+
+
+def test_map_search_offers_the_section_record(app, demo_store: Path) -> None:
+    at = app(demo_store).run()  # the map
+    at.text_input(key="map_search").input("JHSK08").run()
+
+    no_exception(at)
+    (link,) = at.page_link
+    assert link.label == "打开断面档案：JHSK08"
+    assert (link.proto.page, link.proto.query_string) == ("section", "code=JHSK08")
