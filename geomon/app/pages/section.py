@@ -10,7 +10,7 @@ from geomon import frames
 from geomon.analysis import sections as secs
 from geomon.app import data, i18n
 from geomon.app.components import login, widgets
-from geomon.app.present import outlet_view, section_sheet, section_view
+from geomon.app.present import outlet_view, section_sheet, section_view, view
 from geomon.errors import GeomonError
 from geomon.monitoring import series as ms
 from geomon.rules import water_quality as wq
@@ -171,7 +171,11 @@ else:
     st.caption(i18n.tf("section.exceedance_count", lang, n=len(over)))
     table = over.assign(multiple=[section_view.multiple_text(m, lang) for m in over["multiple"]])
     table = table.rename(columns={c: i18n.t(f"section.col.{c}", lang) for c in table.columns})
-    st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * len(table), 420))
+    shown_rows = table.head(view.LIST_ROWS)  # a year of hours can hold thousands: CSV has all
+    st.dataframe(
+        shown_rows, hide_index=True, width="stretch", height=min(38 + 35 * len(shown_rows), 420)
+    )
+    widgets.csv_download(table, f"{code}-exceedances.csv", lang=lang, key="section.csv")
 
 # ---------------------------------------------------------------- completeness
 st.subheader(i18n.t("section.completeness", lang))
