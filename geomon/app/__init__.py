@@ -25,6 +25,7 @@ PAGES: tuple[PageRef, ...] = (
     PageRef("geomon/app/pages/siting.py", "page.siting", ":material/fact_check:", "siting"),
     PageRef("geomon/app/pages/data.py", "page.data", ":material/database:", "data"),
     PageRef("geomon/app/pages/outlet.py", "page.outlet", ":material/description:", "outlet"),
+    PageRef("geomon/app/pages/section.py", "page.section", ":material/water_drop:", "section"),
     PageRef("geomon/app/pages/reports.py", "page.reports", ":material/summarize:", "reports"),
     PageRef("geomon/app/pages/alerts.py", "page.alerts", ":material/notifications:", "alerts"),
     # supervision loop (issue #20)

@@ -117,11 +117,34 @@ def map_layer_names(url: str) -> list[str]:
 def _status_layers(
     url: str, period: str | None, revision: tuple[int, int], today: dt.date, areas: Areas
 ) -> dict[str, pd.DataFrame]:
-    del today  # part of the key only: "overdue" without a period is judged as of today
+    del today  # part of the key only: "overdue" and "alert" without a period are judged today
     known = set(layer_names())
     names = [n for n in store(url).layer_names() if n in known]
     layers = {n: _layer(url, n, revision, areas) for n in names}
-    return view.with_status(layers, period=filters.parse_period(period))
+    out = view.with_status(layers, period=filters.parse_period(period))
+    if "sections" in out:  # "alert": at the period's end; without a period now (not the end of
+        # today: hours still to come would count as a data gap), once per revision and day
+        day = compliance.status_date(filters.parse_period(period)) if period else None
+        day = day if day is not None and day < dt.date.today() else None  # a period not over
+        when = day.isoformat() if day else pd.Timestamp.now(tz="UTC").floor("5min").isoformat()
+        codes = _alert_sections(url, when, revision, areas)
+        sections = out["sections"]
+        out["sections"] = sections.assign(alert=sections["code"].astype(str).isin(codes))
+    return out
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _alert_sections(
+    url: str, as_of: str, revision: tuple[int, int], areas: Areas
+) -> frozenset[str]:
+    """Codes of the sections with an open (unacknowledged) alert at `as_of` (a Beijing day:
+    its end): once per store revision, moment and areas (one day over 2,000 stations takes
+    ~2 s), never per tile."""
+    found, acks = _alerts(url, as_of, revision, areas)
+    acked = set(acks["alert_id"].astype(str)) if len(acks) else set()
+    return frozenset(
+        a.feature_id for a in alerts.open_alerts(found, acked) if a.layer == "sections"
+    )
 
 
 def status_layers_for(url: str, period: str | None, areas: Areas) -> dict[str, pd.DataFrame]:
@@ -152,7 +175,9 @@ def status_layers(url: str, period: str | None = None) -> dict[str, pd.DataFrame
     """Every geomon layer of the store with its status columns for `period` (shared: read-only).
 
     Outlets carry ``overdue``, sections ``class``/``meets_target``/…
-    (`geomon.analysis.compliance.with_status`);
+    (`geomon.analysis.compliance.with_status`) and ``alert`` (an open, unacknowledged alert at
+    the end of the period, or without one now, when the layers were computed for this revision
+    and day: `geomon.monitoring.alerts`);
     the ``monitoring`` table is included as stored.
     """
     return _status_layers(url, period, revision(url), times.today(), login.areas())
@@ -332,3 +357,19 @@ def alerts_at(url: str, day: dt.date) -> tuple[list[alerts.Alert], pd.DataFrame]
     if day >= dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8))).date():
         when = pd.Timestamp.now(tz="UTC").floor("5min").isoformat()  # evaluated now
     return _alerts(url, when, revision(url), login.areas())
+
+
+# ---------------------------------------------------------------- section record (一断面一档)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _section_readings(url: str, code: str, revision: tuple[int, int], areas: Areas) -> pd.DataFrame:
+    reader = _reader(url, areas)
+    if not hasattr(reader, "read_readings"):
+        return alerts.empty_readings()
+    return reader.read_readings(sections=[code])
+
+
+def section_readings(url: str, code: str) -> pd.DataFrame:
+    """Every station reading of section `code` (all parameters, hourly and daily; read-only)."""
+    return _section_readings(url, code, revision(url), login.areas())

@@ -274,13 +274,21 @@ def tile(url: str, c: Mapping[str, Any], layer: str, z: int, x: int, y: int) -> 
 
 
 def popup(
-    url: str, c: Mapping[str, Any], layer: str, feature_id: str, record_url: str
+    url: str,
+    c: Mapping[str, Any],
+    layer: str,
+    feature_id: str,
+    record_url: str,
+    section_url: str | None = None,
 ) -> str | None:
-    """The popup HTML of feature `feature_id` of `layer` in the view `c`, or None if absent."""
+    """The popup HTML of feature `feature_id` of `layer` in the view `c`, or None if absent;
+    outlets link to `record_url`, sections to `section_url` (``{id}`` is the code)."""
     rows = tiles.feature_rows(frames(url, c, [layer])[layer], get_spec(layer), feature_id)
     if rows.empty:
         return None
-    own = styles.map_styles(Label("", ""), outlet_url=record_url).get(layer)
+    own = styles.map_styles(Label("", ""), outlet_url=record_url, section_url=section_url).get(
+        layer
+    )
     return mapview.popup_html(rows.iloc[:1], get_spec(layer), c["l"], own)[0]
 
 
@@ -298,6 +306,7 @@ def layer_styles(layer: str, lang: str) -> dict[str, Any]:
         "stroke": own.stroke if own else "#ffffff",
         "strokeWeight": own.stroke_weight if own else 1,
         "ring": own.ring_color if own else "#111111",
+        "alert": own.alert_color if own and own.alert else None,
         "weight": spec.style.weight,
         "fillOpacity": spec.style.fill_opacity,
         "dash": spec.style.dash_array,

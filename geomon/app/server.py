@@ -94,7 +94,8 @@ def feature(request: Request) -> Response:
         c = mapdata.check(request.query_params.get("t"), layer, request.query_params.get("k"),
                           settings)  # fmt: skip
         url = urls.record_url(c["l"])
-        html = mapdata.popup(settings.store_url, c, layer, request.path_params["fid"], url)
+        html = mapdata.popup(settings.store_url, c, layer, request.path_params["fid"], url,
+                             urls.section_record_url(c["l"]))  # fmt: skip
     except TokenError as exc:
         return _denied(exc)
     if html is None:

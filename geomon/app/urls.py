@@ -29,6 +29,11 @@ def record_url(lang: str) -> str:
     return f"{base()}/outlet?outlet={{id}}" + ("&lang=en" if lang == "en" else "")
 
 
+def section_record_url(lang: str) -> str:
+    """The URL template of a section's record page (``{id}`` is the section code)."""
+    return f"{base()}/section?code={{id}}" + ("&lang=en" if lang == "en" else "")
+
+
 def _lang(lang: str) -> str:
     return "&lang=en" if lang == "en" else ""
 

@@ -109,6 +109,11 @@ def legend_layers(
             ringed = int(frame[own.ring].astype("boolean").fillna(False).sum())
             label = own.ring_label.get(lang) if own.ring_label else own.ring
             rows.append({"kind": "ring", "color": own.ring_color, "label": label, "count": ringed})
+        if own is not None and own.alert and own.alert in frame:
+            flagged = int(frame[own.alert].astype("boolean").fillna(False).sum())
+            label = own.alert_label.get(lang) if own.alert_label else own.alert
+            rows.append({"kind": "ring", "color": own.alert_color, "label": label,
+                         "count": flagged})  # fmt: skip
         out.append({
             "name": name,
             "title": spec.title.get(lang),

@@ -5,10 +5,11 @@ The map page carries only the map's shell and style; the browser fetches each la
 one filtered layer prepared once (web-mercator coordinates, a style code per feature, a spatial
 index); `TileSource.tile` cuts one tile from it:
 
-- points: single features with their style code (colour × ring) and id; a tile holding more than
-  `CLUSTER_POINTS` points below `CLUSTER_MAX_ZOOM` is aggregated server-side into cells of
-  `CLUSTER_CELL` tile units (16 screen pixels), each cell one feature with its count ``n`` and
-  how many of its points are ringed ``r`` (e.g. overdue outlets);
+- points: single features with their style code (colour × ring), id and ``a`` = 1 when the
+  style's ``alert`` column flags them (a dashed halo: sections with an open alert); a tile
+  holding more than `CLUSTER_POINTS` points below `CLUSTER_MAX_ZOOM` is aggregated server-side
+  into cells of `CLUSTER_CELL` tile units (16 screen pixels), each cell one feature with its
+  count ``n`` and how many of its points are ringed ``r`` (e.g. overdue outlets);
 - lines and polygons: clipped to the tile plus a `BUFFER` (so strokes at tile edges join up),
   simplified to half a screen pixel at the tile's zoom, with style code and id;
   a feature smaller than `DOT_PX` pixels at that zoom is sent as a point at its box's centre
@@ -47,6 +48,7 @@ MAX_LAT = 85.0511287798066  # Web Mercator's edge
 ID = "i"  # property: the feature's id (the spec's id field, as text)
 STYLE = "s"  # property: the feature's style code (2 × palette index + ringed)
 COUNT, RINGED = "n", "r"  # properties of an aggregated cell
+ALERT = "a"  # property: 1 on a feature flagged by the style's ``alert`` column (an open alert)
 
 
 def palette(spec: LayerSpec, own: mv.LayerStyle | None) -> list[str]:
@@ -107,6 +109,13 @@ class TileSource:
     geoms: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))  # unit coords
     bounds: np.ndarray = field(default_factory=lambda: np.empty((0, 4)))  # of geoms
     tree: shapely.STRtree | None = None
+    alerts: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))  # as `ids`
+
+    def _props(self, i: int, style: int) -> dict[str, Any]:
+        props: dict[str, Any] = {ID: self.ids[i], STYLE: style}
+        if len(self.alerts) and self.alerts[i]:
+            props[ALERT] = 1
+        return props
 
     def tile(self, z: int, x: int, y: int) -> bytes:
         """The MVT tile (z, x, y) of this layer: one MVT layer named after it (maybe empty)."""
@@ -130,7 +139,7 @@ class TileSource:
         if len(inside) > CLUSTER_POINTS and z < CLUSTER_MAX_ZOOM:
             return _cells(tx, ty, self.styles[inside] % 2, inside, self.ids, self.styles)
         return [
-            {"geometry": f"POINT ({px} {py})", "properties": {ID: self.ids[i], STYLE: int(s)}}
+            {"geometry": f"POINT ({px} {py})", "properties": self._props(i, int(s))}
             for px, py, i, s in zip(
                 tx.tolist(), ty.tolist(), inside.tolist(), self.styles[inside].tolist(), strict=True
             )
@@ -157,7 +166,7 @@ class TileSource:
         local = shapely.transform(clipped, lambda xy: np.rint(xy * scale - offset))
         keep = ~shapely.is_empty(local)
         return features + [
-            {"geometry": g, "properties": {ID: self.ids[i], STYLE: int(self.styles[i])}}
+            {"geometry": g, "properties": self._props(i, int(self.styles[i]))}
             for g, i in zip(local[keep], hits[keep].tolist(), strict=True)
         ]
 
@@ -219,13 +228,17 @@ def tile_source(
     else:
         ids = np.array([str(i) for i in range(len(frame))], dtype=object)
     styles = style_codes(frame, spec, own)
+    alerts = np.zeros(len(frame), dtype=bool)
+    if own is not None and own.alert and own.alert in frame:
+        alerts = frame[own.alert].astype("boolean").fillna(False).to_numpy(dtype=bool)
     geoms = frame.geometry.to_numpy()
     if len(geoms) and bool((shapely.get_type_id(geoms) == 0).all()):  # 0: Point
         ux, uy = to_unit(shapely.get_x(geoms), shapely.get_y(geoms))
         order = np.argsort(ux, kind="stable")
         return TileSource(
-            name, ids[order], spec.style.min_zoom, styles[order], True, ux[order], uy[order]
-        )
+            name, ids[order], spec.style.min_zoom, styles[order], True, ux[order], uy[order],
+            alerts=alerts[order],
+        )  # fmt: skip
     unit = shapely.transform(geoms, _unit_xy)
     tree = shapely.STRtree(unit) if len(unit) else None
     return TileSource(
@@ -237,6 +250,7 @@ def tile_source(
         geoms=unit,
         bounds=shapely.bounds(unit),
         tree=tree,
+        alerts=alerts,
     )
 
 

@@ -36,8 +36,10 @@ class LayerStyle:
     The rules add status columns (a section's period ``class``, an outlet's ``overdue``) that
     the specs cannot name; pass a style per layer to `build_map` to draw them. Values missing
     from `colors` get `default_color` (legend: `default_label`). Features whose bool column
-    `ring` is true get a thick `ring_color` outline (legend: `ring_label`). `popup` adds
-    rows for derived columns (column → label) to the spec's popup fields, in place of `hides`.
+    `ring` is true get a thick `ring_color` outline (legend: `ring_label`); points whose bool
+    column `alert` is true get a dashed `alert_color` halo outside it (sections with an open
+    alert, on the tile map; legend: `alert_label`). `popup` adds rows for derived columns
+    (column → label) to the spec's popup fields, in place of `hides`.
     """
 
     color_by: str
@@ -49,6 +51,9 @@ class LayerStyle:
     ring: str | None = None
     ring_color: str = "#111111"
     ring_label: Label | None = None
+    alert: str | None = None
+    alert_color: str = "#ff6f00"
+    alert_label: Label | None = None
     popup: Mapping[str, Label] = field(default_factory=dict)
     hides: tuple[str, ...] = ()  # spec popup fields a `popup` row supersedes (no repeated row)
     stroke: str = "#ffffff"  # outline of points (a dark one tells sections from outlets)

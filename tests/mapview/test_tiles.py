@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from shapely import Point, box
 
-from geomon.mapview import tiles
+from geomon.mapview import LayerStyle, tiles
 from geomon.specs import get_spec
 from geomon.validate import apply_dtypes
 
@@ -164,3 +164,19 @@ def test_covering_lists_the_opening_view_tiles() -> None:
         want = {(t.z, t.x, t.y) for t in mercantile.tiles(73.5, 18.0, 134.9, 53.5, z)}
         assert {t for t in got if t[0] == z} == want
     assert {t[0] for t in got} == {4, 5}
+
+
+def test_points_flagged_by_the_alert_column_carry_a() -> None:
+    """A style's ``alert`` column (sections with an open alert) sends ``a`` = 1 on its points
+    only; the style code (colour × ring) is unchanged."""
+    frame = _outlets([(45.0, _lat(0.375)), (45.1, _lat(0.375))], flag=[True, False])
+    own = LayerStyle(color_by="stage", colors={}, alert="flag")
+    src = tiles.tile_source("outlets", frame, get_spec("outlets"), own)
+
+    features = {
+        f["properties"]["i"]: f["properties"] for f in _decode(src.tile(2, 2, 1), "outlets")
+    }
+    assert features["O0"].get("a") == 1
+    assert "a" not in features["O1"]
+    plain = tiles.tile_source("outlets", frame, get_spec("outlets"))  # no alert column styled
+    assert all("a" not in f["properties"] for f in _decode(plain.tile(2, 2, 1), "outlets"))

@@ -67,6 +67,13 @@ def map_view() -> None:
             query_params={"outlet": focus.code},
             icon=":material/description:",
         )
+    if focus is not None and focus.layer == "sections":  # 一断面一档
+        st.page_link(
+            "geomon/app/pages/section.py",
+            label=f"{i18n.t('map.open_section', lang)}：{focus.code}",
+            query_params={"code": focus.code},
+            icon=":material/water_drop:",
+        )
     if not any(len(f) for f in frames.values()):
         st.info(i18n.t("map.empty_filtered", lang))
     legend = styles.map_styles(filterbar.period_labels(v.period or ""))

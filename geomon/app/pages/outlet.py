@@ -92,7 +92,8 @@ with right:
     m = mapview.build_map(
         near, lang=lang, center=(point.y, point.x), zoom=14, asset_base=urls.asset_base(),
         styles=styles.map_styles(
-            filterbar.period_labels(v.period or ""), outlet_url=urls.record_url(lang)
+            filterbar.period_labels(v.period or ""), outlet_url=urls.record_url(lang),
+            section_url=urls.section_record_url(lang),
         ), compact=True,
     )  # fmt: skip
     widgets.show_map(m, lang=lang, key="outlet.map", height=420, focus=focus)

@@ -116,22 +116,31 @@ LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 """Hosts a code on paper cannot reach: a link to them is no link."""
 
 
-def record_link(code: str, *, page_url: str | None, public_url: str | None = None) -> str | None:
+def record_link(
+    code: str,
+    *,
+    page_url: str | None,
+    public_url: str | None = None,
+    page: str = "outlet",
+    param: str = "outlet",
+) -> str | None:
     """The URL of the outlet's record (``…/outlet?outlet=CODE``), for the QR code; or None.
+
+    `page` and `param` name another record page (the section's: ``section``, ``code``).
 
     `public_url` (``GEOMON_PUBLIC_URL``, the app's address as people reach it) wins. Without it
     the page the user is on serves, unless that is this machine itself (``localhost``,
     ``127.0.0.1``…) or unknown: a printed code to it would open nothing, so there is no link
     and the sheet says the setting is missing.
     """
-    query = "outlet=" + quote(code, safe="")
+    query = f"{param}=" + quote(code, safe="")
     if public_url:
-        return f"{public_url.rstrip('/')}/outlet?{query}"
+        return f"{public_url.rstrip('/')}/{page}?{query}"
     parts = urlsplit(page_url or "")
     if not parts.hostname or parts.hostname.lower() in LOOPBACK_HOSTS:
         return None
     base = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
-    return urljoin(base, "outlet") + "?" + query
+    return urljoin(base, page) + "?" + query
 
 
 # ------------------------------------------------------------------------------- attachments

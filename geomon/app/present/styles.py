@@ -17,17 +17,22 @@ from geomon.specs import Label, get_spec
 RING = "#111111"  # overdue outlets
 CARD_RED, CARD_YELLOW = "#b2182b", "#e6b000"  # problems' cards (issue #20)
 FAILS = "#c51b8a"  # sections failing their target (magenta: visible on every class colour)
+ALERT = "#ff6f00"  # sections with an open alert: a dashed orange halo outside the ring
 
 
 def _label(key: str, **fmt: str) -> Label:
     return Label(i18n.t(key, "zh").format(**fmt), i18n.t(key, "en").format(**fmt))
 
 
-def map_styles(period: Label, *, outlet_url: str | None = None) -> dict[str, LayerStyle]:
+def map_styles(
+    period: Label, *, outlet_url: str | None = None, section_url: str | None = None
+) -> dict[str, LayerStyle]:
     """
     Styles for `geomon.mapview.build_map`; `period` names the assessed period (legend).
 
-    With `outlet_url` (``/outlet?outlet={id}``) an outlet's popup links to its record.
+    With `outlet_url` (``/outlet?outlet={id}``) an outlet's popup links to its record, with
+    `section_url` (``/section?code={id}``) a section's. Sections with an open alert (the
+    ``alert`` column, `geomon.app.data.status_layers`) get a dashed halo on the tile map.
     """
     stage = get_spec("outlets").style
     return {
@@ -45,6 +50,9 @@ def map_styles(period: Label, *, outlet_url: str | None = None) -> dict[str, Lay
             stroke="#1b2a41",
             stroke_weight=2.0,
             ring_label=_label("map.fails_target"),
+            alert="alert",
+            alert_color=ALERT,
+            alert_label=_label("map.legend_alert"),
             popup={
                 "class": _label("map.popup_class"),
                 "target": _label("map.popup_target"),
@@ -53,6 +61,7 @@ def map_styles(period: Label, *, outlet_url: str | None = None) -> dict[str, Lay
                 "exceedances": _label("map.popup_exceed"),
             },
             hides=("target_class",),  # "target" is the target in force: the layer's or the data's
+            link=(_label("map.open_section"), section_url) if section_url else None,
         ),
         "outlets": LayerStyle(
             color_by="stage",

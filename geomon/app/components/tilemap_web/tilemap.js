@@ -115,6 +115,11 @@
     ctx.globalAlpha = 0.92; ctx.fillStyle = color; ctx.fill(); ctx.globalAlpha = 1;
     ctx.lineWidth = ring ? 3 : st.strokeWeight; ctx.strokeStyle = ring ? st.ring : st.stroke;
     ctx.stroke();
+    if (p.a && st.alert) {  // an open alert: a dashed halo outside the ring
+      ctx.beginPath(); ctx.arc(x, y, r0 + 6, 0, 2 * Math.PI);
+      ctx.setLineDash([4, 3]); ctx.lineWidth = 2.5; ctx.strokeStyle = st.alert;
+      ctx.stroke(); ctx.setLineDash([]);
+    }
     return {kind: "point", x: x, y: y, r: r0 + 3, f: f};
   }
 

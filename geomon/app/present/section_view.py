@@ -1,0 +1,383 @@
+"""What the section record (一断面一档) shows: lab and station points of one parameter for the
+chart, exceedances, data completeness per month, the latest class and the trend.
+
+Pure functions over frames; the rules are the library's: classes from GB 3838-2002 表1
+(`geomon.rules.water_quality`), the target limit (`geomon.monitoring.series.target_limit`) and the
+range a value must lie in (`geomon.monitoring.alerts.target_bounds`: DO ≥, pH 6–9, others ≤),
+which readings count (`geomon.monitoring.valid`). 超标倍数 = (C − limit) / limit against the
+section's target class, 2 decimals half even, and none for WT, pH and DO (DOMAIN.md §1.3). The
+trend compares the status level (优 … 重度污染) of the first and the last month with a class
+(2011 method: one level 有所, two or more 明显; as `alerts.trend_alerts`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from geomon import frames
+from geomon.app import i18n
+from geomon.monitoring import BEIJING, valid
+from geomon.monitoring import alerts as al
+from geomon.monitoring.series import Series
+from geomon.rules import water_quality as wq
+from geomon.specs import get_spec
+
+FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+EXCEEDANCE_COLUMNS = ("source", "time", "parameter", "value", "limit", "multiple")
+COMPLETENESS_COLUMNS = ("parameter", "month", "valid_hours", "hours", "share")
+_STATUS_ORDER: tuple[str, ...] = tuple(dict.fromkeys(wq.STATUS[c] for c in wq.CLASSES))
+
+
+def parameter_label(key: str, lang: str) -> str:
+    """The monitoring field's label (``氨氮`` / ``Ammonia nitrogen``); the key itself for
+    ``lang="key"``."""
+    if lang == "key":
+        return key
+    return get_spec("monitoring").field(key).label.get(lang)
+
+
+def class_label(klass: object, lang: str) -> str:
+    """``Ⅲ类`` / ``Class III``; "" without a class."""
+    if klass is None or (isinstance(klass, float) and np.isnan(klass)) or klass not in wq.CLASSES:
+        return ""
+    return wq.CLASS_LABELS[str(klass)].get(lang)
+
+
+_FACT_FIELDS = ("code", "control_level", "river", "basin", "district", "water_body_type")
+
+
+def facts(record: pd.Series, target: str | None, station: str | None, lang: str) -> list:
+    """(label, text) of the section's facts: code, level, river, basin, district, water body,
+    target class and automatic station (its MN)."""
+    spec = get_spec("sections")
+    rows = [
+        (spec.field(f).label.get(lang), frames.text(record.get(f)) or "—")
+        for f in _FACT_FIELDS
+        if f in record.index
+    ]
+    rows.append((i18n.t("section.target", lang), class_label(target, lang) or "—"))
+    rows.append((i18n.t("section.station", lang), station or i18n.t("section.no_station", lang)))
+    return rows
+
+
+def beijing_minute(times: pd.Series) -> list[str]:
+    """UTC times as Beijing time to the minute, ``2023-06-14 02:00``."""
+    stamps = pd.DatetimeIndex(pd.to_datetime(times, utc=True)).tz_convert(BEIJING)
+    return [s.strftime("%Y-%m-%d %H:%M") for s in stamps]
+
+
+def _lab_times(dates: pd.Series) -> pd.Series:
+    """A sampling date as the start of that Beijing day, in UTC."""
+    day = pd.to_datetime(dates).dt.normalize()
+    return day.dt.tz_localize(BEIJING).dt.tz_convert("UTC")
+
+
+def lab_points(
+    monitoring: pd.DataFrame | None, code: str, parameter: str, water_body: wq.WaterBody = "river"
+) -> pd.DataFrame:
+    """The lab results of `parameter` at section `code`: time (UTC), value, class."""
+    cols = ["time", "value", "class"]
+    if monitoring is None or parameter not in getattr(monitoring, "columns", ()):
+        return pd.DataFrame(columns=cols)
+    rows = monitoring[monitoring["section_code"].astype(str) == code]
+    rows = rows[rows[parameter].notna()].sort_values("date", kind="stable")
+    values = rows[parameter].to_numpy(dtype=float)
+    classes = (
+        wq.item_classes(parameter, values, water_body=water_body)
+        if parameter in wq.ITEMS
+        else [None] * len(values)
+    )
+    return pd.DataFrame(
+        {"time": _lab_times(rows["date"]).to_numpy(), "value": values, "class": list(classes)}
+    )
+
+
+def chart_frame(series: Series, lab: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Station points (only those that count are classed) and lab results in one frame for the
+    chart: time, when (Beijing text), value, class (label), source (label). Hourly, only the lab
+    results within the station data's span (from a day before) are kept, so the hours stay
+    readable; daily and monthly, all of them."""
+    auto = series.points
+    if series.step == "hour" and len(auto) and len(lab):
+        since = pd.to_datetime(auto["time"], utc=True).min() - pd.Timedelta(days=1)
+        lab = lab[pd.to_datetime(lab["time"], utc=True) >= since]
+    parts = [
+        pd.DataFrame(
+            {
+                "time": pd.to_datetime(auto["time"], utc=True),
+                "value": auto["value"].to_numpy(dtype=float),
+                "class": [
+                    class_label(c, lang) or i18n.t("section.no_class", lang) for c in auto["class"]
+                ],
+                "source": i18n.t("section.source_auto", lang),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "time": pd.to_datetime(lab["time"], utc=True),
+                "value": lab["value"].to_numpy(dtype=float),
+                "class": [
+                    class_label(c, lang) or i18n.t("section.no_class", lang) for c in lab["class"]
+                ],
+                "source": i18n.t("section.source_lab", lang),
+            }
+        ),
+    ]
+    out = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else parts[0]
+    )
+    out = out[out["value"].notna()].sort_values("time", kind="stable").reset_index(drop=True)
+    out["when"] = beijing_minute(out["time"])
+    out["time"] = out["time"].dt.tz_convert(BEIJING).dt.tz_localize(None)  # axis in Beijing time
+    return out
+
+
+_AXIS_FORMAT = {"hour": "%m-%d %H:%M", "day": "%Y-%m-%d", "month": "%Y-%m"}
+
+
+def series_chart(
+    frame: pd.DataFrame, limit: Any, *, title: str, lang: str, step: str = "hour"
+) -> alt.LayerChart:
+    """The parameter over time: a grey line of the station values, points coloured by class
+    (lab results as larger diamonds), the target class's limit as a red dashed rule."""
+    domain = [wq.CLASS_LABELS[c].get(lang) for c in wq.CLASSES] + [i18n.t("section.no_class", lang)]
+    colours = [wq.CLASS_COLORS[c] for c in wq.CLASSES] + ["#bbbbbb"]
+    auto, lab = i18n.t("section.source_auto", lang), i18n.t("section.source_lab", lang)
+    x = alt.X(
+        "time:T", title=None, axis=alt.Axis(format=_AXIS_FORMAT.get(step, "%Y-%m-%d"), labelAngle=0)
+    )
+    y = alt.Y("value:Q", title=title, scale=alt.Scale(zero=False))
+    tooltip = [
+        alt.Tooltip("when:N", title=i18n.t("section.col.time", lang)),
+        alt.Tooltip("value:Q", title=title),
+        alt.Tooltip("class:N", title=i18n.t("section.col.class", lang)),
+        alt.Tooltip("source:N", title=i18n.t("section.col.source", lang)),
+    ]
+    base = alt.Chart(frame)
+    line = (
+        base.transform_filter(alt.datum.source == auto)
+        .mark_line(color="#9aa5b1", strokeWidth=1)
+        .encode(x=x, y=y)
+    )
+    points = base.mark_point(filled=True, opacity=0.9).encode(
+        x=x,
+        y=y,
+        color=alt.Color(
+            "class:N",
+            scale=alt.Scale(domain=domain, range=colours),
+            title=i18n.t("section.col.class", lang),
+        ),
+        shape=alt.Shape(
+            "source:N",
+            scale=alt.Scale(domain=[auto, lab], range=["circle", "diamond"]),
+            title=i18n.t("section.col.source", lang),
+        ),
+        size=alt.condition(alt.datum.source == lab, alt.value(160), alt.value(30)),
+        tooltip=tooltip,
+    )
+    layers: list[alt.Chart] = [line, points]
+    bounds = limit if isinstance(limit, list) else [limit] if limit is not None else []
+    if bounds:
+        rules = pd.DataFrame({"limit": [float(b) for b in bounds]})
+        layers.append(
+            alt.Chart(rules)
+            .mark_rule(color="#d73027", strokeDash=[6, 4], strokeWidth=2)
+            .encode(y="limit:Q", tooltip=[alt.Tooltip("limit:Q", title=i18n.t(
+                "section.col.limit", lang))])
+        )  # fmt: skip
+    return (
+        alt.layer(*layers)
+        .properties(height=320)
+        .configure(font=FONT)
+        .configure_legend(orient="top", labelLimit=0)
+    )
+
+
+# --------------------------------------------------------------------------- exceedances
+
+
+def _beyond(parameter: str, values: np.ndarray, target: str | None, water_body: str) -> tuple:
+    """(mask of values beyond the target, the limit shown, the limit multiples are taken of)."""
+    low, high = al.target_bounds(parameter, target, water_body)
+    with np.errstate(invalid="ignore"):
+        mask = (values < low) | (values > high)
+    item = wq.ITEMS.get(parameter)
+    if item is None:
+        return mask, None, None
+    if item.direction == "ge":
+        return mask, low, None
+    if item.direction == "range":
+        return mask, f"{low:g}–{high:g}", None
+    return mask, high, (high if item.multiple else None)
+
+
+def _multiple(values: np.ndarray, limit: float | None) -> list[float | None]:
+    if limit is None:
+        return [None] * len(values)
+    return wq.round_half_even((values - limit) / limit, 2).tolist()
+
+
+def exceedances(
+    readings: pd.DataFrame,
+    monitoring: pd.DataFrame | None,
+    code: str,
+    target: str | None,
+    water_body: wq.WaterBody = "river",
+    *,
+    lang: str = "zh",
+) -> pd.DataFrame:
+    """Every value beyond the section's target class: the valid station readings (hourly and
+    daily) and the lab results, newest first. Columns `EXCEEDANCE_COLUMNS`; ``time`` is Beijing
+    time (lab results: their date); ``multiple`` is 超标倍数 against the target limit.
+    ``lang="key"`` keeps parameter keys (``NH3N``) for code."""
+    rows: list[pd.DataFrame] = []
+    mine = readings[readings["section_code"].astype(str) == code]
+    mine = mine[valid(mine).to_numpy()]
+    for parameter, group in mine.groupby("parameter", sort=False):
+        values = group["value"].to_numpy(dtype=float)
+        mask, shown, base = _beyond(str(parameter), values, target, water_body)
+        if not mask.any():
+            continue
+        hit = group[mask]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "sort": hit["time"].to_numpy(),
+                    "source": i18n.t("section.source_auto", lang),
+                    "time": beijing_minute(hit["time"]),
+                    "parameter": parameter_label(str(parameter), lang),
+                    "value": values[mask],
+                    "limit": shown,
+                    "multiple": _multiple(values[mask], base),
+                }
+            )
+        )
+    if monitoring is not None and len(monitoring):
+        lab = monitoring[monitoring["section_code"].astype(str) == code]
+        times = _lab_times(lab["date"]) if len(lab) else pd.Series(dtype="datetime64[ns, UTC]")
+        for parameter in wq.ITEMS:
+            if parameter not in lab.columns:
+                continue
+            values = lab[parameter].to_numpy(dtype=float)
+            mask, shown, base = _beyond(parameter, values, target, water_body)
+            if not mask.any():
+                continue
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "sort": times.to_numpy()[mask],
+                        "source": i18n.t("section.source_lab", lang),
+                        "time": pd.to_datetime(lab["date"])
+                        .dt.strftime("%Y-%m-%d")
+                        .to_numpy()[mask],
+                        "parameter": parameter_label(parameter, lang),
+                        "value": values[mask],
+                        "limit": shown,
+                        "multiple": _multiple(values[mask], base),
+                    }
+                )
+            )
+    if not rows:
+        return pd.DataFrame(columns=list(EXCEEDANCE_COLUMNS))
+    out = pd.concat(rows, ignore_index=True).sort_values("sort", ascending=False, kind="stable")
+    out["limit"] = [f"{v:g}" if isinstance(v, float) else str(v) for v in out["limit"]]
+    return out[list(EXCEEDANCE_COLUMNS)].reset_index(drop=True)
+
+
+def multiple_text(multiple: object, lang: str) -> str:
+    """超标倍数 as bureaus write it: ``超标0.56倍`` / ``0.56× over``; "" without one."""
+    if multiple is None or (isinstance(multiple, float) and np.isnan(multiple)):
+        return ""
+    return i18n.t("section.multiple", lang).format(m=float(multiple))
+
+
+# -------------------------------------------------------------------------- completeness
+
+
+def completeness(readings: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Hourly data completeness per parameter and Beijing month: valid hours (`valid`) / hours
+    in the month. Columns `COMPLETENESS_COLUMNS` (``share`` 0–1); parameters as keys."""
+    mine = readings[(readings["section_code"].astype(str) == code) & (readings["step"] == "hour")]
+    if mine.empty:
+        return pd.DataFrame(columns=list(COMPLETENESS_COLUMNS))
+    local = mine["time"].dt.tz_convert(BEIJING).dt.tz_localize(None)
+    month = local.dt.to_period("M")
+    ok = valid(mine).to_numpy()
+    frame = pd.DataFrame({"parameter": mine["parameter"].to_numpy(), "month": month, "ok": ok})
+    counted = frame.groupby(["parameter", "month"], sort=True)["ok"].sum().reset_index()
+    hours = [p.days_in_month * 24 for p in counted["month"]]
+    counted["hours"] = hours
+    counted["valid_hours"] = counted["ok"].astype("int64")
+    counted["share"] = counted["valid_hours"] / counted["hours"]
+    counted["month"] = counted["month"].astype(str)
+    return counted[list(COMPLETENESS_COLUMNS)].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------------ classes, trend
+
+
+def month_classes(monthly: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The section's rows of `geomon.app.present.view.monthly_classes`: month, class."""
+    rows = monthly[monthly["section_code"].astype(str) == code]
+    return rows[["month", "class"]].sort_values("month").reset_index(drop=True)
+
+
+def latest_class(classes: pd.DataFrame) -> tuple[str, str] | None:
+    """(month, class) of the last month with a class, or None."""
+    known = classes[classes["class"].notna()]
+    if known.empty:
+        return None
+    last = known.iloc[-1]
+    return str(last["month"]), str(last["class"])
+
+
+def status_change(before: str, after: str) -> int:
+    """Status levels (优 … 重度污染) from class `before` to `after`: > 0 worse, < 0 better."""
+    return _STATUS_ORDER.index(wq.STATUS[after]) - _STATUS_ORDER.index(wq.STATUS[before])
+
+
+def trend(classes: pd.DataFrame) -> tuple[str, str, str, str, str] | None:
+    """(first month, its class, last month, its class, wording key) over the months with a
+    class; the key is ``section.trend.{better2,better1,same,worse1,worse2}``; None if fewer
+    than two months have a class."""
+    known = classes[classes["class"].notna()]
+    if len(known) < 2:
+        return None
+    first, last = known.iloc[0], known.iloc[-1]
+    levels = status_change(str(first["class"]), str(last["class"]))
+    word = (
+        "same"
+        if levels == 0
+        else ("worse" if levels > 0 else "better") + ("2" if abs(levels) >= 2 else "1")
+    )
+    return (str(first["month"]), str(first["class"]), str(last["month"]), str(last["class"]),
+            f"section.trend.{word}")  # fmt: skip
+
+
+def parameters_of(readings: pd.DataFrame, monitoring: pd.DataFrame | None, code: str) -> list[str]:
+    """Parameters with station readings or lab results at `code`, in GB 3838 表1 order (station
+    ones first)."""
+    mine = readings[readings["section_code"].astype(str) == code]
+    auto = set(mine["parameter"].astype(str))
+    lab: set[str] = set()
+    if monitoring is not None and len(monitoring):
+        rows = monitoring[monitoring["section_code"].astype(str) == code]
+        lab = {p for p in wq.ITEMS if p in rows.columns and rows[p].notna().any()}
+    order = list(wq.ITEMS)
+    rank = {p: i for i, p in enumerate(order)}
+    return sorted(auto | lab, key=lambda p: (p not in auto, rank.get(p, len(order)), p))
+
+
+def default_step(times: Sequence[Any] | pd.Series) -> str:
+    """``hour`` for up to about two months of readings (≤ ~1,500 points), else ``day``."""
+    stamps = pd.to_datetime(pd.Series(times), utc=True)
+    if stamps.empty:
+        return "hour"
+    return "hour" if stamps.max() - stamps.min() <= pd.Timedelta(days=62) else "day"
