@@ -34,6 +34,9 @@ if __name__ == "__main__":
     # Streamlit serves a `default=True` page only at "/", so "/map" would be "Page not found";
     # every page keeps its own URL and the root is a hidden page that forwards to the map.
     home = st.Page(_home, title=pages[0].title, url_path="home", default=True, visibility="hidden")
-    st.navigation([home, *pages]).run()
+    menu: dict[str, list[st.Page]] = {"": [home]}
+    for ref, page in zip(PAGES, pages, strict=True):
+        menu.setdefault(i18n.t(ref.group, lang), []).append(page)
+    st.navigation(menu, position="top").run()
 else:
     app = st.App(Path(__file__).name, routes=server.routes(), lifespan=server.lifespan)

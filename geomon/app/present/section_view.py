@@ -19,8 +19,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from geomon import frames
 from geomon.app import i18n
+from geomon.app.present.sheet import field_text
 from geomon.monitoring import BEIJING, valid
 from geomon.monitoring import alerts as al
 from geomon.monitoring.series import Series
@@ -56,7 +56,7 @@ def facts(record: pd.Series, target: str | None, station: str | None, lang: str)
     target class and automatic station (its MN)."""
     spec = get_spec("sections")
     rows = [
-        (spec.field(f).label.get(lang), frames.text(record.get(f)) or "—")
+        (spec.field(f).label.get(lang), field_text(spec.field(f), record.get(f), lang) or "—")
         for f in _FACT_FIELDS
         if f in record.index
     ]
