@@ -52,12 +52,14 @@ class Alert:
         return f"{self.kind}/{self.layer}/{self.feature_id}/{detail}/{self.since}"
 
     def to_json(self) -> dict[str, Any]:
-        """The alert as ``geomon alerts --json`` prints it (`JSON_KEYS`)."""
+        """The alert as ``geomon alerts --json`` prints it (`JSON_KEYS`): ``layer``, ``id`` and
+        ``name`` are the feature's (as in ``geomon problems``), so the dict names what to act on
+        (`geomon.supervision.problems.problem_from_alert` takes it as is)."""
         return {
             "kind": self.kind,
             "severity": self.severity,
             "layer": self.layer,
-            "id": self.id,
+            "id": self.feature_id,
             "name": self.name,
             "parameter": self.parameter,
             "value": _plain(self.value),

@@ -346,9 +346,10 @@ ALERT_COLUMNS: tuple[str, ...] = (*JSON_KEYS, "feature_id", "district_code")
 
 
 def alerts_frame(alerts: Sequence[Alert]) -> pd.DataFrame:
-    """The alerts as a table (`ALERT_COLUMNS`), for the app and exports."""
-    rows = [{**a.to_json(), "feature_id": a.feature_id, "district_code": a.district_code}
-            for a in alerts]  # fmt: skip
+    """The alerts as a table (`ALERT_COLUMNS`), for the app and exports: ``id`` is the alert's
+    own (stable, what an acknowledgement names), ``feature_id`` the feature's."""
+    rows = [{**a.to_json(), "id": a.id, "feature_id": a.feature_id,
+             "district_code": a.district_code} for a in alerts]  # fmt: skip
     return pd.DataFrame(rows, columns=list(ALERT_COLUMNS), dtype=object)
 
 

@@ -102,3 +102,28 @@ def test_map_link_opens_the_map_searched_for_the_code(
     assert at.text_input(key="map_search").value == code
     (link,) = at.page_link
     assert link.label.endswith(code)  # the map found it and offers its record page
+
+
+def test_an_alert_becomes_a_problem_in_one_step(
+    app: Callable[..., AppTest], demo_copy: Path
+) -> None:
+    at = app(demo_copy, "alerts", as_of="2023-06-30").run()
+    first = at.selectbox(key="alerts.ack_id").value  # JHGK05's 30-day TP run (high, listed first)
+    before = open_store(demo_copy).read("problems")
+    button = "FormSubmitter:alerts.ack-登记为问题（问题清单）"
+
+    at.button(key=button).click().run()  # no responsible unit: refused, nothing written
+    assert "责任单位" in at.error[0].value
+    assert len(open_store(demo_copy).read("problems")) == len(before)
+
+    at.text_input(key="alerts.problem_unit").input("江汉市生态环境局湖区分局")
+    at.button(key=button).click().run()
+
+    no_exception(at)
+    after = open_store(demo_copy).read("problems")
+    (made,) = after[~after["id"].isin(before["id"])].to_dict("records")
+    assert first.startswith("persistent_exceedance/sections/JHGK05/TP/")
+    assert (made["feature_layer"], made["feature_id"]) == ("sections", "JHGK05")
+    assert (made["source"], made["status"]) == ("监测预警", "待整改")
+    assert made["unit"] == "江汉市生态环境局湖区分局"
+    assert open_store(demo_copy).read("alert_acks").empty  # registering does not acknowledge

@@ -395,14 +395,14 @@ def test_json_has_exactly_the_issue_keys() -> None:
         "kind": "overdue",
         "severity": "high",
         "layer": "outlets",
-        "id": "overdue/outlets/A1/-/2023-02-01",
+        "id": "A1",  # the feature, with `layer` and `name`; the alert's own id is Alert.id
         "name": "排污口A1",
         "parameter": None,
         "value": 150,  # Feb 28 + Mar 31 + Apr 30 + May 31 + Jun 30 days = 150
         "limit": "2023-01-31",
         "since": "2023-02-01",
         "message": row["message"],
-        "rule": "overdue：国办函〔2022〕17号；逾期未完成整治（台账整治时限，DOMAIN.md §2.4）",
+        "rule": "overdue：国办函〔2022〕17号；逾期未完成整治（以台账整治时限为准）",
     }
     assert "150" in row["message"]
 

@@ -11,6 +11,7 @@ from geomon.app.components import editing, login, widgets
 from geomon.app.present import alerts_view
 from geomon.errors import GeomonError
 from geomon.monitoring import alerts
+from geomon.supervision.problems import problem_from_alert
 
 lang = i18n.current()
 settings = data.settings()
@@ -110,6 +111,19 @@ elif choices:
         )  # fmt: skip
         note = st.text_area(i18n.t("alerts.ack_note", lang), key="alerts.ack_note")
         submitted = st.form_submit_button(i18n.t("alerts.ack_submit", lang), type="primary")
+        # 一步登记为问题 (issue #20): the problem names the alert's feature, source 监测预警
+        unit = st.text_input(i18n.t("alerts.problem_unit", lang), key="alerts.problem_unit")
+        to_problem = st.form_submit_button(i18n.t("alerts.to_problem", lang))
+    if to_problem and chosen in choices:
+        try:
+            made = problem_from_alert(
+                data.scoped(url, editor), choices[chosen].to_json(), user=editor.name,
+                unit=unit.strip() or None,
+            )  # fmt: skip
+        except GeomonError as exc:
+            st.error(i18n.tf("alerts.ack_error", lang, error=exc))
+        else:
+            st.switch_page("geomon/app/pages/problem.py", query_params={"problem": made["id"]})
     if submitted and chosen in choices:
         try:
             alerts.acknowledge(data.scoped(url, editor), choices[chosen], note, user=editor.name)
