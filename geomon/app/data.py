@@ -140,7 +140,11 @@ def _alert_sections(
     """Codes of the sections with an open (unacknowledged) alert at `as_of` (a Beijing day:
     its end): once per store revision, moment and areas (one day over 2,000 stations takes
     ~2 s), never per tile."""
-    found, acks = _alerts(url, as_of, revision, areas)
+    reader = _reader(url, areas)
+    # section alerts only (no outlets: a nation has ~100k overdue ones), from the cached layers
+    layers = {n: _cached(url, n, revision, areas) for n in ("sections", "monitoring")}
+    found = alerts.store_alerts(reader, as_of=as_of, layers=layers)
+    acks = alerts.read_acks(reader)
     acked = set(acks["alert_id"].astype(str)) if len(acks) else set()
     return frozenset(
         a.feature_id for a in alerts.open_alerts(found, acked) if a.layer == "sections"
@@ -347,7 +351,16 @@ def _alerts(
     url: str, as_of: str, revision: tuple[int, int], areas: Areas
 ) -> tuple[list[alerts.Alert], pd.DataFrame]:
     reader = _reader(url, areas)
-    return alerts.store_alerts(reader, as_of=as_of), alerts.read_acks(reader)
+    layers = {n: _cached(url, n, revision, areas) for n in ("sections", "outlets", "monitoring")}
+    return alerts.store_alerts(reader, as_of=as_of, layers=layers), alerts.read_acks(reader)
+
+
+def _cached(url: str, name: str, revision: tuple[int, int], areas: Areas) -> pd.DataFrame | None:
+    """Layer `name` from the layer cache, None when the store does not hold it (no alerts)."""
+    if name not in store(url).layer_names():
+        return None
+    frame = _layer(url, name, revision, areas)
+    return frame if len(frame) else None
 
 
 def alerts_at(url: str, day: dt.date) -> tuple[list[alerts.Alert], pd.DataFrame]:

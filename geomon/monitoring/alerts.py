@@ -34,7 +34,7 @@ feature's ``district_code``. `acknowledge` appends one; `open_alerts` drops ackn
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -391,8 +391,12 @@ def store_alerts(
     as_of: Any = None,
     rules: AlertRules | None = None,
     read_readings: ReadReadings | None = None,
+    layers: Mapping[str, pd.DataFrame | None] | None = None,
 ) -> list[Alert]:
     """`evaluate` on the layers of `store` (read through it, so a scoped store's areas apply).
+
+    `layers` gives the ``sections``, ``outlets`` and ``monitoring`` frames instead (an app
+    holds them already; one left out is not evaluated: no outlets, no outlet alerts).
 
     Readings are read for `readings_window`; a station alert whose run or gap reaches back to
     (within a day of) the start of what was read may have begun earlier, so its section's
@@ -403,12 +407,14 @@ def store_alerts(
     read = read_readings or _readings_for
     rules = rules or load_rules()
     instant = as_of_instant(as_of)
-    sections = _layer(store, "sections")
+    if layers is None:
+        layers = {n: _layer(store, n) for n in ("sections", "outlets", "monitoring")}
+    sections = layers.get("sections")
     start, end = readings_window(rules, instant)
     found = evaluate(
         sections=sections,
-        outlets=_layer(store, "outlets"),
-        monitoring=_layer(store, "monitoring"),
+        outlets=layers.get("outlets"),
+        monitoring=layers.get("monitoring"),
         readings=read(store, start, end),
         rules=rules,
         as_of=instant,
