@@ -119,9 +119,9 @@ def counts(frame: pd.DataFrame, severities: Sequence[str] = alerts.SEVERITIES) -
     return {s: int(found.get(s, 0)) for s in severities}
 
 
-def _parameter(key: object, lang: str) -> str | None:
+def _parameter(key: object, lang: str) -> str:
     if key is None or (not isinstance(key, str) and pd.isna(key)):
-        return None
+        return ""  # an outlet's alert has no parameter: blank, not "None", on screen
     spec = get_spec("monitoring")
     return spec.field(key).label.get(lang) if key in spec.field_names else str(key)
 
