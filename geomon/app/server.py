@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from geomon import config
@@ -141,17 +141,9 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
     yield
 
 
-def home(request: Request) -> Response:
-    """``/`` → ``/map`` (query kept) by HTTP: the browser loads the map page at once, where a
-    forwarding page would cost a script run and a round trip on the WebSocket first."""
-    query = request.url.query
-    return RedirectResponse(f"{urls.HOME}?{query}" if query else urls.HOME, status_code=307)
-
-
 def routes() -> list[Route]:
     """The routes to mount beside the Streamlit app."""
     return [
-        Route("/", home),
         Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.mvt", tile),
         Route("/feature/{layer}/{fid:path}", feature),
         Route("/healthz", health),

@@ -12,8 +12,6 @@ import streamlit as st
 
 from geomon import mapview
 
-HOME = "/map"  # where the root URL goes (`geomon.app.server.home`)
-
 
 def base() -> str:
     """The path prefix of the app ("" or "/prefix")."""

@@ -243,17 +243,3 @@ def test_district_tile_is_the_same_on_both_backends(served) -> None:
     assert abs(min(ys) - top) <= 1 and abs(max(ys) - bottom) <= 1
     assert mapdata.in_database(store, claims, "districts") == ("://" in store)
     assert not mapdata.in_database(store, claims, "outlets")  # status columns: in memory
-
-
-def test_root_redirects_to_the_map_keeping_the_query(served) -> None:
-    base, _ = served
-    import http.client
-    from urllib.parse import urlsplit
-
-    where = urlsplit(base)
-    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
-    conn.request("GET", "/?lang=en&district=A&district=B")
-    answer = conn.getresponse()
-
-    assert answer.status == 307  # by HTTP: no forwarding page to run first
-    assert answer.getheader("Location") == "/map?lang=en&district=A&district=B"
