@@ -187,3 +187,22 @@ def test_gdal_sees_the_readings_table_in_the_geopackage(tmp_path) -> None:
     table = pyogrio.read_dataframe(store.path, layer="geomon_readings")
     assert len(table) == 6
     assert table["time"].iloc[0] == int(utc("2023-06-01 00:00").timestamp())
+
+
+def test_readings_survive_layer_writes_and_revisions_keep_growing(store: Store) -> None:
+    import geopandas as gpd
+    from shapely import Point
+
+    store.write_readings(BASE)
+    after_readings = store.revision()
+    sections = gpd.GeoDataFrame(
+        {"code": ["S1"], "name": ["一号"], "river": ["玉带河"], "control_level": ["国控"]},
+        geometry=[Point(112.9, 30.4)],
+        crs=4326,
+    )
+    store.write({"sections": sections})  # GeoPackage: copies the file and swaps it in
+    assert store.revision() == after_readings + 1
+    assert len(store.read_readings()) == 6
+    store.write_readings(BASE.assign(value=BASE["value"] + 1))
+    assert store.revision() == after_readings + 2
+    assert list(store.read("sections")["code"]) == ["S1"]
