@@ -4,7 +4,9 @@ Layout (`geomon.store.readings`): ``geomon_readings`` with the key as primary ke
 duplicates), an index on (section_code, parameter, step, time) for series and one on (step,
 time) including every other column for "every station over one day"; ``time`` is
 ``timestamptz``. A write COPYs the frame into a temporary staging table and merges it with one
-INSERT … ON CONFLICT, inside the caller's transaction (all or nothing). Not partitioned by
+INSERT … ON CONFLICT, inside the caller's transaction (all or nothing); when no stored reading
+of the frame's stations lies in its time span (a new day's drop), nothing can meet it and the
+COPY goes straight into the table. Not partitioned by
 month: with 1M readings stored the indexes answer a section-year or a day in milliseconds
 (benchmarks/readings.py); partitions were not tried, and would start to pay for a national store
 kept for years (dropping an old month, smaller indexes per month).
