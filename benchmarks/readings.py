@@ -348,8 +348,8 @@ def main() -> None:
             f"readings: import {n:,} hourly readings from an HJ 212 log (PostGIS)", pg["total"],
             "s", "<= 15 s", 15.0, rss_gib=round(rss, 3),
             note=f"wall: read+check {pg['read']:.1f} s, match {pg['match']:.1f} s, write "
-            f"{pg['write']:.1f} s (COPY + INSERT ON CONFLICT); CPU time of the importing "
-            f"process {pg['cpu']:.1f} s (the server's not counted)"
+            f"{pg['write']:.1f} s (into an empty table: COPY straight in); CPU time of the "
+            f"importing process {pg['cpu']:.1f} s (the server's not counted)"
             + ("" if args.postgis else "; throwaway cluster, fsync off"),
         ))  # fmt: skip
         rows.append(_row(

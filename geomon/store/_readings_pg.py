@@ -4,7 +4,9 @@ Layout (`geomon.store.readings`): ``geomon_readings`` with the key as primary ke
 duplicates), an index on (section_code, parameter, step, time) for series and one on (step,
 time) including every other column for "every station over one day"; ``time`` is
 ``timestamptz``. A write COPYs the frame into a temporary staging table and merges it with one
-INSERT … ON CONFLICT, inside the caller's transaction (all or nothing). Not partitioned by
+INSERT … ON CONFLICT, inside the caller's transaction (all or nothing); when no stored reading
+of the frame's stations lies in its time span (a new day's drop), nothing can meet it and the
+COPY goes straight into the table. Not partitioned by
 month: with 1M readings stored the indexes answer a section-year or a day in milliseconds
 (benchmarks/readings.py); partitions were not tried, and would start to pay for a national store
 kept for years (dropping an old month, smaller indexes per month).
@@ -16,8 +18,10 @@ import io
 
 import numpy as np
 import pandas as pd
+import psycopg
 import sqlalchemy as sa
 
+from geomon.errors import StoreError
 from geomon.monitoring import READINGS_COLUMNS, empty_readings
 from geomon.store import readings as rd
 
@@ -76,6 +80,43 @@ def ensure(conn: sa.Connection) -> None:
         conn.execute(sa.text(statement))
 
 
+def _copy(conn: sa.Connection, frame: pd.DataFrame, table: str) -> None:
+    """COPY `frame` into `table` (columns in `_COLUMNS` order)."""
+    raw = conn.connection.driver_connection
+    columns = ", ".join(_COLUMNS)
+    text = _copy_text(frame)
+    try:
+        with raw.cursor() as cur, cur.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+            for start in range(0, len(text), 1 << 24):
+                copy.write(text[start : start + (1 << 24)])
+    except psycopg.Error as exc:  # the driver's own error: SQLAlchemy does not wrap it here
+        msg = f"readings write failed, nothing was changed: {exc}"
+        raise StoreError(msg) from exc
+
+
+def _overlaps(conn: sa.Connection, frame: pd.DataFrame) -> bool:
+    """Whether a stored reading of one of the frame's stations and steps lies within the
+    frame's time span: only then can a key repeat, or replace delete anything."""
+    if frame.empty:
+        return False
+    for step, part in frame.groupby("step"):
+        found = conn.execute(
+            sa.text(
+                f'SELECT 1 FROM "{rd.READINGS_TABLE}" WHERE step = :step AND time >= :lo '
+                "AND time <= :hi AND station_mn = ANY(:stations) LIMIT 1"
+            ),
+            {
+                "step": step,
+                "lo": part["time"].min().to_pydatetime(),
+                "hi": part["time"].max().to_pydatetime(),
+                "stations": part["station_mn"].unique().tolist(),
+            },
+        ).first()
+        if found is not None:
+            return True
+    return False
+
+
 def write(
     conn: sa.Connection, frame: pd.DataFrame, *, mode: str, revision: int
 ) -> rd.ReadingsStats:
@@ -83,17 +124,16 @@ def write(
     _check_text(frame)
     ensure(conn)
     t = rd.READINGS_TABLE
+    if not _overlaps(conn, frame):  # nothing stored it could meet: straight into the table
+        _copy(conn, frame, t)
+        return rd.ReadingsStats(len(frame), len(frame), 0, 0, revision)
     conn.execute(
         sa.text(
             "CREATE TEMP TABLE staging (section_code text, station_mn text, parameter text, "
             "step text, time timestamptz, value double precision, flag text) ON COMMIT DROP"
         )
     )
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur, cur.copy("COPY staging FROM STDIN") as copy:
-        text = _copy_text(frame)
-        for start in range(0, len(text), 1 << 24):
-            copy.write(text[start : start + (1 << 24)])
+    _copy(conn, frame, "staging")
     conn.execute(sa.text("ANALYZE staging"))
     existing, changed = conn.execute(
         sa.text(

@@ -153,19 +153,32 @@ def _refuse_value(store: Store, value: float) -> None:
             )
 
 
-def test_a_write_failing_inside_the_database_leaves_nothing(store: Store) -> None:
+@pytest.mark.parametrize(
+    "rows",
+    [
+        pytest.param(
+            [  # the update of 01:00 and the first new reading come before the refused one
+                ("S1", "MN01", "NH3N", "2023-06-01 01:00", "hour", 0.1, "N"),
+                ("S1", "MN01", "NH3N", "2023-06-03 00:00", "hour", 0.4, "N"),
+                ("S1", "MN01", "NH3N", "2023-06-03 01:00", "hour", 666.0, "N"),
+            ],
+            id="meets-stored-readings",
+        ),
+        pytest.param(
+            [  # nothing stored in July: the rows go straight into the table (PostGIS COPY)
+                ("S1", "MN01", "NH3N", "2023-07-01 00:00", "hour", 0.4, "N"),
+                ("S1", "MN01", "NH3N", "2023-07-01 01:00", "hour", 666.0, "N"),
+            ],
+            id="new-span",
+        ),
+    ],
+)
+def test_a_write_failing_inside_the_database_leaves_nothing(store: Store, rows: list) -> None:
     store.write_readings(BASE)
     _refuse_value(store, 666.0)
     before, revision = store.read_readings(), store.revision()
-    new = readings(
-        [  # the update of 01:00 and the first new reading come before the refused one
-            ("S1", "MN01", "NH3N", "2023-06-01 01:00", "hour", 0.1, "N"),
-            ("S1", "MN01", "NH3N", "2023-06-03 00:00", "hour", 0.4, "N"),
-            ("S1", "MN01", "NH3N", "2023-06-03 01:00", "hour", 666.0, "N"),
-        ]
-    )
     with pytest.raises(StoreError, match="refused"):
-        store.write_readings(new, mode="replace")
+        store.write_readings(readings(rows), mode="replace")
     pd.testing.assert_frame_equal(store.read_readings(), before)
     assert store.revision() == revision
 
@@ -187,3 +200,22 @@ def test_gdal_sees_the_readings_table_in_the_geopackage(tmp_path) -> None:
     table = pyogrio.read_dataframe(store.path, layer="geomon_readings")
     assert len(table) == 6
     assert table["time"].iloc[0] == int(utc("2023-06-01 00:00").timestamp())
+
+
+def test_readings_survive_layer_writes_and_revisions_keep_growing(store: Store) -> None:
+    import geopandas as gpd
+    from shapely import Point
+
+    store.write_readings(BASE)
+    after_readings = store.revision()
+    sections = gpd.GeoDataFrame(
+        {"code": ["S1"], "name": ["一号"], "river": ["玉带河"], "control_level": ["国控"]},
+        geometry=[Point(112.9, 30.4)],
+        crs=4326,
+    )
+    store.write({"sections": sections})  # GeoPackage: copies the file and swaps it in
+    assert store.revision() == after_readings + 1
+    assert len(store.read_readings()) == 6
+    store.write_readings(BASE.assign(value=BASE["value"] + 1))
+    assert store.revision() == after_readings + 2
+    assert list(store.read("sections")["code"]) == ["S1"]
