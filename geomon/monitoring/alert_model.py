@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geomon import frames
+from geomon import frames, times
 from geomon.analysis import compliance
 from geomon.errors import AlertError
 from geomon.messages import message
@@ -138,4 +138,4 @@ def utc_text(stamp: pd.Timestamp) -> str:
 
 def beijing_text(stamp: pd.Timestamp) -> str:
     """A time as people read it: Beijing time to the minute (``2023-06-30 14:00``)."""
-    return stamp.tz_convert(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return times.beijing(stamp)

@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 
 import pandas as pd
 
+from geomon import times
 from geomon.app import i18n, urls
 from geomon.monitoring import alerts
 from geomon.specs import get_spec
@@ -38,13 +39,8 @@ def severity_label(severity: str, lang: str) -> str:
 
 def beijing(text: object) -> str:
     """A ``since`` or acknowledgement time for people: dates as they are, UTC times in Beijing
-    time to the minute (``2023-06-30T06:00Z`` → ``2023-06-30 14:00``)."""
-    value = "" if text is None else str(text)
-    if len(value) <= 10:  # a date (or nothing)
-        return value
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
-    return stamp.tz_convert(alerts.BEIJING).strftime("%Y-%m-%d %H:%M")
+    time to the minute (``2023-06-30T06:00Z`` → ``2023-06-30 14:00``; `geomon.times`)."""
+    return times.beijing(text)
 
 
 def select(
