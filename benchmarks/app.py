@@ -143,34 +143,61 @@ async def map_frame(page: Any, timeout_s: float = 120) -> Any:
     return frame
 
 
-async def choose_stage(page: Any, stage: str) -> None:
+async def choose_stage(page: Any, stage: str) -> float:
     """Pick `stage` in the sidebar's 整治进度 filter, as a user does (a second try if the
-    dropdown did not open: a rerun under load can swallow the first click)."""
+    dropdown did not open: a rerun under load can swallow the first click). Returns the
+    `time.perf_counter()` of the click on the option: the user's filter click. Opening the
+    dropdown before it is the browser's alone (no request) and is not counted."""
     sidebar = page.locator('[data-testid="stSidebar"]')
     box = sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="整治进度")
+    option = page.get_by_role("option", name=stage)
     for attempt in range(2):
         await box.get_by_role("button", name="Open").click()  # the text field only takes focus
         try:
-            await page.get_by_role("option", name=stage).click(timeout=15_000)
+            await option.wait_for(state="visible", timeout=15_000)
+            clicked = time.perf_counter()
+            await option.click(timeout=15_000)
             break
         except Exception:
             if attempt:
                 raise
             await page.keyboard.press("Escape")
     await page.keyboard.press("Escape")
+    return clicked
 
 
 async def filter_change(page: Any, frame: Any, stage: str, timeout_s: float = 120) -> float:
-    """Seconds from picking `stage` until the outlets layer has its new key and is drawn."""
+    """Seconds from the click on `stage` in the filter until the outlets layer has its new key
+    and is drawn."""
     key = await frame.evaluate("() => window.geomonMap.keys().outlets")
-    t0 = time.perf_counter()
-    await choose_stage(page, stage)
+    t0 = await choose_stage(page, stage)
     await frame.wait_for_function(
         f"() => window.geomonMap.keys().outlets !== {json.dumps(key)} && "
         "window.geomonMap.pending() === 0 && window.geomonMap.drawn().outlets > 0",
         timeout=timeout_s * 1000, polling=50,
     )  # fmt: skip
     return time.perf_counter() - t0
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the processes of each kind on the machine:
+    ``server`` (Python running Streamlit), ``chromium`` and ``other``, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {"server": 0.0, "chromium": 0.0, "other": 0.0}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            cmd = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        used = (int(fields[11]) + int(fields[12])) / tick
+        kind = ("chromium" if b"chrom" in cmd.split(b"\0")[0]
+                else "server" if b"streamlit" in cmd else "other")  # fmt: skip
+        out[kind] += used
+    return out
 
 
 async def single_user(browser: Any, base: str, server: int, project: str | None) -> list[dict]:
@@ -223,7 +250,9 @@ async def single_user(browser: Any, base: str, server: int, project: str | None)
     return rows
 
 
-async def one_session(browser: Any, base: str, stages: list[str]) -> list[float]:
+async def one_session(browser: Any, base: str, stages: list[str]) -> tuple[list[float], Any]:
+    """One browser session's filter-change times, and its context (still open: closing it
+    ends its renderer process, whose CPU time `concurrent` still has to read)."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     await page.goto(base + "/", wait_until="commit")
@@ -234,23 +263,31 @@ async def one_session(browser: Any, base: str, stages: list[str]) -> list[float]
             times.append(await filter_change(page, frame, stage, timeout_s=300))
         except Exception:  # counted as a failure: the figure says how many
             times.append(float("inf"))
-    await context.close()
-    return times
+    return times, context
 
 
 async def concurrent(browser: Any, base: str, server: int, sessions: int) -> list[dict]:
     stages = ["整治中", "整治完成", "已排查"]
-    t0 = time.perf_counter()
-    runs = await asyncio.gather(*(one_session(browser, base, stages) for _ in range(sessions)))
+    t0, cpu0 = time.perf_counter(), cpu_seconds()
+    ran = await asyncio.gather(*(one_session(browser, base, stages) for _ in range(sessions)))
+    wall, cpu = time.perf_counter() - t0, cpu_seconds()
+    runs = [times for times, _ in ran]
+    for _, context in ran:
+        await context.close()
+    used = {k: cpu[k] - cpu0[k] for k in cpu}
     times = sorted(t for run in runs for t in run)
     failed = sum(t == float("inf") for t in times)
     p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)]
     p95 = None if p95 == float("inf") else p95
     done = [t for t in times if t != float("inf")] or [float("nan")]
+    share = {k: round(v / (wall * (os.cpu_count() or 1)), 2) for k, v in used.items()}
     return [
         row(f"filter change → map, p95 over {sessions} concurrent sessions", p95, "s", 2,
             note=f"{len(times)} changes, {failed} failed; median {statistics.median(done):.2f} s; "
-                 f"whole run {time.perf_counter() - t0:.0f} s"),
+                 f"whole run {wall:.0f} s; CPU seconds used meanwhile: Streamlit server "
+                 f"{used['server']:.0f}, the {sessions} Chromium sessions {used['chromium']:.0f}, "
+                 f"other processes {used['other']:.0f} (of {wall * (os.cpu_count() or 1):.0f} "
+                 f"on {os.cpu_count()} cores)", cpu_share=share),
         row(f"Streamlit server peak RSS, {sessions} concurrent sessions", peak_rss(server)[0],
             "GiB", 1.5),
     ]  # fmt: skip

@@ -6,7 +6,6 @@ import contextlib
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -17,6 +16,7 @@ import pytest
 import streamlit as st
 from shapely import LineString, Point, box
 
+from geomon.cli import serve
 from geomon.store import open_store
 from geomon.validate import apply_dtypes
 from tests.pgcluster import Cluster, ClusterUnavailableError, pg_bindir
@@ -242,9 +242,7 @@ class AppServers:
         log = (self._tmp.mktemp("server") / "streamlit.log").open("w")
         env = {**os.environ, "GEOMON_STORE": str(store), "GEOMON_BASEMAP": "none", **extra}
         env = {k: v for k, v in env.items() if v is not None}
-        cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-               "--server.headless=true", f"--server.port={port}", "--server.address=127.0.0.1",
-               "--browser.gatherUsageStats=false"]  # fmt: skip
+        cmd = serve.streamlit_command("127.0.0.1", port)  # what `geomon serve` runs
         root = Path(__file__).parents[1]
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
         self._started.append((proc, log))

@@ -57,6 +57,8 @@ def test_command_line_listens_where_asked() -> None:
     cmd = serve.streamlit_command("0.0.0.0", 8080)
     assert "--server.address=0.0.0.0" in cmd and "--server.port=8080" in cmd
     assert cmd[1:4] == ["-m", "streamlit", "run"]
+    # a served app does not watch its sources (the watcher walks every module per rerun)
+    assert "--server.fileWatcherType=none" in cmd and "--server.runOnSave=false" in cmd
 
 
 def test_health_without_an_app_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
