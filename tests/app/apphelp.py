@@ -26,6 +26,13 @@ def shown(markdown: str) -> str:
     return text.replace("  \n", "\n")
 
 
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Select the tab `label` of the lazy ``st.tabs`` keyed `key` (only the open tab runs) and
+    rerun: what a click on that tab does in the browser."""
+    at.session_state[key] = label
+    return at.run()
+
+
 def no_exception(at: AppTest) -> None:
     """Fail with the messages of any uncaught exception on the page."""
     assert not at.exception, [e.message for e in at.exception]

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import streamlit as st
-from apphelp import no_exception, shown
+from apphelp import no_exception, open_tab, shown
 
 from geomon.access import auth
 from geomon.store import Edit, open_store
@@ -122,6 +122,7 @@ def test_editor_sets_a_target_and_the_dashboard_follows(
     assert _edits(demo_copy) == [["JHMK02", "target_class", None, "II", "zhang", "app"]]
 
     at.switch_page("geomon/app/pages/dashboard.py").run()
+    open_tab(at, "dash_tab", "断面水质")
     no_exception(at)
     meets = next(m for m in at.metric if m.label == "达标比例")
     # 15 of 17 sections met their target; JHMK02 (class Ⅲ, now aiming at Ⅱ) fails: 15 / 18
