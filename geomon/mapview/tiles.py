@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geomon.mapview import mvt
 from geomon.mapview import values as mv
 from geomon.specs import LayerSpec
 
@@ -49,6 +50,8 @@ ID = "i"  # property: the feature's id (the spec's id field, as text)
 STYLE = "s"  # property: the feature's style code (2 × palette index + ringed)
 COUNT, RINGED = "n", "r"  # properties of an aggregated cell
 ALERT = "a"  # property: 1 on a feature flagged by the style's ``alert`` column (an open alert)
+Points = tuple[list[int], list[int], list[dict[str, Any]]]
+"""Points of one tile: x and y in tile units, and each point's properties."""
 
 
 def palette(spec: LayerSpec, own: mv.LayerStyle | None) -> list[str]:
@@ -119,17 +122,15 @@ class TileSource:
 
     def tile(self, z: int, x: int, y: int) -> bytes:
         """The MVT tile (z, x, y) of this layer: one MVT layer named after it (maybe empty)."""
-        if z < self.min_zoom:
-            features: list[dict[str, Any]] = []
-        elif self.points:
-            features = self._point_features(z, x, y)
-        else:
-            features = self._shape_features(z, x, y)
+        if z >= self.min_zoom and self.points:  # the hot path: written straight to bytes
+            return mvt.point_layer(self.name, *self._points(z, x, y), extent=EXTENT)
+        features = self._shape_features(z, x, y) if z >= self.min_zoom else []
         layer = {"name": self.name, "features": features}
         options = {"extents": EXTENT, "y_coord_down": True}
         return mapbox_vector_tile.encode([layer], default_options=options)
 
-    def _point_features(self, z: int, x: int, y: int) -> list[dict[str, Any]]:
+    def _points(self, z: int, x: int, y: int) -> Points:
+        """The points of tile (z, x, y) in tile units with their properties, or their cells."""
         x0, y0, x1, y1 = tile_bounds(z, x, y, BUFFER)
         lo, hi = np.searchsorted(self.ux, [x0, x1], side="left")
         inside = lo + np.flatnonzero((self.uy[lo:hi] >= y0) & (self.uy[lo:hi] <= y1))
@@ -138,12 +139,11 @@ class TileSource:
         ty = np.rint((self.uy[inside] * n - y) * EXTENT).astype(np.int64)
         if len(inside) > CLUSTER_POINTS and z < CLUSTER_MAX_ZOOM:
             return _cells(tx, ty, self.styles[inside] % 2, inside, self.ids, self.styles)
-        return [
-            {"geometry": f"POINT ({px} {py})", "properties": self._props(i, int(s))}
-            for px, py, i, s in zip(
-                tx.tolist(), ty.tolist(), inside.tolist(), self.styles[inside].tolist(), strict=True
-            )
+        props = [
+            self._props(i, s)
+            for i, s in zip(inside.tolist(), self.styles[inside].tolist(), strict=True)
         ]
+        return tx.tolist(), ty.tolist(), props
 
     def _shape_features(self, z: int, x: int, y: int) -> list[dict[str, Any]]:
         if self.tree is None:
@@ -196,7 +196,7 @@ def _cells(
     rows: np.ndarray,
     ids: np.ndarray,
     styles: np.ndarray,
-) -> list[dict[str, Any]]:
+) -> Points:
     """Points aggregated per `CLUSTER_CELL` cell: a lone point stays itself, others a count."""
     cx, cy = np.floor_divide(tx, CLUSTER_CELL), np.floor_divide(ty, CLUSTER_CELL)
     key = (cx + 64) * 1024 + (cy + 64)
@@ -206,16 +206,14 @@ def _cells(
     rings = np.bincount(inverse, weights=ringed).astype(np.int64)
     first = np.full(len(cells), -1, dtype=np.int64)
     first[inverse[::-1]] = rows[::-1]  # one member of each cell (for a lone point)
-    features = []
+    props: list[dict[str, Any]] = []
     for k in range(len(cells)):
-        geometry = f"POINT ({mean_x[k]} {mean_y[k]})"
         if counts[k] == 1:
             row = int(first[k])
-            props: dict[str, Any] = {ID: ids[row], STYLE: int(styles[row])}
+            props.append({ID: ids[row], STYLE: int(styles[row])})
         else:
-            props = {COUNT: int(counts[k]), RINGED: int(rings[k])}
-        features.append({"geometry": geometry, "properties": props})
-    return features
+            props.append({COUNT: int(counts[k]), RINGED: int(rings[k])})
+    return mean_x.tolist(), mean_y.tolist(), props
 
 
 def tile_source(
