@@ -65,7 +65,8 @@ def test_jhsk08_record_from_the_url(app, demo_store: Path, downloads) -> None:
 
     over = _table(at, "超标倍数")
     assert len(over) == 500  # the page lists 500 (the CSV, made on click, holds them all)
-    counted = int(at.caption[1].value.split("共 ")[1].split(" 条")[0])
+    (count,) = [c.value for c in at.caption if c.value.startswith("共 ")]
+    counted = int(count.split("共 ")[1].split(" 条")[0])
     assert counted > 500  # NH3-N alone is above 1.0 in most of June's 720 hours
     assert (over["项目"] == "氨氮").sum() > (over["项目"] == "总磷").sum()
     sheet = downloads.files["JHSK08.html"].decode("utf-8")
@@ -94,15 +95,20 @@ def test_jhgk02_planted_nh3n_exceedance(app, demo_store: Path) -> None:
 
 def test_jhgk03_maintenance_gap_completeness(app, demo_store: Path) -> None:
     """JHGK03 2023-06-20: 4 hours flagged M and 4 hours missing: 712 of June's 720 hours valid
-    for every parameter (98.9 %)."""
+    for every parameter (98.9 %), 29 of 30 days."""
     at = app(demo_store, PAGE, code="JHGK03").run()
 
     no_exception(at)
     complete = _table(at, "数据完整率")
     assert set(complete["月份"]) == {"2023-06"}
-    assert set(complete["有效小时数"]) == {712}
+    assert set(complete["有效小时数"]) == {"712"}
     assert set(complete["应有小时数"]) == {720}
     assert set(complete["数据完整率"]) == {"98.9%"}
+    # 20 June has 16 valid hours (< 75 % of 24): its daily mean does not count; 29 of 30 days
+    # do (≥ 75 %), so June's monthly mean counts
+    assert set(complete["有效天数"]) == {29}
+    assert set(complete["应有天数"]) == {30}
+    assert set(complete["月均值"]) == {"完整"}
     assert len(complete) == 5  # pH, DO, CODMn, NH3-N, TP
 
 
