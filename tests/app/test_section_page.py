@@ -101,7 +101,7 @@ def test_jhgk03_maintenance_gap_completeness(app, demo_store: Path) -> None:
     no_exception(at)
     complete = _table(at, "数据完整率")
     assert set(complete["月份"]) == {"2023-06"}
-    assert set(complete["有效小时数"]) == {"712"}
+    assert set(complete["有效小时数"]) == {712}
     assert set(complete["应有小时数"]) == {720}
     assert set(complete["数据完整率"]) == {"98.9%"}
     # 20 June has 16 valid hours (< 75 % of 24): its daily mean does not count; 29 of 30 days

@@ -171,7 +171,7 @@ if complete.empty:
 else:
     table = complete.assign(
         parameter=[section_view.parameter_label(p, lang) for p in complete["parameter"]],
-        valid_hours=["—" if pd.isna(h) else str(int(h)) for h in complete["valid_hours"]],
+        valid_hours=pd.array(complete["valid_hours"].astype(float), dtype="Int64"),
         share=["—" if pd.isna(v) else f"{v:.1%}" for v in complete["share"]],
         complete=[section_view.completeness_text(c, lang) for c in complete["complete"]],
     ).rename(columns={c: i18n.t(f"section.col.{c}", lang) for c in complete.columns})

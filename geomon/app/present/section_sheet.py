@@ -6,8 +6,10 @@ page. Every value is HTML-escaped (DESIGN.md convention 8).
 
 The charted parameters follow the 14th-FYP "5+X" assessment (DOMAIN.md §1.4): pH, DO, CODMn,
 NH3-N and TP where measured, every parameter the station measures, and every item beyond the
-target in the period (X). Station values are daily values (`series.daily_means`), lab results
-their sampling days."""
+target in the period (X). A parameter the station measures is charted over the station's data
+(daily values, `series.daily_means`) with the lab results within it (from a day before), so
+the days stay readable; any other parameter with every lab result. The monthly table covers
+the whole period."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ _CHART_CSS = """
 .charts { display: flex; flex-wrap: wrap; gap: 4px 8px; }
 .charts svg { width: 49%; height: auto; break-inside: avoid; }
 .legend { font-size: 10px; color: #444; margin: 2px 0 6px; }
+table.list th { width: auto; }
 """
 
 
@@ -39,7 +42,7 @@ def charted_parameters(
     """The parameters the sheet charts ("5+X", see the module docstring), in 表1 order."""
     present = section_view.parameters_of(readings, monitoring, code)
     auto = set(readings.loc[readings["section_code"].astype(str) == code, "parameter"].astype(str))
-    wanted = set(BASIC_ITEMS) | auto | set(exceeded)
+    wanted = set(BASIC_ITEMS) | auto | {p for p in exceeded if p in wq.ASSESSED}
     return [p for p in present if p in wanted]
 
 
@@ -54,12 +57,18 @@ def parameter_charts(
     """One SVG chart per charted parameter: the station's daily values and the lab results,
     points coloured by class, the target class's limit as a red dashed line."""
     charts = []
+    mine = readings[readings["section_code"].astype(str) == code]
+    since = (
+        pd.to_datetime(mine["time"], utc=True).min() - pd.Timedelta(days=1) if len(mine) else None
+    )
     for parameter in charted_parameters(readings, monitoring, code, exceeded):
         series = ms.section_series(
             readings, code, parameter, step="day", target=target, water_body=water_body
         )
         auto = series.points
         lab = section_view.lab_points(monitoring, code, parameter, water_body)
+        if since is not None and len(auto):  # the station's span; lab-only items: every result
+            lab = lab[pd.to_datetime(lab["time"], utc=True) >= since]
         points = pd.concat(
             [
                 pd.DataFrame({"time": pd.to_datetime(auto["time"], utc=True),
@@ -145,13 +154,14 @@ def section_sheet(
                 classes["auto_class"], classes["auto_complete"], classes["auto_parameters"],
                 strict=True)],
             ["月份", "水质类别", "评价依据", "人工监测类别", "自动站类别", "自动站数据"],
-        )
+        ).replace("<table>", '<table class="list">', 1)
         if len(classes)
         else "<p>无人工监测结果或自动站数据。</p>"
     ) + f'<p class="legend">{html.escape(section_view.month_rule_text("zh"))}</p>'  # fmt: skip
     chart_html = (
         '<p class="legend">红色虚线为水质目标类别限值（GB 3838-2002 表1）；圆点为自动站日均值，'
-        "菱形为人工监测结果；颜色为单项水质类别，灰色为无效或不完整数据。</p>"
+        "菱形为人工监测结果；颜色为单项水质类别，灰色为无效或不完整数据。"
+        "自动站监测的项目只画自动站数据时段（及其中的人工监测），逐月类别见上表。</p>"
         f'<div class="charts">{"".join(charts)}</div>'
         if charts
         else "<p>暂无监测数据。</p>"
@@ -162,7 +172,7 @@ def section_sheet(
             [(r.source, r.time, r.parameter, f"{r.value:g}", r.limit,
               section_view.multiple_text(r.multiple, "zh")) for r in shown.itertuples()],
             ["来源", "时间（北京时间）", "项目", "浓度", "目标限值", "超标倍数"],
-        )
+        ).replace("<table>", '<table class="list">', 1)
         + (f"<p>共 {len(exceedances)} 条，仅列最近 {MAX_EXCEEDANCES} 条。</p>"
            if len(exceedances) > MAX_EXCEEDANCES else "")
         if len(exceedances)
@@ -177,7 +187,7 @@ def section_sheet(
              for r in completeness.itertuples()],
             ["项目", "月份", "有效小时数", "应有小时数", "数据完整率", "有效天数", "应有天数",
              "月均值"],
-        )
+        ).replace("<table>", '<table class="list">', 1)
         if len(completeness)
         else "<p>无自动站数据。</p>"
     )  # fmt: skip

@@ -6,9 +6,9 @@ small circles joined by a grey line, lab results as diamonds, each filled with i
 colour (`geomon.rules.water_quality.CLASS_COLORS`; grey without a class), and the target
 class's limit as a red dashed line (two for pH's range).
 
-The y axis runs from 0 to `nice_max` of the largest value or limit, so a value ``v`` sits at
-``TOP + PLOT_H * (1 - v / top)``; the x axis spans the first to the last point's time. Every
-text is escaped (DESIGN.md convention 8).
+The y axis runs from 0 to `nice_max` of the largest value or limit (× `HEADROOM`), so a value
+``v`` sits at ``TOP + PLOT_H * (1 - v / top)``; the x axis spans the first to the last point's
+time. Every text is escaped (DESIGN.md convention 8).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from geomon.rules import water_quality as wq
 WIDTH, HEIGHT = 340, 166
 LEFT, TOP = 44, 22  # plot area's top-left corner
 PLOT_W, PLOT_H = 284, 120
+HEADROOM = 1.05  # the top of the axis is at least 5 % above the largest value or limit
 NO_CLASS = "#bbbbbb"
 LIMIT_COLOUR = "#d73027"
 _STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
@@ -67,7 +68,7 @@ def series_svg(
     data = points[pd.notna(points["value"])].sort_values("time", kind="stable")
     limits = [] if limit is None else [float(v) for v in np.atleast_1d(np.asarray(limit, float))]
     values = data["value"].to_numpy(dtype=float)
-    top = nice_max(max([*values.tolist(), *limits], default=0.0))
+    top = nice_max(HEADROOM * max([*values.tolist(), *limits], default=0.0))
     times = pd.to_datetime(data["time"])
     if len(times):
         t0, t1 = times.min(), times.max()
@@ -124,7 +125,7 @@ def series_svg(
     if limits and limit_label:
         y = _fmt(y_of(max(limits), top) - 3)
         parts.append(
-            f'<text x="{LEFT + PLOT_W - 2}" y="{y}" font-size="9" text-anchor="end" '
+            f'<text x="{LEFT + 3}" y="{y}" font-size="9" '
             f'fill="{LIMIT_COLOUR}">{html.escape(limit_label)}</text>'
         )
     for x, y, klass, source in zip(xs, ys, data["class"], sources, strict=True):
