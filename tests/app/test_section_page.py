@@ -136,7 +136,7 @@ def test_jhgk03_maintenance_gap_completeness(app, demo_store: Path) -> None:
 
 
 def test_incomplete_station_month_is_not_classed(app, demo_copy: Path, downloads) -> None:
-    """JHSK08's station also sent NH3-N for 1–10 May (10 of 31 days < 75 %): May is 数据不完整,
+    """JHSK08's station also sent NH3-N for 1–10 May (10 of 31 days < 75 %): May is 不完整,
     not classed from station data; May keeps its lab class (Ⅴ)."""
     start = pd.Timestamp("2023-05-01", tz="Asia/Shanghai")
     may = typed(
@@ -155,16 +155,16 @@ def test_incomplete_station_month_is_not_classed(app, demo_copy: Path, downloads
     no_exception(at)
     monthly = _table(at, "评价依据").set_index("月份")
     assert monthly.loc["2023-05"].tolist() == [
-        "Ⅴ类", "人工监测", "Ⅴ类", "—", "数据不完整（不评价）", "未达标",
+        "Ⅴ类", "人工监测", "Ⅴ类", "—", "不完整", "未达标",
     ]  # fmt: skip
     complete = _table(at, "有效天数")
     may_row = complete[complete["月份"] == "2023-05"]
     assert may_row[
         ["项目", "有效小时数", "应有小时数", "有效天数", "应有天数", "月均值"]
-    ].values.tolist() == [["氨氮", 240, 744, 10, 31, "数据不完整（不评价）"]]
+    ].values.tolist() == [["氨氮", 240, 744, 10, 31, "不完整"]]
     sheet = downloads.files["JHSK08.html"].decode("utf-8")
     assert (
-        "<td>2023-05</td><td>Ⅴ类</td><td>人工监测</td><td>Ⅴ类</td><td>—</td><td>数据不完整（不评价）</td>"
+        "<td>2023-05</td><td>Ⅴ类</td><td>人工监测</td><td>Ⅴ类</td><td>—</td><td>不完整</td>"
         in sheet
     )
 

@@ -176,6 +176,7 @@ else:
         complete=[section_view.completeness_text(c, lang) for c in complete["complete"]],
     ).rename(columns={c: i18n.t(f"section.col.{c}", lang) for c in complete.columns})
     st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(section_view.completeness_rule_text(lang))
 
 # ---------------------------------------------------------------- the printable sheet
 st.subheader(i18n.t("section.sheet", lang))

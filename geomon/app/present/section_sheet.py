@@ -188,6 +188,7 @@ def section_sheet(
             ["项目", "月份", "有效小时数", "应有小时数", "数据完整率", "有效天数", "应有天数",
              "月均值"],
         ).replace("<table>", '<table class="list">', 1)
+        + f'<p class="legend">{html.escape(section_view.completeness_rule_text("zh"))}</p>'
         if len(completeness)
         else "<p>无自动站数据。</p>"
     )  # fmt: skip

@@ -108,7 +108,8 @@ def lab_points(
 
 def chart_frame(series: Series, lab: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Station points (only those that count are classed) and lab results in one frame for the
-    chart: time, when (Beijing text), value, class (label), source (label). Hourly, only the lab
+    chart: time, when (Beijing text), value, class (label), source (label), segment (the line
+    breaks between segments: a gap of more than a step). Hourly, only the lab
     results within the station data's span (from a day before) are kept, so the hours stay
     readable; daily and monthly, all of them."""
     auto = series.points
@@ -145,7 +146,22 @@ def chart_frame(series: Series, lab: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = out[out["value"].notna()].sort_values("time", kind="stable").reset_index(drop=True)
     out["when"] = beijing_minute(out["time"])
     out["time"] = out["time"].dt.tz_convert(BEIJING).dt.tz_localize(None)  # axis in Beijing time
+    out["segment"] = _segments(out, i18n.t("section.source_auto", lang), series.step)
     return out
+
+
+_GAP = {"hour": pd.Timedelta(hours=2), "day": pd.Timedelta(days=2), "month": pd.Timedelta(days=45)}
+
+
+def _segments(frame: pd.DataFrame, auto: str, step: str) -> np.ndarray:
+    """A number per row: station points more than a step apart (a gap in the data) start a new
+    segment, so the chart's line breaks there instead of bridging the gap."""
+    segment = np.zeros(len(frame), dtype="int64")
+    is_auto = (frame["source"] == auto).to_numpy(dtype=bool)
+    times = frame.loc[is_auto, "time"]
+    gaps = (times.diff() > _GAP.get(step, _GAP["day"])).to_numpy(dtype=bool)
+    segment[is_auto] = np.cumsum(gaps)
+    return segment
 
 
 _AXIS_FORMAT = {"hour": "%m-%d %H:%M", "day": "%Y-%m-%d", "month": "%Y-%m"}
@@ -173,7 +189,7 @@ def series_chart(
     line = (
         base.transform_filter(alt.datum.source == auto)
         .mark_line(color="#9aa5b1", strokeWidth=1)
-        .encode(x=x, y=y)
+        .encode(x=x, y=y, detail="segment:N")  # a gap in the data breaks the line
     )
     points = base.mark_point(filled=True, opacity=0.9).encode(
         x=x,
@@ -339,7 +355,7 @@ def completeness(readings: pd.DataFrame, code: str) -> pd.DataFrame:
 
 
 def completeness_text(complete: bool, lang: str) -> str:
-    """完整 / 不完整（不评价） for the completeness table."""
+    """完整 / 不完整 for the completeness table."""
     return i18n.t("section.complete" if complete else "section.incomplete", lang)
 
 
@@ -414,6 +430,14 @@ def month_table(classes: pd.DataFrame, target: str | None, lang: str) -> pd.Data
             i18n.t("section.verdict", lang): [verdict(c) for c in classes["class"]],
         }
     )
+
+
+def completeness_rule_text(lang: str) -> str:
+    """When a station's day and month count (the shares of stations.toml)."""
+    return i18n.tf(
+        "section.completeness_rule", lang, day=f"{MIN_DAY_SHARE:.0%}",
+        month=f"{MIN_MONTH_SHARE:.0%}", citation=CITATION_STATS,
+    )  # fmt: skip
 
 
 def month_rule_text(lang: str) -> str:
