@@ -48,6 +48,8 @@ def test_jhsk08_record_from_the_url(app, demo_store: Path, downloads) -> None:
     assert shown["自动站"] == "4299JHSK08"
     cards = metrics(at)
     assert cards["2023-06 水质类别"] == "Ⅴ类"
+    (card,) = [m for m in at.metric if m.label == "2023-06 水质类别"]
+    assert card.proto.delta == "中度污染 · 自动站+人工监测"
     assert cards["是否达标"] == "未达标"
     # 2023-01 劣Ⅴ (重度污染) → 2023-06 Ⅴ (中度污染): one status level better (2011 method)
     assert cards["变化趋势"] == "有所好转"
@@ -82,7 +84,7 @@ def test_jhsk08_record_from_the_url(app, demo_store: Path, downloads) -> None:
     assert (over["项目"] == "氨氮").sum() > (over["项目"] == "总磷").sum()
     sheet = downloads.files["JHSK08.html"].decode("utf-8")
     assert "地表水监测断面信息档案" in sheet and "兴农运河入河口" in sheet
-    assert "2023-06 水质类别：Ⅴ类（中度污染），未达到水质目标。" in sheet
+    assert "2023-06 水质类别：Ⅴ类（中度污染），未达到水质目标。评价依据：自动站+人工监测。" in sheet
     # 5+X: the station's pH, DO, CODMn, NH3-N, TP and the lab's COD (20.3 in April > 20);
     # FC is beyond Ⅲ too but not assessed (2011 method): no chart
     labels = re.findall(r'<svg class="series"[^>]*aria-label="([^"]+)"', sheet)

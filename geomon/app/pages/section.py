@@ -71,9 +71,10 @@ if latest is None:
     widgets.kpi(cards[0], i18n.t("section.latest", lang), "—")
 else:
     month, klass = latest
+    basis = section_view.source_text(classes.loc[classes["month"] == month, "source"].iloc[0], lang)
     widgets.kpi(cards[0], i18n.tf("section.latest_in", lang, month=month),
                 section_view.class_label(klass, lang),
-                wq.STATUS[klass] if lang == "zh" else None)  # fmt: skip
+                f"{wq.STATUS[klass]} · {basis}" if lang == "zh" else basis)  # fmt: skip
     meets = None if target is None else wq.meets(klass, target)
     verdict = {None: "section.no_target", True: "section.meets", False: "section.fails"}[meets]
     widgets.kpi(cards[1], i18n.t("section.verdict", lang), i18n.t(verdict, lang))

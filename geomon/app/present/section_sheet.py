@@ -98,6 +98,12 @@ def parameter_charts(
     return charts
 
 
+def _basis(classes: pd.DataFrame, month: str) -> str:
+    """The source the month's class rests on (自动站 / 人工监测 / 自动站+人工监测)."""
+    row = classes[classes["month"] == month]
+    return section_view.source_text(row["source"].iloc[0] if len(row) else None, "zh")
+
+
 def section_sheet(
     *,
     facts: Sequence[tuple[str, str]],
@@ -135,7 +141,8 @@ def section_sheet(
         label = section_view.class_label(klass, "zh")
         state = (
             f"<p{warn}>{html.escape(month)} 水质类别：{html.escape(label)}"
-            f"（{html.escape(wq.STATUS[klass])}），{verdict}。</p>"
+            f"（{html.escape(wq.STATUS[klass])}），{verdict}。"
+            f"评价依据：{html.escape(_basis(classes, month))}。</p>"
         )
     if trend is not None:
         first_m, first_c, last_m, last_c, word = trend
