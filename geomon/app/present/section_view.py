@@ -442,9 +442,8 @@ def completeness_rule_text(lang: str) -> str:
 
 def month_rule_text(lang: str) -> str:
     """How the month's class is made (sources, priority, completeness), from the rules' data."""
-    items = "、".join(parameter_label(k, lang) for k in wq.ITEMS if k in AUTO_PRIORITY)
-    if lang == "en":
-        items = ", ".join(parameter_label(k, lang) for k in wq.ITEMS if k in AUTO_PRIORITY)
+    names = [parameter_label(k, lang) for k in wq.ITEMS if k in AUTO_PRIORITY]
+    items = ("、" if lang == "zh" else ", ").join(names)
     return i18n.tf(
         "section.month_rule", lang, items=items, day=f"{MIN_DAY_SHARE:.0%}",
         month=f"{MIN_MONTH_SHARE:.0%}", citation=CITATION_STATS,
