@@ -131,8 +131,10 @@ def section_months(
     *,
     water_body: wq.WaterBody = "river",
     rounded: bool = True,
+    station: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Section `code`'s class month by month from its lab results and its station.
+    """Section `code`'s class month by month from its lab results and its station
+    (`station`: its `station_months` if already computed).
 
     Columns `SECTION_MONTH_COLUMNS`: month; class (the month's class, sources combined as the
     module docstring says; None when nothing counts); source (``"auto"``, ``"lab"``,
@@ -143,7 +145,8 @@ def section_months(
     last with any data, gaps included.
     """
     lab = lab_month_means(monitoring, code, rounded=rounded)
-    station = station_months(readings, code, water_body=water_body, rounded=rounded)
+    if station is None:
+        station = station_months(readings, code, water_body=water_body, rounded=rounded)
     rows = []
     for month in _months_between(set(lab) | set(station["month"])):
         mine = station[station["month"] == month]

@@ -61,7 +61,10 @@ water_body = bodies.get(code, "river")
 
 monitoring = data.layer(url, "monitoring") if "monitoring" in layers else None
 readings = data.section_readings(url, code)
-classes = months.section_months(readings, monitoring, code, water_body=water_body)
+station_months = months.station_months(readings, code, water_body=water_body)
+classes = months.section_months(
+    readings, monitoring, code, water_body=water_body, station=station_months
+)
 
 st.header(i18n.md(record["name"]))
 facts = section_view.facts(record, target, station, lang)
@@ -166,7 +169,7 @@ else:
 
 # ---------------------------------------------------------------- completeness
 st.subheader(i18n.t("section.completeness", lang))
-complete = section_view.completeness(readings, code)
+complete = section_view.completeness(readings, code, station_months)
 if complete.empty:
     st.caption(i18n.t("section.no_readings", lang))
 else:

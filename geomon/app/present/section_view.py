@@ -326,13 +326,16 @@ def multiple_text(multiple: object, lang: str) -> str:
 # -------------------------------------------------------------------------- completeness
 
 
-def completeness(readings: pd.DataFrame, code: str) -> pd.DataFrame:
+def completeness(
+    readings: pd.DataFrame, code: str, station: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Data completeness per parameter and Beijing month: valid hourly readings (`valid`) of
     the month's hours (``share`` 0–1; NaN for a station that sends only daily values), the
     days with a valid daily mean of the month's days, and whether the month's mean counts
     (``complete``: `geomon.monitoring.MIN_MONTH_SHARE` of the days, each with
-    `MIN_DAY_SHARE` of its hours). Columns `COMPLETENESS_COLUMNS`; parameters as keys."""
-    months = mo.station_months(readings, code)
+    `MIN_DAY_SHARE` of its hours). Columns `COMPLETENESS_COLUMNS`; parameters as keys.
+    `station`: the section's `mo.station_months` if already computed."""
+    months = mo.station_months(readings, code) if station is None else station
     if months.empty:
         return pd.DataFrame(columns=list(COMPLETENESS_COLUMNS))
     mine = readings[(readings["section_code"].astype(str) == code) & (readings["step"] == "hour")]
@@ -340,11 +343,18 @@ def completeness(readings: pd.DataFrame, code: str) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "parameter": mine["parameter"].astype(str).to_numpy(),
-            "month": local.dt.strftime("%Y-%m").to_numpy(),
+            "month": local.dt.to_period("M").to_numpy(),
             "ok": valid(mine).to_numpy(),
         }
     )
-    hourly = frame.groupby(["parameter", "month"], sort=False)["ok"].sum()
+    counted = frame.groupby(["parameter", "month"], sort=False)["ok"].sum()
+    hourly = dict(
+        zip(
+            [(p, str(m)) for p, m in counted.index.tolist()],
+            counted.to_numpy().tolist(),
+            strict=True,
+        )
+    )
     keys = list(zip(months["parameter"], months["month"], strict=True))
     counted = [hourly.get(k) for k in keys]
     out = months.assign(
