@@ -9,7 +9,8 @@ cannot be read.
 
 ``geomon series SECTION --param NAME`` prints one section's series of one parameter:
 ``{"section", "parameter", "unit", "target", "limit", "points": [{"time", "value", "class",
-"flag", "valid"}]}`` (means add ``valid_hours``). Times are Beijing time to the minute.
+"flag", "valid"}]}`` (means add ``valid_hours``, monthly ones ``valid_days``). Times are
+Beijing time to the minute.
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ def cmd_series(args: argparse.Namespace) -> int:
     for p in doc["points"]:
         mark = "" if p["valid"] else "  (无效 / not valid)"
         hours = f"  有效小时 {p['valid_hours']}" if "valid_hours" in p else ""
+        hours += f"  有效天数 {p['valid_days']}" if "valid_days" in p else ""
         print(f"  {p['time']}  {p['value']}  {p['class'] or '—'}  {p['flag'] or ''}{hours}{mark}")
     return OK
 

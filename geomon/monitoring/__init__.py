@@ -52,8 +52,13 @@ COMMAND_STEPS: MappingProxyType[str, str] = MappingProxyType(
     {str(k): v for k, v in _RULES["commands"].items()}
 )
 """HJ 212 CN read as readings → step (2061 hourly, 2031 daily)."""
-MIN_VALID_SHARE: float = float(_RULES["aggregation"]["min_valid_share"])
-"""Share of valid hours a day or month mean needs ([M] placeholder, see stations.toml)."""
+MIN_DAY_SHARE: float = float(_RULES["aggregation"]["min_valid_share_day"])
+"""Share of a day's 24 hours that must be valid for its mean to count ([M], stations.toml)."""
+MIN_MONTH_SHARE: float = float(_RULES["aggregation"]["min_valid_share_month"])
+"""Share of a month's days whose daily mean counts, for the month's mean to count ([M])."""
+AUTO_PRIORITY: frozenset[str] = frozenset(_RULES["priority"]["automatic_items"])
+"""Items whose automatic data take priority over lab results in a month (82号, [V])."""
+CITATION_STATS: str = _RULES["citations"]["stats_2020"]
 
 
 def valid(frame: pd.DataFrame, flags: frozenset[str] | None = None) -> pd.Series:
@@ -116,11 +121,14 @@ def beijing_text(times: pd.Series | np.ndarray) -> list[str]:
 
 
 __all__ = [
+    "AUTO_PRIORITY",
     "BEIJING",
     "CITATION_HJ212",
+    "CITATION_STATS",
     "COMMAND_STEPS",
     "FLAGS",
-    "MIN_VALID_SHARE",
+    "MIN_DAY_SHARE",
+    "MIN_MONTH_SHARE",
     "READINGS_COLUMNS",
     "STEPS",
     "VALID_FLAGS",

@@ -9,14 +9,15 @@ Steps:
 - ``hour``: the stored hourly readings, as measured;
 - ``day``: the stored daily readings (CN 2031); where a day has none, the mean of its valid
   hourly readings (Beijing day);
-- ``month``: the mean of the valid hourly readings of each Beijing month (daily readings where a
-  month has no hourly ones).
+- ``month``: the mean of the valid daily values (above) of each Beijing month.
 
 A mean is arithmetic, pH through [H⁺], and by default rounded half to even to the 82号 decimals
 before it is classed (环办监测函〔2020〕82号; DOMAIN.md §0 item 1: ``rounded=False`` keeps raw
-means). It counts when its valid hours reach `geomon.monitoring.MIN_VALID_SHARE` of the
-period's hours ([M] placeholder in stations.toml); ``valid_hours`` says how many it had.
-Computed points carry no flag.
+means); a month is the mean of its unrounded daily means, rounded once. A daily mean counts
+when at least `geomon.monitoring.MIN_DAY_SHARE` of its 24 hours are valid, a monthly mean when
+at least `MIN_MONTH_SHARE` of its days have a daily mean that counts (both [M] placeholders in
+stations.toml); ``valid_hours`` and ``valid_days`` say how many it had. Computed points carry
+no flag.
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ import numpy as np
 import pandas as pd
 
 from geomon.errors import ReadingsError
-from geomon.monitoring import BEIJING, MIN_VALID_SHARE, beijing_text, valid
+from geomon.monitoring import BEIJING, MIN_DAY_SHARE, MIN_MONTH_SHARE, beijing_text, valid
 from geomon.monitoring.parameters import unit as parameter_unit
 from geomon.rules import water_quality as wq
 
 SERIES_STEPS = ("hour", "day", "month")
-POINT_COLUMNS = ("time", "value", "class", "flag", "valid", "valid_hours")
+POINT_COLUMNS = ("time", "value", "class", "flag", "valid", "valid_hours", "valid_days")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,33 +93,80 @@ def _round(values: np.ndarray, parameter: str) -> np.ndarray:
     return wq.round_half_even(values, item.decimals)
 
 
-def _aggregate(readings: pd.DataFrame, parameter: str, freq: str, *, rounded: bool) -> pd.DataFrame:
-    """Means of the valid readings per Beijing day (``freq="D"``) or month (``"M"``)."""
-    local = readings["time"].dt.tz_convert(BEIJING).dt.tz_localize(None)
-    period = local.dt.to_period(freq)
-    ok = valid(readings).to_numpy()
-    hours = 24 if freq == "D" else None
-    step_hours = np.where(readings["step"].to_numpy() == "day", 24, 1)
-    counted = pd.Series(np.where(ok, step_hours, 0), index=readings.index).groupby(period).sum()
-    means = _mean(readings["value"][ok], period[ok], parameter)
+def _hour_means(hourly: pd.DataFrame, parameter: str, *, rounded: bool) -> pd.DataFrame:
+    """Means of the valid hourly readings per Beijing day; a day counts with at least
+    `MIN_DAY_SHARE` of its 24 hours valid."""
+    local = hourly["time"].dt.tz_convert(BEIJING).dt.tz_localize(None)
+    period = local.dt.to_period("D")
+    ok = valid(hourly).to_numpy()
+    counted = pd.Series(ok.astype("int64"), index=hourly.index).groupby(period).sum()
+    means = _mean(hourly["value"][ok], period[ok], parameter)
     periods = counted.index
-    starts = periods.to_timestamp()
-    if hours is None:
-        span = (periods + 1).to_timestamp() - starts
-        total = np.asarray(span / pd.Timedelta(hours=1), dtype=float)
-    else:
-        total = np.full(len(periods), float(hours))
     value = means.reindex(periods).to_numpy(dtype=float)
     if rounded:
         value = _round(value, parameter)
-    enough = counted.to_numpy(dtype=float) >= MIN_VALID_SHARE * total
+    enough = counted.to_numpy(dtype=float) >= MIN_DAY_SHARE * 24
     return pd.DataFrame(
         {
-            "time": pd.DatetimeIndex(starts).tz_localize(BEIJING).tz_convert("UTC"),
+            "time": pd.DatetimeIndex(periods.to_timestamp()).tz_localize(BEIJING).tz_convert("UTC"),
             "value": value,
             "flag": None,
             "valid": enough & ~np.isnan(value),
             "valid_hours": counted.to_numpy(dtype="int64"),
+        }
+    )
+
+
+def daily_means(readings: pd.DataFrame, parameter: str, *, rounded: bool = True) -> pd.DataFrame:
+    """One value per Beijing day of `parameter` from one station's `readings`: the stored daily
+    reading (CN 2031; it counts by its flag, as 24 valid hours) where the day has one, else the
+    mean of the day's valid hourly readings (counts with `MIN_DAY_SHARE` of 24 hours valid).
+    Columns: time (UTC start of the Beijing day), value, flag (stored days only), valid,
+    valid_hours; sorted by time."""
+    mine = readings[readings["parameter"] == parameter]
+    hourly, daily = mine[mine["step"] == "hour"], mine[mine["step"] == "day"]
+    stored = daily[["time", "value", "flag"]].assign(valid=valid(daily).to_numpy())
+    stored["valid_hours"] = np.where(stored["valid"], 24, 0)
+    means = _hour_means(hourly, parameter, rounded=rounded) if len(hourly) else None
+    if means is not None:
+        means = means[~means["time"].isin(set(stored["time"]))]
+    parts = [p for p in (stored, means) if p is not None and len(p)]
+    out = pd.concat(parts, ignore_index=True) if parts else stored
+    return out.sort_values("time", kind="stable").reset_index(drop=True)
+
+
+def monthly_means(readings: pd.DataFrame, parameter: str, *, rounded: bool = True) -> pd.DataFrame:
+    """One value per Beijing month of `parameter`: the mean of the month's valid daily means
+    (`daily_means`, taken unrounded; pH through [H⁺]), rounded per 82号 unless
+    ``rounded=False``. It counts (``valid``) when at least `MIN_MONTH_SHARE` of the month's
+    days have a valid daily mean; a month below that is incomplete (数据不完整). Columns: time
+    (UTC start of the Beijing month), value, flag (None), valid, valid_hours, valid_days,
+    days (in the month)."""
+    days = daily_means(readings, parameter, rounded=False)
+    columns = ["time", "value", "flag", "valid", "valid_hours", "valid_days", "days"]
+    if days.empty:
+        return pd.DataFrame(columns=columns)
+    local = days["time"].dt.tz_convert(BEIJING).dt.tz_localize(None)
+    month = local.dt.to_period("M")
+    ok = days["valid"].to_numpy(dtype=bool)
+    valid_days = pd.Series(ok.astype("int64"), index=days.index).groupby(month).sum()
+    hours = days["valid_hours"].astype("int64").groupby(month).sum()
+    periods = valid_days.index
+    means = _mean(days["value"][ok], month[ok], parameter).reindex(periods)
+    value = means.to_numpy(dtype=float)
+    if rounded:
+        value = _round(value, parameter)
+    in_month = np.array([p.days_in_month for p in periods], dtype="int64")
+    enough = valid_days.to_numpy(dtype=float) >= MIN_MONTH_SHARE * in_month
+    return pd.DataFrame(
+        {
+            "time": pd.DatetimeIndex(periods.to_timestamp()).tz_localize(BEIJING).tz_convert("UTC"),
+            "value": value,
+            "flag": None,
+            "valid": enough & ~np.isnan(value),
+            "valid_hours": hours.reindex(periods).to_numpy(dtype="int64"),
+            "valid_days": valid_days.to_numpy(dtype="int64"),
+            "days": in_month,
         }
     )
 
@@ -140,21 +188,16 @@ def section_series(
     mine = readings[
         (readings["section_code"] == section) & (readings["parameter"] == parameter)
     ].sort_values("time", kind="stable")
-    hourly, daily = mine[mine["step"] == "hour"], mine[mine["step"] == "day"]
     if step == "hour":
+        hourly = mine[mine["step"] == "hour"]
         points = hourly[["time", "value", "flag"]].assign(valid=valid(hourly).to_numpy())
         points["valid_hours"] = None
     elif step == "day":
-        stored = daily[["time", "value", "flag"]].assign(valid=valid(daily).to_numpy())
-        stored["valid_hours"] = np.where(stored["valid"], 24, 0)
-        means = _aggregate(hourly, parameter, "D", rounded=rounded) if len(hourly) else None
-        if means is not None:
-            means = means[~means["time"].isin(set(stored["time"]))]
-        parts = [p for p in (stored, means) if p is not None and len(p)]
-        points = pd.concat(parts, ignore_index=True) if parts else stored
+        points = daily_means(mine, parameter, rounded=rounded)
     else:
-        source = hourly if len(hourly) else daily
-        points = _aggregate(source, parameter, "M", rounded=rounded)
+        points = monthly_means(mine, parameter, rounded=rounded)
+    if "valid_days" not in points.columns:
+        points["valid_days"] = None
     points = points.sort_values("time", kind="stable").reset_index(drop=True)
     values = points["value"].to_numpy(dtype=float)
     classes = _classes(parameter, values, water_body)
@@ -180,16 +223,18 @@ def _number(v: Any) -> float | None:
 
 def series_json(series: Series) -> dict[str, Any]:
     """The ``geomon series --json`` document: section, parameter, unit, target, limit, points
-    (time in Beijing time to the minute; ``valid_hours`` on computed means)."""
+    (time in Beijing time to the minute; ``valid_hours`` on computed means, ``valid_days`` on
+    monthly ones)."""
     p = series.points
     points = []
-    for t, value, klass, flag, ok, hours in zip(
+    for t, value, klass, flag, ok, hours, days in zip(
         beijing_text(p["time"]),
         p["value"].tolist(),
         p["class"].tolist(),
         p["flag"].tolist(),
         p["valid"].tolist(),
         p["valid_hours"].tolist(),
+        p["valid_days"].tolist(),
         strict=True,
     ):
         point: dict[str, Any] = {
@@ -201,6 +246,8 @@ def series_json(series: Series) -> dict[str, Any]:
         }
         if flag is None and hours is not None and not pd.isna(hours):
             point["valid_hours"] = int(hours)
+        if flag is None and days is not None and not pd.isna(days):
+            point["valid_days"] = int(days)
         points.append(point)
     return {
         "section": series.section,

@@ -8,10 +8,15 @@ GB 3838-2002 表1 (Ⅲ: NH3-N ≤ 1.0 mg/L, DO ≥ 5 mg/L, TP ≤ 0.2 mg/L).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 from apphelp import metrics, no_exception, param
+
+from geomon.monitoring import typed
+from geomon.store import open_store
 
 PAGE = "section"
 
@@ -43,6 +48,8 @@ def test_jhsk08_record_from_the_url(app, demo_store: Path, downloads) -> None:
     assert shown["自动站"] == "4299JHSK08"
     cards = metrics(at)
     assert cards["2023-06 水质类别"] == "Ⅴ类"
+    (card,) = [m for m in at.metric if m.label == "2023-06 水质类别"]
+    assert card.proto.delta == "中度污染 · 自动站+人工监测"
     assert cards["是否达标"] == "未达标"
     # 2023-01 劣Ⅴ (重度污染) → 2023-06 Ⅴ (中度污染): one status level better (2011 method)
     assert cards["变化趋势"] == "有所好转"
@@ -59,18 +66,37 @@ def test_jhsk08_record_from_the_url(app, demo_store: Path, downloads) -> None:
     assert (points["source"] == "人工监测").sum() == 1  # the lab sample of 2023-06-12
     assert "红色虚线：水质目标Ⅲ类限值 1 mg/L" in at.caption[0].value
 
-    monthly = _table(at, "月份")
+    monthly = _table(at, "评价依据")
     assert monthly["月份"].tolist() == [f"2023-0{m}" for m in range(1, 7)]
     assert monthly["水质类别"].tolist() == ["劣Ⅴ类", "Ⅴ类", "Ⅴ类", "Ⅴ类", "Ⅴ类", "Ⅴ类"]
+    # June: the station's complete month (NH3-N mean of daily means 1.52 → Ⅴ) for its five
+    # items (82号 priority), the lab sample for the rest
+    assert monthly["评价依据"].tolist() == ["人工监测"] * 5 + ["自动站+人工监测"]
+    assert monthly["自动站类别"].tolist() == ["—"] * 5 + ["Ⅴ类"]
+    assert monthly["自动站数据"].tolist() == ["—"] * 5 + ["完整"]
+    assert any("优先采用自动站月均值（环办监测函〔2020〕82号）" in c.value for c in at.caption)
 
     over = _table(at, "超标倍数")
     assert len(over) == 500  # the page lists 500 (the CSV, made on click, holds them all)
-    counted = int(at.caption[1].value.split("共 ")[1].split(" 条")[0])
+    (count,) = [c.value for c in at.caption if c.value.startswith("共 ")]
+    counted = int(count.split("共 ")[1].split(" 条")[0])
     assert counted > 500  # NH3-N alone is above 1.0 in most of June's 720 hours
     assert (over["项目"] == "氨氮").sum() > (over["项目"] == "总磷").sum()
     sheet = downloads.files["JHSK08.html"].decode("utf-8")
     assert "地表水监测断面信息档案" in sheet and "兴农运河入河口" in sheet
-    assert "2023-06 水质类别：Ⅴ类（中度污染），未达到水质目标。" in sheet
+    assert "2023-06 水质类别：Ⅴ类（中度污染），未达到水质目标。评价依据：自动站+人工监测。" in sheet
+    # 5+X: the station's pH, DO, CODMn, NH3-N, TP and the lab's COD (20.3 in April > 20);
+    # FC is beyond Ⅲ too but not assessed (2011 method): no chart
+    labels = re.findall(r'<svg class="series"[^>]*aria-label="([^"]+)"', sheet)
+    assert labels == [
+        "pH值",
+        "溶解氧（mg/L）",
+        "高锰酸盐指数（mg/L）",
+        "氨氮（mg/L）",
+        "总磷（mg/L）",
+        "化学需氧量（mg/L）",
+    ]  # fmt: skip  (station parameters first, as on the page)
+    assert sheet.count('class="pt auto"') == 5 * 30  # June's daily values, one mark each
 
 
 def test_jhgk02_planted_nh3n_exceedance(app, demo_store: Path) -> None:
@@ -94,7 +120,7 @@ def test_jhgk02_planted_nh3n_exceedance(app, demo_store: Path) -> None:
 
 def test_jhgk03_maintenance_gap_completeness(app, demo_store: Path) -> None:
     """JHGK03 2023-06-20: 4 hours flagged M and 4 hours missing: 712 of June's 720 hours valid
-    for every parameter (98.9 %)."""
+    for every parameter (98.9 %), 29 of 30 days."""
     at = app(demo_store, PAGE, code="JHGK03").run()
 
     no_exception(at)
@@ -103,7 +129,46 @@ def test_jhgk03_maintenance_gap_completeness(app, demo_store: Path) -> None:
     assert set(complete["有效小时数"]) == {712}
     assert set(complete["应有小时数"]) == {720}
     assert set(complete["数据完整率"]) == {"98.9%"}
+    # 20 June has 16 valid hours (< 75 % of 24): its daily mean does not count; 29 of 30 days
+    # do (≥ 75 %), so June's monthly mean counts
+    assert set(complete["有效天数"]) == {29}
+    assert set(complete["应有天数"]) == {30}
+    assert set(complete["月均值"]) == {"完整"}
     assert len(complete) == 5  # pH, DO, CODMn, NH3-N, TP
+
+
+def test_incomplete_station_month_is_not_classed(app, demo_copy: Path, downloads) -> None:
+    """JHSK08's station also sent NH3-N for 1–10 May (10 of 31 days < 75 %): May is 不完整,
+    not classed from station data; May keeps its lab class (Ⅴ)."""
+    start = pd.Timestamp("2023-05-01", tz="Asia/Shanghai")
+    may = typed(
+        pd.DataFrame(
+            {
+                "section_code": "JHSK08", "station_mn": "4299JHSK08", "parameter": "NH3N",
+                "time": pd.date_range(start, periods=240, freq="h"), "step": "hour",
+                "value": 0.3, "flag": "N",
+            }
+        )
+    )  # fmt: skip
+    open_store(demo_copy).write_readings(may)
+
+    at = app(demo_copy, PAGE, code="JHSK08").run()
+
+    no_exception(at)
+    monthly = _table(at, "评价依据").set_index("月份")
+    assert monthly.loc["2023-05"].tolist() == [
+        "Ⅴ类", "人工监测", "Ⅴ类", "—", "不完整", "未达标",
+    ]  # fmt: skip
+    complete = _table(at, "有效天数")
+    may_row = complete[complete["月份"] == "2023-05"]
+    assert may_row[
+        ["项目", "有效小时数", "应有小时数", "有效天数", "应有天数", "月均值"]
+    ].values.tolist() == [["氨氮", 240, 744, 10, 31, "不完整"]]
+    sheet = downloads.files["JHSK08.html"].decode("utf-8")
+    assert (
+        "<td>2023-05</td><td>Ⅴ类</td><td>人工监测</td><td>Ⅴ类</td><td>—</td><td>不完整</td>"
+        in sheet
+    )
 
 
 def test_monthly_step_and_english(app, demo_store: Path) -> None:

@@ -53,14 +53,14 @@ def test_completeness_counts_valid_hours_of_each_beijing_month() -> None:
         ("NH3N", "2023-02-01 00:00", "hour", 0.5, "N"),
         ("NH3N", "2023-02-01 01:00", "hour", 0.5, "M"),
         ("NH3N", "2023-02-01 02:00", "hour", 0.5, "N"),
-        ("NH3N", "2023-02-01 00:00", "day", 0.5, "N"),  # daily readings are not hours
+        ("NH3N", "2023-02-01 00:00", "day", 0.5, "N"),  # not an hour; 1 valid day of 28
     ])  # fmt: skip
 
     out = sv.completeness(readings, "S1")
 
     assert out.to_dict("records") == [
         {"parameter": "NH3N", "month": "2023-02", "valid_hours": 2, "hours": 672,
-         "share": pytest.approx(2 / 672)},
+         "share": pytest.approx(2 / 672), "valid_days": 1, "days": 28, "complete": False},
     ]  # fmt: skip
 
 

@@ -39,3 +39,24 @@ def test_section_record_draws_its_chart_offline(demo_app: str, watched) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
     assert watch.outside() == []
     assert watch.unexpected() == []
+
+
+def test_printable_sheet_draws_its_svg_charts_offline(demo_app: str, watched) -> None:
+    """The sheet's preview (an iframe of the same HTML as the download): one inline-SVG chart
+    per charted parameter (JHSK08: pH, DO, CODMn, NH3-N, TP from the station, COD from the lab),
+    each with its red limit line, drawn with no request leaving the server."""
+    page, watch = watched
+    page.goto(f"{demo_app}/section?code=JHSK08", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="兴农运河入河口").wait_for(timeout=60_000)
+    page.locator('[data-testid="stExpander"] summary').click()
+    sheet = page.frame_locator('[data-testid="stExpander"] iframe').first
+    charts = sheet.locator("svg.series")
+    charts.first.wait_for(timeout=30_000)
+
+    assert charts.count() == 6
+    box = charts.first.bounding_box()
+    assert box is not None and box["width"] > 200 and box["height"] > 80
+    assert sheet.locator("svg.series line.limit").count() == 7  # pH's range has two
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert watch.outside() == []
+    assert watch.unexpected() == []

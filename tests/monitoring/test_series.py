@@ -138,3 +138,23 @@ def test_series_json_shape_and_beijing_times() -> None:
     assert doc["points"] == [
         {"time": "2023-06-01T00:00+08:00", "value": 0.4, "class": "II", "flag": "N", "valid": True}
     ]
+
+
+def test_month_is_the_mean_of_valid_daily_means_with_valid_days() -> None:
+    # 1 June: 24 valid hours at 0.4; 2 June: 18 valid hours at 1.0 (exactly 75 %: counts);
+    # 3 June: 17 valid hours at 3.0 (< 18: the day does not count). Daily means 0.4 and 1.0
+    # → June 0.70 (Ⅲ), 2 valid days of 30 (< 75 %): the month does not count, so no class.
+    # (The mean of all 59 valid hours would be (9.6 + 18 + 51) / 59 = 1.33.)
+    data = pd.concat(
+        [
+            frame("NH3N", [0.4] * 24),
+            frame("NH3N", [1.0] * 18).assign(time=lambda f: f["time"] + pd.Timedelta(days=1)),
+            frame("NH3N", [3.0] * 17).assign(time=lambda f: f["time"] + pd.Timedelta(days=2)),
+        ]
+    )
+    result = series.section_series(data, "S1", "NH3N", step="month")
+    month = result.points.iloc[0]
+    assert (month["value"], month["valid_days"], month["valid_hours"]) == (0.7, 2, 59)
+    assert (month["valid"], month["class"]) == (False, None)
+    (point,) = series.series_json(result)["points"]
+    assert point["valid_days"] == 2 and point["valid_hours"] == 59

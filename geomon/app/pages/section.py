@@ -12,6 +12,7 @@ from geomon.app import data, i18n
 from geomon.app.components import login, widgets
 from geomon.app.present import outlet_view, section_sheet, section_view, view
 from geomon.errors import GeomonError
+from geomon.monitoring import months
 from geomon.monitoring import series as ms
 from geomon.rules import water_quality as wq
 from geomon.specs import get_spec
@@ -59,11 +60,11 @@ target = wq.parse_class(targets[code]) if code in targets else None
 water_body = bodies.get(code, "river")
 
 monitoring = data.layer(url, "monitoring") if "monitoring" in layers else None
-monthly = data.monthly_classes(url) if monitoring is not None else pd.DataFrame(
-    columns=["section_code", "month", "class"]
-)  # fmt: skip
-classes = section_view.month_classes(monthly, code)
 readings = data.section_readings(url, code)
+station_months = months.station_months(readings, code, water_body=water_body)
+classes = months.section_months(
+    readings, monitoring, code, water_body=water_body, station=station_months
+)
 
 st.header(i18n.md(record["name"]))
 facts = section_view.facts(record, target, station, lang)
@@ -73,9 +74,10 @@ if latest is None:
     widgets.kpi(cards[0], i18n.t("section.latest", lang), "—")
 else:
     month, klass = latest
+    basis = section_view.source_text(classes.loc[classes["month"] == month, "source"].iloc[0], lang)
     widgets.kpi(cards[0], i18n.tf("section.latest_in", lang, month=month),
                 section_view.class_label(klass, lang),
-                wq.STATUS[klass] if lang == "zh" else None)  # fmt: skip
+                f"{wq.STATUS[klass]} · {basis}" if lang == "zh" else basis)  # fmt: skip
     meets = None if target is None else wq.meets(klass, target)
     verdict = {None: "section.no_target", True: "section.meets", False: "section.fails"}[meets]
     widgets.kpi(cards[1], i18n.t("section.verdict", lang), i18n.t(verdict, lang))
@@ -144,20 +146,8 @@ st.subheader(i18n.t("section.monthly", lang))
 if classes.empty:
     st.caption(i18n.t("section.no_monthly", lang))
 else:
-    shown_classes = pd.DataFrame(
-        {
-            i18n.t("section.col.month", lang): classes["month"],
-            i18n.t("section.col.class", lang): [
-                section_view.class_label(c, lang) or "—" for c in classes["class"]
-            ],
-            i18n.t("section.verdict", lang): [
-                "—" if c is None or target is None
-                else i18n.t("section.meets" if wq.meets(c, target) else "section.fails", lang)
-                for c in classes["class"]
-            ],
-        }
-    )  # fmt: skip
-    st.dataframe(shown_classes, hide_index=True, width="stretch")
+    st.dataframe(section_view.month_table(classes, target, lang), hide_index=True, width="stretch")
+st.caption(section_view.month_rule_text(lang))
 
 # ---------------------------------------------------------------- exceedances
 st.subheader(i18n.t("section.exceedances", lang))
@@ -179,15 +169,18 @@ else:
 
 # ---------------------------------------------------------------- completeness
 st.subheader(i18n.t("section.completeness", lang))
-complete = section_view.completeness(readings, code)
+complete = section_view.completeness(readings, code, station_months)
 if complete.empty:
     st.caption(i18n.t("section.no_readings", lang))
 else:
     table = complete.assign(
         parameter=[section_view.parameter_label(p, lang) for p in complete["parameter"]],
-        share=[f"{s:.1%}" for s in complete["share"]],
+        valid_hours=pd.array(complete["valid_hours"].astype(float), dtype="Int64"),
+        share=["—" if pd.isna(v) else f"{v:.1%}" for v in complete["share"]],
+        complete=[section_view.completeness_text(c, lang) for c in complete["complete"]],
     ).rename(columns={c: i18n.t(f"section.col.{c}", lang) for c in complete.columns})
     st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(section_view.completeness_rule_text(lang))
 
 # ---------------------------------------------------------------- the printable sheet
 st.subheader(i18n.t("section.sheet", lang))
@@ -209,6 +202,9 @@ page = section_sheet.section_sheet(
     ),
     completeness=complete,
     trend=change,
+    charts=section_sheet.parameter_charts(
+        readings, monitoring, code, target, water_body, exceeded=over_keys["parameter"].unique()
+    ),
 )  # fmt: skip
 st.download_button(
     i18n.t("section.sheet_download", lang), page.encode("utf-8"), file_name=f"{code}.html",

@@ -6,8 +6,8 @@ Pure functions over frames; the rules are the library's: classes from GB 3838-20
 range a value must lie in (`geomon.monitoring.alerts.target_bounds`: DO ≥, pH 6–9, others ≤),
 which readings count (`geomon.monitoring.valid`). 超标倍数 = (C − limit) / limit against the
 section's target class, 2 decimals half even, and none for WT, pH and DO (DOMAIN.md §1.3). The
-trend compares the status level (优 … 重度污染) of the first and the last month with a class
-(2011 method: one level 有所, two or more 明显; as `alerts.trend_alerts`).
+monthly classes (lab, station and combined by the 82号 priority), their completeness and the
+trend come from `geomon.monitoring.months`.
 """
 
 from __future__ import annotations
@@ -21,16 +21,25 @@ import pandas as pd
 
 from geomon.app import i18n
 from geomon.app.present.sheet import field_text
-from geomon.monitoring import BEIJING, valid
+from geomon.monitoring import (
+    AUTO_PRIORITY,
+    BEIJING,
+    CITATION_STATS,
+    MIN_DAY_SHARE,
+    MIN_MONTH_SHARE,
+    valid,
+)
 from geomon.monitoring import alerts as al
+from geomon.monitoring import months as mo
 from geomon.monitoring.series import Series
 from geomon.rules import water_quality as wq
 from geomon.specs import get_spec
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 EXCEEDANCE_COLUMNS = ("source", "time", "parameter", "value", "limit", "multiple")
-COMPLETENESS_COLUMNS = ("parameter", "month", "valid_hours", "hours", "share")
-_STATUS_ORDER: tuple[str, ...] = tuple(dict.fromkeys(wq.STATUS[c] for c in wq.CLASSES))
+COMPLETENESS_COLUMNS = (
+    *("parameter", "month", "valid_hours", "hours", "share", "valid_days", "days", "complete"),
+)
 
 
 def parameter_label(key: str, lang: str) -> str:
@@ -99,7 +108,8 @@ def lab_points(
 
 def chart_frame(series: Series, lab: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Station points (only those that count are classed) and lab results in one frame for the
-    chart: time, when (Beijing text), value, class (label), source (label). Hourly, only the lab
+    chart: time, when (Beijing text), value, class (label), source (label), segment (the line
+    breaks between segments: a gap of more than a step). Hourly, only the lab
     results within the station data's span (from a day before) are kept, so the hours stay
     readable; daily and monthly, all of them."""
     auto = series.points
@@ -136,7 +146,22 @@ def chart_frame(series: Series, lab: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = out[out["value"].notna()].sort_values("time", kind="stable").reset_index(drop=True)
     out["when"] = beijing_minute(out["time"])
     out["time"] = out["time"].dt.tz_convert(BEIJING).dt.tz_localize(None)  # axis in Beijing time
+    out["segment"] = _segments(out, i18n.t("section.source_auto", lang), series.step)
     return out
+
+
+_GAP = {"hour": pd.Timedelta(hours=2), "day": pd.Timedelta(days=2), "month": pd.Timedelta(days=45)}
+
+
+def _segments(frame: pd.DataFrame, auto: str, step: str) -> np.ndarray:
+    """A number per row: station points more than a step apart (a gap in the data) start a new
+    segment, so the chart's line breaks there instead of bridging the gap."""
+    segment = np.zeros(len(frame), dtype="int64")
+    is_auto = (frame["source"] == auto).to_numpy(dtype=bool)
+    times = frame.loc[is_auto, "time"]
+    gaps = (times.diff() > _GAP.get(step, _GAP["day"])).to_numpy(dtype=bool)
+    segment[is_auto] = np.cumsum(gaps)
+    return segment
 
 
 _AXIS_FORMAT = {"hour": "%m-%d %H:%M", "day": "%Y-%m-%d", "month": "%Y-%m"}
@@ -164,7 +189,7 @@ def series_chart(
     line = (
         base.transform_filter(alt.datum.source == auto)
         .mark_line(color="#9aa5b1", strokeWidth=1)
-        .encode(x=x, y=y)
+        .encode(x=x, y=y, detail="segment:N")  # a gap in the data breaks the line
     )
     points = base.mark_point(filled=True, opacity=0.9).encode(
         x=x,
@@ -301,32 +326,50 @@ def multiple_text(multiple: object, lang: str) -> str:
 # -------------------------------------------------------------------------- completeness
 
 
-def completeness(readings: pd.DataFrame, code: str) -> pd.DataFrame:
-    """Hourly data completeness per parameter and Beijing month: valid hours (`valid`) / hours
-    in the month. Columns `COMPLETENESS_COLUMNS` (``share`` 0–1); parameters as keys."""
-    mine = readings[(readings["section_code"].astype(str) == code) & (readings["step"] == "hour")]
-    if mine.empty:
+def completeness(
+    readings: pd.DataFrame, code: str, station: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Data completeness per parameter and Beijing month: valid hourly readings (`valid`) of
+    the month's hours (``share`` 0–1; NaN for a station that sends only daily values), the
+    days with a valid daily mean of the month's days, and whether the month's mean counts
+    (``complete``: `geomon.monitoring.MIN_MONTH_SHARE` of the days, each with
+    `MIN_DAY_SHARE` of its hours). Columns `COMPLETENESS_COLUMNS`; parameters as keys.
+    `station`: the section's `mo.station_months` if already computed."""
+    months = mo.station_months(readings, code) if station is None else station
+    if months.empty:
         return pd.DataFrame(columns=list(COMPLETENESS_COLUMNS))
+    mine = readings[(readings["section_code"].astype(str) == code) & (readings["step"] == "hour")]
     local = mine["time"].dt.tz_convert(BEIJING).dt.tz_localize(None)
-    month = local.dt.to_period("M")
-    ok = valid(mine).to_numpy()
-    frame = pd.DataFrame({"parameter": mine["parameter"].to_numpy(), "month": month, "ok": ok})
-    counted = frame.groupby(["parameter", "month"], sort=True)["ok"].sum().reset_index()
-    hours = [p.days_in_month * 24 for p in counted["month"]]
-    counted["hours"] = hours
-    counted["valid_hours"] = counted["ok"].astype("int64")
-    counted["share"] = counted["valid_hours"] / counted["hours"]
-    counted["month"] = counted["month"].astype(str)
-    return counted[list(COMPLETENESS_COLUMNS)].reset_index(drop=True)
+    frame = pd.DataFrame(
+        {
+            "parameter": mine["parameter"].astype(str).to_numpy(),
+            "month": local.dt.to_period("M").to_numpy(),
+            "ok": valid(mine).to_numpy(),
+        }
+    )
+    counted = frame.groupby(["parameter", "month"], sort=False)["ok"].sum()
+    hourly = dict(
+        zip(
+            [(p, str(m)) for p, m in counted.index.tolist()],
+            counted.to_numpy().tolist(),
+            strict=True,
+        )
+    )
+    keys = list(zip(months["parameter"], months["month"], strict=True))
+    counted = [hourly.get(k) for k in keys]
+    out = months.assign(
+        valid_hours=[np.nan if c is None else int(c) for c in counted],
+    )
+    out["share"] = out["valid_hours"].astype(float) / out["hours"].astype(float)
+    return out[list(COMPLETENESS_COLUMNS)].reset_index(drop=True)
+
+
+def completeness_text(complete: bool, lang: str) -> str:
+    """完整 / 不完整 for the completeness table."""
+    return i18n.t("section.complete" if complete else "section.incomplete", lang)
 
 
 # ------------------------------------------------------------------------ classes, trend
-
-
-def month_classes(monthly: pd.DataFrame, code: str) -> pd.DataFrame:
-    """The section's rows of `geomon.app.present.view.monthly_classes`: month, class."""
-    rows = monthly[monthly["section_code"].astype(str) == code]
-    return rows[["month", "class"]].sort_values("month").reset_index(drop=True)
 
 
 def latest_class(classes: pd.DataFrame) -> tuple[str, str] | None:
@@ -338,27 +381,83 @@ def latest_class(classes: pd.DataFrame) -> tuple[str, str] | None:
     return str(last["month"]), str(last["class"])
 
 
-def status_change(before: str, after: str) -> int:
-    """Status levels (优 … 重度污染) from class `before` to `after`: > 0 worse, < 0 better."""
-    return _STATUS_ORDER.index(wq.STATUS[after]) - _STATUS_ORDER.index(wq.STATUS[before])
-
-
 def trend(classes: pd.DataFrame) -> tuple[str, str, str, str, str] | None:
-    """(first month, its class, last month, its class, wording key) over the months with a
-    class; the key is ``section.trend.{better2,better1,same,worse1,worse2}``; None if fewer
-    than two months have a class."""
-    known = classes[classes["class"].notna()]
-    if len(known) < 2:
+    """(first month, its class, last month, its class, wording key) of `mo.trend` over the
+    months with a class; the key is ``section.trend.{better2,better1,same,worse1,worse2}``;
+    None if fewer than two months have a class."""
+    found = mo.trend(classes)
+    if found is None:
         return None
-    first, last = known.iloc[0], known.iloc[-1]
-    levels = status_change(str(first["class"]), str(last["class"]))
-    word = (
-        "same"
-        if levels == 0
-        else ("worse" if levels > 0 else "better") + ("2" if abs(levels) >= 2 else "1")
+    return (found.first_month, found.first_class, found.last_month, found.last_class,
+            f"section.trend.{found.word}")  # fmt: skip
+
+
+def source_text(source: object, lang: str) -> str:
+    """Which data the month's class rests on: 自动站 / 人工监测 / 自动站+人工监测; "—" without."""
+    if source not in ("auto", "lab", "both"):
+        return "—"
+    return i18n.t(f"section.source.{source}", lang)
+
+
+def station_state(done: object, measured: object, lang: str) -> str:
+    """The station's month: 完整 (all parameters), 不完整 (none), 3/5 项完整; "—" without data."""
+    done, measured = int(done or 0), int(measured or 0)
+    if measured == 0:
+        return "—"
+    if done == measured:
+        return i18n.t("section.complete", lang)
+    if done == 0:
+        return i18n.t("section.incomplete", lang)
+    return i18n.tf("section.partly_complete", lang, done=done, measured=measured)
+
+
+def month_table(classes: pd.DataFrame, target: str | None, lang: str) -> pd.DataFrame:
+    """The monthly classes as shown: month, class, source, lab class, station class, station
+    data, meets the target (column labels in `lang`)."""
+
+    def verdict(c: object) -> str:
+        if c is None or target is None:
+            return "—"
+        return i18n.t("section.meets" if wq.meets(str(c), target) else "section.fails", lang)
+
+    return pd.DataFrame(
+        {
+            i18n.t("section.col.month", lang): classes["month"],
+            i18n.t("section.col.class", lang): [
+                class_label(c, lang) or "—" for c in classes["class"]
+            ],
+            i18n.t("section.col.basis", lang): [source_text(s, lang) for s in classes["source"]],
+            i18n.t("section.col.lab_class", lang): [
+                class_label(c, lang) or "—" for c in classes["lab_class"]
+            ],
+            i18n.t("section.col.auto_class", lang): [
+                class_label(c, lang) or "—" for c in classes["auto_class"]
+            ],
+            i18n.t("section.col.auto_data", lang): [
+                station_state(d, m, lang)
+                for d, m in zip(classes["auto_complete"], classes["auto_parameters"], strict=True)
+            ],
+            i18n.t("section.verdict", lang): [verdict(c) for c in classes["class"]],
+        }
     )
-    return (str(first["month"]), str(first["class"]), str(last["month"]), str(last["class"]),
-            f"section.trend.{word}")  # fmt: skip
+
+
+def completeness_rule_text(lang: str) -> str:
+    """When a station's day and month count (the shares of stations.toml)."""
+    return i18n.tf(
+        "section.completeness_rule", lang, day=f"{MIN_DAY_SHARE:.0%}",
+        month=f"{MIN_MONTH_SHARE:.0%}", citation=CITATION_STATS,
+    )  # fmt: skip
+
+
+def month_rule_text(lang: str) -> str:
+    """How the month's class is made (sources, priority, completeness), from the rules' data."""
+    names = [parameter_label(k, lang) for k in wq.ITEMS if k in AUTO_PRIORITY]
+    items = ("、" if lang == "zh" else ", ").join(names)
+    return i18n.tf(
+        "section.month_rule", lang, items=items, day=f"{MIN_DAY_SHARE:.0%}",
+        month=f"{MIN_MONTH_SHARE:.0%}", citation=CITATION_STATS,
+    )  # fmt: skip
 
 
 def parameters_of(readings: pd.DataFrame, monitoring: pd.DataFrame | None, code: str) -> list[str]:

@@ -33,7 +33,8 @@ h2 { font-size: 14px; margin: 14px 0 6px; border-left: 4px solid #0b4f8a; paddin
 .code { font-family: "DejaVu Sans Mono", monospace; font-size: 14px; }
 .qr { text-align: center; font-size: 10px; color: #444; width: 120px; }
 .qr svg { width: 110px; height: 110px; }
-.no-qr { border: 1px dashed #b2182b; color: #b2182b; padding: 6px; text-align: left; }
+.no-qr { border: 1px dashed #b2182b; color: #b2182b; padding: 6px; text-align: left;
+  overflow-wrap: anywhere; }
 table { width: 100%; border-collapse: collapse; }
 th, td { border: 1px solid #999; padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: #eef3f8; width: 22%; font-weight: 600; white-space: nowrap; }
