@@ -137,10 +137,17 @@ def assemble_conflicts(
     taken = {c: attrs[c].array.take(ppos) for c in attrs.columns}
     ruled = _apply_rules(cols, taken, rules, buffer_m)
     severity = np.array([zones.severity(v) for v in ruled["verdict"]], dtype=np.int64)
-    # worst first per project, then layer order, nearest, largest overlap (stable: ties keep
-    # the measuring order)
+    # worst first per project, then layer order, nearest, largest overlap, then the feature's
+    # row in its layer (stored order: the same on every backend, in memory or in the database)
     order = np.lexsort(
-        (-cols["overlap_area_m2"], cols["distance_m"], cols["_layer_pos"], -severity, ppos)
+        (
+            cols["feature"],
+            -cols["overlap_area_m2"],
+            cols["distance_m"],
+            cols["_layer_pos"],
+            -severity,
+            ppos,
+        )
     )
     epsg = cols["metric_epsg"][order].astype(np.int64)
     data: dict[str, Any] = {

@@ -304,3 +304,18 @@ def pair_columns(
         "distance_geodesic_m": np.where(o.distance > 0, o.distance_geodesic, 0.0),
         "metric_epsg": np.broadcast_to(np.asarray(epsg, dtype=np.int64), (n,)).copy(),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class MeasuredLayer:
+    """One layer's pairs measured where the layer lives (a store's `measure_near`).
+
+    ``columns`` are `PAIR_COLUMNS`, their ``feature`` a position in ``geoms``; ``fields`` holds
+    the asked attributes of those features (<NA> when missing), ``geoms`` their geometries
+    (EPSG:4326) and ``keys`` the store's row ids of them.
+    """
+
+    columns: dict[str, npt.NDArray[np.generic]]
+    fields: dict[str, npt.NDArray[np.object_]]
+    geoms: GeomArray
+    keys: IntArray
