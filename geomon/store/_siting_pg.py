@@ -45,35 +45,43 @@ _LAYER = """
 SELECT {k} AS layer, p.i, p.d, t.fid, jsonb_build_array({fields}) AS attrs,
        ST_AsBinary(t.{geom}) AS wkb, p.gk AS pg, f.gk AS fg
 FROM p JOIN {table} t ON t.{geom} && p.box
-CROSS JOIN LATERAL (SELECT ST_Transform(t.{geom}, p.e) AS g) f0
+CROSS JOIN LATERAL (SELECT ST_Transform(t.{geom}, p.e) AS g OFFSET 0) f0
 CROSS JOIN LATERAL (SELECT CASE WHEN ST_IsValid(f0.g) THEN f0.g ELSE ST_MakeValid(f0.g) END
-                    AS gk) f
+                    AS gk OFFSET 0) f
 WHERE {keep}"""
 
+# Every lateral ends in OFFSET 0 so the planner keeps it apart and computes each geometry once
+# (inlined, a projected feature or an intersection is recomputed wherever it is used). One
+# ST_Relate gives what the in-memory measure asks three predicates: interiors meet (II is not
+# F: intersects and does not merely touch) and covered-by (IE and BE are F).
 _MEASURE = """
 SELECT q.layer, q.i, q.fid, q.attrs, q.wkb, r.meeting,
-       r.meeting AND ST_CoveredBy(q.pg, q.fg) AS inside,
-       CASE WHEN r.meeting THEN 0 ELSE ST_Distance(q.pg, q.fg) END AS distance,
-       ST_Area(x.inter) AS area, ST_Length(x.inter) AS length,
+       r.meeting AND substr(r.m, 3, 1) = 'F' AND substr(r.m, 6, 1) = 'F' AS inside,
+       d.distance, ST_Area(x.inter) AS area, ST_Length(x.inter) AS length,
        coalesce(ST_NumGeometries(x.inter), 0) AS parts,
        CASE WHEN q.d = 2 THEN ST_Area(ST_Transform(x.inter, 4326)::geography) END AS area_geo,
        CASE WHEN q.d = 1 THEN ST_Length(ST_Transform(x.inter, 4326)::geography) END AS length_geo,
-       CASE WHEN NOT r.meeting AND ST_Distance(q.pg, q.fg) > 0 THEN
+       CASE WHEN d.distance > 0 THEN
             ST_Length(ST_Transform(ST_ShortestLine(q.pg, q.fg), 4326)::geography) END AS dist_geo
-FROM ({pairs}) q
-CROSS JOIN LATERAL (SELECT ST_Intersects(q.pg, q.fg) AND NOT ST_Touches(q.pg, q.fg) AS meeting) r
-CROSS JOIN LATERAL (SELECT CASE WHEN r.meeting THEN ST_Intersection(q.pg, q.fg) END AS inter) x
-ORDER BY q.layer, q.i, q.fid"""
+FROM pairs q
+CROSS JOIN LATERAL (SELECT m, left(m, 1) <> 'F' AS meeting
+                    FROM (SELECT ST_Relate(q.pg, q.fg) AS m OFFSET 0) s OFFSET 0) r
+CROSS JOIN LATERAL (SELECT CASE WHEN r.meeting THEN 0 ELSE ST_Distance(q.pg, q.fg) END
+                    AS distance OFFSET 0) d
+CROSS JOIN LATERAL (SELECT CASE WHEN r.meeting THEN ST_Intersection(q.pg, q.fg) END
+                    AS inter OFFSET 0) x"""
+
+# the layers' version records ride along as rows of layer -1 (one round trip less)
+_INFO = """
+UNION ALL
+SELECT -1, NULL, NULL, jsonb_build_array(layer, rows, source, imported_at, version, revision),
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM geomon_layers WHERE layer = ANY(%(names)s::text[])"""
 
 _CATALOG = """
-SELECT c.relname::text, array_agg(a.attname::text)
-FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-WHERE c.oid = ANY(ARRAY(SELECT to_regclass(n) FROM unnest(%(names)s::text[]) AS n))
-GROUP BY c.relname"""
-
-_INFO = """
-SELECT layer, rows, source, imported_at, version, revision FROM geomon_layers
-WHERE layer = ANY(%(names)s::text[])"""
+SELECT n, (SELECT array_agg(a.attname::text) FROM pg_attribute a
+           WHERE a.attrelid = to_regclass(n) AND a.attnum > 0 AND NOT a.attisdropped)
+FROM unnest(%(names)s::text[]) AS n WHERE to_regclass(n) IS NOT NULL"""
 
 
 def _quoted(name: str) -> str:
@@ -100,10 +108,6 @@ def measure_near(
     database (see `geomon.store.postgis.PostGISStore.measure_near`)."""
     driver = conn.exec_driver_sql
     have = dict(driver(_CATALOG, {"names": ["geomon_layers", *layers]}).all())
-    infos: dict[str, LayerInfo] = {}
-    if "geomon_layers" in have:
-        for r in driver(_INFO, {"names": list(layers)}).all():
-            infos[r[0]] = LayerInfo(r[0], int(r[1]), r[2], r[3], r[4], int(r[5]))
     stored = [name for name in layers if name in have]
     asked = {
         name: [f for f in fields.get(name, ()) if f in get_spec(name).field_names]
@@ -111,9 +115,17 @@ def measure_near(
     }
     rows: list[Any] = []
     plane = _on_plane(geoms, epsg)
+    info = _INFO if "geomon_layers" in have else ""
     if stored and len(geoms):
-        params = _params(geoms, plane, epsg, buffer_m)
-        rows = driver(_sql(stored, asked, have, near), params).all()
+        sql = _sql(stored, asked, have, near) + info
+        rows = driver(sql, {**_params(geoms, plane, epsg, buffer_m), "names": list(layers)}).all()
+    elif info:
+        rows = driver(info.removeprefix("\nUNION ALL"), {"names": list(layers)}).all()
+    infos = {
+        r[3][0]: LayerInfo(r[3][0], int(r[3][1]), *r[3][2:5], revision=int(r[3][5]))
+        for r in rows
+        if r[0] == -1
+    }
     out: dict[str, tuple[measure.MeasuredLayer | None, LayerInfo | None]] = {}
     for k, name in enumerate(stored):
         mine = [r for r in rows if r[0] == k and (r[5] or near.get(name, True))]
@@ -135,7 +147,8 @@ def _sql(
         keep = "ST_DWithin(p.gk, f.gk, %(buffer)s)" if within else "ST_Intersects(p.gk, f.gk)"
         table, geom = _quoted(name), _quoted(GEOMETRY_COLUMN)
         parts.append(_LAYER.format(k=k, fields=fields, table=table, geom=geom, keep=keep))
-    return "WITH " + _PROJECTS + _MEASURE.format(pairs=" UNION ALL ".join(parts))
+    pairs = "pairs AS MATERIALIZED (" + " UNION ALL ".join(parts) + ")"
+    return "WITH " + _PROJECTS + ",\n" + pairs + _MEASURE
 
 
 def _on_plane(geoms: np.ndarray, epsg: np.ndarray) -> np.ndarray:
