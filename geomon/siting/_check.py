@@ -449,7 +449,7 @@ def check(
     return SitingResult(
         projects=per_project,
         conflicts=conflicts,
-        project_geometry=gpd.GeoSeries(geoms, index=projects.index, crs=4326),
+        project_geometry=gpd.GeoSeries(geoms, index=projects.index, crs=gcrs.WGS84),
         features=features,
         buffer_m=float(buffer_m),
         layers=checked,

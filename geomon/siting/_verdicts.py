@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geomon.crs import WGS84  # a CRS object: geopandas parses an EPSG code each time
 from geomon.rules import zones
 from geomon.siting import measure
 from geomon.siting._columns import CONFLICT_COLUMNS, PROJECT_COLUMNS
@@ -203,7 +204,7 @@ def summarise(
     measures = measure.measure_projects(geoms, epsg)
     n = len(attrs)
     verdicts, zh, en, cites = (
-        conflicts[c].astype(str).tolist() for c in ("verdict", "reason_zh", "reason_en", "citation")
+        conflicts[c].tolist() for c in ("verdict", "reason_zh", "reason_en", "citation")
     )
     severity = np.zeros(n, dtype=np.int64)
     np.maximum.at(severity, positions, np.array([zones.severity(v) for v in verdicts], np.int64))
@@ -264,8 +265,8 @@ def conflicting_features(
                 c: pd.Series(dtype="object")
                 for c in ("layer", "feature_row", "feature_id", "name", "level")
             },
-            geometry=gpd.GeoSeries([], crs=4326),
-            crs=4326,
+            geometry=gpd.GeoSeries([], crs=WGS84),
+            crs=WGS84,
         )
     data = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    return gpd.GeoDataFrame(data, geometry=np.concatenate(geoms), crs=4326)
+    return gpd.GeoDataFrame(data, geometry=np.concatenate(geoms), crs=WGS84)
