@@ -235,31 +235,44 @@ def summarise(
     return pd.DataFrame({c: data[c] for c in PROJECT_COLUMNS}, index=attrs.index)
 
 
+def _kind(values: Any) -> str | None:
+    """The dtype pandas gives a frame column of `values` when it is "str" or object (else None:
+    let pandas decide): all strings (missing ones aside) → "str", no strings at all → object."""
+    if isinstance(values, list) or values.dtype == object:
+        kind = pd.api.types.infer_dtype(values, skipna=True)
+        return "str" if kind == "string" else "object" if kind != "mixed-integer" else None
+    return None
+
+
+def _features_frame(columns: dict[str, list[Any]], geoms: np.ndarray) -> gpd.GeoDataFrame | None:
+    """The features frame built in one go, each column typed as `pd.concat` of one frame per
+    layer types it (str when every layer's part is, else object); None when a part is of any
+    other kind (numbers: pandas' own rules then)."""
+    data: dict[str, Any] = {}
+    for name, parts in columns.items():
+        kinds = {_kind(part) for part in parts}
+        if None in kinds:
+            return None
+        joined = np.concatenate([np.asarray(part, dtype=object) for part in parts])
+        data[name] = pd.Series(joined, dtype="str" if kinds == {"str"} else object, copy=False)
+    return data
+
+
 def conflicting_features(
     conflicts: pd.DataFrame, hits: Mapping[str, LayerHits]
 ) -> gpd.GeoDataFrame:
     """The features that appear in `conflicts`, one row each, for maps (EPSG:4326)."""
-    parts, geoms = [], []
+    names, rows, shown, geoms = [], [], {"feature_id": [], "name": [], "level": []}, []
     for name in dict.fromkeys(conflicts["layer"].tolist()):  # in order of first appearance
         found = hits[name]
         pos, first = np.unique(found.columns["feature"], return_index=True)
-
-        def column(values: Any, first: np.ndarray = first) -> Any:
-            return [None] * len(first) if values is None else values[first]
-
-        parts.append(
-            pd.DataFrame(
-                {
-                    "layer": name,
-                    "feature_row": pos,
-                    "feature_id": column(found.shown["feature_id"]),
-                    "name": column(found.shown["name"]),
-                    "level": column(found.shown["level"]),
-                }
-            )
-        )
+        names.append(np.full(len(pos), name, dtype=object))
+        rows.append(pos)
+        for column, parts in shown.items():
+            values = found.shown[column]
+            parts.append([None] * len(first) if values is None else values[first])
         geoms.append(found.geoms[pos])
-    if not parts:
+    if not names:
         return gpd.GeoDataFrame(
             {
                 c: pd.Series(dtype="object")
@@ -268,5 +281,20 @@ def conflicting_features(
             geometry=gpd.GeoSeries([], crs=WGS84),
             crs=WGS84,
         )
-    data = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    return gpd.GeoDataFrame(data, geometry=np.concatenate(geoms), crs=WGS84)
+    data = _features_frame(shown, geoms)
+    if data is None:  # a column of numbers: one frame per layer, pandas types the whole
+        parts = [
+            pd.DataFrame({"layer": n[0], "feature_row": r} | {c: v[i] for c, v in shown.items()})
+            for i, (n, r) in enumerate(zip(names, rows, strict=True))
+        ]
+        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    else:
+        frame = pd.DataFrame(
+            {
+                "layer": pd.array(np.concatenate(names), dtype="str"),
+                "feature_row": np.concatenate(rows).astype(np.int64),
+            }
+            | data,
+            copy=False,
+        )
+    return gpd.GeoDataFrame(frame, geometry=np.concatenate(geoms), crs=WGS84)
