@@ -236,19 +236,21 @@ def summarise(
 
 
 def _kind(values: Any) -> str | None:
-    """The dtype pandas gives a frame column of `values` when it is "str" or object (else None:
-    let pandas decide): all strings (missing ones aside) → "str", no strings at all → object."""
-    if isinstance(values, list) or values.dtype == object:
-        kind = pd.api.types.infer_dtype(values, skipna=True)
-        return "str" if kind == "string" else "object" if kind != "mixed-integer" else None
-    return None
+    """The dtype pandas gives a frame column of `values` (an object array or list) when that is
+    plain: all strings (missing ones aside) → "str", nothing or whole numbers → object; None for
+    anything else (dates, numeric arrays, mixtures: pandas decides)."""
+    if not (isinstance(values, list) or values.dtype == object):
+        return None
+    return {"string": "str", "empty": "object", "integer": "object"}.get(
+        pd.api.types.infer_dtype(values, skipna=True)
+    )
 
 
-def _features_frame(columns: dict[str, list[Any]], geoms: np.ndarray) -> gpd.GeoDataFrame | None:
-    """The features frame built in one go, each column typed as `pd.concat` of one frame per
-    layer types it (str when every layer's part is, else object); None when a part is of any
-    other kind (numbers: pandas' own rules then)."""
-    data: dict[str, Any] = {}
+def _features_columns(columns: dict[str, list[Any]]) -> dict[str, pd.Series] | None:
+    """The shown columns of every layer joined, each typed as `pd.concat` of one frame per layer
+    types it (str when every layer's part is, else object); None when a part is of another kind
+    (then one frame per layer and `pd.concat`, pandas' own rules)."""
+    data: dict[str, pd.Series] = {}
     for name, parts in columns.items():
         kinds = {_kind(part) for part in parts}
         if None in kinds:
@@ -281,7 +283,7 @@ def conflicting_features(
             geometry=gpd.GeoSeries([], crs=WGS84),
             crs=WGS84,
         )
-    data = _features_frame(shown, geoms)
+    data = _features_columns(shown)
     if data is None:  # a column of numbers: one frame per layer, pandas types the whole
         parts = [
             pd.DataFrame({"layer": n[0], "feature_row": r} | {c: v[i] for c, v in shown.items()})

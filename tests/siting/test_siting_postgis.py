@@ -95,6 +95,21 @@ def test_the_hand_made_layers_give_the_figures_worked_out_by_hand() -> None:
     assert list(result.projects["verdict"]) == ["prohibited", "prohibited", "prohibited"]
 
 
+def test_the_conflicting_features_frame() -> None:
+    """One row per feature, layers in the rule table's order; a red line has no level, so that
+    column mixes missing values and texts (object), the others are texts."""
+    features = siting.check(PROJECTS, LAYERS).features
+
+    assert list(zip(features["layer"], features["feature_id"], strict=True)) == [
+        ("red_lines", "R1"), ("protection_zones", "Z1"), ("protection_zones", "Z2"),
+        ("control_units", "U1"),
+    ]  # fmt: skip
+    assert features["level"].tolist()[1:] == ["二级", "一级", "重点管控单元"]
+    assert features["level"].isna().tolist() == [True, False, False, False]
+    assert [str(t) for t in features.dtypes.iloc[:5]] == ["str", "int64", "str", "str", "object"]
+    assert features.crs.to_epsg() == 4326
+
+
 @pytest.mark.postgis
 def test_postgis_measures_in_the_database_and_agrees_with_memory(postgis_url: str) -> None:
     store = open_store(postgis_url)
