@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import string
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -381,6 +381,68 @@ def apply_rules(
         columns=["verdict", "rule_id", "citation", "reason_zh", "reason_en"],
     )
     out["allowed_item"] = frame["allowed_item"]
+    return out
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def _row_matches(rule: ZoneRule, c: Mapping[str, Any], discharges: bool, item: object) -> bool:
+    """`_mask` for one conflict record (the same conditions, read the same way)."""
+    if c["relation"] not in rule.relations:
+        return False
+    if rule.layer != ANY_LAYER and c["layer"] != rule.layer:
+        return False
+    if rule.levels is not None:
+        level = c.get("level")
+        if _missing(level) or level not in rule.levels:
+            return False
+    for fld, value in rule.feature:
+        have = c.get(f"feature.{fld}", None)
+        if _missing(have) or not bool(have == value):
+            return False
+    if rule.discharges is not None and discharges != rule.discharges:
+        return False
+    if rule.kinds is not None:
+        kind = c.get("kind")
+        if _missing(kind) or kind not in rule.kinds:
+            return False
+    if rule.activities is not None:
+        activity = c.get("activity")
+        if _missing(activity) or str(activity).strip() not in rule.activities:
+            return False
+    return rule.allowed_activity is None or (item is not None) == rule.allowed_activity
+
+
+def apply_rules_to_records(
+    conflicts: Sequence[Mapping[str, Any]],
+    rules: ZoneRules | None = None,
+    *,
+    buffer_m: float = 500.0,
+) -> list[tuple[str, str, str, str, str, int | None]]:
+    """
+    `apply_rules` for a few conflicts given as plain records: the same verdicts, rules and texts.
+
+    Each record holds the keys `apply_rules` reads from its frame's columns; the result is one
+    ``(verdict, rule_id, citation, reason_zh, reason_en, allowed_item)`` per record (the item
+    None when the project falls under none). For a one-project check this is a loop over a
+    handful of records where `apply_rules` pays a few pandas operations per rule row.
+    """
+    rules = rules or load_rules()
+    items = {a.item: a for a in rules.allowed_activities}
+    out = []
+    for c in conflicts:
+        kind, activity = c.get("kind"), c.get("activity")
+        allowed = rules.allowed_item(
+            None if _missing(kind) else kind, None if _missing(activity) else str(activity)
+        )
+        number = allowed.item if allowed is not None else None
+        raw = c.get("discharges_wastewater")
+        discharges = rules.unknown_discharges_as if _missing(raw) else bool(raw)
+        rule = next((r for r in rules.rules if _row_matches(r, c, discharges, number)), None)
+        record = {**c, "allowed_item": pd.NA if number is None else number}
+        out.append((*_reason(rule, record, items, buffer_m), number))
     return out
 
 

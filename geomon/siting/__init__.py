@@ -17,6 +17,13 @@ Checking project after project against the same layer frames is cheap: each fram
 index is built at its first check and reused while the frame lives and keeps exactly the same
 geometries (`geomon.siting._index`); editing a frame's geometry gets it a new index, and its
 attributes are read afresh at every check.
+
+Against a store, a store that can measure in place (``measure_near``: the PostGIS store, SQL in
+`geomon.store._siting_pg`) measures up to ``_check.STORE_MEASURES_UP_TO`` projects itself and
+returns the columns `measure.measure_pairs` gives (`measure.pair_columns` turns both sides' raw
+figures into them); other stores, and larger batches, are read near the projects
+(``read_bbox``) and measured here. The verdicts of a few conflicts are judged as plain records
+(`geomon.rules.zones.apply_rules_to_records`), of many by the rule table's vectorised masks.
 """
 
 from __future__ import annotations

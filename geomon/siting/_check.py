@@ -5,7 +5,7 @@ The verdicts and the result frames are built in `_verdicts`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -105,6 +105,20 @@ def _search_box(geoms: np.ndarray, buffer_m: float) -> tuple[float, float, float
     margin = float(measure.degree_margin(present, buffer_m).max())
     minx, miny, maxx, maxy = shapely.total_bounds(present)
     return (minx - margin, miny - margin, maxx + margin, maxy + margin)
+
+
+STORE_MEASURES_UP_TO = 200
+"""A check of at most this many projects against a store that measures in place
+(`measure_near`, PostGIS) is measured there; more are read near the projects and measured in
+memory, which is faster for a batch (the database computes geodesic figures pair by pair)."""
+
+
+def _measures_in_store(source: object, n_projects: int) -> bool:
+    return (
+        not isinstance(source, Mapping)
+        and callable(getattr(source, "measure_near", None))
+        and 0 < n_projects <= STORE_MEASURES_UP_TO
+    )
 
 
 def _load_layers(
@@ -227,26 +241,91 @@ def _layer_conflicts(
     The layer's spatial index is cached across checks (`_index.layer_index`); the attributes
     of the few conflicting features are read from `frame` now, so they are always current.
     """
-    spec: LayerSpec = get_spec(name)
     index = _index.layer_index(frame)
     near = rules.searches_near(name)
     pairs = measure.candidates(index.tree, geoms, buffer_m if near else 0.0)
     measured = measure.measure_pairs(geoms, index.geoms, pairs, epsg, buffer_m=buffer_m, near=near)
-    pos, n = measured["feature"], len(measured["feature"])
+    pos = measured["feature"]
+    return _hits(name, measured, lambda field: _take(frame, field, pos), index.geoms, rules)
+
+
+def _hits(
+    name: str,
+    measured: dict[str, np.ndarray],
+    take: Callable[[str | None], Any],
+    geoms: np.ndarray,
+    rules: zones.ZoneRules,
+) -> LayerHits | None:
+    """A layer's measured pairs with the attributes the verdicts and maps need (`take(field)`:
+    the field's values of each pair's feature, None when the layer has no such field)."""
+    spec: LayerSpec = get_spec(name)
+    n = len(measured["feature"])
     if not n:
         return None
     shown = {
-        "feature_id": _take(frame, spec.id_field, pos),
-        "name": _take(frame, spec.name_field, pos),
-        "level": _take(frame, spec.level_field, pos),
+        "feature_id": take(spec.id_field),
+        "name": take(spec.name_field),
+        "level": take(spec.level_field),
     }
     measured["layer"] = np.full(n, name, dtype=object)
     measured["layer_title"] = np.full(n, spec.title.zh, dtype=object)
     measured |= {column: _objects(values, n) for column, values in shown.items()}
-    measured["admission"] = _objects(_take(frame, rules.admission_field(name), pos), n)
+    measured["admission"] = _objects(take(rules.admission_field(name)), n)
     for fld in rules.feature_fields(name):
-        measured[f"feature.{fld}"] = _objects(_take(frame, fld, pos), n)
-    return LayerHits(measured, shown, index.geoms)
+        measured[f"feature.{fld}"] = _objects(take(fld), n)
+    return LayerHits(measured, shown, geoms)
+
+
+def _rule_fields(name: str, rules: zones.ZoneRules) -> tuple[str, ...]:
+    """The fields of layer `name` a conflict shows or the rules read."""
+    spec = get_spec(name)
+    wanted = (spec.id_field, spec.name_field, spec.level_field, rules.admission_field(name))
+    return tuple(dict.fromkeys(f for f in (*wanted, *rules.feature_fields(name)) if f))
+
+
+def _store_conflicts(
+    store: Any,
+    names: list[str],
+    geoms: np.ndarray,
+    epsg: np.ndarray,
+    buffer_m: float,
+    rules: zones.ZoneRules,
+) -> tuple[dict[str, LayerHits], tuple[LayerSource, ...]]:
+    """Every layer's conflicts measured in the store itself (`measure_near`, PostGIS)."""
+    found = store.measure_near(
+        geoms,
+        epsg,
+        names,
+        buffer_m=buffer_m,
+        near={name: rules.searches_near(name) for name in names},
+        fields={name: _rule_fields(name, rules) for name in names},
+    )
+    hits, sources = {}, []
+    for name in names:
+        layer, info = found[name]
+        sources.append(
+            LayerSource(
+                name,
+                get_spec(name).title.zh,
+                info.rows if info else 0,
+                source=info.source if info else None,
+                imported_at=info.imported_at if info else None,
+                version=info.version if info else None,
+                stored=info is not None,
+                revision=info.revision if info else None,
+            )
+        )
+        if layer is None:
+            continue
+
+        def take(field: str | None, layer: measure.MeasuredLayer = layer) -> Any:
+            values = layer.fields.get(field) if field else None
+            return None if values is None else values[layer.columns["feature"]]
+
+        got = _hits(name, dict(layer.columns), take, layer.geoms, rules)
+        if got is not None:
+            hits[name] = got
+    return hits, tuple(sources)
 
 
 def check(
@@ -331,22 +410,38 @@ def check(
     attrs = _project_attributes(projects)
     geoms = _check_geometry(projects, attrs["id"])
     epsg = measure.zone_epsg(geoms) if len(geoms) else np.zeros(0, dtype=np.int64)
-    frames, sources = _load_layers(store_or_layers, layers, _search_box(geoms, buffer_m))
     if layers is None:  # the rule table's layer order: red lines, zones, …, control units
         rank = {name: i for i, name in enumerate(rules.layer_order)}
 
         def key(name: str) -> tuple[int, str]:
             return (rank.get(name, len(rank)), name)
+    else:
 
-        frames = {name: frames[name] for name in sorted(frames, key=key)}
-        sources = tuple(sorted(sources, key=lambda s: key(s.layer)))
+        def key(name: str) -> tuple[int, str]:
+            return (0, "")
 
     hits: dict[str, LayerHits] = {}
-    for i, (name, frame) in enumerate(frames.items()):
-        found = _layer_conflicts(name, frame, geoms, epsg, buffer_m, rules)
-        if found is not None:
-            found.columns["_layer_pos"] = np.full(len(found.columns["project"]), i)
-            hits[name] = found
+    if _measures_in_store(store_or_layers, len(geoms)):
+        names = sorted(_constraint_layers(layers, None), key=key)
+        found, sources = _store_conflicts(store_or_layers, names, geoms, epsg, buffer_m, rules)
+        for i, name in enumerate(n for n in names if n in found):
+            found[name].columns["_layer_pos"] = np.full(len(found[name].columns["project"]), i)
+            hits[name] = found[name]
+        checked = tuple(s.layer for s in sources)
+    else:
+        frames, sources = _load_layers(store_or_layers, layers, _search_box(geoms, buffer_m))
+        frames = {name: frames[name] for name in sorted(frames, key=key)}
+        sources = tuple(sorted(sources, key=lambda s: key(s.layer)))
+        for i, (name, frame) in enumerate(frames.items()):
+            got = _layer_conflicts(name, frame, geoms, epsg, buffer_m, rules)
+            if got is not None:
+                got.columns["_layer_pos"] = np.full(len(got.columns["project"]), i)
+                hits[name] = got
+        checked = (
+            tuple(frames)
+            if isinstance(store_or_layers, Mapping)
+            else tuple(s.layer for s in sources)
+        )
     measured = [h.columns for h in hits.values()]
     conflicts, positions = assemble_conflicts(measured, attrs, rules, buffer_m, projects.index)
     per_project = summarise(attrs, geoms, epsg, conflicts, positions, buffer_m)
@@ -354,12 +449,10 @@ def check(
     return SitingResult(
         projects=per_project,
         conflicts=conflicts,
-        project_geometry=gpd.GeoSeries(geoms, index=projects.index, crs=4326),
+        project_geometry=gpd.GeoSeries(geoms, index=projects.index, crs=gcrs.WGS84),
         features=features,
         buffer_m=float(buffer_m),
-        layers=tuple(frames)
-        if isinstance(store_or_layers, Mapping)
-        else tuple(s.layer for s in sources),
+        layers=checked,
         sources=sources,
         rules_version=rules.version,
     )

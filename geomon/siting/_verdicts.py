@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geomon.crs import WGS84  # a CRS object: geopandas parses an EPSG code each time
 from geomon.rules import zones
 from geomon.siting import measure
 from geomon.siting._columns import CONFLICT_COLUMNS, PROJECT_COLUMNS
@@ -79,23 +80,39 @@ def _candidate_rules(
     return dataclasses.replace(rules, rules=keep, allowed_activities=items)
 
 
+RECORDS_UP_TO = 64  # conflicts judged one record at a time (`zones.apply_rules_to_records`)
+
+
 def _apply_rules(
     cols: Columns, taken: Mapping[str, Any], rules: zones.ZoneRules, buffer_m: float
-) -> pd.DataFrame:
-    """`zones.apply_rules` on just the columns the rule table reads.
+) -> dict[str, Any]:
+    """`zones.apply_rules` on just the columns the rule table reads: one array per result column.
 
-    They go in as one block of plain objects: the rule masks are a few pandas operations per
-    rule, and on a handful of rows their overhead, not the data, is the cost.
+    Up to `RECORDS_UP_TO` conflicts (a check of a few projects) are judged as plain records,
+    which costs microseconds where the frame's rule masks cost milliseconds; more go in as one
+    block of plain objects to the vectorised rule masks. Both give the same verdicts and texts.
     """
     facts = {c: cols[c] for c in ("layer", "layer_title", "relation", "name", "level", "admission")}
     facts |= {c: taken[c] for c in ("kind", "activity", "discharges_wastewater")}
     facts |= {c: v for c, v in cols.items() if c.startswith("feature.")}
     facts["distance_m"] = cols["distance_m"]
-    block = np.empty((len(cols["layer"]), len(facts)), dtype=object)
+    n = len(cols["layer"])
+    if n <= RECORDS_UP_TO:
+        lists = [np.asarray(v, dtype=object).tolist() for v in facts.values()]
+        records = [dict(zip(facts, row, strict=True)) for row in zip(*lists, strict=True)]
+        judged = zones.apply_rules_to_records(records, rules, buffer_m=buffer_m)
+        out: dict[str, Any] = {
+            c: pd.array([j[k] for j in judged], dtype="str")
+            for k, c in enumerate(("verdict", "rule_id", "citation", "reason_zh", "reason_en"))
+        }
+        out["allowed_item"] = pd.array([j[5] for j in judged], dtype="Int64")
+        return out
+    block = np.empty((n, len(facts)), dtype=object)
     for j, values in enumerate(facts.values()):
         block[:, j] = np.asarray(values, dtype=object)
     frame = pd.DataFrame(block, columns=list(facts), dtype=object, copy=False)
-    return zones.apply_rules(frame, _candidate_rules(cols, taken, rules), buffer_m=buffer_m)
+    ruled = zones.apply_rules(frame, _candidate_rules(cols, taken, rules), buffer_m=buffer_m)
+    return {c: ruled[c].array for c in ruled.columns}
 
 
 def assemble_conflicts(
@@ -121,10 +138,17 @@ def assemble_conflicts(
     taken = {c: attrs[c].array.take(ppos) for c in attrs.columns}
     ruled = _apply_rules(cols, taken, rules, buffer_m)
     severity = np.array([zones.severity(v) for v in ruled["verdict"]], dtype=np.int64)
-    # worst first per project, then layer order, nearest, largest overlap (stable: ties keep
-    # the measuring order)
+    # worst first per project, then layer order, nearest, largest overlap, then the feature's
+    # row in its layer (stored order: the same on every backend, in memory or in the database)
     order = np.lexsort(
-        (-cols["overlap_area_m2"], cols["distance_m"], cols["_layer_pos"], -severity, ppos)
+        (
+            cols["feature"],
+            -cols["overlap_area_m2"],
+            cols["distance_m"],
+            cols["_layer_pos"],
+            -severity,
+            ppos,
+        )
     )
     epsg = cols["metric_epsg"][order].astype(np.int64)
     data: dict[str, Any] = {
@@ -139,7 +163,7 @@ def assemble_conflicts(
         "feature_row": cols["feature"][order].astype(np.int64),
     }
     data |= {c: cols[c].take(order) for c in ("feature_id", "name", "level")}
-    data |= {c: ruled[c].array.take(order) for c in ruled.columns}
+    data |= {c: values.take(order) for c, values in ruled.items()}
     data |= {
         c: cols[c][order] for c in measure.PAIR_COLUMNS if c not in data and c in CONFLICT_COLUMNS
     }
@@ -180,7 +204,7 @@ def summarise(
     measures = measure.measure_projects(geoms, epsg)
     n = len(attrs)
     verdicts, zh, en, cites = (
-        conflicts[c].astype(str).tolist() for c in ("verdict", "reason_zh", "reason_en", "citation")
+        conflicts[c].tolist() for c in ("verdict", "reason_zh", "reason_en", "citation")
     )
     severity = np.zeros(n, dtype=np.int64)
     np.maximum.at(severity, positions, np.array([zones.severity(v) for v in verdicts], np.int64))
@@ -211,38 +235,68 @@ def summarise(
     return pd.DataFrame({c: data[c] for c in PROJECT_COLUMNS}, index=attrs.index)
 
 
+def _kind(values: Any) -> str | None:
+    """The dtype pandas gives a frame column of `values` (an object array or list) when that is
+    plain: all strings (missing ones aside) → "str", nothing or whole numbers → object; None for
+    anything else (dates, numeric arrays, mixtures: pandas decides)."""
+    if not (isinstance(values, list) or values.dtype == object):
+        return None
+    return {"string": "str", "empty": "object", "integer": "object"}.get(
+        pd.api.types.infer_dtype(values, skipna=True)
+    )
+
+
+def _features_columns(columns: dict[str, list[Any]]) -> dict[str, pd.Series] | None:
+    """The shown columns of every layer joined, each typed as `pd.concat` of one frame per layer
+    types it (str when every layer's part is, else object); None when a part is of another kind
+    (then one frame per layer and `pd.concat`, pandas' own rules)."""
+    data: dict[str, pd.Series] = {}
+    for name, parts in columns.items():
+        kinds = {_kind(part) for part in parts}
+        if None in kinds:
+            return None
+        joined = np.concatenate([np.asarray(part, dtype=object) for part in parts])
+        data[name] = pd.Series(joined, dtype="str" if kinds == {"str"} else object, copy=False)
+    return data
+
+
 def conflicting_features(
     conflicts: pd.DataFrame, hits: Mapping[str, LayerHits]
 ) -> gpd.GeoDataFrame:
     """The features that appear in `conflicts`, one row each, for maps (EPSG:4326)."""
-    parts, geoms = [], []
+    names, rows, shown, geoms = [], [], {"feature_id": [], "name": [], "level": []}, []
     for name in dict.fromkeys(conflicts["layer"].tolist()):  # in order of first appearance
         found = hits[name]
         pos, first = np.unique(found.columns["feature"], return_index=True)
-
-        def column(values: Any, first: np.ndarray = first) -> Any:
-            return [None] * len(first) if values is None else values[first]
-
-        parts.append(
-            pd.DataFrame(
-                {
-                    "layer": name,
-                    "feature_row": pos,
-                    "feature_id": column(found.shown["feature_id"]),
-                    "name": column(found.shown["name"]),
-                    "level": column(found.shown["level"]),
-                }
-            )
-        )
+        names.append(np.full(len(pos), name, dtype=object))
+        rows.append(pos)
+        for column, parts in shown.items():
+            values = found.shown[column]
+            parts.append([None] * len(first) if values is None else values[first])
         geoms.append(found.geoms[pos])
-    if not parts:
+    if not names:
         return gpd.GeoDataFrame(
             {
                 c: pd.Series(dtype="object")
                 for c in ("layer", "feature_row", "feature_id", "name", "level")
             },
-            geometry=gpd.GeoSeries([], crs=4326),
-            crs=4326,
+            geometry=gpd.GeoSeries([], crs=WGS84),
+            crs=WGS84,
         )
-    data = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    return gpd.GeoDataFrame(data, geometry=np.concatenate(geoms), crs=4326)
+    data = _features_columns(shown)
+    if data is None:  # a column of numbers: one frame per layer, pandas types the whole
+        parts = [
+            pd.DataFrame({"layer": n[0], "feature_row": r} | {c: v[i] for c, v in shown.items()})
+            for i, (n, r) in enumerate(zip(names, rows, strict=True))
+        ]
+        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    else:
+        frame = pd.DataFrame(
+            {
+                "layer": pd.array(np.concatenate(names), dtype="str"),
+                "feature_row": np.concatenate(rows).astype(np.int64),
+            }
+            | data,
+            copy=False,
+        )
+    return gpd.GeoDataFrame(frame, geometry=np.concatenate(geoms), crs=WGS84)

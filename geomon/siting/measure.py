@@ -13,6 +13,7 @@ plane through `to_plane`.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -208,26 +209,10 @@ def _measure_zone(
     dist[apart] = shapely.distance(p[apart], f[apart])
     keep = meeting | (near & (dist <= buffer_m))
     p, f, dist, meeting, inside = p[keep], f[keep], dist[keep], meeting[keep], inside[keep]
-    p_pos, f_pos = p_idx[keep], f_idx[keep]
-
-    dims = shapely.get_dimensions(p)
-    area_p, length_p = shapely.area(p), shapely.length(p)
     inter = np.full(len(p), None, dtype=object)
     inter[meeting] = shapely.intersection(p[meeting], f[meeting])
-    polygonal, linear, punctual = (
-        meeting & (dims == 2),
-        meeting & (dims == 1),
-        meeting & (dims == 0),
-    )
-    overlap_area = np.where(polygonal, shapely.area(inter), 0.0)
-    overlap_len = np.where(linear, shapely.length(inter), 0.0)  # stray points add no length
-    ratio = np.zeros(len(p))
-    np.divide(overlap_area, area_p, out=ratio, where=polygonal & (area_p > 0))
-    np.divide(overlap_len, length_p, out=ratio, where=linear & (length_p > 0))
-    n_pts = shapely.get_num_geometries(p).astype(float)
-    pts_in = shapely.get_num_geometries(inter).astype(float)
-    np.divide(pts_in, n_pts, out=ratio, where=punctual & (n_pts > 0))
-
+    dims = shapely.get_dimensions(p)
+    polygonal, linear = meeting & (dims == 2), meeting & (dims == 1)
     geo_area, geo_len = np.zeros(len(p)), np.zeros(len(p))
     if polygonal.any():
         geo_area[polygonal] = _geodesic_area(to_lonlat(inter[polygonal], epsg))
@@ -241,18 +226,96 @@ def _measure_zone(
         lon, lat = inv.transform(ends[:, :, 0].ravel(), ends[:, :, 1].ravel())
         lon, lat = np.reshape(lon, (-1, 2)), np.reshape(lat, (-1, 2))
         geo_dist[far] = GEOD.inv(lon[:, 0], lat[:, 0], lon[:, 1], lat[:, 1])[2]
+    return pair_columns(
+        p_idx[keep],
+        f_idx[keep],
+        epsg,
+        Overlaps(
+            dims=dims,
+            project_area=shapely.area(p),
+            project_length=shapely.length(p),
+            project_parts=shapely.get_num_geometries(p),
+            meeting=meeting,
+            inside=inside,
+            distance=dist,
+            area=shapely.area(inter),
+            length=shapely.length(inter),
+            parts=shapely.get_num_geometries(inter),
+            area_geodesic=geo_area,
+            length_geodesic=geo_len,
+            distance_geodesic=geo_dist,
+        ),
+    )
 
+
+@dataclass(frozen=True, slots=True)
+class Overlaps:
+    """The raw figures of kept pairs, one array entry per pair, on the project's GK plane.
+
+    ``dims``/``project_*``: the project's dimension (0/1/2), area, length and part count;
+    ``meeting``: interiors (or a point) in common; ``inside``: the project is covered by the
+    feature; ``area``/``length``/``parts``: of their intersection (ignored when not meeting);
+    ``*_geodesic``: the same on the ellipsoid (area for polygons, length for lines, distance
+    between the nearest points when apart; 0 elsewhere). The in-memory measure computes them
+    with shapely, a store that measures in its database with SQL (`geomon.store._siting_pg`);
+    `pair_columns` turns both into the same columns.
+    """
+
+    dims: npt.NDArray[np.integer]
+    project_area: npt.NDArray[np.float64]
+    project_length: npt.NDArray[np.float64]
+    project_parts: npt.NDArray[np.integer]
+    meeting: npt.NDArray[np.bool_]
+    inside: npt.NDArray[np.bool_]
+    distance: npt.NDArray[np.float64]
+    area: npt.NDArray[np.float64]
+    length: npt.NDArray[np.float64]
+    parts: npt.NDArray[np.integer]
+    area_geodesic: npt.NDArray[np.float64]
+    length_geodesic: npt.NDArray[np.float64]
+    distance_geodesic: npt.NDArray[np.float64]
+
+
+def pair_columns(
+    p_pos: IntArray, f_pos: IntArray, epsg: int | IntArray, o: Overlaps
+) -> dict[str, npt.NDArray[np.generic]]:
+    """The `PAIR_COLUMNS` of kept pairs from their raw figures (see `measure_pairs`)."""
     n = len(p_pos)
+    meeting, dims = o.meeting, o.dims
+    polygonal, linear, punctual = (meeting & (dims == d) for d in (2, 1, 0))
+    overlap_area = np.where(polygonal, o.area, 0.0)
+    overlap_len = np.where(linear, o.length, 0.0)  # stray points add no length
+    ratio = np.zeros(n)
+    area_p, length_p = o.project_area, o.project_length
+    np.divide(overlap_area, area_p, out=ratio, where=polygonal & (area_p > 0))
+    np.divide(overlap_len, length_p, out=ratio, where=linear & (length_p > 0))
+    n_pts = np.asarray(o.project_parts, dtype=float)
+    np.divide(np.asarray(o.parts, dtype=float), n_pts, out=ratio, where=punctual & (n_pts > 0))
     return {
         "project": p_pos,
         "feature": f_pos,
-        "relation": np.where(inside, "inside", np.where(meeting, "overlaps", "near")),
+        "relation": np.where(o.inside, "inside", np.where(meeting, "overlaps", "near")),
         "overlap_area_m2": overlap_area,
-        "overlap_area_geodesic_m2": geo_area,
+        "overlap_area_geodesic_m2": np.where(polygonal, o.area_geodesic, 0.0),
         "overlap_length_m": overlap_len,
-        "overlap_length_geodesic_m": geo_len,
+        "overlap_length_geodesic_m": np.where(linear, o.length_geodesic, 0.0),
         "overlap_ratio": np.clip(ratio, 0.0, 1.0),
-        "distance_m": dist,
-        "distance_geodesic_m": geo_dist,
-        "metric_epsg": np.full(n, epsg, dtype=np.int64),
+        "distance_m": np.where(meeting, 0.0, o.distance),
+        "distance_geodesic_m": np.where(o.distance > 0, o.distance_geodesic, 0.0),
+        "metric_epsg": np.broadcast_to(np.asarray(epsg, dtype=np.int64), (n,)).copy(),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class MeasuredLayer:
+    """One layer's pairs measured where the layer lives (a store's `measure_near`).
+
+    ``columns`` are `PAIR_COLUMNS`, their ``feature`` a position in ``geoms``; ``fields`` holds
+    the asked attributes of those features (<NA> when missing), ``geoms`` their geometries
+    (EPSG:4326) and ``keys`` the store's row ids of them.
+    """
+
+    columns: dict[str, npt.NDArray[np.generic]]
+    fields: dict[str, npt.NDArray[np.object_]]
+    geoms: GeomArray
+    keys: IntArray

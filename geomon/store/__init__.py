@@ -13,6 +13,11 @@ Every change, from edits and from writes (imports), is appended once to the hist
 Station readings (time series, not layers): `Store.write_readings` and `Store.read_readings`,
 see `geomon.store.readings`.
 
+Beyond the protocol, a backend may offer ``measure_near`` (the PostGIS store does): the siting
+check's measuring done where the layers live (`geomon.store._siting_pg`). `geomon.siting` uses
+it when present and otherwise reads the features near the projects (`Store.read_bbox`); wrappers
+such as `geomon.access.ScopedStore` do not offer it, so their filters always apply.
+
 Data versions: every write also appends one record per written layer to ``geomon_layer_versions``
 (`VERSIONS_COLUMNS`: revision, time, user label, source, rows). `Store.versions` lists them, so
 several versions of a layer (e.g. "红线 2023 批复版" and "红线 2024 调整版") can be told apart and

@@ -23,12 +23,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from geomon import validate
 from geomon.errors import StoreError
+from geomon.siting.measure import MeasuredLayer
 from geomon.specs import LayerSpec, get_spec
 from geomon.store import (
     VERSION_COLUMN,
@@ -43,6 +45,7 @@ from geomon.store import (
 )
 from geomon.store import _pgschema as schema
 from geomon.store import _readings_pg as readings_pg
+from geomon.store import _siting_pg as siting_pg
 from geomon.store import files as stored_files
 from geomon.store import history as hist
 from geomon.store import merge as merging
@@ -172,6 +175,30 @@ class PostGISStore:
         with self._connect() as conn:
             frame = self._read(conn, spec, where=geom.op("&&")(envelope))
         return frame.drop(columns=["fid", VERSION_COLUMN])
+
+    def measure_near(
+        self,
+        geoms: np.ndarray,
+        epsg: np.ndarray,
+        layers: Sequence[str],
+        *,
+        buffer_m: float,
+        near: Mapping[str, bool],
+        fields: Mapping[str, Sequence[str]],
+    ) -> dict[str, tuple[MeasuredLayer | None, LayerInfo | None]]:
+        """Measure projects against `layers` in the database, for the siting check.
+
+        `geoms` are the projects (EPSG:4326), `epsg` the GK plane of each (`geomon.siting.
+        measure.zone_epsg`); per layer, the features within `buffer_m` (only those meeting a
+        project where `near` says False) are measured as `geomon.siting.measure.measure_pairs`
+        measures them, with the attributes `fields` names. Returns per layer its measured pairs
+        (None: not stored) and its `info`, all read in one transaction. Not part of the `Store`
+        protocol: a store without it is read near the projects and measured in memory.
+        """
+        with self._connect() as conn:
+            return siting_pg.measure_near(
+                conn, geoms, epsg, layers, buffer_m=buffer_m, near=near, fields=fields
+            )
 
     def info(self, layer: str) -> LayerInfo | None:
         """Return the stored version record of `layer`, or None if it is not stored."""

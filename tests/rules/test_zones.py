@@ -178,3 +178,39 @@ def test_unknown_rule_key_is_refused() -> None:
     raw["rules"][0]["severity"] = "high"
     with pytest.raises(LayerSpecError, match=r"unknown key\(s\) \['severity'\]"):
         zones.parse_rules(raw)
+
+
+def test_records_get_what_the_frame_gets(rules: zones.ZoneRules) -> None:
+    """`apply_rules_to_records` (a one-project check) judges every situation the rule table
+    tells apart exactly as `apply_rules` (batches): each layer with each of its levels, every
+    relation, discharging or not or unknown, each project kind and activity the table names
+    (with stray spaces, as files have them), core zone or not."""
+    levels: dict[str, set[object]] = {"lakes": {pd.NA}}
+    for rule in rules.rules:
+        if rule.layer != zones.ANY_LAYER:
+            levels.setdefault(rule.layer, {pd.NA}).update(rule.levels or ())
+    kinds = {k for r in rules.rules for k in r.kinds or ()}
+    kinds |= {k for a in rules.allowed_activities for k in a.kinds}
+    acts = {f" {a} " for r in rules.rules for a in r.activities or ()}
+    acts |= {a for item in rules.allowed_activities for a in item.activities}
+    rows = [
+        conflict(layer=layer, level=level, relation=relation, discharges_wastewater=discharges,
+                 kind=kind, activity=activity, **{"feature.core_zone": core},
+                 distance_m=0.0 if relation != "near" else 321.0)
+        for layer, their_levels in sorted(levels.items())
+        for level in sorted(their_levels, key=str)
+        for relation in zones.RELATIONS
+        for discharges in (True, False, pd.NA)
+        for kind, activity in [(k, pd.NA) for k in sorted(kinds)]
+                               + [(pd.NA, a) for a in sorted(acts)]
+        for core in ((True, False, pd.NA) if layer == "red_lines" else (pd.NA,))
+    ]  # fmt: skip
+    frame = zones.apply_rules(pd.DataFrame(rows), rules, buffer_m=500.0)
+
+    records = zones.apply_rules_to_records(rows, rules, buffer_m=500.0)
+
+    assert len(rows) > 1000
+    assert len(set(frame["rule_id"])) == len({r.id for r in rules.rules})  # every row is reached
+    columns = ["verdict", "rule_id", "citation", "reason_zh", "reason_en", "allowed_item"]
+    got = pd.DataFrame(records, columns=columns).astype({"allowed_item": "Int64"})
+    pd.testing.assert_frame_equal(got, frame[columns], check_dtype=False)

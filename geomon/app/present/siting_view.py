@@ -104,11 +104,21 @@ def result_layers(
     projects: gpd.GeoDataFrame,
     stored: dict[str, gpd.GeoDataFrame],
 ) -> dict[str, gpd.GeoDataFrame]:
-    """The projects and, per layer, the stored features they touch (full records, for popups)."""
+    """The projects and, per layer, the stored features they touch (full records, for popups).
+
+    Matched by the layer's id: a check against a store numbers its ``feature_row`` among the
+    features it read near the projects (or measured in the database), not the whole layer.
+    """
     out = {"projects": projects}
     for layer, group in result.features.groupby("layer", sort=False):
         frame = stored.get(str(layer))
-        if frame is not None:
+        if frame is None:
+            continue
+        id_field = get_spec(str(layer)).id_field
+        if id_field and id_field in frame:
+            ids = set(group["feature_id"].dropna().astype(str))
+            out[str(layer)] = frame[frame[id_field].astype("string").isin(ids).fillna(False)]
+        else:
             out[str(layer)] = frame[frame.index.isin(group["feature_row"])]
     return out
 
