@@ -6,8 +6,8 @@ read by section and time. GeoPackage: a plain attribute table in the same file (
 ``gpkg_contents`` so GDAL tools see it; ``time`` as integer seconds since 1970 UTC), written
 with SQLite in one transaction. PostGIS: a table partitioned by Beijing month with the key as
 primary key, written by binary COPY in one transaction: new months COPYed into bare tables then
-attached, other rows straight into the table when nothing stored can meet them, else through a
-staging table and INSERT … ON CONFLICT (`geomon.store._readings_pg`). Both keep one row per write in
+attached, other rows straight into the table when nothing stored can meet them, else merged
+from a staging table (`geomon.store._readings_pg`). Both keep one row per write in
 ``geomon_readings_log`` (`LOG_COLUMNS`) and take a store revision for it, so the app's caches
 see new readings.
 

@@ -117,6 +117,21 @@ def test_upsert_overlapping_stored_readings_and_reaching_a_new_month(pg: PostGIS
     assert len(pg.read_readings(sections="S2")) == 1
 
 
+def test_a_resent_file_rewrites_only_the_readings_that_changed(pg: PostGISStore) -> None:
+    pg.write_readings(EVE)
+    versions = "SELECT station_mn, time, xmin::text FROM geomon_readings ORDER BY 1, 2"
+    before = sql(pg, versions)
+    stats = pg.write_readings(EVE)  # the same file again
+    assert (stats.added, stats.updated, stats.deleted) == (0, 0, 0)
+    assert sql(pg, versions) == before  # no row version written
+    changed = EVE.copy()
+    changed.loc[2, "value"] = 1.2  # MN02's only reading
+    stats = pg.write_readings(changed)
+    assert (stats.added, stats.updated) == (0, 1)
+    after = sql(pg, versions)
+    assert [a == b for a, b in zip(before, after, strict=True)] == [True, True, False]
+
+
 @pytest.mark.parametrize(
     "rows",
     [
