@@ -252,49 +252,6 @@ def scale(stations: int, layout: str) -> dict[str, Any]:
             "mib": path.stat().st_size / 2**20}  # fmt: skip
 
 
-def _postgis_rows(stations: int, n: int, postgis: str | None) -> list[dict[str, Any]]:
-    """The PostGIS import figure's rows: import, series and one day (on `postgis`, else a
-    throwaway cluster)."""
-    with contextlib.ExitStack() as stack:
-        url = postgis or stack.enter_context(_throwaway_postgis())
-        pg, rss = _child("import_postgis", stations, url)
-    return [
-        _row(
-            f"readings: import {n:,} hourly readings from an HJ 212 log (PostGIS)", pg["total"],
-            "s", "<= 15 s", 15.0, rss_gib=round(rss, 3),
-            note=f"wall: read+check {pg['read']:.1f} s, match {pg['match']:.1f} s, write "
-            f"{pg['write']:.1f} s (new month partitions: binary COPY into bare tables, then "
-            f"attached, building their indexes); CPU time of the importing process "
-            f"{pg['cpu']:.1f} s (the server's not counted)"
-            + ("" if postgis else "; throwaway cluster, fsync off"),
-        ),
-        _row(
-            f"readings: one section-year series (read, classed, JSON) with {n:,} stored (PostGIS)",
-            pg["series"] * 1000, "ms", "<= 100 ms", 100.0, rss_gib=round(rss, 3),
-        ),
-        _row(
-            f"readings: one day over every station with {n:,} stored (PostGIS)",
-            pg["day"] * 1000, "ms", "(reported)", None, rss_gib=round(rss, 3),
-        ),
-    ]  # fmt: skip
-
-
-def _save_only(rows: list[dict[str, Any]]) -> None:
-    """Put `rows` in results.json in place of the rows of the same figures (new ones last);
-    the peak RSS row is recomputed over every readings row."""
-    old = json.loads(RESULTS.read_text("utf-8")) if RESULTS.exists() else []
-    peak_figure = "readings: peak RSS (largest figure process)"
-    new = {r["figure"]: r for r in rows}
-    merged = [new.pop(r.get("figure"), r) for r in old] + list(new.values())
-    peak = max(r["rss_gib"] for r in merged
-               if str(r.get("figure")).startswith("readings:") and "rss_gib" in r)  # fmt: skip
-    peak_row = _row(peak_figure, peak, "GiB", "<= 1 GiB", 1.0)
-    merged = [r for r in merged if r.get("figure") != peak_figure] + [peak_row]
-    RESULTS.write_text(json.dumps(merged, ensure_ascii=False, indent=1) + "\n", "utf-8")
-    for r in [*rows, peak_row]:
-        print(json.dumps(r, ensure_ascii=False))
-
-
 def _row(figure: str, value: float | None, unit: str, target: str, limit: float | None,
          **extra: Any) -> dict[str, Any]:  # fmt: skip
     meets = None if value is None or limit is None else value <= limit
@@ -336,6 +293,49 @@ def _throwaway_postgis() -> Any:
         yield f"postgresql://postgres@/bench?host={admin['host']}&port={admin['port']}"
     finally:
         cluster.stop()
+
+
+def _postgis_rows(stations: int, n: int, postgis: str | None) -> list[dict[str, Any]]:
+    """The PostGIS import figure's rows: import, series and one day (on `postgis`, else a
+    throwaway cluster)."""
+    with contextlib.ExitStack() as stack:
+        url = postgis or stack.enter_context(_throwaway_postgis())
+        pg, rss = _child("import_postgis", stations, url)
+    return [
+        _row(
+            f"readings: import {n:,} hourly readings from an HJ 212 log (PostGIS)", pg["total"],
+            "s", "<= 15 s", 15.0, rss_gib=round(rss, 3),
+            note=f"wall: read+check {pg['read']:.1f} s, match {pg['match']:.1f} s, write "
+            f"{pg['write']:.1f} s (new month partitions: binary COPY into bare tables, then "
+            f"attached, building their indexes); CPU time of the importing process "
+            f"{pg['cpu']:.1f} s (the server's not counted)"
+            + ("" if postgis else "; throwaway cluster, fsync off"),
+        ),
+        _row(
+            f"readings: one section-year series (read, classed, JSON) with {n:,} stored (PostGIS)",
+            pg["series"] * 1000, "ms", "<= 100 ms", 100.0, rss_gib=round(rss, 3),
+        ),
+        _row(
+            f"readings: one day over every station with {n:,} stored (PostGIS)",
+            pg["day"] * 1000, "ms", "(reported)", None, rss_gib=round(rss, 3),
+        ),
+    ]  # fmt: skip
+
+
+def _save_only(rows: list[dict[str, Any]]) -> None:
+    """Put `rows` in results.json in place of the rows of the same figures (new ones last);
+    the peak RSS row is recomputed over every readings row."""
+    old = json.loads(RESULTS.read_text("utf-8")) if RESULTS.exists() else []
+    peak_figure = "readings: peak RSS (largest figure process)"
+    new = {r["figure"]: r for r in rows}
+    merged = [new.pop(r.get("figure"), r) for r in old] + list(new.values())
+    peak = max(r["rss_gib"] for r in merged
+               if str(r.get("figure")).startswith("readings:") and "rss_gib" in r)  # fmt: skip
+    peak_row = _row(peak_figure, peak, "GiB", "<= 1 GiB", 1.0)
+    merged = [r for r in merged if r.get("figure") != peak_figure] + [peak_row]
+    RESULTS.write_text(json.dumps(merged, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    for r in [*rows, peak_row]:
+        print(json.dumps(r, ensure_ascii=False))
 
 
 def main() -> None:
