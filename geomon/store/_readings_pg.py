@@ -115,7 +115,9 @@ def _migrate(conn: sa.Connection) -> None:
     partition per month found, the rows copied over, the stations catalogue filled."""
     old = f"{_T}_unpartitioned"
     conn.execute(sa.text(f'ALTER TABLE "{_T}" RENAME TO "{old}"'))
-    conn.execute(sa.text(f'ALTER TABLE "{old}" RENAME CONSTRAINT "{_T}_pkey" TO "{old}_pkey"'))
+    # names the new layout takes (the old key goes: the rows were unique, and leave next)
+    conn.execute(sa.text(f'ALTER TABLE "{old}" DROP CONSTRAINT IF EXISTS "{_T}_pkey"'))
+    conn.execute(sa.text(f'DROP INDEX IF EXISTS "{_T}_time"'))
     for statement in _SCHEMA:
         conn.execute(sa.text(statement))
     found = conn.execute(sa.text(f'SELECT DISTINCT {_MONTH_SQL} FROM "{old}"')).scalars()
