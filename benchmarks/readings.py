@@ -17,7 +17,8 @@ Figures (each in its own Python subprocess, so the peak RSS is per figure):
   and filtering the same section-year.
 - ``day``: every station's readings of one day (what the alerts read): reported.
 Rows go into ``benchmarks/results.json`` (rows whose figure starts with ``readings:`` are
-replaced), each with the 1-minute load average: the machine is shared. Not a test.
+replaced), each with the 1-minute load average: the machine is shared. ``--only-postgis``
+runs only ``import_postgis`` and replaces only its rows (and the peak RSS). Not a test.
 """
 
 from __future__ import annotations
@@ -277,11 +278,12 @@ def _child(name: str, stations: int, postgis: str | None) -> tuple[dict[str, Any
 @contextlib.contextmanager
 def _throwaway_postgis() -> Any:
     """A PostgreSQL cluster in a temporary directory (as tests/conftest.py makes it)."""
-    sys.path.insert(0, str(HERE.parent / "tests"))
+    sys.path.insert(0, str(HERE.parent))
     import psycopg  # noqa: PLC0415
-    from conftest import _Cluster, _pg_bindir  # noqa: PLC0415
 
-    cluster = _Cluster(_pg_bindir())
+    from tests.pgcluster import Cluster, pg_bindir  # noqa: PLC0415
+
+    cluster = Cluster(pg_bindir())
     try:
         admin = cluster.start()
         with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
@@ -293,10 +295,55 @@ def _throwaway_postgis() -> Any:
         cluster.stop()
 
 
+def _postgis_rows(stations: int, n: int, postgis: str | None) -> list[dict[str, Any]]:
+    """The PostGIS import figure's rows: import, series and one day (on `postgis`, else a
+    throwaway cluster)."""
+    with contextlib.ExitStack() as stack:
+        url = postgis or stack.enter_context(_throwaway_postgis())
+        pg, rss = _child("import_postgis", stations, url)
+    return [
+        _row(
+            f"readings: import {n:,} hourly readings from an HJ 212 log (PostGIS)", pg["total"],
+            "s", "<= 15 s", 15.0, rss_gib=round(rss, 3),
+            note=f"wall: read+check {pg['read']:.1f} s, match {pg['match']:.1f} s, write "
+            f"{pg['write']:.1f} s (new month partitions: binary COPY into bare tables, then "
+            f"attached, building their indexes); CPU time of the importing process "
+            f"{pg['cpu']:.1f} s (the server's not counted)"
+            + ("" if postgis else "; throwaway cluster, fsync off"),
+        ),
+        _row(
+            f"readings: one section-year series (read, classed, JSON) with {n:,} stored (PostGIS)",
+            pg["series"] * 1000, "ms", "<= 100 ms", 100.0, rss_gib=round(rss, 3),
+        ),
+        _row(
+            f"readings: one day over every station with {n:,} stored (PostGIS)",
+            pg["day"] * 1000, "ms", "(reported)", None, rss_gib=round(rss, 3),
+        ),
+    ]  # fmt: skip
+
+
+def _save_only(rows: list[dict[str, Any]]) -> None:
+    """Put `rows` in results.json in place of the rows of the same figures (new ones last);
+    the peak RSS row is recomputed over every readings row."""
+    old = json.loads(RESULTS.read_text("utf-8")) if RESULTS.exists() else []
+    peak_figure = "readings: peak RSS (largest figure process)"
+    new = {r["figure"]: r for r in rows}
+    merged = [new.pop(r.get("figure"), r) for r in old] + list(new.values())
+    peak = max(r["rss_gib"] for r in merged
+               if str(r.get("figure")).startswith("readings:") and "rss_gib" in r)  # fmt: skip
+    peak_row = _row(peak_figure, peak, "GiB", "<= 1 GiB", 1.0)
+    merged = [r for r in merged if r.get("figure") != peak_figure] + [peak_row]
+    RESULTS.write_text(json.dumps(merged, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    for r in [*rows, peak_row]:
+        print(json.dumps(r, ensure_ascii=False))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stations", type=int, default=15)
     parser.add_argument("--postgis", help="postgresql:// URL of an empty database")
+    parser.add_argument("--only-postgis", action="store_true", help="only the PostGIS import "
+                        "figures: their rows and the peak RSS replaced, the rest kept")  # fmt: skip
     parser.add_argument("--figure", help=argparse.SUPPRESS)
     parser.add_argument("--no-postgis", action="store_true")
     parser.add_argument("--scale", type=int, help="also: series and one day with this many "
@@ -312,6 +359,9 @@ def main() -> None:
         return
     build(args.stations)
     n = args.stations * 8760 * len(CODES)
+    if args.only_postgis:
+        _save_only(_postgis_rows(args.stations, n, args.postgis))
+        return
     rows = []
     imp, rss = _child("import_gpkg", args.stations, None)
     rows.append(_row(
@@ -341,25 +391,7 @@ def main() -> None:
         "alert rules on top of this read",
     ))  # fmt: skip
     if not args.no_postgis:
-        with contextlib.ExitStack() as stack:
-            url = args.postgis or stack.enter_context(_throwaway_postgis())
-            pg, rss = _child("import_postgis", args.stations, url)
-        rows.append(_row(
-            f"readings: import {n:,} hourly readings from an HJ 212 log (PostGIS)", pg["total"],
-            "s", "<= 15 s", 15.0, rss_gib=round(rss, 3),
-            note=f"wall: read+check {pg['read']:.1f} s, match {pg['match']:.1f} s, write "
-            f"{pg['write']:.1f} s (into an empty table: COPY straight in); CPU time of the "
-            f"importing process {pg['cpu']:.1f} s (the server's not counted)"
-            + ("" if args.postgis else "; throwaway cluster, fsync off"),
-        ))  # fmt: skip
-        rows.append(_row(
-            f"readings: one section-year series (read, classed, JSON) with {n:,} stored (PostGIS)",
-            pg["series"] * 1000, "ms", "<= 100 ms", 100.0, rss_gib=round(rss, 3),
-        ))  # fmt: skip
-        rows.append(_row(
-            f"readings: one day over every station with {n:,} stored (PostGIS)",
-            pg["day"] * 1000, "ms", "(reported)", None, rss_gib=round(rss, 3),
-        ))  # fmt: skip
+        rows += _postgis_rows(args.stations, n, args.postgis)
     if args.scale:
         n_big = args.scale * 8760 * len(CODES)
         for layout, how in (("station", "written station-year by station-year"),

@@ -140,8 +140,9 @@ def parse(data: bytes) -> Parsed:
         counted = pos
         return line
 
-    rows: dict[str, list] = {k: [] for k in ("station_mn", "parameter", "dt", "step", "value")}
-    rows |= {"flag": [], "line": []}
+    # per packet: MN, DataTime, step, line and how many items; per item: parameter, value, flag
+    packet_rows: dict[str, list] = {k: [] for k in ("station_mn", "dt", "step", "line", "n")}
+    item_rows: dict[str, list] = {k: [] for k in ("parameter", "value", "flag")}
     rejected: list[Rejected] = []
     packets: list[tuple[int, bytes, int]] = []  # (line, data segment, CRC it claims)
     skipped = 0
@@ -184,32 +185,42 @@ def parse(data: bytes) -> Parsed:
             skipped += 1
             continue
         mn, data_time, step, items = reading
-        for key, value, flag in items:
-            rows["station_mn"].append(mn)
-            rows["parameter"].append(key)
-            rows["dt"].append(data_time)
-            rows["step"].append(step)
-            rows["value"].append(value)
-            rows["flag"].append(flag)
-            rows["line"].append(where)
+        packet = (mn, data_time, step, where, len(items))
+        for column, value in zip(packet_rows.values(), packet, strict=True):
+            column.append(value)
+        for column, values in zip(item_rows.values(), zip(*items, strict=True), strict=False):
+            column.extend(values)
     rejected.sort(key=lambda r: r.line)
-    frame = pd.DataFrame(
+    return Parsed(_frame(packet_rows, item_rows), rejected, skipped)
+
+
+def _frame(packets: dict[str, list], items: dict[str, list]) -> pd.DataFrame:
+    """The readings frame: each packet's fields repeated for its items (numpy, not per item)."""
+    counts = np.asarray(packets["n"], dtype=np.int64)
+
+    def each(column: str, dtype: str) -> pd.Series:
+        return pd.Series(np.repeat(np.asarray(packets[column], dtype=dtype), counts), dtype=dtype)
+
+    return pd.DataFrame(
         {
-            "station_mn": pd.Series(rows["station_mn"], dtype="object"),
-            "parameter": pd.Series(rows["parameter"], dtype="object"),
-            "time": _beijing_to_utc(rows["dt"]),
-            "step": pd.Series(rows["step"], dtype="object"),
-            "value": pd.Series(rows["value"], dtype="float64"),
-            "flag": pd.Series(rows["flag"], dtype="object"),
-            "line": pd.Series(rows["line"], dtype="int64"),
+            "station_mn": each("station_mn", "object"),
+            "parameter": pd.Series(items["parameter"], dtype="object"),
+            "time": _beijing_to_utc(each("dt", "object")),
+            "step": each("step", "object"),
+            "value": pd.Series(items["value"], dtype="float64"),
+            "flag": pd.Series(items["flag"], dtype="object"),
+            "line": each("line", "int64"),
         }
     )
-    return Parsed(frame, rejected, skipped)
 
 
-def _beijing_to_utc(texts: list[str]) -> pd.Series:
-    naive = pd.to_datetime(pd.Series(texts, dtype="object"), format="%Y%m%d%H%M%S")
-    return naive.dt.tz_localize(BEIJING).dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+def _beijing_to_utc(texts: pd.Series) -> pd.Series:
+    """``yyyyMMddHHmmss`` Beijing times as UTC; each distinct text converted once (a log
+    repeats every hour once per station and parameter)."""
+    codes, distinct = pd.factorize(texts)
+    naive = pd.to_datetime(pd.Series(distinct, dtype="object"), format="%Y%m%d%H%M%S")
+    utc = naive.dt.tz_localize(BEIJING).dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    return utc.take(codes).reset_index(drop=True)
 
 
 def _frame_packet(data: bytes, start: int) -> tuple[str | None, int, bytes, int]:

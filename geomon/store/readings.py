@@ -4,9 +4,10 @@ Readings are a time series, not a layer: one row per station (``station_mn``), p
 and time, in a table made for it (``geomon_readings``) beside the layers, written in bulk and
 read by section and time. GeoPackage: a plain attribute table in the same file (registered in
 ``gpkg_contents`` so GDAL tools see it; ``time`` as integer seconds since 1970 UTC), written
-with SQLite in one transaction. PostGIS: a table with the key as primary key, written by COPY
-into a staging table and INSERT … ON CONFLICT in one transaction (COPY straight into the table
-when nothing stored can meet the new readings). Both keep one row per write in
+with SQLite in one transaction. PostGIS: a table partitioned by Beijing month with the key as
+primary key, written by binary COPY in one transaction: new months COPYed into bare tables then
+attached, other rows straight into the table when nothing stored can meet them, else merged
+from a staging table (`geomon.store._readings_pg`). Both keep one row per write in
 ``geomon_readings_log`` (`LOG_COLUMNS`) and take a store revision for it, so the app's caches
 see new readings.
 

@@ -133,6 +133,28 @@ def test_a_bad_reading_refuses_the_whole_write(store: Store, change: dict, reaso
     assert store.revision() == revision
 
 
+def test_text_time_and_value_are_stored_as_given(store: Store) -> None:
+    odd = "站\t1\\n\n'\"x"  # PostGIS: binary COPY carries what its text format could not
+    frame = readings(
+        [
+            ("S1", odd, "NH3N", "2023-01-31 15:00:00.750", "hour", 0.1 + 0.2, "N"),
+            ("S1", odd, "NH3N", "2023-01-31 16:00:00.000", "hour", None, "N"),
+            ("S1", odd, "DO", "2023-01-31 16:00:00.000", "day", -1.5e-300, "M"),
+        ]
+    )
+    store.write_readings(frame)
+    got = store.read_readings()
+    assert list(got["station_mn"]) == [odd] * 3
+    assert list(got["time"]) == [
+        utc("2023-01-31 16:00"),
+        utc("2023-01-31 15:00"),
+        utc("2023-01-31 16:00"),
+    ]  # fmt: skip  (to the second)
+    assert list(got["value"].iloc[:2]) == [-1.5e-300, 0.30000000000000004]
+    assert pd.isna(got["value"].iloc[2])
+    assert list(got["flag"]) == ["M", "N", "N"]
+
+
 def _refuse_value(store: Store, value: float) -> None:
     """A real database rule that fails mid-write: a trigger refusing one value."""
     if hasattr(store, "engine"):
