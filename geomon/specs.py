@@ -165,6 +165,16 @@ class LayerSpec:
         """Whether features of this layer carry a geometry."""
         return self.geometry_type != "None"
 
+    def level_label(self, value: Any, lang: str = "zh") -> Any:
+        """A feature's level or type (二级, 优先保护单元 …) by its label in `lang`: the label of
+        the first enum field holding `value`; anything else as it is."""
+        if not isinstance(value, str) or not value:
+            return value
+        for f in self.fields:
+            if f.type == "enum" and any(v.value == value for v in f.values):
+                return f.value_label(value, lang)
+        return value
+
     def field(self, name: str) -> FieldSpec:
         """Return the field called `name`; raise `UnknownFieldError` (a `KeyError`) otherwise."""
         for f in self.fields:

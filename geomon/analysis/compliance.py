@@ -102,7 +102,7 @@ OUTLET_ZONE_RULES: Mapping[str, OutletZoneRule] = {
     "准保护区": OutletZoneRule(
         "准保护区",
         False,
-        "水污染防治法 第六十七条 [M]",
+        "水污染防治法 第六十七条（待核实）",
         None,
         "准保护区内排污口不属第六十四条禁止情形；核查是否属严重污染水体的建设项目",
     ),

@@ -87,14 +87,32 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 _CHECK_WORDS = {
-    "zh": ("涉及要素 {n} 个", "重叠 {area:,.0f} m²", "距离 {dist:,.0f} m", "依据：{rule}"),
-    "en": ("conflicts: {n}", "overlap {area:,.0f} m²", "distance {dist:,.0f} m", "basis: {rule}"),
-}
+    "zh": {"count": "相关要素 {n} 个", "area": "重叠 {v:,.0f} m²", "length": "重叠长度 {v:,.0f} m",
+           "distance": "距离 {v:,.0f} m", "basis": "依据：{v}"},
+    "en": {"count": "features involved: {n}", "area": "overlap {v:,.0f} m²",
+           "length": "overlap length {v:,.0f} m", "distance": "distance {v:,.0f} m",
+           "basis": "basis: {v}"},
+}  # fmt: skip
+
+
+def _figures(c: dict[str, Any], words: dict[str, str]) -> list[str]:
+    """A conflict's measures that mean something for its project: the overlap area of a
+    polygon, the overlap length of a line (a point has neither), the distance when near."""
+    out = []
+    if (c.get("overlap_area_m2") or 0) > 0:
+        out.append(words["area"].format(v=c["overlap_area_m2"]))
+    elif (c.get("overlap_length_m") or 0) > 0:
+        out.append(words["length"].format(v=c["overlap_length_m"]))
+    if c["relation"] == "near":
+        out.append(words["distance"].format(v=c["distance_m"]))
+    return out
 
 
 def check_text(doc: dict[str, Any], lang: str) -> list[str]:
     """The lines ``geomon check`` prints for people (`siting.check_json`'s `doc`), in `lang`:
-    verdicts, layers and relations by their names, not their codes (the JSON keeps the codes).
+    a project's verdict and how many features it involves, then per feature its layer, level,
+    relation, measures and own verdict with the rule it cites; names, not codes (the JSON
+    keeps the codes).
     """
     from geomon.rules import zones  # noqa: PLC0415
     from geomon.specs import get_spec  # noqa: PLC0415
@@ -102,21 +120,29 @@ def check_text(doc: dict[str, Any], lang: str) -> list[str]:
     def name(labels: dict[str, Any], key: str) -> str:
         return labels[key].get(lang) if key in labels else key
 
-    count, overlap, distance, basis = _CHECK_WORDS["en" if lang == "en" else "zh"]
+    words = _CHECK_WORDS["en" if lang == "en" else "zh"]
     lines = []
     for p in doc["projects"]:
         verdict = name(zones.VERDICT_LABELS, p["verdict"])
-        lines.append(f"{p['id']}  {p['name']}  {verdict}  {count.format(n=len(p['conflicts']))}")
+        lines.append(
+            f"{p['id']}  {p['name']}  {verdict}  {words['count'].format(n=len(p['conflicts']))}"
+        )
         for c in p["conflicts"]:
-            words = [get_spec(c["layer"]).title.get(lang), c["feature_id"], c["name"], c["level"]]
-            parts = [
-                " ".join(str(w) for w in words if w),
-                name(zones.RELATION_LABELS, c["relation"]),
-                overlap.format(area=c["overlap_area_m2"]),
-                distance.format(dist=c["distance_m"]),
+            spec = get_spec(c["layer"])
+            about = [
+                spec.title.get(lang),
+                c["feature_id"],
+                c["name"],
+                spec.level_label(c["level"], lang),
             ]
+            parts = [
+                " ".join(str(w) for w in about if w),
+                name(zones.RELATION_LABELS, c["relation"]),
+            ]
+            parts += _figures(c, words)
+            parts.append(name(zones.VERDICT_LABELS, c["verdict"]))
             if c["rule"]:
-                parts.append(basis.format(rule=c["rule"]))
+                parts.append(words["basis"].format(v=c["rule"]))
             lines.append("    " + "  ".join(parts))
     return lines
 

@@ -18,7 +18,7 @@ import pandas as pd
 from geomon.analysis import compliance
 from geomon.rules import water_quality as wq
 
-TREND_CITATION = "《地表水环境质量评价办法（试行）》水质变化趋势方法（ΔG−ΔD 法；阈值待核实 [M]）"
+TREND_CITATION = "《地表水环境质量评价办法（试行）》水质变化趋势方法（ΔG−ΔD 法；阈值待核实）"
 TREND_STEPS = (10.0, 20.0)  # percentage points: ≤ 10 no clear change, ≤ 20 some, > 20 clear [M]
 TOTAL = "合计"
 _LEVELS = list(dict.fromkeys(wq.STATUS[c] for c in wq.CLASSES))  # 优, 良好, 轻度 … 重度污染

@@ -263,7 +263,7 @@ def _methods(result: siting.SitingResult, rules: zones.ZoneRules) -> str:
         )
     )
     items = "".join(
-        f"<li>第{a.item}项 {_e(a.label.zh)}{' <b>[M] 待核实</b>' if a.mark == 'M' else ''}</li>"
+        f"<li>第{a.item}项 {_e(a.label.zh)}{' <b>待核实</b>' if a.mark == 'M' else ''}</li>"
         for a in rules.allowed_activities
     )
     return (
@@ -278,7 +278,7 @@ def _methods(result: siting.SitingResult, rules: zones.ZoneRules) -> str:
         f"<p class='note'>{_e(rules.allowed_activities_citation)}。"
         "各省名录不同，以本省规定为准。</p>"
         f"<ol class='note' style='list-style:none;padding-left:0'>{items}</ol>"
-        "<p class='note'>标注 [M] 的条款（如水污染防治法第六十七条、142号文第8–10项）来自记忆，"
+        "<p class='note'>标注“待核实”的条款（如水污染防治法第六十七条、142号文第8–10项）"
         "尚未与正式文本核对。本报告为辅助分析，不替代环评审批和法定程序；保护区、红线以批复矢量为准。"
         "</p>"
     )

@@ -120,7 +120,7 @@ def workbook(result: siting.SitingResult, *, generated_at: dt.datetime | None = 
         ("规则表版本", result.rules_version),
         ("计算方法", siting.METHOD_NOTE_ZH),
         *((f"字段 {k}", v) for k, v in siting.METHODS.items()),
-        ("说明", "标注 [M] 的条款来自记忆，尚未与正式文本核对；本表为辅助分析，不替代法定程序。"),
+        ("说明", "标注“待核实”的条款尚未与正式文本核对；本表为辅助分析，不替代法定程序。"),
     ]
     for key, value in lines:
         notes.append([key, value])

@@ -480,8 +480,8 @@ def _reason(
         "layer_title": _text(c.get("layer_title"), str(c["layer"])),
     }
     marked = item is not None and item.mark == "M"
-    zh = {**common, "level": level_zh, "item_mark": "（[M] 待核实）" if marked else ""}
-    en = {**common, "level": level_en, "item_mark": " ([M], to confirm)" if marked else ""}
+    zh = {**common, "level": level_zh, "item_mark": "（待核实）" if marked else ""}
+    en = {**common, "level": level_en, "item_mark": " (to be confirmed)" if marked else ""}
     return (
         rule.verdict,
         rule.id,

@@ -158,7 +158,7 @@ def test_outlet_in_several_zones_and_red_lines() -> None:
         "甲水源",
     )
     assert not o2["zone_illegal"]
-    assert o2["zone_article"] == "水污染防治法 第六十七条 [M]"
+    assert o2["zone_article"] == "水污染防治法 第六十七条（待核实）"
     assert o2["zone_penalty"] is None
     assert (o3["zone_level"], o3["zone_codes"]) == ("准保护区", "Z1")
     assert flags["in_red_line"].tolist() == [False, False, True]

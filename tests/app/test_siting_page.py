@@ -115,8 +115,22 @@ def test_conflicts_in_english(app, demo_store: Path) -> None:
     assert table["Layer"].tolist() == ["Red line", "Control unit"]
     assert table["Level / type"].tolist() == ["", "Priority protection"]
     assert table["Relation"].tolist() == ["inside", "inside"]
-    assert list(table.columns[6:9]) == ["Distance (m)", "Overlap (m²)", "Overlap (%)"]
+    assert list(table.columns[6:9]) == ["Distance (m)", "Overlap", "Overlap (%)"]
     assert table["Overlap (%)"].tolist() == [100.0, 100.0]  # inside: all of the project
+    assert table["Overlap"].tolist() == ["174,999 m²", "174,999 m²"]  # an area: a polygon
+
+
+def test_a_line_project_shows_overlap_lengths_not_areas(app, demo_store: Path) -> None:
+    # XM2023-004, the bridge (a line): 968 m of it in the 玉带河 wetland red line (and the
+    # priority unit drawn on it), the rest in the general unit; the shares are of its length
+    at = app(demo_store, PAGE, project=["XM2023-004"]).run()
+
+    no_exception(at)
+    table = at.dataframe[-1].value
+    assert table["重叠"].tolist() == ["968 m", "968 m", "9,692 m"]  # lengths: a line has no area
+    shares = table["重叠(%)"].tolist()
+    assert shares == [9.1, 9.1, 90.9]
+    assert round(100 * 968 / (968 + 9692), 1) == shares[0]
 
 
 def test_shared_link_to_stored_projects(app, demo_store: Path) -> None:

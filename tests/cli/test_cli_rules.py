@@ -156,11 +156,11 @@ def test_check_exit_codes_and_json_shape(
 @pytest.mark.parametrize(
     ("lang", "first", "red_line"),
     [
-        (None, "XM2023-007  青石山建筑用石料矿开采项目  禁止  涉及要素 2 个",
-         "    生态保护红线 HX4299230003 青石山森林生态保护红线  位于其内  重叠 "),
-        ("en", "XM2023-007  青石山建筑用石料矿开采项目  prohibited  conflicts: 2",
+        (None, "XM2023-007  青石山建筑用石料矿开采项目  禁止  相关要素 2 个",
+         "    生态保护红线 HX4299230003 青石山森林生态保护红线  位于其内  重叠 174,999 m²  禁止"),
+        ("en", "XM2023-007  青石山建筑用石料矿开采项目  prohibited  features involved: 2",
          "    Ecological protection red lines HX4299230003 青石山森林生态保护红线  inside"
-         "  overlap "),
+         "  overlap 174,999 m²  prohibited"),
     ],
 )  # fmt: skip
 def test_check_text_speaks_one_language(
@@ -180,8 +180,9 @@ def test_check_text_speaks_one_language(
 
     assert lines[0] == first
     assert lines[1].startswith(red_line)
-    assert lines[1].endswith("m²  距离 0 m  依据：自然资发〔2022〕142号" if not lang else
-                             "m²  distance 0 m  basis: 自然资发〔2022〕142号")  # fmt: skip
+    assert lines[1].endswith("  依据：自然资发〔2022〕142号" if not lang else
+                             "  basis: 自然资发〔2022〕142号")  # fmt: skip
+    assert "距离" not in lines[1] and "distance" not in lines[1]  # inside: no distance to give
     assert len(lines) == 3  # the project, the red line, the control unit
     if not lang:  # Chinese throughout: no codes of verdicts, layers or relations
         text = "\n".join(lines)

@@ -107,7 +107,7 @@ def test_summary_sources_and_maps(result: siting.SitingResult, page: str, parsed
     assert "km" in page or " m</text>" in page  # scale bar label
     assert "北 N" in page
     assert "2024-05-06 15:08" in page  # 07:08 UTC, shown in Beijing time
-    assert "[M]" in page  # unverified rules are flagged
+    assert "待核实" in page and "[M]" not in page  # unverified rules flagged in words
 
 
 def test_report_speaks_chinese_only(result: siting.SitingResult, page: str, parsed) -> None:

@@ -18,7 +18,7 @@ from geomon.specs import Label, get_spec, layer_names
 ALERT = {"prohibited": "error", "restricted": "warning", "attention": "info", "clear": "success"}
 CONFLICT_FIELDS = (
     "project_id", "verdict", "layer_title", "name", "level", "relation",
-    "distance_m", "overlap_area_m2", "overlap_ratio",
+    "distance_m", "overlap", "overlap_ratio",
 )  # fmt: skip
 """What fits the page's width: the project's name and the reasons (with the rules they cite)
 are in the verdicts above the table; ids, citations and per-conflict reasons in the downloads."""
@@ -31,12 +31,24 @@ SHORT_LAYERS = {
 SHORT_HEADERS = {
     "layer_title": Label("图层", "Layer"),
     "distance_m": Label("距离(m)", "Distance (m)"),
-    "overlap_area_m2": Label("重叠面积(m²)", "Overlap (m²)"),
+    "overlap": Label("重叠", "Overlap"),
     "overlap_ratio": Label("重叠(%)", "Overlap (%)"),
 }
 """Headers short enough for the page; the page's caption says the plane (高斯平面) once."""
-NUMBER_FORMATS = {"distance_m": "{:,.0f}", "overlap_area_m2": "{:,.0f}", "overlap_ratio": "{:.1f}"}
-"""How the page writes the figures: metres and m² whole with separators, shares one decimal."""
+NUMBER_FORMATS = {"distance_m": "{:,.0f}", "overlap_ratio": "{:.1f}"}
+"""How the page writes the figures: metres whole with separators, shares one decimal."""
+
+
+def overlap_text(area_m2: object, length_m: object) -> str:
+    """A conflict's overlap with its unit: the area a polygon project shares with the
+    feature ("685,831 m²"), the length of a line project inside it ("968 m"); blank for a
+    point or a feature only near (an area of 0 m² there would read as a finding)."""
+    area, length = pd.to_numeric(area_m2, errors="coerce"), pd.to_numeric(length_m, errors="coerce")
+    if pd.notna(area) and area > 0:
+        return f"{area:,.0f} m²"
+    if pd.notna(length) and length > 0:
+        return f"{length:,.0f} m"
+    return ""
 
 
 def verdict_label(verdict: str, lang: str) -> str:
@@ -54,12 +66,7 @@ def header(name: str, lang: str) -> str:
 
 def _level(layer: str, value: object, lang: str) -> object:
     """A feature's level or type by its label in `lang` (the enum field of `layer` holding it)."""
-    if not isinstance(value, str) or not value or layer not in layer_names():
-        return value
-    for f in get_spec(layer).fields:
-        if f.type == "enum" and any(v.value == value for v in f.values):
-            return f.value_label(value, lang)
-    return value
+    return get_spec(layer).level_label(value, lang) if layer in layer_names() else value
 
 
 def _layer_name(layer: str, fallback: object, lang: str) -> object:
@@ -76,6 +83,11 @@ def conflict_table(result: siting.SitingResult, lang: str) -> pd.DataFrame:
     for name in CONFLICT_FIELDS:
         if name in c.columns:
             table[name] = c[name]
+        elif name == "overlap":
+            length = c["overlap_length_m"] if "overlap_length_m" in c else [None] * len(c)
+            table[name] = [
+                overlap_text(a, n) for a, n in zip(c["overlap_area_m2"], length, strict=True)
+            ]
     table["verdict"] = table["verdict"].map(lambda v: verdict_label(v, lang))
     layers = c["layer"].astype(str).tolist()
     table["layer_title"] = [
@@ -86,7 +98,7 @@ def conflict_table(result: siting.SitingResult, lang: str) -> pd.DataFrame:
         lambda r: RELATION_LABELS[r].get(lang) if r in RELATION_LABELS else r
     )
     table["overlap_ratio"] = 100 * pd.to_numeric(table["overlap_ratio"], errors="coerce")
-    for col, digits in (("overlap_area_m2", 0), ("distance_m", 0), ("overlap_ratio", 1)):
+    for col, digits in (("distance_m", 0), ("overlap_ratio", 1)):
         table[col] = pd.to_numeric(table[col], errors="coerce").round(digits)
     for col in ("name", "level"):
         text = table[col].astype(object)
