@@ -59,13 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``geomon`` command; return its exit code.
+    """Run the ``geomon`` command; return its exit code (argparse's refusals too: 2).
 
     A reader that stops early (``geomon series … --json | head``) closes stdout: every command
     then ends quietly with exit 0 instead of a `BrokenPipeError` traceback.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or bad usage (2): returned like every other code
+        return exc.code if isinstance(exc.code, int) else USAGE
     try:
         code = int(args.func(args))
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
