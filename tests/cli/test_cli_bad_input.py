@@ -5,6 +5,7 @@ quietly. Run on the demo store (read-only) or a copy of it (for the one command 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -41,17 +42,17 @@ DATE_CASES = [
         ["stats", "--store", STORE, "--from", "{bad}", "--to", "2023-07-01"],
         "--from",
         id="stats-from",
-    ),  # fmt: skip
+    ),
     pytest.param(
         ["stats", "--store", STORE, "--from", "2023-06-01", "--to", "{bad}"], "--to", id="stats-to"
-    ),  # fmt: skip
+    ),
     pytest.param(["stats", "--store", STORE, "--as-of", "{bad}"], "--as-of", id="stats-as-of"),
     pytest.param(["alerts", "--store", STORE, "--as-of", "{bad}"], "--as-of", id="alerts-as-of"),
     pytest.param(
         ["problems", "list", "--store", STORE, "--as-of", "{bad}"],
         "--as-of",
         id="problems-list-as-of",
-    ),  # fmt: skip
+    ),
     pytest.param(
         [
             "problems",
@@ -73,17 +74,17 @@ DATE_CASES = [
         ],
         "--deadline",
         id="problems-add-deadline",
-    ),  # fmt: skip
+    ),
     pytest.param(
         ["report", "--store", STORE, "--from", "{bad}", "--to", "2023-06-30", "-o", "x.html"],
         "--from",
         id="report-from",
-    ),  # fmt: skip
+    ),
     pytest.param(
         ["report", "--store", STORE, "--from", "2023-01-01", "--to", "{bad}", "-o", "x.html"],
         "--to",
         id="report-to",
-    ),  # fmt: skip
+    ),
 ]
 
 
@@ -141,8 +142,6 @@ def test_series_refuses_a_period_the_wrong_way_round(capsys) -> None:
 
 
 def test_series_one_day_from_and_to_is_that_whole_day(capsys) -> None:
-    import json  # noqa: PLC0415
-
     code, out, _ = run([*SERIES, "--from", "2023-06-30", "--to", "2023-06-30", "--json"], capsys)
     assert code == 0
     points = json.loads(out)["points"]
@@ -183,8 +182,6 @@ def test_series_errors_are_bilingual(capsys) -> None:
 
 
 def test_alerts_text_prints_words_and_json_keeps_codes(capsys) -> None:
-    import json  # noqa: PLC0415
-
     code, out, _ = run(["alerts", "--store", STORE, "--as-of", "2023-06-30"], capsys)
     assert code == 0
     lines = out.splitlines()
