@@ -3,9 +3,10 @@
 Exit codes as for every geomon command: 0 ok; 1 invalid data (a step the workflow forbids, a
 value the problems layer refuses, an evidence file refused, an unknown feature): nothing is
 written; 2 bad usage or unreadable input (no such store, an unreadable evidence file path, a
-required login missing or failing). With logins in force the store is read and changed through
-the login's areas, and the step is recorded under the login's name; without them ``--user`` names
-who acts (default: the system user), which is what the four-eyes close compares.
+required login missing or failing, a bad date or month, an unknown ``--status``, an ``update ID``
+that names no problem: nothing to act on). With logins in force the store is read and changed
+through the login's areas, and the step is recorded under the login's name; without them
+``--user`` names who acts (default: the system user), which is what the four-eyes close compares.
 """
 
 from __future__ import annotations
