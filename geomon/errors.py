@@ -170,3 +170,9 @@ class WorkflowError(GeomonError, ValueError):
 
 class EvidenceError(GeomonError, ValueError):
     """An evidence file refused: too large, too many, or not a JPEG/PNG/PDF by its magic bytes."""
+
+
+# ---- command line (geomon.cli)
+class UsageError(GeomonError, ValueError):
+    """A command-line value the command cannot use (a period the wrong way round, an unknown
+    status): bad usage, exit 2, found after the arguments were parsed."""

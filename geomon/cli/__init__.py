@@ -13,6 +13,8 @@ health).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -22,7 +24,7 @@ from geomon.cli import monitoring as monitoring_cli
 from geomon.cli import reports as reports_cli
 from geomon.cli import supervision as supervision_cli  # problems, dispatch (issue #20)
 from geomon.cli import users as auth_cli
-from geomon.cli._output import USAGE
+from geomon.cli._output import OK, USAGE
 from geomon.errors import GeomonError
 
 # Each adds its command(s) to the subparsers, in the order `geomon --help` lists them.
@@ -57,11 +59,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``geomon`` command; return its exit code."""
+    """Run the ``geomon`` command; return its exit code (argparse's refusals too: 2).
+
+    A reader that stops early (``geomon series … --json | head``) closes stdout: every command
+    then ends quietly with exit 0 instead of a `BrokenPipeError` traceback.
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or bad usage (2): returned like every other code
+        return exc.code if isinstance(exc.code, int) else USAGE
+    try:
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+    except BrokenPipeError:
+        _quiet_stdout()
+        return OK
     except GeomonError as exc:
         print(f"geomon: {exc}", file=sys.stderr)
         return USAGE
+    return code
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush has nowhere to fail."""
+    with contextlib.suppress(OSError, ValueError):  # no descriptor (captured): nothing to flush
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

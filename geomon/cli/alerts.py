@@ -14,6 +14,7 @@ from typing import Any
 
 from geomon import config
 from geomon.cli import users as auth_cli
+from geomon.cli._args import date_arg
 from geomon.cli._output import OK, USAGE, print_json
 
 
@@ -40,16 +41,27 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def _print_alerts(doc: dict[str, Any]) -> None:
+    """The alerts for people: severity, kind and layer in words (高 持续超标 监测断面), the
+    words of the digest and the 预警 page; ``--json`` keeps the codes."""
+    from geomon.monitoring import alerts, digest  # noqa: PLC0415
+    from geomon.specs import get_spec  # noqa: PLC0415
+
+    kinds = get_spec(alerts.ACK_LAYER).field("kind")
     print(f"预警 {doc['as_of']}：{len(doc['alerts'])} 条 / alerts")
     for a in doc["alerts"]:
-        print(f"  [{a['severity']}] {a['kind']} {a['layer']} {a['name']}：{a['message']}")
+        severity = digest.SEVERITY_WORDS.get(a["severity"], a["severity"])
+        kind = kinds.value_label(a["kind"], "zh")
+        layer = get_spec(a["layer"]).title.get("zh")
+        print(f"  [{severity}] {kind} {layer} {a['name']}：{a['message']}")
     print("（完整数据请用 --json / full figures: --json）")
 
 
 def add_alerts(sub: Any) -> None:
     """Add ``geomon alerts``."""
     p = sub.add_parser("alerts", help="预警 / early warnings at a date")
-    p.add_argument("--as-of", help="date (end of that Beijing day) or time; default now")
+    p.add_argument(
+        "--as-of", type=date_arg, help="date (end of that Beijing day) or time; default now"
+    )
     p.add_argument("--store")
     p.add_argument("--json", action="store_true")
     p.add_argument("--all", action="store_true", help="include acknowledged alerts")

@@ -17,6 +17,7 @@ import pandas as pd
 from geomon import config, filters, importer, validate
 from geomon import io as gio
 from geomon.cli import users as auth_cli
+from geomon.cli._args import check_period, crs_arg, date_arg, km_arg
 from geomon.cli._output import INVALID, OK, USAGE, print_json, print_report, read_error
 from geomon.errors import AccessDeniedError, GeomonError, ReadError, UnknownFieldError
 from geomon.io import export as gexport
@@ -141,6 +142,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     """Print outlet progress and section statistics."""
     from geomon.analysis import stats  # noqa: PLC0415
 
+    check_period(args.date_from, args.date_to, both=True)  # a period needs both ends
     period = (args.date_from, args.date_to) if args.date_from and args.date_to else None
     doc = stats.stats_json(auth_cli.store_for(args, "view"), period=period, as_of=args.as_of)
     print_json(doc) if args.json else _print_stats(doc)
@@ -149,6 +151,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value}%"
+
+
+def _class(klass: object) -> str:
+    """A class as the app writes it (``Ⅳ类``, ``劣Ⅴ类``; `CLASS_LABELS`), else as given."""
+    from geomon.rules import water_quality as wq  # noqa: PLC0415
+
+    label = wq.CLASS_LABELS.get(str(klass))
+    return label.zh if label is not None else str(klass or "—")
 
 
 def _print_stats(doc: dict[str, Any]) -> None:
@@ -172,8 +182,8 @@ def _print_stats(doc: dict[str, Any]) -> None:
         )
     for row in sections.get("failing", []):
         print(
-            f"  未达标 {row['section_code']} {row['name']}：{row['class']}类（目标 "
-            f"{row['target']}类）{row['exceedances']}"
+            f"  未达标 {row['section_code']} {row['name']}：{_class(row['class'])}（目标 "
+            f"{_class(row['target'])}）{row['exceedances']}"
         )
     print("（完整数据请用 --json / full figures: --json）")
 
@@ -207,7 +217,11 @@ def add_validate(sub: Any) -> None:
     p = sub.add_parser("validate", help="校验文件 / validate a file against a layer spec")
     p.add_argument("path")
     p.add_argument("--layer", required=True, choices=layer_names())
-    p.add_argument("--crs", help="source CRS: EPSG code, wgs84, cgcs2000, gk3[:zone], gcj02, bd09…")
+    p.add_argument(
+        "--crs",
+        type=crs_arg,
+        help="source CRS: EPSG code, wgs84, cgcs2000, gk3[:zone], gcj02, bd09…",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_validate)
 
@@ -217,7 +231,7 @@ def add_import(sub: Any) -> None:
     p = sub.add_parser("import", help="导入文件 / import a file into the store")
     p.add_argument("path")
     p.add_argument("--layer", required=True, choices=layer_names())
-    p.add_argument("--crs")
+    p.add_argument("--crs", type=crs_arg)
     p.add_argument("--store", help="store URL (default: $GEOMON_STORE or data/demo.gpkg)")
     p.add_argument("--mode", choices=["upsert", "replace"], default="upsert")
     p.add_argument("--skip-invalid", action="store_true", help="write valid rows, skip the rest")
@@ -254,9 +268,15 @@ def add_stats(sub: Any) -> None:
     """Add ``geomon stats``."""
     p = sub.add_parser("stats", help="统计 / outlet progress and section statistics")
     p.add_argument("--store")
-    p.add_argument("--from", dest="date_from", help="period start, e.g. 2023-01-01")
-    p.add_argument("--to", dest="date_to", help="period end, e.g. 2023-06-30")
-    p.add_argument("--as-of", help="date for overdue and milestones (default: period end/today)")
+    p.add_argument(
+        "--from", dest="date_from", type=date_arg, help="period start, e.g. 2023-01-01 (with --to)"
+    )
+    p.add_argument(
+        "--to", dest="date_to", type=date_arg, help="period end, e.g. 2023-06-30 (with --from)"
+    )
+    p.add_argument(
+        "--as-of", type=date_arg, help="date for overdue and milestones (default: period end/today)"
+    )
     p.add_argument("--json", action="store_true")
     auth_cli.login_options(p)
     p.set_defaults(func=cmd_stats)
@@ -267,7 +287,7 @@ def add_trace(sub: Any) -> None:
     p = sub.add_parser("trace", help="溯源 / outlets upstream of a section")
     p.add_argument("section_code")
     p.add_argument("--store")
-    p.add_argument("--km", type=float, default=10.0)
+    p.add_argument("--km", type=km_arg, default=10.0, help="upstream distance, km > 0")
     p.add_argument("--json", action="store_true")
     auth_cli.login_options(p)
     p.set_defaults(func=cmd_trace)

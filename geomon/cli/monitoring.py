@@ -24,8 +24,10 @@ from typing import Any
 import pandas as pd
 
 from geomon.cli import users as auth_cli
+from geomon.cli._args import check_period, date_arg
 from geomon.cli._output import INVALID, OK, USAGE, print_json
 from geomon.errors import AccessDeniedError, ReadError, ReadingsError
+from geomon.messages import message
 
 
 def _import_doc(path: str, frame: pd.DataFrame | None, written: int, rejected: list) -> dict:
@@ -105,16 +107,20 @@ def cmd_series(args: argparse.Namespace) -> int:
     """Print one section's series of one parameter."""
     from geomon.monitoring import parameters, series  # noqa: PLC0415
 
+    check_period(args.date_from, args.date_to)
     try:
         key = parameters.resolve(args.param)
     except ReadingsError as exc:
-        print(f"geomon: {exc}", file=sys.stderr)
+        zh = f"--param：无法识别的监测项目 {args.param!r}（请用字段名、中文名或 HJ 212 编码）"
+        print(f"geomon: {message(zh, f'--param: {exc}')}", file=sys.stderr)
         return USAGE
     store = auth_cli.store_for(args, "view")
     sections = store.read("sections")
     hit = sections[sections["code"].astype(str) == args.section_code]
     if hit.empty:
-        print(f"geomon: no section {args.section_code!r} in the store", file=sys.stderr)
+        code = args.section_code
+        text = message(f"存储中没有断面“{code}”", f"no section with code {code!r} in the store")
+        print(f"geomon: {text}", file=sys.stderr)
         return USAGE
     row = hit.iloc[0]
     target = row.get("target_class")
@@ -165,10 +171,18 @@ def register(sub: Any) -> None:
         "--param", required=True, metavar="NAME", help="field name, Chinese label or HJ 212 code"
     )
     s.add_argument(
-        "--from", dest="date_from", metavar="D", help="start, Beijing time (e.g. 2023-06-01)"
+        "--from",
+        dest="date_from",
+        metavar="D",
+        type=date_arg,
+        help="start, Beijing time (e.g. 2023-06-01)",
     )
     s.add_argument(
-        "--to", dest="date_to", metavar="D", help="end, Beijing time (a date includes that day)"
+        "--to",
+        dest="date_to",
+        metavar="D",
+        type=date_arg,
+        help="end, Beijing time (a date includes that day)",
     )
     s.add_argument("--step", choices=["hour", "day", "month"], default="hour")
     s.add_argument("--store")

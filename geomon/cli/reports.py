@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from geomon.cli import users as auth_cli
+from geomon.cli._args import check_period, crs_arg, date_arg
 
 OK, CHANGED, USAGE = 0, 1, 2
 REPORT_SUFFIXES = (".html", ".htm", ".xlsx", ".json")
@@ -46,6 +47,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if suffix is None:
         return USAGE
     try:
+        check_period(args.date_from, args.date_to)
         store = auth_cli.store_for(args, "view")  # a county login sees its county only
         report = period.period_report(
             store, args.date_from, args.date_to, district=args.district, as_of=args.as_of
@@ -119,8 +121,16 @@ def cmd_recheck(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """Add the ``report`` and ``recheck`` commands to the ``geomon`` parser's subparsers."""
     p = subparsers.add_parser("report", help="阶段工作报告 / period report (HTML, XLSX)")
-    p.add_argument("--from", dest="date_from", required=True, help="period start, e.g. 2023-01-01")
-    p.add_argument("--to", dest="date_to", required=True, help="period end, e.g. 2023-06-30")
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        required=True,
+        type=date_arg,
+        help="period start, e.g. 2023-01-01",
+    )
+    p.add_argument(
+        "--to", dest="date_to", required=True, type=date_arg, help="period end, e.g. 2023-06-30"
+    )
     p.add_argument("--district", help="only this district (区县)")
     p.add_argument("--store", help="store URL (default: $GEOMON_STORE or data/demo.gpkg)")
     p.add_argument(
@@ -140,7 +150,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("projects", help=f"project file (as for `geomon check`), or {STORED_PROJECTS!r}")
     p.add_argument("--against", required=True, help="before: version label, date or 'current'")
     p.add_argument("--to", required=True, help="after: version label, date or 'current'")
-    p.add_argument("--crs", help="CRS of the project file if it does not say")
+    p.add_argument("--crs", type=crs_arg, help="CRS of the project file if it does not say")
     p.add_argument("--store", help="store URL (default: $GEOMON_STORE or data/demo.gpkg)")
     p.add_argument("--buffer-m", type=float, default=500.0, help="attention distance (m)")
     p.add_argument("--json", action="store_true")

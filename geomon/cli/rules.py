@@ -14,6 +14,7 @@ from typing import Any
 from geomon import config, validate
 from geomon import io as gio
 from geomon.cli import users as auth_cli
+from geomon.cli._args import crs_arg
 from geomon.cli._output import INVALID, OK, USAGE, print_json, print_report, read_error
 from geomon.errors import GeomonError, ReadError, ValidationError
 
@@ -173,7 +174,7 @@ def add_check(sub: Any) -> None:
     """Add ``geomon check``."""
     p = sub.add_parser("check", help="选址比对 / check projects against red lines and zones")
     p.add_argument("path")
-    p.add_argument("--crs")
+    p.add_argument("--crs", type=crs_arg)
     p.add_argument("--store")
     p.add_argument("--buffer-m", type=float, default=500.0, help="attention distance (m)")
     p.add_argument("--json", action="store_true")

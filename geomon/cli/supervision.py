@@ -3,9 +3,10 @@
 Exit codes as for every geomon command: 0 ok; 1 invalid data (a step the workflow forbids, a
 value the problems layer refuses, an evidence file refused, an unknown feature): nothing is
 written; 2 bad usage or unreadable input (no such store, an unreadable evidence file path, a
-required login missing or failing). With logins in force the store is read and changed through
-the login's areas, and the step is recorded under the login's name; without them ``--user`` names
-who acts (default: the system user), which is what the four-eyes close compares.
+required login missing or failing, a bad date or month, an unknown ``--status``, an ``update ID``
+that names no problem: nothing to act on). With logins in force the store is read and changed
+through the login's areas, and the step is recorded under the login's name; without them
+``--user`` names who acts (default: the system user), which is what the four-eyes close compares.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from geomon.cli import users as auth_cli
+from geomon.cli._args import date_arg, month_arg
 from geomon.cli._output import INVALID, OK, USAGE, print_json
 
 DISPATCH_SUFFIXES = (".html", ".htm", ".xlsx")
@@ -39,6 +41,33 @@ def _evidence(paths: list[str] | None) -> list[Any]:
     from geomon.supervision import evidence  # noqa: PLC0415
 
     return evidence.check_files(evidence.read_paths(paths or []))
+
+
+def statuses() -> list[str]:
+    """The problems' statuses in workflow order, from ``geomon/rules/supervision.toml``."""
+    from geomon.rules import supervision as flow  # noqa: PLC0415
+
+    rules = flow.rules()
+    names = [rules.start, *(n for s in rules.steps for n in (*s.sources, s.target)), rules.closed]
+    return list(dict.fromkeys(names))
+
+
+def _status(value: str) -> str:
+    """`value` as a status (its value, label or alias), or `UsageError` listing the statuses."""
+    from geomon.errors import UsageError  # noqa: PLC0415
+    from geomon.messages import message  # noqa: PLC0415
+    from geomon.specs import get_spec  # noqa: PLC0415
+    from geomon.supervision import problems  # noqa: PLC0415
+
+    known = statuses()
+    status = get_spec(problems.LAYER).field("status").canonical(value) or value
+    if status not in known:
+        msg = message(
+            f"--status {value!r}：未知状态；可用：{'、'.join(known)}",
+            f"--status {value!r}: unknown status; use one of {', '.join(known)}",
+        )
+        raise UsageError(msg)
+    return status
 
 
 def _say(problem: dict[str, Any]) -> None:
@@ -104,8 +133,9 @@ def cmd_problems_list(args: argparse.Namespace) -> int:
     from geomon.supervision import problems  # noqa: PLC0415
 
     def work(store: Any, user: str) -> int:
+        status = None if args.status is None else _status(args.status)
         table = problems.problem_list(
-            store.read(problems.LAYER), as_of=args.as_of, status=args.status, overdue=args.overdue
+            store.read(problems.LAYER), as_of=args.as_of, status=status, overdue=args.overdue
         )
         records = problems.list_records(table)
         if args.json:
@@ -122,12 +152,19 @@ def cmd_problems_list(args: argparse.Namespace) -> int:
 def cmd_problems_update(args: argparse.Namespace) -> int:
     """Take one workflow step on a problem; exit 1 (nothing written) if the workflow forbids it."""
     from geomon import supervision  # noqa: PLC0415
+    from geomon.errors import UsageError  # noqa: PLC0415
+    from geomon.messages import message  # noqa: PLC0415
 
     def work(store: Any, user: str) -> int:
+        status = _status(args.status)
+        ids = store.read(supervision.problems.LAYER)["id"].astype(str)
+        if args.problem_id not in set(ids):  # nothing to act on: bad usage, not bad data
+            pid = args.problem_id
+            raise UsageError(message(f"ID：没有问题 {pid!r}", f"ID: no problem {pid!r}"))
         problem = supervision.update_problem(
             store,
             args.problem_id,
-            status=args.status,
+            status=status,
             note=args.note,
             evidence=_evidence(args.evidence),
             user=user,
@@ -178,7 +215,7 @@ def register(subparsers: Any) -> None:
     q.add_argument("--title", required=True)
     q.add_argument("--source", required=True, help="督察反馈, 巡查, 信访投诉, 监测预警, 排查, 其他")
     q.add_argument("--unit", required=True, help="responsible unit (责任单位)")
-    q.add_argument("--deadline", required=True, help="e.g. 2023-09-30")
+    q.add_argument("--deadline", required=True, type=date_arg, help="e.g. 2023-09-30")
     q.add_argument("--measures", help="the plan (一点一策), free text")
     q.add_argument("--steps", help='dated steps, one per line: "2023-07-15 完成截污"')
     q.add_argument("--description")
@@ -189,7 +226,9 @@ def register(subparsers: Any) -> None:
     q = sub.add_parser("list", help="问题清单 / list problems with their cards")
     q.add_argument("--status", help="待整改, 整改中, 待核查 or 已销号")
     q.add_argument("--overdue", action="store_true", help="only problems past their deadline")
-    q.add_argument("--as-of", help="date for cards and days overdue (default: today)")
+    q.add_argument(
+        "--as-of", type=date_arg, help="date for cards and days overdue (default: today)"
+    )
     common(q)
     q.set_defaults(func=cmd_problems_list)
 
@@ -202,7 +241,7 @@ def register(subparsers: Any) -> None:
     q.set_defaults(func=cmd_problems_update)
 
     p = subparsers.add_parser("dispatch", help="按月调度督办 / the monthly dispatch sheet")
-    p.add_argument("--month", required=True, help="e.g. 2023-06")
+    p.add_argument("--month", required=True, type=month_arg, help="e.g. 2023-06")
     p.add_argument("--district", help="district code (区划代码) or name")
     p.add_argument("--store", help="store URL (default: $GEOMON_STORE or data/demo.gpkg)")
     p.add_argument("-o", "--output", required=True, type=Path, help="OUT.html or OUT.xlsx")

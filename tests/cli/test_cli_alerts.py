@@ -49,6 +49,7 @@ def test_alerts_text_and_a_bad_date(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.splitlines()[0] == "预警 2023-06-30：16 条 / alerts"
     code, out, err = run(["alerts", "--store", str(DEMO_STORE), "--as-of", "2023-02-30"], capsys)
     assert (code, out) == (2, "")
+    assert "argument --as-of: 无法识别的日期或时间：'2023-02-30'" in err
     assert "not a date or time: '2023-02-30'" in err
 
 

@@ -53,7 +53,7 @@ def test_report_figures_equal_geomon_stats(demo: Path, tmp_path: Path, capsys) -
     [
         pytest.param([*H1, "-o", "x.pdf"], "ending in .html", id="suffix"),
         pytest.param(["--from", "2023-06-30", "--to", "2023-01-01", "-o", "x.html"],
-                     "before it starts", id="reversed"),
+                     "--from '2023-06-30' is after --to '2023-01-01'", id="reversed"),
         pytest.param(["--from", "1.1.2023", "--to", "2023-06-30", "-o", "x.html"],
                      "not a date", id="bad-date"),
         pytest.param([*H1, "--district", "火星区", "-o", "x.html"], "known:", id="district"),
