@@ -105,6 +105,21 @@ def as_of(url: str, name: str, when: dt.date) -> pd.DataFrame:
     return _as_of(url, name, when, revision(url), login.areas())
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _history_start(url: str, name: str, revision: tuple[int, int]) -> dt.date | None:
+    versions = store(url).versions(name)
+    if not len(versions):
+        return None
+    first = pd.to_datetime(versions["at"], utc=True, format="ISO8601").min()
+    return first.tz_convert(times.CHINA_TZ).date()
+
+
+def history_start(url: str, name: str) -> dt.date | None:
+    """The Beijing day layer `name` was first written to the store: its history (`as_of`)
+    starts there; None for a layer never written."""
+    return _history_start(url, name, revision(url))
+
+
 def map_layer_names(url: str) -> list[str]:
     """Spatial geomon layers present in the store, bottom to top as the map draws them."""
     known = set(layer_names())

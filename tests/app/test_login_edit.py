@@ -186,6 +186,21 @@ def test_map_as_of_a_date_shows_the_earlier_stage(
     assert past.set_index("code").loc[OUTLET, "stage"] == "整治中"
 
 
+def test_map_as_of_a_day_before_the_history_says_where_it_starts(app, demo_store: Path) -> None:
+    # the demo's outlets were first written on 2023-06-30 12:00 Beijing (data/README.md)
+    at = app(demo_store).run()
+    at.date_input(key="map_as_of").set_value(dt.date(2022, 12, 31)).run()
+
+    no_exception(at)
+    assert [i.value for i in at.info if "始于" in i.value] == [
+        "2022-12-31 时库中还没有排污口：排污口图层的历史记录始于 2023-06-30（首次入库）。"
+        "请选择该日及以后的日期。"
+    ]
+    assert "排污口为 2022-12-31 日终时的状态（逾期按当日判定）" in [c.value for c in at.caption]
+    at.date_input(key="map_as_of").set_value(dt.date(2023, 6, 30)).run()
+    assert not [i.value for i in at.info if "始于" in i.value]  # the day it was written
+
+
 def test_editor_may_import(app, demo_copy: Path, users: Path) -> None:
     at = _as(app(demo_copy, "data"), "zhang", users).run()
 

@@ -59,6 +59,9 @@ def map_view() -> None:
         frames["outlets"] = past_outlets(v, when)
         notes.append(i18n.t("map.as_of_caption", lang).format(date=when.isoformat()))
         st.caption(notes[-1])
+        start = data.history_start(settings.store_url, "outlets")
+        if start is not None and when < start:  # nothing stored yet: an empty map, explained
+            st.info(i18n.tf("map.before_history", lang, date=when.isoformat(), start=start))
     focus = widgets.map_search(frames, lang=lang, key="map_search")
     if focus is not None and focus.layer == "outlets":
         st.page_link(
