@@ -70,6 +70,28 @@ class Alert:
         }
 
 
+SOURCES: tuple[str, ...] = ("station_hour", "station_day", "station", "lab_month", "ledger")
+"""Where an alert's value comes from (`data_source`): an automatic station's hourly values, its
+daily means, the station itself (no valid data), the lab's monthly means, the outlet ledger."""
+
+
+def data_source(alert: Alert) -> str:
+    """Where `alert`'s value comes from (one of `SOURCES`), from its kind and detail: a station's
+    hourly or daily exceedance (detail ``station/hour|day``), a run of daily means, a station's
+    data gap, a monthly lab mean or a trend of monthly classes, an outlet's deadline."""
+    if alert.kind == "exceedance":
+        if alert.detail == "monthly":
+            return "lab_month"
+        return "station_day" if alert.detail.endswith("/day") else "station_hour"
+    if alert.kind == "persistent_exceedance":
+        return "station_day"
+    if alert.kind == "data_gap":
+        return "station"
+    if alert.kind == "trend_worsening":
+        return "lab_month"
+    return "ledger"
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()

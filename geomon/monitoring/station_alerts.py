@@ -163,9 +163,10 @@ def reading_exceedance_alerts(
                 rule.params["severity_worst"] if worst else rule.severity,
                 "sections", code, section["name"], key, value, float(limit), utc_text(since),
                 message(
-                    f"自动站 {station} {item_name(key)}{what[0]} {value:g}"
+                    f"自动站 {station} {item_name(key)}{what[0]} {wq.display_value(key, value)}"
                     f"（{beijing_text(row['time'])}），劣于水质目标{label.zh}（限值 {limit:g}）",
-                    f"station {station} {key} {what[1]} {value:g} at {beijing_text(row['time'])} "
+                    f"station {station} {key} {what[1]} {wq.display_value(key, value)} at "
+                    f"{beijing_text(row['time'])} "
                     f"(Beijing) is worse than the target {label.en} (limit {limit:g})",
                 ),
                 rule.text(), section["district_code"], f"{station}/{step}",
@@ -262,9 +263,10 @@ def persistent_exceedance_alerts(
                 int(n), float(limit), first_day.isoformat(),
                 message(
                     f"自动站 {station} {item_name(key)}日均值连续 {n} 天劣于水质目标"
-                    f"{label.zh}（限值 {limit:g}，最近 {value:g}）",
+                    f"{label.zh}（限值 {limit:g}，最近 {wq.display_value(key, value)}）",
                     f"station {station} {key} daily mean worse than the target {label.en} "
-                    f"for {n} consecutive days (limit {limit:g}, latest {value:g})",
+                    f"for {n} consecutive days (limit {limit:g}, "
+                    f"latest {wq.display_value(key, value)})",
                 ),
                 rule.text(), section["district_code"], station,
             )
