@@ -216,11 +216,12 @@ def test_a_day_long_after_the_data_offers_the_latest_day(
     """The demo's lab results end 2023-06-30: a day months later says so and offers that day."""
     at = app(demo_store, "alerts", as_of="2023-12-31").run()
     no_exception(at)
-    assert shown(at.info[0].value) == (
-        "存储中最新的监测数据为 2023-06-30，早于所选日期 2023-12-31：所选日期的预警可能很少。"
+    assert (
+        shown(at.info[0].value)
+        == "最新监测数据为 2023-06-30，远早于 2023-12-31：该日预警可能很少。"
     )
     at.button(key="alerts.to_latest").click().run()
     no_exception(at)
     assert at.date_input(key="alerts.as_of").value.isoformat() == "2023-06-30"
     assert metrics(at)["待处理预警"] == "16"
-    assert not [i for i in at.info if "最新的监测数据" in i.value]  # the note is gone
+    assert not [i for i in at.info if "最新监测数据" in i.value]  # the note is gone

@@ -90,13 +90,14 @@ if frame.empty:
 else:
     table = alerts_view.alert_table(frame, lang)
     headers = {c: i18n.t(f"alerts.col.{c}", lang) for c in table.columns}
+    widths = alerts_view.widths(lang)
     st.dataframe(
         table, hide_index=True, width="stretch", key="alerts.table",
         column_config={
-            **{c: st.column_config.TextColumn(headers[c], width=alerts_view.WIDTHS.get(c))
+            **{c: st.column_config.TextColumn(headers[c], width=widths.get(c))
                for c in table.columns if c not in ("record", "map", "since")},
             "since": st.column_config.TextColumn(
-                headers["since"], width=alerts_view.WIDTHS["since"],
+                headers["since"], width=widths["since"],
                 help=i18n.t("alerts.col.since_help", lang),
             ),
             "record": st.column_config.LinkColumn(
@@ -163,12 +164,13 @@ done = alerts_view.ack_table(acks, lang)
 if done.empty:
     st.caption(i18n.t("alerts.no_acked", lang))
 else:
+    widths = alerts_view.widths(lang)
     st.dataframe(
         done.rename(columns={c: i18n.t(f"alerts.col.{c}", lang) for c in done.columns}),
         hide_index=True, width="stretch",
         column_config={
             i18n.t(f"alerts.col.{c}", lang): st.column_config.TextColumn(
-                width=alerts_view.WIDTHS.get(c)
+                width=widths.get(c)
             )
             for c in done.columns
         },
