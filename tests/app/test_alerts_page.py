@@ -87,6 +87,7 @@ def test_acknowledging_leaves_the_open_list_and_lands_in_the_history(
     assert acked["确认说明"].tolist() == ["已约谈责任单位"]
     assert acked["确认人"].tolist() == ["张科员"]
     assert acked["项目"].tolist() == ["总磷"]  # the label, as in the open alerts table
+    assert at.text_input(key="alerts.acting").value == "张科员"  # kept for the next one
 
     store = open_store(demo_copy)
     (event,) = store.history("alert_acks").to_dict("records")

@@ -128,7 +128,8 @@ elif choices:
         acting = editor.name
         if login.current() is None:  # logins not in force: name who acknowledges (as 问题 pages)
             acting = st.text_input(
-                i18n.t("alerts.acting", lang), value=hist.default_user(), key="alerts.acting",
+                i18n.t("alerts.acting", lang), key="alerts.acting",
+                value=st.session_state.get("alerts.last_acting") or hist.default_user(),
                 help=i18n.t("alerts.acting_help", lang),
             ).strip() or editor.name  # fmt: skip
         submitted = st.form_submit_button(i18n.t("alerts.ack_submit", lang), type="primary")
@@ -150,6 +151,7 @@ elif choices:
             # logins not in force: the named person writes to the whole store (as 问题 pages)
             target = data.scoped(url, editor) if login.current() else data.store(url)
             alerts.acknowledge(target, choices[chosen], note, user=acting)
+            st.session_state["alerts.last_acting"] = acting  # the form clears: keep the name
         except GeomonError as exc:
             st.error(i18n.tf("alerts.ack_error", lang, error=exc))
         else:
