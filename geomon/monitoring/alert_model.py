@@ -153,6 +153,21 @@ def item_name(parameter: str) -> str:
     return wq.ITEMS[parameter].name if parameter in wq.ITEMS else parameter
 
 
+def value_text(parameter: str | None, value: float, limit: float | None = None) -> str:
+    """A value in an alert's text: to its reporting decimals (`wq.display_value`), with more
+    digits (up to 3) where that rounding would make an exceedance read as the limit itself
+    (TP 0.2004 against 0.2 shows ``0.2004``, not ``0.200``)."""
+    text = wq.display_value(parameter, value)
+    if limit is None or float(value) == float(limit):
+        return text
+    for extra in range(1, 4):
+        if float(text) != float(limit):
+            break
+        decimals = len(text.partition(".")[2]) + extra
+        text = f"{float(value):.{decimals}f}"
+    return text
+
+
 def utc_text(stamp: pd.Timestamp) -> str:
     """A time as the ids and JSON write it: UTC to the minute (``2023-06-30T06:00Z``)."""
     return stamp.tz_convert("UTC").strftime("%Y-%m-%dT%H:%MZ")

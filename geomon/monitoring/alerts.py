@@ -55,6 +55,7 @@ from geomon.monitoring.alert_model import (
     item_name,
     section_info,
     utc_text,
+    value_text,
 )
 from geomon.monitoring.alert_rules import (
     KINDS,
@@ -113,6 +114,7 @@ __all__ = [
     "target_bounds",
     "target_limit",
     "trend_alerts",
+    "value_text",
     "worse_than_target",
 ]
 
@@ -161,9 +163,9 @@ def lab_exceedance_alerts(
                     "exceedance", severity, "sections", code, rec.get("name"), key,
                     float(p.value), float(limit), start.isoformat(),
                     message(
-                        f"{start:%Y年%m月}{item_name(key)}均值 {wq.display_value(key, p.value)}，"
+                        f"{start:%Y年%m月}{item_name(key)}均值 {value_text(key, p.value, limit)}，"
                         f"劣于水质目标{label.zh}（限值 {limit:g}）",
-                        f"{start:%Y-%m} mean {key} {wq.display_value(key, p.value)} is worse "
+                        f"{start:%Y-%m} mean {key} {value_text(key, p.value, limit)} is worse "
                         "than the target "
                         f"{label.en} (limit {limit:g})",
                     ),

@@ -460,3 +460,20 @@ def test_data_source_tells_a_station_hour_from_a_lab_month(
     assert frame["source"].tolist() == [source]
     assert list(frame.columns) == [*alerts.JSON_KEYS, "feature_id", "district_code", "source"]
     assert set(alerts.alerts_json([alert], "2023-06-30")["alerts"][0]) == set(alerts.JSON_KEYS)
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "limit", "text"),
+    [
+        ("TP", 0.089125, 0.05, "0.089"),  # 82号 decimals (TP 3)
+        ("NH3N", 1.4955, 1.0, "1.50"),
+        ("DO", 4.94, 5.0, "4.9"),
+        ("DO", 4.96, 5.0, "4.96"),  # 5.0 would read as the limit itself: one more digit
+        ("TP", 0.2004, 0.2, "0.2004"),
+        ("TP", 0.2, 0.2, "0.200"),  # equal is equal
+    ],
+)
+def test_value_text_never_rounds_an_exceedance_onto_its_limit(
+    parameter: str, value: float, limit: float, text: str
+) -> None:
+    assert alerts.value_text(parameter, value, limit) == text

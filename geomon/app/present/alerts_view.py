@@ -167,7 +167,8 @@ def value_text(rec: dict, lang: str) -> str:
     if _empty(value):
         return ""
     if kind == "exceedance":
-        return _with_unit(wq.display_value(rec["parameter"], value), rec["parameter"])
+        shown = alerts.value_text(rec["parameter"], value, _number(rec["limit"]))
+        return _with_unit(shown, rec["parameter"])
     if kind == "trend_worsening":
         return _class(value, lang)
     return i18n.t(f"alerts.value.{kind}", lang).format(value=_text(value))
@@ -202,6 +203,10 @@ def _with_unit(text: str | None, parameter: object) -> str:
     spec = get_spec("monitoring")
     unit = spec.field(parameter).unit if parameter in spec.field_names else None
     return f"{text} {unit}" if text and unit else text or ""
+
+
+def _number(value: object) -> float | None:
+    return None if _empty(value) or isinstance(value, str) else float(value)
 
 
 def _empty(value: object) -> bool:
