@@ -387,6 +387,40 @@ def alerts_at(url: str, day: dt.date) -> tuple[list[alerts.Alert], pd.DataFrame]
     return _alerts(url, when, revision(url), login.areas())
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _latest_data_day(
+    url: str, day: dt.date, revision: tuple[int, int], areas: Areas
+) -> dt.date | None:
+    frame = _cached(url, "monitoring", revision, areas)
+    lab = None
+    if frame is not None and "date" in frame.columns:
+        found = pd.to_datetime(frame["date"], errors="coerce").max()
+        lab = None if pd.isna(found) else found.date()
+    reader = _reader(url, areas)
+    if not hasattr(reader, "read_readings"):
+        return lab
+
+    def last_reading(start: dt.date, end: dt.date) -> dt.date | None:
+        times_ = reader.read_readings(start=start, end=end)["time"]
+        return None if not len(times_) else times_.max().tz_convert(alerts.BEIJING).date()
+
+    recent = last_reading(day - dt.timedelta(days=31), day)
+    if recent is not None:
+        return max(recent, lab) if lab else recent
+    if lab is None:
+        return None
+    later = last_reading(lab, min(day, lab + dt.timedelta(days=92)))
+    return max(later, lab) if later else lab
+
+
+def latest_data_day(url: str, day: dt.date) -> dt.date | None:
+    """The latest day with data up to `day`: the lab's last sampling date, or a station's last
+    reading if later (None without either), in the user's areas; for the 预警 page's note on a
+    day long after the data. Reads at most the readings of the month before `day`, or of the
+    92 days after the lab's last date (readings that stopped earlier than that are found)."""
+    return _latest_data_day(url, day, revision(url), login.areas())
+
+
 # ---------------------------------------------------------------- section record (一断面一档)
 
 

@@ -70,6 +70,28 @@ class Alert:
         }
 
 
+SOURCES: tuple[str, ...] = ("station_hour", "station_day", "station", "lab_month", "ledger")
+"""Where an alert's value comes from (`data_source`): an automatic station's hourly values, its
+daily means, the station itself (no valid data), the lab's monthly means, the outlet ledger."""
+
+
+def data_source(alert: Alert) -> str:
+    """Where `alert`'s value comes from (one of `SOURCES`), from its kind and detail: a station's
+    hourly or daily exceedance (detail ``station/hour|day``), a run of daily means, a station's
+    data gap, a monthly lab mean or a trend of monthly classes, an outlet's deadline."""
+    if alert.kind == "exceedance":
+        if alert.detail == "monthly":
+            return "lab_month"
+        return "station_day" if alert.detail.endswith("/day") else "station_hour"
+    if alert.kind == "persistent_exceedance":
+        return "station_day"
+    if alert.kind == "data_gap":
+        return "station"
+    if alert.kind == "trend_worsening":
+        return "lab_month"
+    return "ledger"
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
@@ -129,6 +151,21 @@ def section_info(sections: pd.DataFrame) -> dict[str, dict[str, Any]]:
 def item_name(parameter: str) -> str:
     """The Chinese name of a GB 3838 item (氨氮 for NH3N), else the key itself."""
     return wq.ITEMS[parameter].name if parameter in wq.ITEMS else parameter
+
+
+def value_text(parameter: str | None, value: float, limit: float | None = None) -> str:
+    """A value in an alert's text: to its reporting decimals (`wq.display_value`), with more
+    digits (up to 3) where that rounding would make an exceedance read as the limit itself
+    (TP 0.2004 against 0.2 shows ``0.2004``, not ``0.200``)."""
+    text = wq.display_value(parameter, value)
+    if limit is None or float(value) == float(limit):
+        return text
+    for extra in range(1, 4):
+        if float(text) != float(limit):
+            break
+        decimals = len(text.partition(".")[2]) + extra
+        text = f"{float(value):.{decimals}f}"
+    return text
 
 
 def utc_text(stamp: pd.Timestamp) -> str:

@@ -46,13 +46,16 @@ from geomon.messages import message
 from geomon.monitoring.alert_model import (
     BEIJING,
     JSON_KEYS,
+    SOURCES,
     Alert,
     as_of_instant,
     beijing_day,
     beijing_text,
+    data_source,
     item_name,
     section_info,
     utc_text,
+    value_text,
 )
 from geomon.monitoring.alert_rules import (
     KINDS,
@@ -83,6 +86,7 @@ __all__ = [
     "KINDS",
     "READINGS_COLUMNS",
     "SEVERITIES",
+    "SOURCES",
     "Alert",
     "AlertRules",
     "Rule",
@@ -95,6 +99,7 @@ __all__ = [
     "beijing_text",
     "daily_values",
     "data_gap_alerts",
+    "data_source",
     "empty_readings",
     "evaluate",
     "lab_exceedance_alerts",
@@ -109,6 +114,7 @@ __all__ = [
     "target_bounds",
     "target_limit",
     "trend_alerts",
+    "value_text",
     "worse_than_target",
 ]
 
@@ -157,9 +163,10 @@ def lab_exceedance_alerts(
                     "exceedance", severity, "sections", code, rec.get("name"), key,
                     float(p.value), float(limit), start.isoformat(),
                     message(
-                        f"{start:%Y年%m月}{item_name(key)}均值 {p.value:g}，"
+                        f"{start:%Y年%m月}{item_name(key)}均值 {value_text(key, p.value, limit)}，"
                         f"劣于水质目标{label.zh}（限值 {limit:g}）",
-                        f"{start:%Y-%m} mean {key} {p.value:g} is worse than the target "
+                        f"{start:%Y-%m} mean {key} {value_text(key, p.value, limit)} is worse "
+                        "than the target "
                         f"{label.en} (limit {limit:g})",
                     ),
                     rule.text(), info.get(code, {}).get("district_code"), "monthly",
@@ -219,8 +226,9 @@ def trend_alerts(
                 message(
                     f"{start:%Y年%m月}水质{new_l.zh}（{wq.STATUS[klass]}），较{when[0]}"
                     f"{old_l.zh}（{wq.STATUS[old]}）{'明显' if marked else '有所'}变差",
-                    f"{start:%Y-%m} {new_l.en} ({wq.STATUS[klass]}), "
-                    f"{'markedly ' if marked else ''}worse than {old_l.en} {when[1]}",
+                    f"{start:%Y-%m} {new_l.en} ({wq.STATUS_EN[wq.STATUS[klass]]}), "
+                    f"{'markedly ' if marked else ''}worse than {old_l.en} "
+                    f"({wq.STATUS_EN[wq.STATUS[old]]}) {when[1]}",
                 ),
                 rule.text(), info.get(str(code), {}).get("district_code"), compare,
             )
@@ -342,14 +350,16 @@ def _as_of_text(as_of: Any) -> str:
     return utc_text(as_of_instant(as_of))
 
 
-ALERT_COLUMNS: tuple[str, ...] = (*JSON_KEYS, "feature_id", "district_code")
+ALERT_COLUMNS: tuple[str, ...] = (*JSON_KEYS, "feature_id", "district_code", "source")
 
 
 def alerts_frame(alerts: Sequence[Alert]) -> pd.DataFrame:
     """The alerts as a table (`ALERT_COLUMNS`), for the app and exports: ``id`` is the alert's
-    own (stable, what an acknowledgement names), ``feature_id`` the feature's."""
+    own (stable, what an acknowledgement names), ``feature_id`` the feature's, ``source`` where
+    the value comes from (`data_source`: station hour / day, lab month, ledger)."""
     rows = [{**a.to_json(), "id": a.id, "feature_id": a.feature_id,
-             "district_code": a.district_code} for a in alerts]  # fmt: skip
+             "district_code": a.district_code, "source": data_source(a)}
+            for a in alerts]  # fmt: skip
     return pd.DataFrame(rows, columns=list(ALERT_COLUMNS), dtype=object)
 
 

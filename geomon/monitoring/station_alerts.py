@@ -30,6 +30,7 @@ from geomon.monitoring.alert_model import (
     item_name,
     section_info,
     utc_text,
+    value_text,
 )
 from geomon.monitoring.alert_rules import (
     AlertRules,
@@ -163,9 +164,10 @@ def reading_exceedance_alerts(
                 rule.params["severity_worst"] if worst else rule.severity,
                 "sections", code, section["name"], key, value, float(limit), utc_text(since),
                 message(
-                    f"自动站 {station} {item_name(key)}{what[0]} {value:g}"
+                    f"自动站 {station} {item_name(key)}{what[0]} {value_text(key, value, limit)}"
                     f"（{beijing_text(row['time'])}），劣于水质目标{label.zh}（限值 {limit:g}）",
-                    f"station {station} {key} {what[1]} {value:g} at {beijing_text(row['time'])} "
+                    f"station {station} {key} {what[1]} {value_text(key, value, limit)} at "
+                    f"{beijing_text(row['time'])} "
                     f"(Beijing) is worse than the target {label.en} (limit {limit:g})",
                 ),
                 rule.text(), section["district_code"], f"{station}/{step}",
@@ -262,9 +264,10 @@ def persistent_exceedance_alerts(
                 int(n), float(limit), first_day.isoformat(),
                 message(
                     f"自动站 {station} {item_name(key)}日均值连续 {n} 天劣于水质目标"
-                    f"{label.zh}（限值 {limit:g}，最近 {value:g}）",
+                    f"{label.zh}（限值 {limit:g}，最近 {value_text(key, value, limit)}）",
                     f"station {station} {key} daily mean worse than the target {label.en} "
-                    f"for {n} consecutive days (limit {limit:g}, latest {value:g})",
+                    f"for {n} consecutive days (limit {limit:g}, "
+                    f"latest {value_text(key, value, limit)})",
                 ),
                 rule.text(), section["district_code"], station,
             )

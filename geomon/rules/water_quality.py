@@ -159,7 +159,10 @@ ITEMS: Mapping[str, Item] = MappingProxyType(
 )
 ASSESSED: tuple[str, ...] = tuple(k for k, item in ITEMS.items() if item.assessed)
 STATUS: Mapping[str, str] = MappingProxyType(dict(_DATA["status"]))
+STATUS_EN: Mapping[str, str] = MappingProxyType(dict(_DATA["status_en"]))
+"""Each status (优, 良好 …) in English (excellent, good …), for English texts."""
 RIVER_STATUS: Mapping[str, Any] = MappingProxyType(_DATA["river_status"])
+DISPLAY_DIGITS: int = int(_DATA["display"]["significant_digits"])
 TOP_POLLUTANTS: int = int(_DATA["main_pollutants"]["top"])  # 2011 method: top 3 [M]
 
 
@@ -541,6 +544,19 @@ def round_half_even(values: np.ndarray, decimals: int) -> np.ndarray:
     for i in np.flatnonzero(~ok & ~np.isnan(v)):  # zeros, extremes, near-ties
         out[i] = _round_half_even(float(v[i]), decimals)
     return out
+
+
+def display_value(parameter: str | None, value: float) -> str:
+    """One value as people read it: a GB 3838 item to its 82号 decimals (half even, trailing
+    zeros kept: NH3N 1.4955 → ``1.50``), any other to `DISPLAY_DIGITS` significant digits
+    (``[display]`` of gb3838.toml). Only for texts; stored and exported numbers stay exact."""
+    v = float(value)
+    if not np.isfinite(v):
+        return str(v)
+    decimals = ITEMS[parameter].decimals if parameter in ITEMS else None
+    if decimals is None:
+        return f"{v:.{DISPLAY_DIGITS}g}"
+    return f"{_round_half_even(v, decimals):.{decimals}f}"
 
 
 def _rounded(means: pd.DataFrame) -> pd.DataFrame:

@@ -43,8 +43,13 @@ def test_alerts_page_acknowledges_an_alert(alerts_app: tuple[str, Path], watched
     assert page.locator('[data-testid="stDataFrame"]').count() == 1  # the open alerts (no acks)
 
     page.get_by_label("确认说明（必填，如处置情况）").fill("已约谈责任单位，限期整改")
+    page.get_by_role("textbox", name="确认人").fill(
+        "张科员"
+    )  # no logins: who acknowledges, by name
     page.get_by_role("button", name="确认", exact=True).click()
-    page.get_by_text("已确认预警 persistent_exceedance/sections/JHGK05/").wait_for(timeout=60_000)
+    page.get_by_text(
+        "张科员 已确认预警：鸳鸯湖湖心（JHGK05） 总磷 持续超标，自 2023-06-01 起"
+    ).wait_for(timeout=60_000)
     for _ in range(300):  # the rerun streams its elements top down: wait for the counts
         if metric(page, "待处理预警") == "15":
             break
@@ -55,5 +60,5 @@ def test_alerts_page_acknowledges_an_alert(alerts_app: tuple[str, Path], watched
     assert watch.unexpected() == []
     assert watch.outside() == []
     (event,) = open_store(path).history("alert_acks").to_dict("records")
-    assert (event["op"], event["source"]) == ("insert", "app")
+    assert (event["op"], event["source"], event["user"]) == ("insert", "app", "张科员")
     assert event["key"].startswith("persistent_exceedance/sections/JHGK05/")

@@ -431,3 +431,49 @@ def test_beyond_the_target_bounds_is_a_worse_class(target: str, water_body: str)
             assert alerts.worse_than_target(key, value, target, water_body) is expected, (
                 key, value, klass,
             )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail", "source"),
+    [
+        ("exceedance", "4299JHGK05/hour", "station_hour"),
+        ("exceedance", "4299JHGK05/day", "station_day"),
+        ("exceedance", "monthly", "lab_month"),
+        ("persistent_exceedance", "4299JHGK05", "station_day"),
+        ("data_gap", "4299JHGK05", "station"),
+        ("trend_worsening", "previous_month", "lab_month"),
+        ("overdue", "", "ledger"),
+        ("deadline_near", "", "ledger"),
+    ],
+)
+def test_data_source_tells_a_station_hour_from_a_lab_month(
+    kind: str, detail: str, source: str
+) -> None:
+    """Two alerts with the same item and value (a station's hourly TP 0.086 and the lab's
+    monthly mean 0.086) differ in their source, which the frame carries beside the JSON keys."""
+    alert = alerts.Alert(
+        kind, "medium", "sections", "JHGK05", "鸳鸯湖湖心", "TP", 0.086, 0.05, "2023-06-01",
+        "m", "r", "420102", detail,
+    )  # fmt: skip
+    assert alerts.data_source(alert) == source
+    frame = alerts.alerts_frame([alert])
+    assert frame["source"].tolist() == [source]
+    assert list(frame.columns) == [*alerts.JSON_KEYS, "feature_id", "district_code", "source"]
+    assert set(alerts.alerts_json([alert], "2023-06-30")["alerts"][0]) == set(alerts.JSON_KEYS)
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "limit", "text"),
+    [
+        ("TP", 0.089125, 0.05, "0.089"),  # 82号 decimals (TP 3)
+        ("NH3N", 1.4955, 1.0, "1.50"),
+        ("DO", 4.94, 5.0, "4.9"),
+        ("DO", 4.96, 5.0, "4.96"),  # 5.0 would read as the limit itself: one more digit
+        ("TP", 0.2004, 0.2, "0.2004"),
+        ("TP", 0.2, 0.2, "0.200"),  # equal is equal
+    ],
+)
+def test_value_text_never_rounds_an_exceedance_onto_its_limit(
+    parameter: str, value: float, limit: float, text: str
+) -> None:
+    assert alerts.value_text(parameter, value, limit) == text

@@ -618,3 +618,27 @@ def test_round_half_even_vectorised_on_decimal_ties() -> None:
     ties = [k / 1000 + 0.0005 for k in range(0, 30000, 7)]  # x.xxx5: every one a tie at 3 dp
     got = wq.round_half_even(ties, 3)
     assert got.tolist() == [wq._round_half_even(v, 3) for v in ties]
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "text"),
+    [
+        ("TP", 0.089125, "0.089"),  # 82号: TP 3 decimals
+        ("DO", 4.89583, "4.9"),  # DO 1 decimal
+        ("NH3N", 1.4955, "1.50"),  # 2 decimals, the trailing zero kept
+        ("NH3N", 1.125, "1.12"),  # half to even
+        ("DO", 5.0, "5.0"),
+        ("conductivity", 123.456, "123"),  # not a GB 3838 item: 3 significant digits
+        (None, 0.012345, "0.0123"),
+    ],
+)
+def test_display_value_rounds_to_the_reporting_decimals(
+    parameter: str | None, value: float, text: str
+) -> None:
+    assert wq.display_value(parameter, value) == text
+
+
+def test_status_words_in_english() -> None:
+    assert [wq.STATUS_EN[wq.STATUS[c]] for c in ("II", "III", "IV", "劣V")] == [
+        "excellent", "good", "slightly polluted", "heavily polluted"
+    ]  # fmt: skip
