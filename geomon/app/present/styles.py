@@ -25,13 +25,18 @@ def _label(key: str, **fmt: str) -> Label:
 
 
 def map_styles(
-    period: Label, *, outlet_url: str | None = None, section_url: str | None = None
+    period: Label,
+    *,
+    outlet_url: str | None = None,
+    section_url: str | None = None,
+    problem_url: str | None = None,
 ) -> dict[str, LayerStyle]:
     """
     Styles for `geomon.mapview.build_map`; `period` names the assessed period (legend).
 
     With `outlet_url` (``/outlet?outlet={id}``) an outlet's popup links to its record, with
-    `section_url` (``/section?code={id}``) a section's. Sections with an open alert (the
+    `section_url` (``/section?code={id}``) a section's, with `problem_url`
+    (``/problem?problem={id}``) a problem's. Sections with an open alert (the
     ``alert`` column, `geomon.app.data.status_layers`) get a dashed halo on the tile map.
     """
     stage = get_spec("outlets").style
@@ -83,5 +88,6 @@ def map_styles(
             default_label=_label("map.no_card"),
             popup={"card": _label("problems.card"), "days_overdue": _label("col.days_overdue")},
             stroke="#333333",
+            link=(_label("map.open_problem"), problem_url) if problem_url else None,
         ),
     }

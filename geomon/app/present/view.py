@@ -22,6 +22,7 @@ import pandas as pd
 
 from geomon import filters
 from geomon.analysis import compliance
+from geomon.rules import supervision as sup_rules
 from geomon.rules import water_quality as wq
 from geomon.specs import Label, get_spec
 
@@ -55,6 +56,7 @@ DIMS: tuple[Dim, ...] = (
             "red_lines": "district",
             "control_units": "district",
             "projects": "district",
+            "problems": "district",
         },
     ),
     Dim(
@@ -79,7 +81,17 @@ DIMS: tuple[Dim, ...] = (
         {"sections": "meets_target"},
         values=(("1", Label("达标", "Meets target")), ("0", Label("未达标", "Fails target"))),
     ),
+    # not in the sidebar: the map sets it (open problems only, unless closed ones are asked for)
+    Dim("problem_status", _label("problems", "status"), {"problems": "status"}),
 )
+
+
+def open_problems(selection: Mapping[str, Sequence[str]]) -> dict[str, list]:
+    """`selection` keeping only open problems (every status but 已销号, the workflow's end in
+    ``geomon/rules/supervision.toml``): on the map a closed problem is history, not a task."""
+    closed = sup_rules.rules().closed
+    statuses = [v.value for v in get_spec("problems").field("status").values]
+    return {**selection, "problem_status": [s for s in statuses if s != closed]}
 
 
 def extra_dims(layers: Sequence[str] = ("outlets", "sections")) -> tuple[Dim, ...]:
@@ -323,6 +335,7 @@ __all__ = [
     "for_sections",
     "layer_selection",
     "monthly_classes",
+    "open_problems",
     "option_label",
     "options",
     "search",

@@ -1,0 +1,87 @@
+"""The problems layer on the map (一张图): it follows the district filter, shows open problems
+unless closed ones are asked for, and its popup names the linked layer and links the record.
+
+Demo problems (geomon/demo): P2023-001 明珠区 整改中, P2023-002 柳溪县 整改中, P2023-003 芦荡县
+已销号, P2023-004 明珠区 已销号, P2023-005 芦荡县 待整改.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geomon import mapview
+from geomon.app.present import styles, view
+from geomon.specs import Label, get_spec
+from geomon.store import open_store
+
+
+def _problem_count(at: AppTest) -> tuple[str, str]:
+    metric = {m.label: m for m in at.metric}["问题清单"]
+    return metric.value, metric.proto.help
+
+
+@pytest.mark.parametrize(
+    ("query", "closed", "expected"),
+    [
+        ({}, False, "3"),  # 001, 002, 005: the two closed ones are history
+        ({}, True, "5"),
+        ({"district": "芦荡县"}, False, "1"),  # 005 only (003 is closed)
+        ({"district": "芦荡县"}, True, "2"),  # 003 and 005; no 明珠区 problem
+        ({"district": "明珠区"}, True, "2"),  # 001 and 004
+    ],
+)
+def test_map_problems_follow_district_and_hide_closed(
+    app: Callable[..., AppTest], demo_store: Path, query: dict, closed: bool, expected: str
+) -> None:
+    at = app(demo_store, "map", **query).run()
+    assert not at.exception, [e.message for e in at.exception]
+    if closed:
+        at.checkbox(key="map_closed").check().run()
+    assert _problem_count(at) == (expected, f"{expected} / 5")
+
+
+def test_district_filter_keeps_the_districts_problems(demo_store: Path) -> None:
+    problems = open_store(demo_store).read("problems")
+    kept = view.filter_layers({"problems": problems}, {"district": ["芦荡县"]})["problems"]
+    assert sorted(kept["id"]) == ["P2023-003", "P2023-005"]
+    open_ = view.filter_layers({"problems": problems}, view.open_problems({"district": ["芦荡县"]}))
+    assert list(open_["problems"]["id"]) == ["P2023-005"]
+
+
+def _cells(html: str) -> dict[str, str]:
+    return dict(re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", html))
+
+
+@pytest.mark.parametrize(
+    ("lang", "layer_label", "title", "link", "suffix"),
+    [
+        ("zh", "关联图层", "入河排污口", "打开问题档案", ""),
+        (
+            "en",
+            "Feature layer",
+            "River discharge outlets",
+            "Open the problem record",
+            "&amp;lang=en",
+        ),
+    ],
+)
+def test_problem_popup_shows_layer_title_and_record_link(
+    demo_store: Path, lang: str, layer_label: str, title: str, link: str, suffix: str
+) -> None:
+    problems = open_store(demo_store).read("problems")
+    p5 = problems[problems["id"] == "P2023-005"].assign(card=None, days_overdue=0)
+    url = "/problem?problem={id}" + ("&lang=en" if lang == "en" else "")
+    own = styles.map_styles(Label("", ""), problem_url=url)["problems"]
+
+    html = mapview.popup_html(p5, get_spec("problems"), lang, own)[0]
+
+    assert _cells(html)[layer_label] == title
+    assert (
+        f'<a href="/problem?problem=P2023-005{suffix}" target="_blank" rel="noopener">{link}</a>'
+        in html
+    )
