@@ -67,6 +67,7 @@ def test_map_renders_offline_without_errors(app_url: str, watched) -> None:
     frame = map_frame(page)
 
     assert drawn(frame) == TINY
+    frame.locator(".geomon-legend summary").click()  # folded on a map this small: open it
     legend = frame.locator(".geomon-legend").inner_text()
     assert "入河排污口" in legend
     assert "未评价" in legend  # the tiny store has no monitoring data: sections not assessed
@@ -228,4 +229,65 @@ def test_print_shows_the_filtered_view_as_png_and_pdf(app_url: str, watched, tmp
     assert box and (round(float(box[1])), round(float(box[2]))) == (842, 595)
     assert frame.evaluate("() => window.__printed_once = 'yes'") == "yes"
     assert watch.outside() == []
+    assert watch.errors == []
+
+
+def _box(frame, selector: str) -> dict[str, float]:
+    return frame.evaluate(
+        "s => { const r = document.querySelector(s).getBoundingClientRect();"
+        " return {x: r.left, y: r.top, w: r.width, h: r.height}; }",
+        selector,
+    )
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"]
+            and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"])  # fmt: skip
+
+
+def test_legend_leaves_the_east_of_a_small_map_free(app_url: str, watched) -> None:
+    """At 1400 px the map is ~920 px wide: the legend starts folded in the corner."""
+    page, watch = watched
+    page.goto(app_url, wait_until="domcontentloaded", timeout=60_000)
+    frame = map_frame(page)
+    whole, legend = _box(frame, "#map"), _box(frame, ".geomon-legend")
+
+    assert whole["w"] < 1000
+    assert frame.evaluate("() => document.querySelector('.geomon-legend details').open") is False
+    assert legend["w"] < 0.12 * whole["w"] and legend["h"] < 40  # "▸ 图例" only
+    assert legend["x"] > whole["x"] + 0.85 * whole["w"]
+    assert watch.errors == []
+
+
+def test_wide_map_opens_a_compact_legend_and_popups_pan_clear_of_it(app_url: str, watched) -> None:
+    """At 2000 px the legend starts open, at most 220 px wide and about half the map's height;
+    a popup opened next to it pans left until it is clear of the legend."""
+    page, watch = watched
+    page.set_viewport_size({"width": 2000, "height": 1000})
+    page.goto(app_url, wait_until="domcontentloaded", timeout=60_000)
+    frame = map_frame(page)
+    whole, legend = _box(frame, "#map"), _box(frame, ".geomon-legend")
+    assert frame.evaluate("() => document.querySelector('.geomon-legend details').open")
+    assert legend["w"] <= 222  # max-width 220 px + border
+    assert legend["h"] <= 0.56 * whole["h"]
+    assert legend["x"] >= whole["x"] + whole["w"] - 240
+
+    # put O2 just left of the legend, near the bottom: its popup would open over the legend
+    frame.evaluate(
+        """([lat, lon, x, y]) => { const m = window.geomonMap.map();
+           const at = m.latLngToContainerPoint([lat, lon]);
+           m.panBy([at.x - x, at.y - y], {animate: false}); }""",
+        [*O2, whole["w"] - legend["w"] - 30, whole["h"] - 40],
+    )
+    frame.wait_for_function("() => window.geomonMap.pending() === 0")
+    click_at(page, frame, O2)
+    frame.locator(".leaflet-popup-content").wait_for(timeout=10_000)
+    page.wait_for_timeout(800)  # the pan and the check after it
+    popup = _box(frame, ".leaflet-popup")
+    legend = _box(frame, ".geomon-legend")
+
+    assert frame.evaluate("() => document.querySelector('.geomon-legend details').open")
+    assert not _overlap(popup, legend), (popup, legend)
+    assert popup["x"] >= whole["x"] and popup["y"] >= whole["y"]
+    assert popup["x"] + popup["w"] <= whole["x"] + whole["w"]
     assert watch.errors == []
