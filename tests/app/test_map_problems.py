@@ -7,6 +7,7 @@ Demo problems (geomon/demo): P2023-001 明珠区 整改中, P2023-002 柳溪县 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -85,3 +86,26 @@ def test_problem_popup_shows_layer_title_and_record_link(
         f'<a href="/problem?problem=P2023-005{suffix}" target="_blank" rel="noopener">{link}</a>'
         in html
     )
+
+
+def _problem_legend(at: AppTest) -> dict[str, int]:
+    (args,) = [
+        json.loads(e.proto.json_args)
+        for e in at.get("component_instance")
+        if e.proto.component_name.endswith("geomon_tilemap")
+    ]
+    (layer,) = [la for la in args["legend_layers"] if la["name"] == "problems"]
+    return {r["label"]: r["count"] for r in layer["rows"]}
+
+
+def test_closed_problems_are_counted_apart_when_shown(
+    app: Callable[..., AppTest], demo_store: Path
+) -> None:
+    at = app(demo_store, "map", district="芦荡县").run()
+    default = _problem_legend(at)
+    assert "已销号（历史）" not in default and sum(default.values()) == 1  # P2023-005
+
+    at.checkbox(key="map_closed").check().run()
+    shown = _problem_legend(at)
+    assert shown.pop("已销号（历史）") == 1  # P2023-003, not among 无警示
+    assert shown == default

@@ -16,6 +16,7 @@ from geomon.specs import Label, get_spec
 
 RING = "#111111"  # overdue outlets
 CARD_RED, CARD_YELLOW = "#b2182b", "#e6b000"  # problems' cards (issue #20)
+CLOSED = "#b7d7bd"  # closed problems, when the map is asked to show them: pale green, history
 FAILS = "#c51b8a"  # sections failing their target (magenta: visible on every class colour)
 ALERT = "#ff6f00"  # sections with an open alert: a dashed orange halo outside the ring
 
@@ -80,10 +81,15 @@ def map_styles(
             link=(_label("map.open_record"), outlet_url) if outlet_url else None,
         ),
         # issue #20: problems by their red/yellow card (grey without one)
+        # closed problems (shown only on request) apart, pale: history (view.with_map_card)
         "problems": LayerStyle(
-            color_by="card",
-            colors={"red": CARD_RED, "yellow": CARD_YELLOW},
-            labels={"red": _label("card.red"), "yellow": _label("card.yellow")},
+            color_by="map_card",
+            colors={"red": CARD_RED, "yellow": CARD_YELLOW, "closed": CLOSED},
+            labels={
+                "red": _label("card.red"),
+                "yellow": _label("card.yellow"),
+                "closed": _label("map.closed_problem"),
+            },
             title=_label("map.card_title"),
             default_label=_label("map.no_card"),
             popup={"card": _label("problems.card"), "days_overdue": _label("col.days_overdue")},

@@ -314,13 +314,27 @@ def with_status(
 
     Each layer goes through `geomon.analysis.compliance.with_status` for `period` (outlets:
     ``overdue`` at the period's end; sections: class and target flags from the ``monitoring``
-    table); the others, ``monitoring`` included, are passed through unchanged.
+    table; problems: their card, and ``map_card`` (`with_map_card`)); the others, ``monitoring``
+    included, are passed through unchanged.
     """
     monitoring = layers.get("monitoring")
-    return {
+    out = {
         name: compliance.with_status(name, frame, period=period, monitoring=monitoring)
         for name, frame in layers.items()
     }
+    if "problems" in out:
+        out["problems"] = with_map_card(out["problems"])
+    return out
+
+
+def with_map_card(problems: pd.DataFrame) -> pd.DataFrame:
+    """`problems` (with ``card``) plus ``map_card``, what the map colours them by: the card, or
+    ``"closed"`` for a closed (已销号) problem, so the legend counts closed ones apart from open
+    ones without a card (both have no card)."""
+    closed = problems["status"].astype("object").eq(sup_rules.rules().closed).to_numpy(dtype=bool)
+    card = problems["card"].astype("object").to_numpy(copy=True)
+    card[closed] = "closed"
+    return problems.assign(map_card=card)
 
 
 __all__ = [
@@ -340,5 +354,6 @@ __all__ = [
     "options",
     "search",
     "stored_rows",
+    "with_map_card",
     "with_status",
 ]
