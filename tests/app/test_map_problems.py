@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -109,3 +110,15 @@ def test_closed_problems_are_counted_apart_when_shown(
     shown = _problem_legend(at)
     assert shown.pop("已销号（历史）") == 1  # P2023-003, not among 无警示
     assert shown == default
+
+
+def test_feature_layer_shown_by_title_unknown_names_as_written() -> None:
+    from geomon.mapview import values
+
+    shown = values.display(
+        pd.Series(["sections", "protection_zones", "<b>x</b>", None]),
+        get_spec("problems"),
+        "feature_layer",
+        "zh",
+    )
+    assert shown.tolist()[:3] == ["水质监测断面", "饮用水水源保护区", "&lt;b&gt;x&lt;/b&gt;"]
