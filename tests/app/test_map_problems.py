@@ -122,3 +122,17 @@ def test_feature_layer_shown_by_title_unknown_names_as_written() -> None:
         "zh",
     )
     assert shown.tolist()[:3] == ["水质监测断面", "饮用水水源保护区", "&lt;b&gt;x&lt;/b&gt;"]
+
+
+def test_every_layer_with_a_district_filter_field_follows_the_district_filter(
+    demo_store: Path,
+) -> None:
+    store = open_store(demo_store)
+    layers = {n: store.read(n) for n in ("problems", "inspections")}
+    kept = view.filter_layers(layers, {"district": ["明珠区"]})
+    assert sorted(kept["problems"]["id"]) == ["P2023-001", "P2023-004"]
+    assert len(kept["inspections"]) == 0  # the one demo inspection is in 芦荡县
+    kept = view.filter_layers(layers, {"district": ["芦荡县"]})
+    assert list(kept["inspections"]["id"]) == ["XC20230705-001"]
+    district = next(d for d in view.DIMS if d.key == "district")
+    assert {"problems", "inspections", "projects", "red_lines"} <= set(district.targets)

@@ -3,8 +3,9 @@
 Pure functions (no Streamlit), so the whole filter contract is unit-tested without a browser:
 
 - `DIMS` are the sidebar filters. Each is one URL parameter mapped onto a column of one or more
-  layers (``district`` filters outlets by 所在区县, sections by district, the districts layer by
-  name, …). Their columns are the specs' ``filter_fields`` plus the status columns
+  layers (``district`` filters the districts layer by name and every layer whose spec lists
+  ``district`` in ``filter_fields`` by it: outlets, sections, zones, problems, inspections, …).
+  Their columns are the specs' ``filter_fields`` plus the status columns
   `geomon.analysis.compliance.with_status` adds (``overdue``, ``class``, ``meets_target``:
   `geomon.analysis.compliance.STATUS_COLUMNS`). `extra_dims` adds every other spec filter field
   of the outlets and sections layers, so a field added to ``filter_fields`` shows up with no code.
@@ -24,7 +25,7 @@ from geomon import filters
 from geomon.analysis import compliance
 from geomon.rules import supervision as sup_rules
 from geomon.rules import water_quality as wq
-from geomon.specs import Label, get_spec
+from geomon.specs import Label, get_spec, layer_names
 
 PERIOD = "period"  # URL parameter of the monitoring period ("2023", "2023-03", "2023-01..2023-06")
 
@@ -44,21 +45,18 @@ def _label(layer: str, column: str) -> Label:
     return get_spec(layer).field(column).label
 
 
+def _district_targets() -> dict[str, str]:
+    """The 行政区 filter's columns: the districts layer's name, and ``district`` of every layer
+    that lists it in ``filter_fields`` (outlets first, as the filter offers their values first)."""
+    targets = {"outlets": "district", "sections": "district", "districts": "name"}
+    for name in layer_names():
+        if name not in targets and "district" in get_spec(name).filter_fields:
+            targets[name] = "district"
+    return targets
+
+
 DIMS: tuple[Dim, ...] = (
-    Dim(
-        "district",
-        Label("行政区", "District"),
-        {
-            "outlets": "district",
-            "sections": "district",
-            "districts": "name",
-            "protection_zones": "district",
-            "red_lines": "district",
-            "control_units": "district",
-            "projects": "district",
-            "problems": "district",
-        },
-    ),
+    Dim("district", Label("行政区", "District"), _district_targets()),
     Dim(
         "river",
         Label("河流/水体", "River / water body"),
