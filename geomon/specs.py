@@ -63,6 +63,7 @@ class FieldSpec:
     minimum: float | None = None
     maximum: float | None = None
     shp: str | None = None  # the Shapefile (DBF) field name, when the name is longer than 10
+    refers: str | None = None  # "layer": the value names a layer, shown by its title (popups)
 
     @property
     def shp_name(self) -> str:
@@ -240,7 +241,8 @@ def _enum_values(raw: Any, where: str) -> tuple[EnumValue, ...]:
 
 
 _FIELD_KEYS = ("type", "label", "required", "aliases", "values", "ordered", "unit", "pattern")
-_FIELD_KEYS += ("min", "max", "shp")
+_FIELD_KEYS += ("min", "max", "shp", "refers")
+_REFERS = ("layer",)  # what a field's value may name (``refers = "layer"``)
 _DBF_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,9}")  # what every DBF reader keeps as written
 
 
@@ -276,6 +278,10 @@ def _field(name: str, raw: Any, where: str) -> FieldSpec:
         msg = f"{where}.type: expected one of {list(FIELD_TYPES)}, got {ftype!r}"
         raise LayerSpecError(msg)
     values = _enum_values(raw.get("values"), f"{where}.values") if ftype == "enum" else ()
+    refers = raw.get("refers")
+    if refers is not None and refers not in _REFERS:
+        msg = f"{where}.refers: expected one of {list(_REFERS)}, got {refers!r}"
+        raise LayerSpecError(msg)
     return FieldSpec(
         name=name,
         type=ftype,
@@ -289,6 +295,7 @@ def _field(name: str, raw: Any, where: str) -> FieldSpec:
         minimum=raw.get("min"),
         maximum=raw.get("max"),
         shp=raw.get("shp"),
+        refers=refers,
     )
 
 

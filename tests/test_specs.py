@@ -193,6 +193,11 @@ type = "str"
             r"fields.x: Shapefile name '排污口' is not 1–10 ASCII",
             id="shp-name-not-ascii",
         ),
+        pytest.param(
+            GOOD.format(name="bad") + '[fields.x]\ntype = "str"\nrefers = "district"\n',
+            r"fields.x.refers: expected one of \['layer'\], got 'district'",
+            id="refers-unknown",
+        ),
     ],
 )
 def test_broken_spec_names_file_and_key(tmp_path: Path, text: str, match: str) -> None:
@@ -245,3 +250,8 @@ def test_dbf_names_are_declared_and_read_back_as_headers() -> None:
     assert outlets.field("district_code").shp_name == "dist_code"  # layers/outlets.toml
     assert outlets.field("code").shp_name == "code"  # short names are their own DBF name
     assert "dist_code" in outlets.field("district_code").headers
+
+
+def test_a_field_can_name_a_layer() -> None:
+    assert specs.get_spec("problems").field("feature_layer").refers == "layer"
+    assert specs.get_spec("problems").field("feature_id").refers is None

@@ -327,9 +327,10 @@ def _zone_flags(
 # ------------------------------------------------------------------------------ status columns
 
 STATUS_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {"outlets": ("overdue",), "sections": ("class", "meets_target")}
+    {"outlets": ("overdue",), "sections": ("class", "meets_target"), "problems": ("card",)}
 )
-"""The status columns `with_status` adds that the app filters on, per layer."""
+"""The status columns `with_status` adds that the app filters on or colours by, per layer: such
+a layer's map tiles follow the period, and are never cut by the database from stored columns."""
 
 
 def status_date(period: Period = None) -> dt.date:

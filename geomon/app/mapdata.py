@@ -280,15 +280,17 @@ def popup(
     feature_id: str,
     record_url: str,
     section_url: str | None = None,
+    problem_url: str | None = None,
 ) -> str | None:
     """The popup HTML of feature `feature_id` of `layer` in the view `c`, or None if absent;
-    outlets link to `record_url`, sections to `section_url` (``{id}`` is the code)."""
+    outlets link to `record_url`, sections to `section_url`, problems to `problem_url` (``{id}``
+    is the code or id)."""
     rows = tiles.feature_rows(frames(url, c, [layer])[layer], get_spec(layer), feature_id)
     if rows.empty:
         return None
-    own = styles.map_styles(Label("", ""), outlet_url=record_url, section_url=section_url).get(
-        layer
-    )
+    own = styles.map_styles(
+        Label("", ""), outlet_url=record_url, section_url=section_url, problem_url=problem_url
+    ).get(layer)
     return mapview.popup_html(rows.iloc[:1], get_spec(layer), c["l"], own)[0]
 
 

@@ -95,7 +95,8 @@ def feature(request: Request) -> Response:
                           settings)  # fmt: skip
         url = urls.record_url(c["l"])
         html = mapdata.popup(settings.store_url, c, layer, request.path_params["fid"], url,
-                             urls.section_record_url(c["l"]))  # fmt: skip
+                             urls.section_record_url(c["l"]),
+                             urls.problem_record_url(c["l"]))  # fmt: skip
     except TokenError as exc:
         return _denied(exc)
     if html is None:

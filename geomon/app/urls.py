@@ -34,6 +34,11 @@ def section_record_url(lang: str) -> str:
     return f"{base()}/section?code={{id}}" + ("&lang=en" if lang == "en" else "")
 
 
+def problem_record_url(lang: str) -> str:
+    """The URL template of a problem's page (``{id}`` is the problem id)."""
+    return f"{base()}/problem?problem={{id}}" + ("&lang=en" if lang == "en" else "")
+
+
 def _lang(lang: str) -> str:
     return "&lang=en" if lang == "en" else ""
 

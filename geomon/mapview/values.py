@@ -16,7 +16,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geomon.specs import Label, LayerSpec
+from geomon.errors import LayerSpecError
+from geomon.specs import Label, LayerSpec, get_spec
 
 TEXT = {  # key: (zh, en)
     "yes": ("是", "Yes"),
@@ -91,6 +92,14 @@ def per_distinct(values: pd.Series, fmt: Callable[[pd.Series], pd.Series]) -> pd
     return pd.Series(np.array([*shown, None], dtype=object)[codes], index=values.index)
 
 
+def _layer_title(name: str, lang: str) -> str:
+    """A layer's title (``outlets`` → 排污口 / Outlets); an unknown name as it is."""
+    try:
+        return get_spec(name).title.get(lang)
+    except LayerSpecError:
+        return name
+
+
 def display(values: pd.Series, spec: LayerSpec, name: str, lang: str) -> pd.Series:
     """Format one field for people (enum labels, dates, 是/否, units), HTML-escaped."""
     field = spec.field(name)
@@ -106,6 +115,8 @@ def display(values: pd.Series, spec: LayerSpec, name: str, lang: str) -> pd.Seri
         elif field.type in ("int", "float"):
             unit = f" {field.unit}" if field.unit else ""
             out = present.map(lambda v: (f"{v:g}" if isinstance(v, float) else str(v)) + unit)
+        elif field.refers == "layer":
+            out = present.map(lambda v: _layer_title(str(v), lang))
         else:
             out = present.map(str)
         return out.map(escape)

@@ -67,6 +67,7 @@ def test_map_renders_offline_without_errors(app_url: str, watched) -> None:
     frame = map_frame(page)
 
     assert drawn(frame) == TINY
+    frame.locator(".geomon-legend summary").click()  # folded on a map this small: open it
     legend = frame.locator(".geomon-legend").inner_text()
     assert "入河排污口" in legend
     assert "未评价" in legend  # the tiny store has no monitoring data: sections not assessed
@@ -207,6 +208,9 @@ def test_print_shows_the_filtered_view_as_png_and_pdf(app_url: str, watched, tmp
                          round(box["y"] + box["h"])))  # fmt: skip
     assert not any(_near(c, "#1a9850", tol=20) for _, c in inside.getcolors(1 << 20))  # O1 not
     # the scale bar: metres per sheet pixel, against the geodesic O1–O2 over their distance there
+    legend = frame.evaluate("() => window.geomonMap.printed().legend")
+    assert legend["fits"] is True and legend["columns"] == 1 and legend["scale"] == 1
+    assert legend["titles"] == ["入河排污口", "水质监测断面", "河流水系", "行政区划"]
     scale = frame.evaluate("() => window.geomonMap.printed().scale")
     x1, y1 = frame.evaluate("p => window.geomonMap.printPoint(p)", list(O1))
     metres = Geod(ellps="WGS84").inv(O1[1], O1[0], O2[1], O2[0])[2]
@@ -229,3 +233,97 @@ def test_print_shows_the_filtered_view_as_png_and_pdf(app_url: str, watched, tmp
     assert frame.evaluate("() => window.__printed_once = 'yes'") == "yes"
     assert watch.outside() == []
     assert watch.errors == []
+
+
+def _box(frame, selector: str) -> dict[str, float]:
+    return frame.evaluate(
+        "s => { const r = document.querySelector(s).getBoundingClientRect();"
+        " return {x: r.left, y: r.top, w: r.width, h: r.height}; }",
+        selector,
+    )
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"]
+            and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"])  # fmt: skip
+
+
+def test_legend_leaves_the_east_of_a_small_map_free(app_url: str, watched) -> None:
+    """At 1400 px the map is ~920 px wide: the legend starts folded in the corner."""
+    page, watch = watched
+    page.goto(app_url, wait_until="domcontentloaded", timeout=60_000)
+    frame = map_frame(page)
+    whole, legend = _box(frame, "#map"), _box(frame, ".geomon-legend")
+
+    assert whole["w"] < 1000
+    assert frame.evaluate("() => document.querySelector('.geomon-legend details').open") is False
+    assert legend["w"] < 0.12 * whole["w"] and legend["h"] < 40  # "▸ 图例" only
+    assert legend["x"] > whole["x"] + 0.85 * whole["w"]
+    assert watch.errors == []
+
+
+def test_wide_map_opens_a_compact_legend_and_popups_pan_clear_of_it(app_url: str, watched) -> None:
+    """At 2000 px the legend starts open, at most 220 px wide and about half the map's height;
+    a popup opened next to it pans left until it is clear of the legend."""
+    page, watch = watched
+    page.set_viewport_size({"width": 2000, "height": 1000})
+    page.goto(app_url, wait_until="domcontentloaded", timeout=60_000)
+    frame = map_frame(page)
+    whole, legend = _box(frame, "#map"), _box(frame, ".geomon-legend")
+    assert frame.evaluate("() => document.querySelector('.geomon-legend details').open")
+    assert legend["w"] <= 220.5  # max-width 220 px, padding and border included
+    assert legend["h"] <= 0.56 * whole["h"]
+    assert legend["x"] >= whole["x"] + whole["w"] - 240
+
+    # put O2 just left of the legend, near the bottom: its popup would open over the legend
+    frame.evaluate(
+        """([lat, lon, x, y]) => { const m = window.geomonMap.map();
+           const at = m.latLngToContainerPoint([lat, lon]);
+           m.panBy([at.x - x, at.y - y], {animate: false}); }""",
+        [*O2, whole["w"] - legend["w"] - 30, whole["h"] - 40],
+    )
+    frame.wait_for_function("() => window.geomonMap.pending() === 0")
+    click_at(page, frame, O2)
+    frame.locator(".leaflet-popup-content").wait_for(timeout=10_000)
+    page.wait_for_timeout(800)  # the pan and the check after it
+    popup = _box(frame, ".leaflet-popup")
+    legend = _box(frame, ".geomon-legend")
+
+    assert frame.evaluate("() => document.querySelector('.geomon-legend details').open")
+    assert not _overlap(popup, legend), (popup, legend)
+    assert popup["x"] >= whole["x"] and popup["y"] >= whole["y"]
+    assert popup["x"] + popup["w"] <= whole["x"] + whole["w"]
+    assert watch.errors == []
+
+
+def test_printed_legend_lists_every_layer_in_full(app_url: str, watched) -> None:
+    """Twelve layers (as many as the demo map draws), each with a two-line description and six
+    rows, in the A4 legend box (62 × 150 mm at the print dpi): every title and the whole of
+    every description and label is printed, the legend shrunk or split in two columns, not cut."""
+    from geomon.mapview import printing
+
+    page, _ = watched
+    page.goto(app_url, wait_until="domcontentloaded", timeout=60_000)
+    frame = map_frame(page)
+    mm = printing.PRINT_DPI / 25.4
+    sub = "按红黄牌着色（未销号问题逾期即黄牌，超过 30 天或退回 2 次红牌）"
+    labels = ["已排查", "已监测", "已溯源", "整治中", "已销号", "黑圈：逾期未完成整治（时限已过）"]
+    layers = [
+        {"name": f"l{i}", "title": f"图层{i}", "sub": f"{i}{sub}", "stroke": "#fff",
+         "rows": [{"kind": "pt", "color": "#d73027", "label": label, "count": 120}
+                  for label in labels]}
+        for i in range(12)
+    ]  # fmt: skip
+    plan = frame.evaluate(
+        """([layers, mm]) => window.GeomonPrint.planLegend(
+             document.createElement("canvas").getContext("2d"), layers,
+             {x: 0, y: 0, w: 62 * mm, h: 150 * mm}, mm)""",
+        [layers, mm],
+    )
+
+    assert plan["fits"] is True
+    assert plan["titles"] == [f"图层{i}" for i in range(12)]
+    assert plan["subs"] == "".join(f"{i}{sub}" for i in range(12))
+    assert plan["rows"] == 72
+    assert plan["labels"] == "".join(labels) * 12  # long labels wrap, whole
+    assert plan["columns"] == 2 or plan["scale"] < 1

@@ -126,6 +126,7 @@ def outlet_form(url: str, code: str, who: auth.User, lang: str) -> None:
             new[name] = col.selectbox(
                 f.label.get(lang), options, index=options.index(current), key=f"edit.{code}.{name}",
                 format_func=functools.partial(_option_label, f, lang),
+                placeholder=i18n.t("common.choose_one", lang),
             )  # fmt: skip
         d1, d2, d3 = st.columns(3)
         for col, name in zip((d1, d2, d3), ("traced_date", "deadline", "completed_date"),

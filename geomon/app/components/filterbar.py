@@ -139,6 +139,7 @@ def sidebar(url: str, lang: str) -> View:
         ["", *periods],
         format_func=functools.partial(period_label, lang=lang),
         key=key,
+        placeholder=i18n.t("common.choose_one", lang),
     )
     layers = data.status_layers(url, period or None)
     allowed = data.allowed(url, period or None)

@@ -64,6 +64,7 @@ def from_upload(lang: str) -> Projects | None:
         list(CRS_CHOICES),
         format_func=functools.partial(crs_label, lang=lang),
         key="siting.crs",
+        placeholder=i18n.t("common.choose_one", lang),
     )
     if crs == "custom":
         crs = right.text_input(i18n.t("siting.crs_custom", lang), key="siting.crs_text").strip()
@@ -106,6 +107,7 @@ def from_drawing(url: str, lang: str) -> Projects | None:
             [v.value for v in kind.values],
             format_func=label,
             key="siting.d_kind",
+            placeholder=i18n.t("common.choose_one", lang),
         ),
         "activity": c3.text_input(i18n.t("siting.draw_activity", lang), key="siting.d_act") or None,
         "discharges_wastewater": c4.checkbox(
@@ -153,6 +155,7 @@ def from_store(url: str, lang: str) -> Projects | None:
         ids,
         format_func=functools.partial(_project_label, _names(stored)),
         key="siting.stored",
+        placeholder=i18n.t("common.choose_many", lang),
     )
     if st.query_params.get_all("project") != chosen:
         if chosen:

@@ -47,6 +47,7 @@ def layer_picker(names: Sequence[str], *, lang: str, key: str = "layers") -> lis
         list(names),
         format_func=functools.partial(_layer_title, lang=lang),  # picklable, unlike a lambda
         key=key,
+        placeholder=i18n.t("common.choose_many", lang),
     )
     return [n for n in names if n in chosen]
 
@@ -130,6 +131,7 @@ def map_search(
         range(len(hits)),
         format_func=functools.partial(_hit_label, hits, lang),
         key=f"{key}.hit",
+        placeholder=i18n.t("common.choose_one", lang),
     )
     row = hits.iloc[i]
     return Focus(row["layer"], str(row["code"]), row["name"], float(row["lat"]), float(row["lon"]))

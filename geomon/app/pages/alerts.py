@@ -123,6 +123,7 @@ elif choices:
         chosen = st.selectbox(
             i18n.t("alerts.ack_choose", lang), list(choices), key="alerts.ack_id",
             format_func=functools.partial(alerts_view.choice_label, choices, lang),
+            placeholder=i18n.t("common.choose_one", lang),
         )  # fmt: skip
         note = st.text_area(i18n.t("alerts.ack_note", lang), key="alerts.ack_note")
         acting = editor.name

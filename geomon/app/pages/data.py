@@ -50,11 +50,17 @@ def import_tab(who: auth.User) -> None:
     names = layer_names()
     first = names.index("outlets") if "outlets" in names else 0
     layer = c1.selectbox(
-        i18n.t("data.layer", lang), names, index=first, format_func=title, key="data.layer"
+        i18n.t("data.layer", lang),
+        names,
+        index=first,
+        format_func=title,
+        key="data.layer",
+        placeholder=i18n.t("common.choose_one", lang),
     )
     crs = c2.selectbox(
         i18n.t("siting.crs", lang), list(project_input.CRS_CHOICES), key="data.crs",
         format_func=functools.partial(project_input.crs_label, lang=lang),
+        placeholder=i18n.t("common.choose_one", lang),
     )  # fmt: skip
     if crs == "custom":
         crs = c2.text_input(i18n.t("siting.crs_custom", lang), key="data.crs_text").strip()
@@ -146,6 +152,7 @@ with tab_export:
             index=present.index("outlets") if "outlets" in present else 0,  # what is asked for most
             format_func=title,
             key="data.export_layer",
+            placeholder=i18n.t("common.choose_one", lang),
         )
         spec = get_spec(name)
         formats = [f for f in export.FORMATS if spec.is_spatial or f in ("csv", "xlsx")]
@@ -154,6 +161,7 @@ with tab_export:
             formats,
             format_func=FORMAT_NAMES.__getitem__,
             key="data.format",
+            placeholder=i18n.t("common.choose_one", lang),
         )
         rows = view.stored_rows(data.layer(url, name), v.filtered[name])
         st.caption(v.caption(lang))

@@ -64,6 +64,7 @@ feature = st.selectbox(
     t("inspection.feature"), ids, key=f"inspection.feature.{layer}",
     index=ids.index(st.query_params["feature"]) if st.query_params.get("feature") in ids else None,
     format_func=functools.partial(widgets.code_name, names),
+    placeholder=i18n.t("common.choose_one", lang),
 )  # fmt: skip
 findings = st.text_area(t("inspection.findings"), key=f"inspection.findings.{n}", height=120)
 
@@ -125,6 +126,7 @@ if feature is not None and "problems" in data.store(url).layer_names():
         which = st.selectbox(
             t("inspection.update_problem"), list(titles), index=None, key=f"inspection.upd.{n}",
             format_func=functools.partial(widgets.code_name, titles),
+            placeholder=i18n.t("common.choose_one", lang),
         )  # fmt: skip
         if which is not None:
             now = str(mine.loc[mine["id"].astype(str) == which, "status"].iloc[0])
@@ -135,6 +137,7 @@ if feature is not None and "problems" in data.store(url).layer_names():
                     format_func=functools.partial(
                         problem_view.enum_label, "problems", "status", lang
                     ),
+                    placeholder=i18n.t("common.choose_one", lang),
                 ),
                 "note": st.text_input(t("problem.note"), key=f"inspection.unote.{n}") or None,
             }  # fmt: skip

@@ -50,11 +50,21 @@ def map_view() -> None:
         st.info(i18n.t("map.none_selected", lang))
         return
     frames = {name: v.filtered[name] for name in chosen}
+    selection = v.selection
+    notes = [caption]
+    if "problems" in frames and not st.checkbox(
+        i18n.t("map.show_closed", lang), value=False, key="map_closed",
+        help=i18n.t("map.show_closed_help", lang),
+    ):  # fmt: skip
+        selection = view.open_problems(selection)  # in the token too: the tiles follow
+        frames["problems"] = view.filter_layers({"problems": frames["problems"]}, selection)[
+            "problems"
+        ]
+        notes.append(i18n.t("map.open_only_caption", lang))
     when = st.date_input(
         i18n.t("map.as_of", lang), value=None, key="map_as_of", max_value=times.today(),
         help=i18n.t("map.as_of_help", lang),
     )  # fmt: skip
-    notes = [caption]
     if when is not None and "outlets" in frames:
         frames["outlets"] = past_outlets(v, when)
         notes.append(i18n.t("map.as_of_caption", lang).format(date=when.isoformat()))
@@ -81,7 +91,7 @@ def map_view() -> None:
         st.info(i18n.t("map.empty_filtered", lang))
     legend = styles.map_styles(filterbar.period_labels(v.period or ""))
     tilemap.tile_map(
-        frames, selection=v.selection, period=v.period, past=when, legend_styles=legend,
+        frames, selection=selection, period=v.period, past=when, legend_styles=legend,
         settings=settings, lang=lang, focus=focus,
         tianditu_key=settings.tianditu_key, print_title=i18n.t("map.title", lang),
         print_notes=notes,

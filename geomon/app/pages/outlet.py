@@ -40,6 +40,7 @@ names = dict(zip(outlets["code"].astype(str), outlets["name"].astype(str), stric
 code = st.selectbox(
     i18n.t("outlet.choose", lang), codes, key="outlet.code",
     format_func=functools.partial(widgets.code_name, names),
+    placeholder=i18n.t("common.choose_one", lang),
 )  # fmt: skip
 if code is None:
     st.stop()

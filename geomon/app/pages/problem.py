@@ -53,6 +53,7 @@ pid = st.selectbox(
     ids,
     key="problem.id",
     format_func=functools.partial(widgets.code_name, titles),
+    placeholder=i18n.t("common.choose_one", lang),
 )
 if pid is None:
     st.stop()
@@ -146,6 +147,7 @@ else:
         target = st.selectbox(
             t("problem.next"), problem_view.next_statuses(record["status"]), key="problem.next",
             format_func=functools.partial(problem_view.enum_label, "problems", "status", lang),
+            placeholder=i18n.t("common.choose_one", lang),
         )  # fmt: skip
         note = st.text_area(t("problem.note"), key="problem.note")
         uploads = st.file_uploader(

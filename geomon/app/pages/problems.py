@@ -41,17 +41,23 @@ open_only = st.sidebar.toggle(t("problems.open_only"), value=False, key="problem
 chosen = st.sidebar.multiselect(
     t("problems.status"), statuses, key="problems.status",
     format_func=functools.partial(problem_view.enum_label, "problems", "status", lang),
+    placeholder=i18n.t("filters.placeholder", lang),
 )  # fmt: skip
 sources = st.sidebar.multiselect(
     t("problems.source"), [v.value for v in spec.field("source").values], key="problems.source",
     format_func=functools.partial(problem_view.enum_label, "problems", "source", lang),
+    placeholder=i18n.t("filters.placeholder", lang),
 )  # fmt: skip
 cards = st.sidebar.multiselect(
     t("problems.card"), ["red", "yellow"], key="problems.card",
     format_func=functools.partial(problem_view.card_label, lang),
+    placeholder=i18n.t("filters.placeholder", lang),
 )  # fmt: skip
 units = st.sidebar.multiselect(
-    t("problems.unit"), sorted(layer["unit"].dropna().astype(str).unique()), key="problems.unit"
+    t("problems.unit"),
+    sorted(layer["unit"].dropna().astype(str).unique()),
+    key="problems.unit",
+    placeholder=i18n.t("filters.placeholder", lang),
 )
 
 listed = sp.problem_list(layer, as_of=as_of)
@@ -84,6 +90,7 @@ left, right = st.columns([3, 1], vertical_alignment="bottom")
 pick = left.selectbox(
     t("problems.open"), ids, index=None, key="problems.pick",
     format_func=functools.partial(widgets.code_name, titles),
+    placeholder=i18n.t("common.choose_one", lang),
 )  # fmt: skip
 if right.button(t("problems.open"), key="problems.go", disabled=pick is None, width="stretch"):
     st.query_params.clear()

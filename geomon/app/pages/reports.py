@@ -60,6 +60,7 @@ with tab_period:
     district = c3.selectbox(
         i18n.t("reports.district", lang), list(districts), format_func=districts.__getitem__,
         key="reports.district",
+        placeholder=i18n.t("common.choose_one", lang),
     )  # fmt: skip
     as_of = c4.text_input(i18n.t("reports.as_of", lang), key="reports.as_of").strip()
     wanted = (str(start), str(end), district, as_of, store.revision())
@@ -145,6 +146,7 @@ with tab_recheck:
         index=0,
         format_func=names.__getitem__,
         key="reports.before",
+        placeholder=i18n.t("common.choose_one", lang),
     )
     after = c2.selectbox(
         i18n.t("reports.after", lang),
@@ -152,6 +154,7 @@ with tab_recheck:
         index=len(options) - 1,
         format_func=names.__getitem__,
         key="reports.after",
+        placeholder=i18n.t("common.choose_one", lang),
     )
     buffer_m = c3.number_input(
         i18n.t("reports.buffer", lang), min_value=0.0, max_value=10_000.0,

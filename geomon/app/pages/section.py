@@ -42,6 +42,7 @@ names = dict(zip(sections["code"].astype(str), sections["name"].astype(str), str
 code = st.selectbox(
     i18n.t("section.choose", lang), codes, key="section.code",
     format_func=functools.partial(widgets.code_name, names),
+    placeholder=i18n.t("common.choose_one", lang),
 )  # fmt: skip
 if code is None:
     st.stop()
@@ -109,6 +110,7 @@ else:
     parameter = left.selectbox(
         i18n.t("section.parameter", lang), parameters, key="section.parameter",
         format_func=functools.partial(section_view.parameter_label, lang=lang),
+        placeholder=i18n.t("common.choose_one", lang),
     )  # fmt: skip
     if st.query_params.get("parameter") != parameter:  # a link opens the same chart
         st.query_params["parameter"] = parameter

@@ -16,6 +16,7 @@ from geomon.specs import Label, get_spec
 
 RING = "#111111"  # overdue outlets
 CARD_RED, CARD_YELLOW = "#b2182b", "#e6b000"  # problems' cards (issue #20)
+CLOSED = "#b7d7bd"  # closed problems, when the map is asked to show them: pale green, history
 FAILS = "#c51b8a"  # sections failing their target (magenta: visible on every class colour)
 ALERT = "#ff6f00"  # sections with an open alert: a dashed orange halo outside the ring
 
@@ -25,13 +26,18 @@ def _label(key: str, **fmt: str) -> Label:
 
 
 def map_styles(
-    period: Label, *, outlet_url: str | None = None, section_url: str | None = None
+    period: Label,
+    *,
+    outlet_url: str | None = None,
+    section_url: str | None = None,
+    problem_url: str | None = None,
 ) -> dict[str, LayerStyle]:
     """
     Styles for `geomon.mapview.build_map`; `period` names the assessed period (legend).
 
     With `outlet_url` (``/outlet?outlet={id}``) an outlet's popup links to its record, with
-    `section_url` (``/section?code={id}``) a section's. Sections with an open alert (the
+    `section_url` (``/section?code={id}``) a section's, with `problem_url`
+    (``/problem?problem={id}``) a problem's. Sections with an open alert (the
     ``alert`` column, `geomon.app.data.status_layers`) get a dashed halo on the tile map.
     """
     stage = get_spec("outlets").style
@@ -75,13 +81,19 @@ def map_styles(
             link=(_label("map.open_record"), outlet_url) if outlet_url else None,
         ),
         # issue #20: problems by their red/yellow card (grey without one)
+        # closed problems (shown only on request) apart, pale: history (view.with_map_card)
         "problems": LayerStyle(
-            color_by="card",
-            colors={"red": CARD_RED, "yellow": CARD_YELLOW},
-            labels={"red": _label("card.red"), "yellow": _label("card.yellow")},
+            color_by="map_card",
+            colors={"red": CARD_RED, "yellow": CARD_YELLOW, "closed": CLOSED},
+            labels={
+                "red": _label("card.red"),
+                "yellow": _label("card.yellow"),
+                "closed": _label("map.closed_problem"),
+            },
             title=_label("map.card_title"),
             default_label=_label("map.no_card"),
             popup={"card": _label("problems.card"), "days_overdue": _label("col.days_overdue")},
             stroke="#333333",
+            link=(_label("map.open_problem"), problem_url) if problem_url else None,
         ),
     }

@@ -3,8 +3,9 @@
 Pure functions (no Streamlit), so the whole filter contract is unit-tested without a browser:
 
 - `DIMS` are the sidebar filters. Each is one URL parameter mapped onto a column of one or more
-  layers (``district`` filters outlets by 所在区县, sections by district, the districts layer by
-  name, …). Their columns are the specs' ``filter_fields`` plus the status columns
+  layers (``district`` filters the districts layer by name and every layer whose spec lists
+  ``district`` in ``filter_fields`` by it: outlets, sections, zones, problems, inspections, …).
+  Their columns are the specs' ``filter_fields`` plus the status columns
   `geomon.analysis.compliance.with_status` adds (``overdue``, ``class``, ``meets_target``:
   `geomon.analysis.compliance.STATUS_COLUMNS`). `extra_dims` adds every other spec filter field
   of the outlets and sections layers, so a field added to ``filter_fields`` shows up with no code.
@@ -22,8 +23,9 @@ import pandas as pd
 
 from geomon import filters
 from geomon.analysis import compliance
+from geomon.rules import supervision as sup_rules
 from geomon.rules import water_quality as wq
-from geomon.specs import Label, get_spec
+from geomon.specs import Label, get_spec, layer_names
 
 PERIOD = "period"  # URL parameter of the monitoring period ("2023", "2023-03", "2023-01..2023-06")
 
@@ -43,20 +45,18 @@ def _label(layer: str, column: str) -> Label:
     return get_spec(layer).field(column).label
 
 
+def _district_targets() -> dict[str, str]:
+    """The 行政区 filter's columns: the districts layer's name, and ``district`` of every layer
+    that lists it in ``filter_fields`` (outlets first, as the filter offers their values first)."""
+    targets = {"outlets": "district", "sections": "district", "districts": "name"}
+    for name in layer_names():
+        if name not in targets and "district" in get_spec(name).filter_fields:
+            targets[name] = "district"
+    return targets
+
+
 DIMS: tuple[Dim, ...] = (
-    Dim(
-        "district",
-        Label("行政区", "District"),
-        {
-            "outlets": "district",
-            "sections": "district",
-            "districts": "name",
-            "protection_zones": "district",
-            "red_lines": "district",
-            "control_units": "district",
-            "projects": "district",
-        },
-    ),
+    Dim("district", Label("行政区", "District"), _district_targets()),
     Dim(
         "river",
         Label("河流/水体", "River / water body"),
@@ -79,7 +79,17 @@ DIMS: tuple[Dim, ...] = (
         {"sections": "meets_target"},
         values=(("1", Label("达标", "Meets target")), ("0", Label("未达标", "Fails target"))),
     ),
+    # not in the sidebar: the map sets it (open problems only, unless closed ones are asked for)
+    Dim("problem_status", _label("problems", "status"), {"problems": "status"}),
 )
+
+
+def open_problems(selection: Mapping[str, Sequence[str]]) -> dict[str, list]:
+    """`selection` keeping only open problems (every status but 已销号, the workflow's end in
+    ``geomon/rules/supervision.toml``): on the map a closed problem is history, not a task."""
+    closed = sup_rules.rules().closed
+    statuses = [v.value for v in get_spec("problems").field("status").values]
+    return {**selection, "problem_status": [s for s in statuses if s != closed]}
 
 
 def extra_dims(layers: Sequence[str] = ("outlets", "sections")) -> tuple[Dim, ...]:
@@ -302,13 +312,27 @@ def with_status(
 
     Each layer goes through `geomon.analysis.compliance.with_status` for `period` (outlets:
     ``overdue`` at the period's end; sections: class and target flags from the ``monitoring``
-    table); the others, ``monitoring`` included, are passed through unchanged.
+    table; problems: their card, and ``map_card`` (`with_map_card`)); the others, ``monitoring``
+    included, are passed through unchanged.
     """
     monitoring = layers.get("monitoring")
-    return {
+    out = {
         name: compliance.with_status(name, frame, period=period, monitoring=monitoring)
         for name, frame in layers.items()
     }
+    if "problems" in out:
+        out["problems"] = with_map_card(out["problems"])
+    return out
+
+
+def with_map_card(problems: pd.DataFrame) -> pd.DataFrame:
+    """`problems` (with ``card``) plus ``map_card``, what the map colours them by: the card, or
+    ``"closed"`` for a closed (已销号) problem, so the legend counts closed ones apart from open
+    ones without a card (both have no card)."""
+    closed = problems["status"].astype("object").eq(sup_rules.rules().closed).to_numpy(dtype=bool)
+    card = problems["card"].astype("object").to_numpy(copy=True)
+    card[closed] = "closed"
+    return problems.assign(map_card=card)
 
 
 __all__ = [
@@ -323,9 +347,11 @@ __all__ = [
     "for_sections",
     "layer_selection",
     "monthly_classes",
+    "open_problems",
     "option_label",
     "options",
     "search",
     "stored_rows",
+    "with_map_card",
     "with_status",
 ]

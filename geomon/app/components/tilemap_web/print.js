@@ -53,12 +53,141 @@
       return v <= metres; }) || p;
   }
 
+  // -- the printed legend ----------------------------------------------------------------------
+
+  function font(weight, px) { return weight + " " + Math.round(px) + "px " + FONT; }
+
+  function swatch(ctx, row, stroke, x, y, mm) {  // the legend's swatch, centred on y
+    var c = row.color;
+    ctx.lineWidth = 0.3 * mm;
+    if (row.kind === "ln") {
+      ctx.strokeStyle = c; ctx.lineWidth = 0.9 * mm;
+      ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + 5 * mm, y); ctx.stroke();
+    } else if (row.kind === "pg") {
+      ctx.globalAlpha = 0.33; ctx.fillStyle = c; ctx.fillRect(x, y - 1.6 * mm, 5 * mm, 3.2 * mm);
+      ctx.globalAlpha = 1; ctx.strokeStyle = c; ctx.lineWidth = 0.4 * mm;
+      ctx.strokeRect(x, y - 1.6 * mm, 5 * mm, 3.2 * mm);
+    } else {
+      var cx = x + 2.5 * mm, r = 1.5 * mm;
+      ctx.beginPath();
+      if (row.kind === "dm") {
+        ctx.moveTo(cx, y - r * 1.3); ctx.lineTo(cx + r * 1.3, y);
+        ctx.lineTo(cx, y + r * 1.3); ctx.lineTo(cx - r * 1.3, y); ctx.closePath();
+      } else {
+        ctx.arc(cx, y, r, 0, 2 * Math.PI);
+      }
+      if (row.kind === "ring") {
+        ctx.fillStyle = "#fff"; ctx.fill(); ctx.strokeStyle = c; ctx.lineWidth = 0.6 * mm;
+      } else {
+        ctx.fillStyle = c; ctx.fill(); ctx.strokeStyle = stroke;
+      }
+      ctx.stroke();
+    }
+  }
+
+  // Where each line of the printed legend goes in `box` (sheet pixels, `mm` pixels a millimetre):
+  // every layer is listed, no text cut with "…" (long titles and labels wrap). The legend shrinks (down to 70 %), then splits
+  // into two columns (down to 50 %), then shrinks on until it fits. A layer's description wraps.
+  // Returns {scale, columns, lines: [{kind: "title"|"sub"|"row", x, y, w, text, row, layer}]}.
+  function planLegend(ctx, layers, box, mm) {
+    var top = box.y + 10 * mm, bottom = box.y + box.h - 3 * mm, pad = 3 * mm;
+    var tries = [[1, 1], [1, 0.9], [1, 0.8], [1, 0.7], [2, 0.8], [2, 0.7], [2, 0.6], [2, 0.5]];
+    for (var s = 0.45; s > 0.2; s -= 0.05) tries.push([2, s]);
+    var plan = null;
+    for (var i = 0; i < tries.length && !(plan && plan.fits); i++) {
+      plan = layoutLegend(ctx, layers, box, mm, tries[i][0], tries[i][1], top, bottom, pad);
+    }
+    return plan;
+  }
+
+  function layoutLegend(ctx, layers, box, mm, columns, scale, top, bottom, pad) {
+    var gap = 2 * mm, colW = (box.w - 2 * pad - (columns - 1) * gap) / columns;
+    var row = 5 * mm * scale, subRow = 3.6 * mm * scale;
+    var blocks = [];  // one per layer: its lines, with heights, kept together where they can be
+    layers.forEach(function (layer) {
+      var lines = [], s = mm * scale;
+      ctx.font = font(600, 3.4 * s);
+      wrap(ctx, layer.title, colW).forEach(function (text, k) {
+        lines.push({kind: k ? "more-title" : "title", text: text, h: k ? subRow : row,
+                    layer: layer});
+      });
+      if (layer.sub) {
+        ctx.font = font(400, 2.9 * s);
+        wrap(ctx, layer.sub, colW).forEach(function (text) {
+          lines.push({kind: "sub", text: text, h: subRow, layer: layer});
+        });
+      }
+      layer.rows.forEach(function (r) {  // a long label wraps beside its swatch, left of the count
+        ctx.font = font(400, 3.1 * s);
+        var width = colW - 9 * s - ctx.measureText(String(r.count)).width;
+        wrap(ctx, r.label, width).forEach(function (text, k) {
+          lines.push({kind: k ? "more" : "row", text: text, h: k ? subRow : row, row: r,
+                      layer: layer});
+        });
+      });
+      blocks.push({lines: lines, after: 1.5 * mm * scale});
+    });
+    var col = 0, y = top, out = [], fits = true;
+    blocks.forEach(function (block) {
+      var height = block.lines.reduce(function (sum, ln) { return sum + ln.h; }, 0);
+      var head = block.lines[0].h + (block.lines[1] ? block.lines[1].h : 0);
+      // a layer starts a new column if it does not fit whole here (and would there), or if
+      // not even its title and first line fit
+      if (y > top && ((y + height > bottom && top + height <= bottom) || y + head > bottom)) {
+        col += 1; y = top;
+      }
+      block.lines.forEach(function (ln) {
+        if (y + ln.h > bottom) { col += 1; y = top; }
+        if (col >= columns) fits = false;
+        out.push({kind: ln.kind, text: ln.text, row: ln.row, layer: ln.layer,
+                  x: box.x + pad + col * (colW + gap), y: y + ln.h / 2, w: colW});
+        y += ln.h;
+      });
+      y += block.after;
+    });
+    return {scale: scale, columns: columns, lines: out, fits: fits};
+  }
+
+  function summary(plan) {  // what tests read: the printed legend's size and what it lists
+    return {scale: plan.scale, columns: plan.columns, fits: plan.fits,
+            titles: plan.lines.filter(function (ln) { return ln.kind === "title"; })
+              .map(function (ln) { return ln.text; }),
+            labels: plan.lines.filter(function (ln) {
+              return ln.kind === "row" || ln.kind === "more"; })
+              .map(function (ln) { return ln.text; }).join(""),
+            subs: plan.lines.filter(function (ln) { return ln.kind === "sub"; })
+              .map(function (ln) { return ln.text; }).join(""),
+            rows: plan.lines.filter(function (ln) { return ln.kind === "row"; }).length};
+  }
+
+  function drawLegendLine(ctx, ln, scale, mm) {
+    var x = ln.x, right = ln.x + ln.w, cy = ln.y;
+    ctx.textBaseline = "middle";
+    if (ln.kind === "title" || ln.kind === "more-title") {
+      ctx.fillStyle = "#111"; ctx.font = font(600, 3.4 * mm * scale); ctx.textAlign = "left";
+      ctx.fillText(ln.text, x, cy);
+    } else if (ln.kind === "more") {  // a row label's next line
+      ctx.fillStyle = "#222"; ctx.font = font(400, 3.1 * mm * scale); ctx.textAlign = "left";
+      ctx.fillText(ln.text, x + 7 * mm * scale, cy);
+    } else if (ln.kind === "sub") {
+      ctx.fillStyle = "#555"; ctx.font = font(400, 2.9 * mm * scale); ctx.textAlign = "left";
+      ctx.fillText(ln.text, x, cy);
+    } else {
+      var s = mm * scale;
+      swatch(ctx, ln.row, ln.layer.stroke, x, cy, s);
+      ctx.font = font(400, 3.1 * s); ctx.textAlign = "right"; ctx.fillStyle = "#777";
+      var n = String(ln.row.count), nw = ctx.measureText(n).width;
+      ctx.fillText(n, right, cy);
+      ctx.textAlign = "left"; ctx.fillStyle = "#222";
+      ctx.fillText(ln.text, x + 7 * s, cy);
+    }
+  }
+
   function control(env) {
     var state = env.state, last = null;
 
     // -- composing the sheet -------------------------------------------------------------------
 
-    function font(weight, px) { return weight + " " + Math.round(px) + "px " + FONT; }
 
     function tilesFor(frame, view) {  // [layer, x, y, tile] to draw, bottom layer first
       var map = state.map, jobs = [];
@@ -180,74 +309,18 @@
       ctx.lineTo(cx, bottom - 2.5 * mm); ctx.closePath(); ctx.fill(); ctx.stroke();
     }
 
-    function swatch(ctx, row, stroke, x, y, mm) {  // the legend's swatch, centred on y
-      var c = row.color;
-      ctx.lineWidth = 0.3 * mm;
-      if (row.kind === "ln") {
-        ctx.strokeStyle = c; ctx.lineWidth = 0.9 * mm;
-        ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(x + 5 * mm, y); ctx.stroke();
-      } else if (row.kind === "pg") {
-        ctx.globalAlpha = 0.33; ctx.fillStyle = c; ctx.fillRect(x, y - 1.6 * mm, 5 * mm, 3.2 * mm);
-        ctx.globalAlpha = 1; ctx.strokeStyle = c; ctx.lineWidth = 0.4 * mm;
-        ctx.strokeRect(x, y - 1.6 * mm, 5 * mm, 3.2 * mm);
-      } else {
-        var cx = x + 2.5 * mm, r = 1.5 * mm;
-        ctx.beginPath();
-        if (row.kind === "dm") {
-          ctx.moveTo(cx, y - r * 1.3); ctx.lineTo(cx + r * 1.3, y);
-          ctx.lineTo(cx, y + r * 1.3); ctx.lineTo(cx - r * 1.3, y); ctx.closePath();
-        } else {
-          ctx.arc(cx, y, r, 0, 2 * Math.PI);
-        }
-        if (row.kind === "ring") {
-          ctx.fillStyle = "#fff"; ctx.fill(); ctx.strokeStyle = c; ctx.lineWidth = 0.6 * mm;
-        } else {
-          ctx.fillStyle = c; ctx.fill(); ctx.strokeStyle = stroke;
-        }
-        ctx.stroke();
-      }
-    }
-
     function drawLegend(ctx, box, mm, heading) {
-      var x = box.x + 3 * mm, right = box.x + box.w - 3 * mm, y = box.y + 3 * mm;
-      var bottom = box.y + box.h - 3 * mm, row = 5 * mm, full = false;
+      var layers = (state.args.legend_layers || []).filter(function (layer) {
+        var shown = state.layers[layer.name];  // switched off: not printed
+        return shown && state.map.hasLayer(shown.grid);
+      });
+      var plan = planLegend(ctx, layers, box, mm);
       ctx.strokeStyle = "#999"; ctx.lineWidth = 0.25 * mm;
       ctx.strokeRect(box.x, box.y, box.w, box.h);
       ctx.textBaseline = "middle"; ctx.textAlign = "left"; ctx.fillStyle = "#111";
-      ctx.font = font(700, 4 * mm); ctx.fillText(heading, x, y + 2 * mm); y += 7 * mm;
-      function line(draw) {
-        if (y + row > bottom) {
-          if (!full) { ctx.fillStyle = "#555"; ctx.fillText("…", x, y + row / 2); }
-          full = true;
-          return;
-        }
-        draw(y + row / 2); y += row;
-      }
-      (state.args.legend_layers || []).forEach(function (layer) {
-        var shown = state.layers[layer.name];
-        if (!shown || !state.map.hasLayer(shown.grid)) return;  // switched off: not printed
-        line(function (cy) {
-          ctx.fillStyle = "#111"; ctx.font = font(600, 3.4 * mm); ctx.textAlign = "left";
-          ctx.fillText(fit(ctx, layer.title, right - x), x, cy);
-        });
-        if (layer.sub) {
-          line(function (cy) {
-            ctx.fillStyle = "#555"; ctx.font = font(400, 2.9 * mm); ctx.textAlign = "left";
-            ctx.fillText(fit(ctx, layer.sub, right - x), x, cy);
-          });
-        }
-        layer.rows.forEach(function (r) {
-          line(function (cy) {
-            swatch(ctx, r, layer.stroke, x, cy, mm);
-            ctx.font = font(400, 3.1 * mm); ctx.textAlign = "right"; ctx.fillStyle = "#777";
-            var n = String(r.count), nw = ctx.measureText(n).width;
-            ctx.fillText(n, right, cy);
-            ctx.textAlign = "left"; ctx.fillStyle = "#222";
-            ctx.fillText(fit(ctx, r.label, right - x - 7 * mm - nw - 2 * mm), x + 7 * mm, cy);
-          });
-        });
-        y += 1.5 * mm;
-      });
+      ctx.font = font(700, 4 * mm); ctx.fillText(heading, box.x + 3 * mm, box.y + 5 * mm);
+      plan.lines.forEach(function (ln) { drawLegendLine(ctx, ln, plan.scale, mm); });
+      return plan;
     }
 
     // The whole sheet; resolves to {canvas, layout}. `withBasemap` false leaves out the basemap.
@@ -280,11 +353,12 @@
         drawNorth(ctx, frame, mm, lb.north);
         ctx.strokeStyle = "#333"; ctx.lineWidth = 0.35 * mm;
         ctx.strokeRect(frame.x, frame.y, frame.w, frame.h);
-        drawLegend(ctx, {x: frame.x + frame.w + gap, y: frame.y, w: legendW, h: frame.h}, mm,
-                   lb.legend);
+        var legend = drawLegend(ctx, {x: frame.x + frame.w + gap, y: frame.y, w: legendW,
+                                      h: frame.h}, mm, lb.legend);
         return {canvas: canvas, layout: {paper: paper, width: W, height: H, frame: frame,
                                          zoom: view.z, k: view.k, origin: view.origin,
-                                         scale: scale, basemap: withBasemap}};
+                                         scale: scale, basemap: withBasemap,
+                                         legend: summary(legend)}};
       });
     }
 
@@ -393,5 +467,8 @@
     return ctl;
   }
 
-  window.GeomonPrint = {control: control};
+  // planLegend: for a test of the legend of many layers, on a canvas of its own (`summary` of it)
+  window.GeomonPrint = {control: control, planLegend: function (ctx, layers, box, mm) {
+    return summary(planLegend(ctx, layers, box, mm));
+  }};
 })();

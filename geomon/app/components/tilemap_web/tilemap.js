@@ -10,7 +10,8 @@
   "use strict";
   var M = window.GeomonMVT;
   var state = {map: null, layers: {}, args: null, legend: null, control: null, focusId: null,
-               focus: null, busy: null, pending: 0, asked: 0, drawn: {}, print: null, value: {}};
+               focus: null, busy: null, pending: 0, asked: 0, drawn: {}, print: null, value: {},
+               legendShown: false};
 
   function send(type, data) {  // a component value is sent whole: print and token requests merge
     if (type === "streamlit:setComponentValue") {
@@ -250,11 +251,37 @@
         if (!body) return;
         var title = "<div class='geomon-title'><b>" + esc(state.layers[layer].style.title) +
           "</b></div>";
-        L.popup({maxWidth: 460, className: "geomon-popup"})
-          .setLatLng(latlng).setContent(title + body.html).openOn(state.map);
+        // Pan the popup into view clear of the legend (bottom right): a Leaflet popup lives in
+        // the map pane, below every control, so no z-index can lift it over the legend.
+        var size = state.map.getSize(), legendW = state.legend.offsetWidth || 0;
+        var popup = L.popup({
+          maxWidth: Math.max(220, Math.min(460, size.x - legendW - 60)),
+          className: "geomon-popup", autoPan: true,
+          autoPanPaddingTopLeft: L.point(12, 12),
+          autoPanPaddingBottomRight: L.point(legendW + 16, 12),
+        }).setLatLng(latlng).setContent(title + body.html).openOn(state.map);
+        setTimeout(function () { clearLegend(popup); }, 400);  // after the pan
       })
       .catch(function () {})
       .then(function () { busy(-1); });
+  }
+
+  // A popup still under the legend (a map too small to pan it clear) folds the legend away.
+  function clearLegend(popup) {
+    var el = popup.getElement(), details = state.legend.querySelector("details");
+    if (!el || !details || !details.open || !state.map.hasLayer(popup)) return;
+    var a = el.getBoundingClientRect(), b = state.legend.getBoundingClientRect();
+    if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+      details.open = false;
+    }
+  }
+
+  // The legend starts open only on a large map: on a small one it would hide the east part.
+  var LEGEND_OPEN_MIN = {x: 1000, y: 560};
+
+  function legendOpenAtStart() {
+    // the frame's height is set after the first render: the page's height is what it will be
+    return state.map.getSize().x >= LEGEND_OPEN_MIN.x && state.args.height >= LEGEND_OPEN_MIN.y;
   }
 
   function onClick(e) {
@@ -369,6 +396,8 @@
       state.legend.innerHTML = a.legend;
       var now = state.legend.querySelector("details");
       if (open && now) now.open = open.open;
+      else if (now && !state.legendShown) now.open = legendOpenAtStart();  // the first legend
+      if (now) state.legendShown = true;
     }
     syncLayers(a);
     syncFocus(a);
