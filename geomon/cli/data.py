@@ -167,18 +167,20 @@ def _print_stats(doc: dict[str, Any]) -> None:
     total = outlets.get("total", {})
     if total:
         print(
-            f"入河排污口 {total.get('total')} 个：已溯源 {total.get('traced')}，"
-            f"已完成整治 {total.get('rectified')}，已销号 {total.get('closed')}，"
-            f"逾期 {total.get('overdue')}"
+            f"入河排污口 {total.get('total')} 个（截至 {outlets.get('as_of')}）：已溯源 "
+            f"{total.get('traced')}，已完成整治 {total.get('rectified')}，已销号 "
+            f"{total.get('closed')}，逾期 {total.get('overdue')}"
         )
     for row in outlets.get("by_water_body_kind", []):
         print(f"  {row['water_body_kind']}：{row['total']} 个，已完成整治 {row['rectified']} 个")
     sections = doc.get("sections", {})
+    if span := sections.get("period"):
+        print(f"断面水质（监测数据 {span.get('start')} 至 {span.get('end')}）：")
     for row in sections.get("by_control_level", []):
         print(
             f"{row['control_level']}断面 {row['assessed']} 个：优良（Ⅰ–Ⅲ类）比例 "
             f"{_pct(row['good_pct'])}，劣Ⅴ类 {_pct(row['worst_pct'])}，达标 "
-            f"{row['meets_target']}/{row['with_target']}"
+            f"{row['meets_target']}/{row['with_target']}（有水质目标的断面）"
         )
     for row in sections.get("failing", []):
         print(

@@ -257,3 +257,15 @@ def test_a_closed_stdout_ends_the_command_quietly() -> None:
     geomon.stderr.close()
     assert head.stdout == b"".join(full.splitlines(keepends=True)[:2])
     assert err == ""
+
+
+def test_stats_text_names_its_dates(capsys: pytest.CaptureFixture[str]) -> None:
+    # the demo: outlets judged on 2023-12-31; its lab samples run 2023-01-10 … 2023-06-15
+    code, out, _ = run(["stats", "--store", STORE, "--as-of", "2023-12-31"], capsys)
+
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("入河排污口 129 个（截至 2023-12-31）：")
+    assert "断面水质（监测数据 2023-01-10 至 2023-06-15）：" in lines
+    city = "市控断面 3 个：优良（Ⅰ–Ⅲ类）比例 100.0%，劣Ⅴ类 0.0%，达标 2/2（有水质目标的断面）"
+    assert city in lines  # one 市控 section has no target: 2 of 2 with one
