@@ -251,6 +251,156 @@ def scale(stations: int, layout: str) -> dict[str, Any]:
             "mib": path.stat().st_size / 2**20}  # fmt: skip
 
 
+# ------------------------------------------------------------------------------ national year
+
+NATIONAL = 2000  # automatic stations: 2,000 × 8,760 h × 8 parameters = 140,160,000 readings
+_SOCKET = Path("/tmp/geomon-national-pg")  # short: a Unix socket path has ~100 characters
+
+
+def _national_dir() -> Path:
+    return HERE / "out" / "readings-national"
+
+
+def _stage(name: str, done: bool = False) -> bool:
+    """Whether fill stage `name` was completed (kept in the dataset folder); mark it with `done`."""
+    marks = _national_dir() / "stages.json"
+    stages = json.loads(marks.read_text()) if marks.exists() else []
+    if done and name not in stages:
+        marks.write_text(json.dumps([*stages, name]))
+    return name in stages
+
+
+class _NationalCluster:
+    """A PostgreSQL cluster kept under benchmarks/out/readings-national/pgdata (so a re-run
+    reuses the 140M readings), started for one run, fsync off (a benchmark, not a store)."""
+
+    def __init__(self) -> None:
+        sys.path.insert(0, str(HERE.parent))
+        from tests.pgcluster import pg_bindir  # noqa: PLC0415
+
+        self.bindir = pg_bindir()
+        self.data = _national_dir() / "pgdata"
+        self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run([*self.prefix, str(self.bindir / tool), *args], check=True,
+                       capture_output=True, text=True)  # fmt: skip
+
+    def start(self) -> str:
+        import shutil  # noqa: PLC0415
+
+        _SOCKET.mkdir(exist_ok=True)
+        if not (self.data / "PG_VERSION").exists():
+            self.data.mkdir(parents=True, exist_ok=True)
+            if self.prefix:
+                shutil.chown(self.data, "postgres", "postgres")
+            self._run("initdb", "-D", str(self.data), "--auth=trust", "-U", "postgres",
+                      "--encoding=UTF8", "--no-locale", "--no-sync")  # fmt: skip
+        if self.prefix:
+            shutil.chown(_SOCKET, "postgres", "postgres")
+        options = (f"-k {_SOCKET} -p 5432 -c listen_addresses='' -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off -c wal_level=minimal "
+                   "-c max_wal_senders=0 -c max_wal_size=8GB -c shared_buffers=1GB "
+                   "-c maintenance_work_mem=1GB -c work_mem=64MB "
+                   "-c max_parallel_maintenance_workers=1")  # fmt: skip
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.data / "server.log"),
+                  "-o", options, "-w", "-t", "600", "start")  # fmt: skip
+        return f"postgresql://postgres@/bench?host={_SOCKET}&port=5432"
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "600", "stop")
+
+
+# Beijing hour h of 2023 (0 = 2023-01-01 00:00) → UTC 2022-12-31 16:00 + h hours. Injected, so
+# the alerts have work to do: every 25th station's NH3N is worse than class III from 06-20 to
+# 07-04 (exceedance + persistent exceedance, traced back past the 7-day window); every 50th
+# (from station 1) has TP spikes on 06-29/06-30 (exceedance); every 100th (from station 2) sends
+# only fault-flagged (D) data from 06-30 12:00 to 07-02 00:00 (a data gap across midnight).
+_FILL = """
+INSERT INTO geomon_readings (section_code, station_mn, parameter, step, time, value, flag)
+SELECT 'BM' || lpad(s::text, 4, '0'), 'MNBM' || lpad(s::text, 4, '0'), p.name, 'hour',
+       timestamptz '2022-12-31 16:00:00+00' + h * interval '1 hour',
+       floor(1000 * CASE
+           WHEN p.name = 'NH3N' AND s % 25 = 0 AND h >= 4080 AND h < 4440 THEN 1.3
+           WHEN p.name = 'TP' AND s % 50 = 1 AND h >= 4296 AND h < 4344 THEN 0.35
+           ELSE p.level END
+         * exp(0.1 * (random() + random() + random() + random() - 2) * 1.732) + 0.5) / 1000.0,
+       CASE WHEN s % 100 = 2 AND h >= 4332 AND h < 4368 THEN 'D' ELSE 'N' END
+FROM generate_series(:lo, :hi - 1) s
+CROSS JOIN (VALUES {levels}) p(name, level)
+CROSS JOIN generate_series(0, 8759) h
+ORDER BY 1, 3, 5
+"""
+
+
+def national_fill(url: str) -> dict[str, float]:
+    """Fill the national store (stages kept, so an interrupted fill resumes): sections through
+    geomon; readings by INSERT … SELECT generate_series into the bare table, 50 stations per
+    statement; then the key and geomon's own indexes (`_readings_pg.ensure`)."""
+    import psycopg  # noqa: PLC0415
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from geomon.store import _readings_pg, open_store  # noqa: PLC0415
+    from geomon.store.postgis import engine_url  # noqa: PLC0415
+
+    took: dict[str, float] = {}
+    admin = url.replace("/bench?", "/postgres?")
+    if not _stage("schema"):
+        with psycopg.connect(admin.replace("postgresql://", "postgresql://"), autocommit=True) as c:
+            c.execute("DROP DATABASE IF EXISTS bench")
+            c.execute("CREATE DATABASE bench")
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute("CREATE EXTENSION postgis")
+        store = open_store(url)
+        store.write({"sections": sections(NATIONAL)})
+        engine = sa.create_engine(engine_url(url))
+        with engine.begin() as conn:
+            _readings_pg.ensure(conn)
+            names = conn.execute(sa.text(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'geomon_readings'"
+            )).scalars().all()  # fmt: skip
+            conn.execute(sa.text(
+                "ALTER TABLE geomon_readings DROP CONSTRAINT IF EXISTS geomon_readings_pkey"
+            ))  # fmt: skip
+            for name in names:
+                conn.execute(sa.text(f'DROP INDEX IF EXISTS "{name}"'))
+        engine.dispose()
+        _stage("schema", done=True)
+    levels = ", ".join(f"('{p}', {v})" for p, v in LEVEL.items())
+    t0 = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as c:
+        for lo in range(0, NATIONAL, 50):
+            if _stage(f"fill-{lo}"):
+                continue
+            with c.transaction():
+                c.execute(f"DELETE FROM geomon_readings WHERE station_mn >= 'MNBM{lo:04d}' "
+                          f"AND station_mn < 'MNBM{lo + 50:04d}'")  # fmt: skip
+                c.execute(_FILL.format(levels=levels).replace(":lo", str(lo))
+                          .replace(":hi", str(lo + 50)))  # fmt: skip
+            _stage(f"fill-{lo}", done=True)
+            print(f"filled stations {lo}..{lo + 49}: {time.perf_counter() - t0:.0f} s",
+                  flush=True)  # fmt: skip
+    took["fill"] = time.perf_counter() - t0
+    if not _stage("index"):
+        t0 = time.perf_counter()
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute("SET maintenance_work_mem = '1GB'")
+            c.execute("ALTER TABLE geomon_readings ADD PRIMARY KEY "
+                      "(station_mn, parameter, step, time)")  # fmt: skip
+            print(f"key: {time.perf_counter() - t0:.0f} s", flush=True)
+        engine = sa.create_engine(engine_url(url))
+        with engine.begin() as conn:
+            conn.execute(sa.text("SET maintenance_work_mem = '1GB'"))
+            _readings_pg.ensure(conn)
+        engine.dispose()
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute("VACUUM ANALYZE geomon_readings")
+        took["index"] = time.perf_counter() - t0
+        (_national_dir() / "index_s.txt").write_text(f"{took['index']:.0f}")
+        _stage("index", done=True)
+    return took
+
+
 def _row(figure: str, value: float | None, unit: str, target: str, limit: float | None,
          **extra: Any) -> dict[str, Any]:  # fmt: skip
     meets = None if value is None or limit is None else value <= limit
@@ -301,7 +451,17 @@ def main() -> None:
     parser.add_argument("--no-postgis", action="store_true")
     parser.add_argument("--scale", type=int, help="also: series and one day with this many "
                         "stations' year stored (e.g. 250: 17.5M readings)")  # fmt: skip
+    parser.add_argument("--national-fill", action="store_true", help="only fill (or finish "
+                        "filling) the national PostGIS store under benchmarks/out/")  # fmt: skip
     args = parser.parse_args()
+    if args.national_fill:
+        cluster = _NationalCluster()
+        url = cluster.start()
+        try:
+            print(json.dumps(national_fill(url)), flush=True)
+        finally:
+            cluster.stop()
+        return
     if args.figure:
         if args.figure.startswith("scale-"):
             result = scale(args.stations, args.figure.removeprefix("scale-"))

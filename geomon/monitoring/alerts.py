@@ -43,6 +43,7 @@ from geomon import frames
 from geomon.analysis import compliance
 from geomon.errors import AlertError
 from geomon.messages import message
+from geomon.monitoring.alert_candidates import candidate_sections
 from geomon.monitoring.alert_model import (
     BEIJING,
     JSON_KEYS,
@@ -398,11 +399,13 @@ def store_alerts(
     `layers` gives the ``sections``, ``outlets`` and ``monitoring`` frames instead (an app
     holds them already; one left out is not evaluated: no outlets, no outlet alerts).
 
-    Readings are read for `readings_window`; a station alert whose run or gap reaches back to
-    (within a day of) the start of what was read may have begun earlier, so its section's
-    readings are read again over twice the span, up to ``max_history_days``, until its start is
-    found: ``since``, and so the id, stays the same from day to day. `read_readings` reads them
-    (default `_readings_for`).
+    Readings are read for `readings_window`, of the sections the store's daily rollup names
+    as possibly alerting (`geomon.monitoring.alert_candidates`; every section's when
+    `read_readings` is given or the store has no rollup: the same alerts, more read); a station
+    alert whose run or gap reaches back to (within a day of) the start of what was read may
+    have begun earlier, so its section's readings are read again over twice the span, up to
+    ``max_history_days``, until its start is found: ``since``, and so the id, stays the same
+    from day to day. `read_readings` reads them (default `_readings_for`).
     """
     read = read_readings or _readings_for
     rules = rules or load_rules()
@@ -411,11 +414,20 @@ def store_alerts(
         layers = {n: _layer(store, n) for n in ("sections", "outlets", "monitoring")}
     sections = layers.get("sections")
     start, end = readings_window(rules, instant)
+    if read_readings is None and hasattr(store, "read_readings_daily"):
+        if sections is None or not len(sections):  # no sections: no station alerts
+            readings = empty_readings()
+        else:  # the daily rollup names the sections that may alert: read only theirs
+            daily = store.read_readings_daily(beijing_day(start), beijing_day(end))
+            codes = candidate_sections(daily, sections, rules, instant)
+            readings = read(store, start, end, sections=codes) if codes else empty_readings()
+    else:
+        readings = read(store, start, end)
     found = evaluate(
         sections=sections,
         outlets=layers.get("outlets"),
         monitoring=layers.get("monitoring"),
-        readings=read(store, start, end),
+        readings=readings,
         rules=rules,
         as_of=instant,
     )

@@ -1,0 +1,108 @@
+"""The daily rollup (`geomon.store.rollup`) in PostGIS: the same table and statements as the
+GeoPackage's (`geomon.store._rollup_gpkg`) in PostgreSQL's dialect, run in the readings write's
+transaction. ``day`` and the times are integers (days, seconds since 1970), as in the file.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+
+from geomon.store import readings as rd
+from geomon.store import rollup as ru
+
+T, R = ru.DAILY_TABLE, rd.READINGS_TABLE
+_SCHEMA = (
+    f"""CREATE TABLE IF NOT EXISTS "{T}" (
+        section_code text NOT NULL, station_mn text NOT NULL, parameter text NOT NULL,
+        step text NOT NULL, day integer NOT NULL, flag text NOT NULL, rows bigint NOT NULL,
+        n bigint NOT NULL, low double precision, high double precision, first_time bigint,
+        last_time bigint, PRIMARY KEY (station_mn, parameter, step, day, flag, section_code))""",
+    f'CREATE INDEX IF NOT EXISTS "{T}_day" ON "{T}" (day)',
+)
+_EPOCH = "extract(epoch FROM r.time)::bigint"
+_AGGREGATE = f"""SELECT r.section_code, r.station_mn, r.parameter, r.step,
+    floor((extract(epoch FROM r.time) + {ru.BEIJING_OFFSET}) / {ru.DAY})::integer AS day, r.flag,
+    count(*), count(r.value), min(r.value), max(r.value),
+    min({_EPOCH}) FILTER (WHERE r.value IS NOT NULL),
+    max({_EPOCH}) FILTER (WHERE r.value IS NOT NULL)"""
+_GROUP_BY = "GROUP BY r.station_mn, r.parameter, r.step, day, r.flag, r.section_code"
+
+
+def exists(conn: sa.Connection) -> bool:
+    """Whether the rollup table is in the database."""
+    return conn.execute(sa.select(sa.func.to_regclass(T))).scalar() is not None
+
+
+def build(conn: sa.Connection) -> None:
+    """Create the rollup and fill it from every stored reading (an older store's first need)."""
+    for statement in _SCHEMA:
+        conn.execute(sa.text(statement))
+    conn.execute(sa.text(f'DELETE FROM "{T}"'))
+    if conn.execute(sa.select(sa.func.to_regclass(R))).scalar() is not None:
+        conn.execute(sa.text(f'INSERT INTO "{T}" {_AGGREGATE} FROM "{R}" r {_GROUP_BY}'))
+
+
+def refresh(conn: sa.Connection, frame: pd.DataFrame, mode: str) -> None:
+    """Recompute the rollup rows a readings write of checked `frame` touched (see
+    `geomon.store.rollup`); build it in full if the store has none yet."""
+    if not exists(conn):
+        build(conn)
+        return
+    if not len(frame):
+        return
+    groups = ru.touched(frame)
+    if mode == "replace":  # every parameter stored in the spans it deleted from
+        spans = ru.span_days(frame)
+        found = conn.execute(
+            sa.text(
+                f"""SELECT DISTINCT d.station_mn, d.parameter, d.step, s.lo, s.hi
+                    FROM unnest(:mn, :step, :lo, :hi) AS s(station_mn, step, lo, hi)
+                    JOIN "{T}" d ON d.station_mn = s.station_mn AND d.step = s.step
+                    AND d.day BETWEEN s.lo AND s.hi"""
+            ),
+            {
+                "mn": spans["station_mn"].tolist(),
+                "step": spans["step"].tolist(),
+                "lo": [int(v) for v in spans["lo"]],
+                "hi": [int(v) for v in spans["hi"]],
+            },
+        ).all()
+        extra = pd.DataFrame([tuple(r) for r in found], columns=[*ru.GROUP, "lo", "hi"])
+        groups = ru.widen(groups, extra)
+    args = {
+        "mn": groups["station_mn"].tolist(),
+        "parameter": groups["parameter"].tolist(),
+        "step": groups["step"].tolist(),
+        "lo": [int(v) for v in groups["lo"]],
+        "hi": [int(v) for v in groups["hi"]],
+    }
+    touched = "unnest(:mn, :parameter, :step, :lo, :hi) AS g(station_mn, parameter, step, lo, hi)"
+    conn.execute(
+        sa.text(
+            f"""DELETE FROM "{T}" d USING {touched} WHERE d.station_mn = g.station_mn
+                AND d.parameter = g.parameter AND d.step = g.step AND d.day BETWEEN g.lo AND g.hi"""
+        ),
+        args,
+    )
+    conn.execute(
+        sa.text(
+            f"""INSERT INTO "{T}" {_AGGREGATE} FROM {touched} JOIN "{R}" r
+                ON r.station_mn = g.station_mn AND r.parameter = g.parameter AND r.step = g.step
+                AND r.time >= to_timestamp(g.lo::bigint * {ru.DAY} - {ru.BEIJING_OFFSET})
+                AND r.time < to_timestamp((g.hi::bigint + 1) * {ru.DAY} - {ru.BEIJING_OFFSET})
+                {_GROUP_BY}"""
+        ),
+        args,
+    )
+
+
+def read(conn: sa.Connection, lo: int, hi: int) -> pd.DataFrame:
+    """The rollup rows of Beijing days `lo` … `hi` (day numbers, inclusive)."""
+    rows = conn.execute(
+        sa.text(f'SELECT {", ".join(ru.DAILY_COLUMNS)} FROM "{T}" WHERE day BETWEEN :lo AND :hi'),
+        {"lo": lo, "hi": hi},
+    ).all()
+    if not rows:
+        return ru.empty_daily()
+    return ru.frame_of([list(c) for c in zip(*rows, strict=True)])

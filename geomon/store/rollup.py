@@ -1,0 +1,106 @@
+"""The daily rollup of station readings: what both backends share.
+
+Beside ``geomon_readings`` each store keeps ``geomon_readings_daily``: one row per section,
+station, parameter, step, Beijing day and HJ 212 flag with the number of readings (``rows``),
+the number with a value (``n``), the lowest and highest value (``low``, ``high``) and the
+first and last time with a value (``first_time``, ``last_time``; seconds since 1970 UTC).
+It holds no rule: which flags are valid, which class is the target, is decided by the reader
+(`geomon.monitoring.alert_candidates`), so changing ``valid_flags`` or a section's target
+needs no rebuild.
+
+Why: alerts over a nation's stations (2,000 × 8 parameters × 7 days ≈ 2.7M hourly readings)
+only need to know which sections *might* have a station alert; the rollup answers that from
+tens of thousands of rows, and the alert rules then run on the readings of those sections alone
+(exactly as before: same alerts).
+
+Kept right in the same transaction as every readings write: the (station, parameter, step)
+groups the write touched are recomputed over the Beijing days it touched, from the rows stored
+after the write (upsert and replace alike; replace also recomputes every parameter stored in
+the span it deleted from). A store whose readings were written before the rollup existed gets
+it built in full by its next readings write, or by the first `read_readings_daily`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from geomon.store import readings as rd
+
+DAILY_TABLE = "geomon_readings_daily"
+DAILY_COLUMNS = (
+    *("section_code", "station_mn", "parameter", "step", "day", "flag"),
+    *("rows", "n", "low", "high", "first_time", "last_time"),
+)
+BEIJING_OFFSET = 8 * 3600
+"""Seconds Beijing time is ahead of UTC (no daylight saving): day = (epoch + offset) // 86400."""
+DAY = 86400
+GROUP = ("station_mn", "parameter", "step")
+
+
+def day_number(day: dt.date) -> int:
+    """A Beijing day as the rollup stores it: days since 1970-01-01."""
+    return (day - dt.date(1970, 1, 1)).days
+
+
+def touched(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per (station, parameter, step) of checked readings `frame`: the first and last Beijing
+    day (``lo``, ``hi``, day numbers) it holds: the rollup rows a write recomputes."""
+    days = (rd.epoch_seconds(frame["time"]) + BEIJING_OFFSET) // DAY
+    data = pd.DataFrame({k: frame[k].to_numpy() for k in GROUP}).assign(day=days)
+    out = data.groupby(list(GROUP), sort=True)["day"].agg(lo="min", hi="max").reset_index()
+    return out.astype({"lo": "int64", "hi": "int64"})
+
+
+def widen(groups: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    """`groups` with the rows of `extra` (same columns) added; one row per group, its day range
+    the union's span."""
+    both = pd.concat([groups, extra], ignore_index=True)
+    out = both.groupby(list(GROUP), sort=True).agg(lo=("lo", "min"), hi=("hi", "max"))
+    return out.reset_index().astype({"lo": "int64", "hi": "int64"})
+
+
+def span_days(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per (station, step) of `frame`: the first and last Beijing day of the span a replace
+    deletes from (`geomon.store.readings.spans`)."""
+    spans = rd.spans(frame)
+    return pd.DataFrame(
+        {
+            "station_mn": spans["station_mn"].to_numpy(),
+            "step": spans["step"].to_numpy(),
+            "lo": (rd.epoch_seconds(spans["min"]) + BEIJING_OFFSET) // DAY,
+            "hi": (rd.epoch_seconds(spans["max"]) + BEIJING_OFFSET) // DAY,
+        }
+    )
+
+
+def empty_daily() -> pd.DataFrame:
+    """A rollup frame with no rows (`DAILY_COLUMNS`)."""
+    return frame_of([[] for _ in DAILY_COLUMNS])
+
+
+def frame_of(columns: list) -> pd.DataFrame:
+    """The rollup rows as a frame: ``day`` a naive Beijing-midnight timestamp, ``first`` and
+    ``last_time`` UTC times (NaT without a value), counts as integers."""
+    data = dict(zip(DAILY_COLUMNS, columns, strict=True))
+    days = np.asarray(data["day"], dtype="int64")
+
+    def times(values: list) -> pd.Series:
+        seconds = pd.array(values, dtype="Int64").to_numpy(dtype="float64", na_value=np.nan)
+        return pd.Series(pd.to_datetime(seconds, unit="s", utc=True))
+
+    return pd.DataFrame(
+        {
+            **{k: pd.Series(data[k], dtype="object") for k in DAILY_COLUMNS[:4]},
+            "day": pd.Series(pd.to_datetime(days, unit="D")),
+            "flag": pd.Series(data["flag"], dtype="object"),
+            "rows": np.asarray(data["rows"], dtype="int64"),
+            "n": np.asarray(data["n"], dtype="int64"),
+            "low": np.asarray(data["low"], dtype="float64"),
+            "high": np.asarray(data["high"], dtype="float64"),
+            "first_time": times(data["first_time"]),
+            "last_time": times(data["last_time"]),
+        }
+    )
