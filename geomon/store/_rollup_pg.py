@@ -57,7 +57,8 @@ def refresh(conn: sa.Connection, frame: pd.DataFrame, mode: str) -> None:
         found = conn.execute(
             sa.text(
                 f"""SELECT DISTINCT d.station_mn, d.parameter, d.step, s.lo, s.hi
-                    FROM unnest(:mn, :step, :lo, :hi) AS s(station_mn, step, lo, hi)
+                    FROM unnest(CAST(:mn AS text[]), CAST(:step AS text[]), CAST(:lo AS int[]),
+                    CAST(:hi AS int[])) AS s(station_mn, step, lo, hi)
                     JOIN "{T}" d ON d.station_mn = s.station_mn AND d.step = s.step
                     AND d.day BETWEEN s.lo AND s.hi"""
             ),
@@ -77,7 +78,10 @@ def refresh(conn: sa.Connection, frame: pd.DataFrame, mode: str) -> None:
         "lo": [int(v) for v in groups["lo"]],
         "hi": [int(v) for v in groups["hi"]],
     }
-    touched = "unnest(:mn, :parameter, :step, :lo, :hi) AS g(station_mn, parameter, step, lo, hi)"
+    touched = (
+        "unnest(CAST(:mn AS text[]), CAST(:parameter AS text[]), CAST(:step AS text[]), "
+        "CAST(:lo AS int[]), CAST(:hi AS int[])) AS g(station_mn, parameter, step, lo, hi)"
+    )
     conn.execute(
         sa.text(
             f"""DELETE FROM "{T}" d USING {touched} WHERE d.station_mn = g.station_mn
