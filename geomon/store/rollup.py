@@ -40,9 +40,9 @@ DAY = 86400
 GROUP = ("station_mn", "parameter", "step")
 
 
-def day_number(day: dt.date) -> int:
-    """A Beijing day as the rollup stores it: days since 1970-01-01."""
-    return (day - dt.date(1970, 1, 1)).days
+def day_number(day: dt.date | str) -> int:
+    """A Beijing day (a date, or its ISO text) as the rollup stores it: days since 1970-01-01."""
+    return (pd.Timestamp(day).date() - dt.date(1970, 1, 1)).days
 
 
 def touched(frame: pd.DataFrame) -> pd.DataFrame:
