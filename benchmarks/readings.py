@@ -500,7 +500,8 @@ def national() -> list[dict[str, Any]]:
         )
         rows.append(_row(
             f"readings: national year: all alerts for one day over {NATIONAL:,} stations "
-            "(geomon alerts --as-of 2023-06-30 --json, one process) with {n:,} readings of 2023 stored (PostGIS)",
+            "(geomon alerts --as-of 2023-06-30 --json, one process) "
+            f"with {n:,} readings of 2023 stored (PostGIS)",
             best, "s", "<= 2 s", 2.0, rss_gib=round(rss, 3),
             peer="the same alerts reading every reading of the 7-day window (before the rollup)",
             peer_value=round(slow["value"], 2),
@@ -515,7 +516,8 @@ def national() -> list[dict[str, Any]]:
         ))  # fmt: skip
         rows.append(_row(
             f"readings: national year: fill {n:,} readings into PostGIS (benchmark bulk path: "
-            "INSERT … SELECT generate_series, key and indexes after)", fill, "s", "(reported)", None,
+            "INSERT … SELECT generate_series, key and indexes after)",
+            fill, "s", "(reported)", None,
             note=f"key + geomon's indexes {index or 0:.0f} s; rollup built by geomon "
             f"(first need, GROUP BY over every reading) {rollup or 0:.0f} s; store {gib:.1f} GiB",
         ))  # fmt: skip
