@@ -18,6 +18,8 @@ import pytest
 from shapely import Point
 
 from geomon import config, validate
+from geomon.access.auth import User
+from geomon.access.scoped import ScopedStore
 from geomon.monitoring import alerts
 from geomon.monitoring.alert_candidates import candidate_sections
 from geomon.store import open_store
@@ -176,3 +178,14 @@ def test_days_before_and_after_the_runs(hand_store) -> None:
     for as_of in ("2023-06-06", "2023-06-07", "2023-06-27", "2023-06-29", "2023-07-02"):
         both_ways(hand_store, as_of)
     assert both_ways(hand_store, "2023-06-04") == []
+
+
+def test_a_scoped_store_reads_only_its_sections_rollup_and_alerts(demo_copy: Path) -> None:
+    """An editor of 429903 (潜江) sees JHSK08's eight alerts (3 runs, 5 exceedances), none else."""
+    scoped = ScopedStore(open_store(demo_copy), User("ed", "editor", ("429903",)))
+    found = both_ways(scoped, "2023-06-30")
+    assert sorted({a.feature_id for a in found}) == ["JHSK08"]
+    assert len(found) == 8
+    daily = scoped.read_readings_daily("2023-06-01", "2023-06-30")
+    mine = set(scoped.read("sections")["code"].astype(str))
+    assert len(daily) and set(daily["section_code"]) <= mine
