@@ -2,7 +2,10 @@
 
 ``geomon_readings_daily`` is a plain table (not in ``gpkg_contents``: not a layer), keyed by
 (station_mn, parameter, step, day, flag, section_code), with an index on ``day`` for "every
-station over these days". `refresh` runs inside the readings write's transaction.
+station over these days". `refresh` runs inside the readings write's transaction; it reads
+the touched rows through the readings key index (station_mn, parameter, step, time): left to
+itself SQLite takes the covering "one day" index and scans every station's rows of the span
+once per group (35 s instead of 2–4 s for a year of 15 stations, 1M readings).
 """
 
 from __future__ import annotations
@@ -76,8 +79,9 @@ def refresh(conn: sqlite3.Connection, frame: pd.DataFrame, mode: str) -> None:
     conn.execute("CREATE TEMP TABLE rollup_groups (station_mn, parameter, step, lo, hi)")
     conn.executemany("INSERT INTO temp.rollup_groups VALUES (?, ?, ?, ?, ?)", rows)
     conn.execute(
-        f"""INSERT INTO "{T}" {_AGGREGATE} FROM temp.rollup_groups g CROSS JOIN "{R}" r
-            ON r.station_mn = g.station_mn AND r.parameter = g.parameter AND r.step = g.step
+        f"""INSERT INTO "{T}" {_AGGREGATE} FROM temp.rollup_groups g
+            CROSS JOIN "{R}" r INDEXED BY "{R}_key" ON r.station_mn = g.station_mn
+            AND r.parameter = g.parameter AND r.step = g.step
             AND r.time >= g.lo * {ru.DAY} - {ru.BEIJING_OFFSET}
             AND r.time < (g.hi + 1) * {ru.DAY} - {ru.BEIJING_OFFSET} {_GROUP_BY}"""
     )
