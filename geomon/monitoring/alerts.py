@@ -365,6 +365,27 @@ def _readings_for(
     return store.read_readings(sections=sections, start=start, end=end)
 
 
+def _candidate_readings(
+    store: Any, daily: pd.DataFrame, codes: Sequence[str], start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """The readings of sections `codes` between `start` and `end`: one read per step, naming
+    the parameters the rollup rows `daily` (every day of the span) hold for those sections, so
+    an index on (section, parameter, step, time) is read over the span alone, not over every
+    reading of each section (PostgreSQL has no skip scan). The same rows as reading by section."""
+    if not codes:
+        return empty_readings()
+    mine = daily[daily["section_code"].astype(str).isin(codes).to_numpy(dtype=bool)]
+    parts = [
+        store.read_readings(
+            sections=list(codes), parameters=sorted(set(part["parameter"])), start=start,
+            end=end, step=step,
+        )
+        for step, part in mine.groupby("step", sort=True)
+    ]  # fmt: skip
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else empty_readings()
+
+
 ReadReadings = Callable[..., pd.DataFrame]
 """``read(store, start, end, *, sections=None) -> readings frame`` (`_readings_for`)."""
 
@@ -426,7 +447,7 @@ def store_alerts(
                 readings = read(store, start, end)
             else:
                 codes = candidate_sections(daily, sections, rules, instant)
-                readings = read(store, start, end, sections=codes) if codes else empty_readings()
+                readings = _candidate_readings(store, daily, codes, start, end)
     else:
         readings = read(store, start, end)
     found = evaluate(
