@@ -282,9 +282,9 @@ class ScopedStore:
         allowed = sorted(mine if wanted is None else mine & {str(s) for s in wanted})
         return self._store.read_readings(sections=allowed, **filters)
 
-    def read_readings_daily(self, start: Any, end: Any) -> pd.DataFrame:
+    def read_readings_daily(self, start: Any, end: Any, **filters: Any) -> pd.DataFrame:
         """The daily readings rollup (`Store.read_readings_daily`) of the user's sections."""
-        daily = self._store.read_readings_daily(start, end)
+        daily = self._store.read_readings_daily(start, end, **filters)
         if self.user.sees_all:
             return daily
         mine = daily["section_code"].astype(str).isin(self._my_sections())

@@ -435,6 +435,7 @@ def store_alerts(
         layers = {n: _layer(store, n) for n in ("sections", "outlets", "monitoring")}
     sections = layers.get("sections")
     start, end = readings_window(rules, instant)
+    daily = None  # the rollup rows of the window, when the store keeps one
     if read_readings is None and hasattr(store, "read_readings_daily"):
         if sections is None or not len(sections):  # no sections: no station alerts
             readings = empty_readings()
@@ -465,7 +466,15 @@ def store_alerts(
         if not late:
             break
         span = min(span * 2, longest)
-        more = read(store, end - span, end, sections=late)
+        if daily is None:
+            more = read(store, end - span, end, sections=late)
+        else:  # the rollup of the late sections' stations names what to read over the span
+            ours = daily[daily["section_code"].astype(str).isin(late).to_numpy(dtype=bool)]
+            longer = store.read_readings_daily(
+                beijing_day(end - span), beijing_day(end),
+                stations=sorted(set(ours["station_mn"].astype(str))),
+            )  # fmt: skip
+            more = _candidate_readings(store, longer, late, end - span, end)
         more = more[more["section_code"].astype(str).isin(late).to_numpy(dtype=bool)]
         again = evaluate(
             sections=sections[sections["code"].astype(str).isin(late).to_numpy(dtype=bool)],

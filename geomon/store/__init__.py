@@ -225,9 +225,12 @@ class Store(Protocol):
         """Stored readings matching every filter, sorted by section, parameter and time."""
         ...
 
-    def read_readings_daily(self, start: dt.date, end: dt.date) -> pd.DataFrame:
-        """The daily rollup of the readings for Beijing days `start` … `end` (inclusive):
-        `geomon.store.rollup.DAILY_COLUMNS`, built first if missing."""
+    def read_readings_daily(
+        self, start: dt.date, end: dt.date, *, stations: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """The daily rollup of the readings for Beijing days `start` … `end` (inclusive), of
+        `stations` only when given: `geomon.store.rollup.DAILY_COLUMNS`, built first if
+        missing."""
         ...
 
 

@@ -88,17 +88,25 @@ def refresh(conn: sqlite3.Connection, frame: pd.DataFrame, mode: str) -> None:
     conn.execute("DROP TABLE temp.rollup_groups")
 
 
-def read(conn: sqlite3.Connection, lo: int, hi: int) -> pd.DataFrame:
-    """The rollup rows of Beijing days `lo` … `hi` (day numbers, inclusive)."""
-    rows = conn.execute(
-        f'SELECT {", ".join(ru.DAILY_COLUMNS)} FROM "{T}" WHERE day BETWEEN ? AND ?', (lo, hi)
-    ).fetchall()
+def read(
+    conn: sqlite3.Connection, lo: int, hi: int, stations: list[str] | None = None
+) -> pd.DataFrame:
+    """The rollup rows of Beijing days `lo` … `hi` (day numbers, inclusive), of `stations`
+    only when given (read through the key, which starts with the station)."""
+    sql = f'SELECT {", ".join(ru.DAILY_COLUMNS)} FROM "{T}" WHERE day BETWEEN ? AND ?'
+    args: list[Any] = [lo, hi]
+    if stations is not None:
+        sql += f" AND station_mn IN ({', '.join('?' * len(stations))})"
+        args += stations
+    rows = conn.execute(sql, args).fetchall()
     if not rows:
         return ru.empty_daily()
     return ru.frame_of([list(c) for c in zip(*rows, strict=True)])
 
 
-def read_file(path: Path, lo: int, hi: int, *, lock: Callable[[], Any]) -> pd.DataFrame:
+def read_file(
+    path: Path, lo: int, hi: int, *, lock: Callable[[], Any], stations: list[str] | None = None
+) -> pd.DataFrame:
     """The rollup rows of days `lo` … `hi` in the GeoPackage at `path`; a file whose readings
     were written before the rollup existed gets it built first, under the writer `lock` (a
     context manager factory) in one transaction."""
@@ -109,7 +117,7 @@ def read_file(path: Path, lo: int, hi: int, *, lock: Callable[[], Any]) -> pd.Da
             if not _exists(conn, R):
                 return ru.empty_daily()
             if exists(conn):
-                return read(conn, lo, hi)
+                return read(conn, lo, hi, stations)
         with lock(), _connect(path, write=True) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -119,7 +127,7 @@ def read_file(path: Path, lo: int, hi: int, *, lock: Callable[[], Any]) -> pd.Da
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            return read(conn, lo, hi)
+            return read(conn, lo, hi, stations)
     except sqlite3.Error as exc:
         msg = f"{path}: cannot read the daily readings rollup: {exc}"
         raise StoreError(msg) from exc

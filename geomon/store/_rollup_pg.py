@@ -101,12 +101,15 @@ def refresh(conn: sa.Connection, frame: pd.DataFrame, mode: str) -> None:
     )
 
 
-def read(conn: sa.Connection, lo: int, hi: int) -> pd.DataFrame:
-    """The rollup rows of Beijing days `lo` … `hi` (day numbers, inclusive)."""
-    rows = conn.execute(
-        sa.text(f'SELECT {", ".join(ru.DAILY_COLUMNS)} FROM "{T}" WHERE day BETWEEN :lo AND :hi'),
-        {"lo": lo, "hi": hi},
-    ).all()
+def read(conn: sa.Connection, lo: int, hi: int, stations: list[str] | None = None) -> pd.DataFrame:
+    """The rollup rows of Beijing days `lo` … `hi` (day numbers, inclusive), of `stations`
+    only when given."""
+    sql = f'SELECT {", ".join(ru.DAILY_COLUMNS)} FROM "{T}" WHERE day BETWEEN :lo AND :hi'
+    args: dict[str, object] = {"lo": lo, "hi": hi}
+    if stations is not None:
+        sql += " AND station_mn = ANY(:stations)"
+        args["stations"] = list(stations)
+    rows = conn.execute(sa.text(sql), args).all()
     if not rows:
         return ru.empty_daily()
     return ru.frame_of([list(c) for c in zip(*rows, strict=True)])

@@ -384,12 +384,16 @@ class GeoPackageStore:
             step=step,
         )
 
-    def read_readings_daily(self, start: dt.date, end: dt.date) -> pd.DataFrame:
+    def read_readings_daily(
+        self, start: dt.date, end: dt.date, *, stations: Sequence[str] | None = None
+    ) -> pd.DataFrame:
         """The daily rollup of the readings (`geomon.store.rollup.DAILY_COLUMNS`) for Beijing
-        days `start` … `end` (inclusive); built first if the file has readings but no rollup."""
+        days `start` … `end` (inclusive), of `stations` (MN) only when given; built first if
+        the file has readings but no rollup."""
         return rollup_gpkg.read_file(
             self.path, ru.day_number(start), ru.day_number(end),
             lock=lambda: _exclusive(self._lock),
+            stations=None if stations is None else [str(s) for s in stations],
         )  # fmt: skip
 
     def _versions_table(self) -> pd.DataFrame:

@@ -449,20 +449,23 @@ class PostGISStore:
                 step=step,
             )
 
-    def read_readings_daily(self, start: dt.date, end: dt.date) -> pd.DataFrame:
+    def read_readings_daily(
+        self, start: dt.date, end: dt.date, *, stations: Sequence[str] | None = None
+    ) -> pd.DataFrame:
         """The daily rollup of the readings for Beijing days `start` … `end` (see
         `GeoPackageStore.read_readings_daily`); built first if missing (an older store)."""
         lo, hi = ru.day_number(start), ru.day_number(end)
+        stations = None if stations is None else [str(s) for s in stations]
         with self._connect() as conn:
             if conn.execute(sa.select(sa.func.to_regclass(rd.READINGS_TABLE))).scalar() is None:
                 return ru.empty_daily()
             if rollup_pg.exists(conn):
-                return rollup_pg.read(conn, lo, hi)
+                return rollup_pg.read(conn, lo, hi, stations)
         with self._connect(write=True) as conn:
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITER_LOCK)))
             if not rollup_pg.exists(conn):
                 rollup_pg.build(conn)
-            return rollup_pg.read(conn, lo, hi)
+            return rollup_pg.read(conn, lo, hi, stations)
 
     @staticmethod
     def _add_files(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
