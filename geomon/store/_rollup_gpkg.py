@@ -70,17 +70,30 @@ def refresh(conn: sqlite3.Connection, frame: pd.DataFrame, mode: str) -> None:
             extra += [(mn, p, step, int(lo), int(hi)) for (p,) in params]
         groups = ru.widen(groups, pd.DataFrame(extra, columns=[*ru.GROUP, "lo", "hi"]))
     rows = list(groups.itertuples(index=False, name=None))
+    conn.execute("DROP TABLE IF EXISTS temp.rollup_groups")
+    conn.execute("CREATE TEMP TABLE rollup_groups (station_mn, parameter, step, lo, hi, old)")
+    conn.executemany("INSERT INTO temp.rollup_groups VALUES (?, ?, ?, ?, ?, 0)", rows)
+    conn.execute(  # groups with rollup rows in their days: something was stored there before
+        f"""UPDATE temp.rollup_groups SET old = 1 WHERE EXISTS (SELECT 1 FROM "{T}" d
+            WHERE d.station_mn = rollup_groups.station_mn AND d.parameter = rollup_groups.parameter
+            AND d.step = rollup_groups.step AND d.day BETWEEN rollup_groups.lo
+            AND rollup_groups.hi)"""
+    )
+    old = conn.execute(
+        "SELECT station_mn, parameter, step, lo, hi FROM temp.rollup_groups WHERE old"
+    ).fetchall()
     conn.executemany(
         f'DELETE FROM "{T}" WHERE station_mn = ? AND parameter = ? AND step = ? '
         "AND day BETWEEN ? AND ?",
-        rows,
+        old,
     )
-    conn.execute("DROP TABLE IF EXISTS temp.rollup_groups")
-    conn.execute("CREATE TEMP TABLE rollup_groups (station_mn, parameter, step, lo, hi)")
-    conn.executemany("INSERT INTO temp.rollup_groups VALUES (?, ?, ?, ?, ?)", rows)
+    conn.executemany(  # nothing was stored in the other groups: their rows are the frame's
+        f'INSERT INTO "{T}" ({", ".join(ru.DAILY_COLUMNS)}) VALUES ({", ".join("?" * 12)})',
+        ru.aggregate(ru.outside(frame, [r[:3] for r in old])),
+    )
     conn.execute(
         f"""INSERT INTO "{T}" {_AGGREGATE} FROM temp.rollup_groups g
-            CROSS JOIN "{R}" r INDEXED BY "{R}_key" ON r.station_mn = g.station_mn
+            CROSS JOIN "{R}" r INDEXED BY "{R}_key" ON g.old AND r.station_mn = g.station_mn
             AND r.parameter = g.parameter AND r.step = g.step
             AND r.time >= g.lo * {ru.DAY} - {ru.BEIJING_OFFSET}
             AND r.time < (g.hi + 1) * {ru.DAY} - {ru.BEIJING_OFFSET} {_GROUP_BY}"""

@@ -71,17 +71,23 @@ def refresh(conn: sa.Connection, frame: pd.DataFrame, mode: str) -> None:
         ).all()
         extra = pd.DataFrame([tuple(r) for r in found], columns=[*ru.GROUP, "lo", "hi"])
         groups = ru.widen(groups, extra)
-    args = {
-        "mn": groups["station_mn"].tolist(),
-        "parameter": groups["parameter"].tolist(),
-        "step": groups["step"].tolist(),
-        "lo": [int(v) for v in groups["lo"]],
-        "hi": [int(v) for v in groups["hi"]],
-    }
     touched = (
         "unnest(CAST(:mn AS text[]), CAST(:parameter AS text[]), CAST(:step AS text[]), "
         "CAST(:lo AS int[]), CAST(:hi AS int[])) AS g(station_mn, parameter, step, lo, hi)"
     )
+    old = conn.execute(  # groups with rollup rows in their days: something was stored before
+        sa.text(
+            f"""SELECT g.station_mn, g.parameter, g.step, g.lo, g.hi FROM {touched}
+                WHERE EXISTS (SELECT 1 FROM "{T}" d WHERE d.station_mn = g.station_mn
+                AND d.parameter = g.parameter AND d.step = g.step
+                AND d.day BETWEEN g.lo AND g.hi)"""
+        ),
+        _arrays(groups),
+    ).all()
+    _insert(conn, ru.aggregate(ru.outside(frame, [tuple(r[:3]) for r in old])))
+    if not old:  # nothing was stored in any: the rows above are the frame's, all of them
+        return
+    args = _arrays(pd.DataFrame([tuple(r) for r in old], columns=[*ru.GROUP, "lo", "hi"]))
     conn.execute(
         sa.text(
             f"""DELETE FROM "{T}" d USING {touched} WHERE d.station_mn = g.station_mn
@@ -98,6 +104,32 @@ def refresh(conn: sa.Connection, frame: pd.DataFrame, mode: str) -> None:
                 {_GROUP_BY}"""
         ),
         args,
+    )
+
+
+def _arrays(groups: pd.DataFrame) -> dict[str, list]:
+    return {
+        "mn": groups["station_mn"].tolist(),
+        "parameter": groups["parameter"].tolist(),
+        "step": groups["step"].tolist(),
+        "lo": [int(v) for v in groups["lo"]],
+        "hi": [int(v) for v in groups["hi"]],
+    }
+
+
+def _insert(conn: sa.Connection, rows: list[tuple]) -> None:
+    """Insert rollup rows (`DAILY_COLUMNS` order) in one statement (arrays, unnested)."""
+    if not rows:
+        return
+    columns = list(zip(*rows, strict=True))
+    types = ("text", "text", "text", "text", "int", "text", "bigint", "bigint", "float8",
+             "float8", "bigint", "bigint")  # fmt: skip
+    arrays = ", ".join(f"CAST(:c{i} AS {t}[])" for i, t in enumerate(types))
+    conn.execute(
+        sa.text(
+            f'INSERT INTO "{T}" ({", ".join(ru.DAILY_COLUMNS)}) SELECT * FROM unnest({arrays})'
+        ),
+        {f"c{i}": list(c) for i, c in enumerate(columns)},
     )
 
 

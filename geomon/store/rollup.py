@@ -76,6 +76,51 @@ def span_days(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def aggregate(frame: pd.DataFrame) -> list[tuple]:
+    """The rollup rows (`DAILY_COLUMNS` order) of checked readings `frame`, as the SQL of each
+    backend computes them from stored rows: for groups nothing was stored in before a write,
+    whose stored rows are then exactly the frame's (cheaper than reading them back)."""
+    if not len(frame):
+        return []
+    seconds = rd.epoch_seconds(frame["time"])
+    values = frame["value"].to_numpy(dtype="float64")
+    has = ~np.isnan(values)
+    data = pd.DataFrame(
+        {
+            **{k: frame[k].to_numpy() for k in ("section_code", "station_mn", "parameter")},
+            "step": frame["step"].to_numpy(),
+            "day": (seconds + BEIJING_OFFSET) // DAY,
+            "flag": frame["flag"].to_numpy(),
+            "value": values,
+            "at": np.where(has, seconds, np.nan),
+        }
+    )
+    out = data.groupby(list(DAILY_COLUMNS[:6]), sort=False).agg(
+        rows=("value", "size"), n=("value", "count"), low=("value", "min"),
+        high=("value", "max"), first_time=("at", "min"), last_time=("at", "max"),
+    )  # fmt: skip
+    out = out.reset_index()
+
+    def plain(v: object) -> object:
+        return None if isinstance(v, float) and np.isnan(v) else v
+
+    return [
+        (*key, int(day), flag, int(n_rows), int(n), plain(low), plain(high),
+         None if np.isnan(first) else int(first), None if np.isnan(last) else int(last))
+        for (*key, day, flag, n_rows, n, low, high, first, last) in out.itertuples(
+            index=False, name=None
+        )
+    ]  # fmt: skip
+
+
+def outside(frame: pd.DataFrame, groups: list[tuple]) -> pd.DataFrame:
+    """The rows of `frame` whose (station, parameter, step) is not among `groups`."""
+    if not groups or not len(frame):
+        return frame
+    keys = pd.MultiIndex.from_frame(frame[list(GROUP)])
+    return frame[~keys.isin(groups)]
+
+
 def empty_daily() -> pd.DataFrame:
     """A rollup frame with no rows (`DAILY_COLUMNS`)."""
     return frame_of([[] for _ in DAILY_COLUMNS])

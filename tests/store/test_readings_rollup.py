@@ -112,6 +112,27 @@ def test_upsert_recomputes_the_touched_days_and_moves_a_section(store: Store) ->
     assert rows(store, JUNE_1, dt.date(2023, 6, 2)) == sorted(want) == rebuilt(store)
 
 
+def test_new_days_and_stations_are_rolled_up_from_the_written_rows(store: Store) -> None:
+    store.write_readings(BASE)
+    store.write_readings(
+        readings(
+            [  # nothing stored for these groups on these days before: taken from the frame
+                ("S2", "MN02", "NH3N", "2023-06-01 16:00", "hour", 1.1, "N"),  # 06-02 Beijing
+                ("S2", "MN02", "NH3N", "2023-06-01 17:00", "hour", None, "N"),
+                ("S2", "MN02", "NH3N", "2023-06-01 18:00", "hour", 0.9, "N"),
+                ("S4", "MN04", "DO", "2023-06-01 03:00", "hour", 4.5, "D"),
+            ]
+        )
+    )
+    assert rows(store, JUNE_1, dt.date(2023, 6, 2)) == sorted([
+        *BASE_ROWS,
+        ("S2", "MN02", "NH3N", "hour", "2023-06-02", "N", 3, 2, 0.9, 1.1, "06-01 16:00",
+         "06-01 18:00"),
+        ("S4", "MN04", "DO", "hour", "2023-06-01", "D", 1, 1, 4.5, 4.5, "06-01 03:00",
+         "06-01 03:00"),
+    ]) == rebuilt(store)  # fmt: skip
+
+
 def test_replace_recomputes_every_parameter_in_the_span_it_deleted_from(store: Store) -> None:
     store.write_readings(BASE)
     store.write_readings(
