@@ -28,27 +28,48 @@ _SCHEMA = (
         section_code TEXT NOT NULL, station_mn TEXT NOT NULL, parameter TEXT NOT NULL,
         step TEXT NOT NULL, day INTEGER NOT NULL, flag TEXT NOT NULL, rows INTEGER NOT NULL,
         n INTEGER NOT NULL, low REAL, high REAL, first_time INTEGER, last_time INTEGER,
+        total REAL, hsum REAL, last_value REAL,
         PRIMARY KEY (station_mn, parameter, step, day, flag, section_code)) WITHOUT ROWID""",
     f'CREATE INDEX IF NOT EXISTS "{T}_day" ON "{T}" (day)',
 )
 _AGGREGATE = f"""SELECT r.section_code, r.station_mn, r.parameter, r.step,
     (r.time + {ru.BEIJING_OFFSET}) / {ru.DAY} AS day, r.flag, count(*), count(r.value),
     min(r.value), max(r.value), min(CASE WHEN r.value IS NOT NULL THEN r.time END),
-    max(CASE WHEN r.value IS NOT NULL THEN r.time END)"""
+    max(CASE WHEN r.value IS NOT NULL THEN r.time END) AS last_t, sum(r.value),
+    sum(CASE WHEN r.parameter = 'pH' AND abs(r.value) <= {ru.H_RANGE}
+        THEN geomon_hplus(r.value) END)"""
 _GROUP_BY = "GROUP BY r.station_mn, r.parameter, r.step, day, r.flag, r.section_code"
 
 
+def _insert(source: str) -> str:
+    """INSERT of the rollup rows of the readings `source` (a FROM clause naming them ``r``);
+    ``last_value`` looked up by the key at ``last_time``."""
+    return f"""INSERT INTO "{T}" ({", ".join(ru.DAILY_COLUMNS)})
+        SELECT a.*, (SELECT x.value FROM "{R}" x WHERE x.station_mn = a.station_mn
+            AND x.parameter = a.parameter AND x.step = a.step AND x.time = a.last_t)
+        FROM ({_AGGREGATE} {source} {_GROUP_BY}) a"""
+
+
+def _functions(conn: sqlite3.Connection) -> None:
+    """10^−pH for ``hsum`` (Python's, as pandas; SQLite's power() is not in every build)."""
+    conn.create_function("geomon_hplus", 1, lambda v: 10.0**-v, deterministic=True)
+
+
 def exists(conn: sqlite3.Connection) -> bool:
-    """Whether the rollup table is in the file."""
-    return _exists(conn, T)
+    """Whether the rollup table is in the file, with every column (an older one is rebuilt)."""
+    if not _exists(conn, T):
+        return False
+    columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{T}")')}
+    return set(ru.DAILY_COLUMNS) <= columns
 
 
 def build(conn: sqlite3.Connection) -> None:
     """Create the rollup and fill it from every stored reading (an older store's first need)."""
+    _functions(conn)
+    conn.execute(f'DROP TABLE IF EXISTS "{T}"')
     for statement in _SCHEMA:
         conn.execute(statement)
-    conn.execute(f'DELETE FROM "{T}"')
-    conn.execute(f'INSERT INTO "{T}" {_AGGREGATE} FROM "{R}" r {_GROUP_BY}')
+    conn.execute(_insert(f'FROM "{R}" r'))
 
 
 def refresh(conn: sqlite3.Connection, frame: pd.DataFrame, mode: str) -> None:
@@ -57,6 +78,7 @@ def refresh(conn: sqlite3.Connection, frame: pd.DataFrame, mode: str) -> None:
     if not exists(conn):
         build(conn)
         return
+    _functions(conn)
     groups = ru.touched(frame)
     if mode == "replace" and len(frame):  # every parameter stored in the spans it deleted from
         spans = ru.span_days(frame)
@@ -88,15 +110,17 @@ def refresh(conn: sqlite3.Connection, frame: pd.DataFrame, mode: str) -> None:
         old,
     )
     conn.executemany(  # nothing was stored in the other groups: their rows are the frame's
-        f'INSERT INTO "{T}" ({", ".join(ru.DAILY_COLUMNS)}) VALUES ({", ".join("?" * 12)})',
+        f'INSERT INTO "{T}" ({", ".join(ru.DAILY_COLUMNS)}) '
+        f"VALUES ({', '.join('?' * len(ru.DAILY_COLUMNS))})",
         ru.aggregate(ru.outside(frame, [r[:3] for r in old])),
     )
     conn.execute(
-        f"""INSERT INTO "{T}" {_AGGREGATE} FROM temp.rollup_groups g
-            CROSS JOIN "{R}" r INDEXED BY "{R}_key" ON g.old AND r.station_mn = g.station_mn
-            AND r.parameter = g.parameter AND r.step = g.step
-            AND r.time >= g.lo * {ru.DAY} - {ru.BEIJING_OFFSET}
-            AND r.time < (g.hi + 1) * {ru.DAY} - {ru.BEIJING_OFFSET} {_GROUP_BY}"""
+        _insert(
+            f"""FROM temp.rollup_groups g CROSS JOIN "{R}" r INDEXED BY "{R}_key"
+                ON g.old AND r.station_mn = g.station_mn AND r.parameter = g.parameter
+                AND r.step = g.step AND r.time >= g.lo * {ru.DAY} - {ru.BEIJING_OFFSET}
+                AND r.time < (g.hi + 1) * {ru.DAY} - {ru.BEIJING_OFFSET}"""
+        )
     )
     conn.execute("DROP TABLE temp.rollup_groups")
 

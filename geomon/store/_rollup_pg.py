@@ -17,7 +17,9 @@ _SCHEMA = (
         section_code text NOT NULL, station_mn text NOT NULL, parameter text NOT NULL,
         step text NOT NULL, day integer NOT NULL, flag text NOT NULL, rows bigint NOT NULL,
         n bigint NOT NULL, low double precision, high double precision, first_time bigint,
-        last_time bigint, PRIMARY KEY (station_mn, parameter, step, day, flag, section_code))""",
+        last_time bigint, total double precision, hsum double precision,
+        last_value double precision,
+        PRIMARY KEY (station_mn, parameter, step, day, flag, section_code))""",
     f'CREATE INDEX IF NOT EXISTS "{T}_day" ON "{T}" (day)',
 )
 _EPOCH = "extract(epoch FROM r.time)::bigint"
@@ -25,20 +27,29 @@ _AGGREGATE = f"""SELECT r.section_code, r.station_mn, r.parameter, r.step,
     floor((extract(epoch FROM r.time) + {ru.BEIJING_OFFSET}) / {ru.DAY})::integer AS day, r.flag,
     count(*), count(r.value), min(r.value), max(r.value),
     min({_EPOCH}) FILTER (WHERE r.value IS NOT NULL),
-    max({_EPOCH}) FILTER (WHERE r.value IS NOT NULL)"""
+    max({_EPOCH}) FILTER (WHERE r.value IS NOT NULL), sum(r.value),
+    sum(power(10::float8, -r.value)) FILTER (WHERE r.parameter = 'pH'
+        AND abs(r.value) <= {ru.H_RANGE}),
+    (array_agg(r.value ORDER BY r.time DESC) FILTER (WHERE r.value IS NOT NULL))[1]"""
 _GROUP_BY = "GROUP BY r.station_mn, r.parameter, r.step, day, r.flag, r.section_code"
 
 
 def exists(conn: sa.Connection) -> bool:
-    """Whether the rollup table is in the database."""
-    return conn.execute(sa.select(sa.func.to_regclass(T))).scalar() is not None
+    """Whether the rollup table is in the database, with every column (an older one is
+    rebuilt)."""
+    found = conn.execute(
+        sa.text("SELECT count(*) FROM information_schema.columns WHERE table_name = :t "
+                "AND table_schema = current_schema() AND column_name = ANY(:c)"),
+        {"t": T, "c": list(ru.DAILY_COLUMNS)},
+    ).scalar()  # fmt: skip
+    return found == len(ru.DAILY_COLUMNS)
 
 
 def build(conn: sa.Connection) -> None:
     """Create the rollup and fill it from every stored reading (an older store's first need)."""
+    conn.execute(sa.text(f'DROP TABLE IF EXISTS "{T}"'))
     for statement in _SCHEMA:
         conn.execute(sa.text(statement))
-    conn.execute(sa.text(f'DELETE FROM "{T}"'))
     if conn.execute(sa.select(sa.func.to_regclass(R))).scalar() is not None:
         conn.execute(sa.text(f'INSERT INTO "{T}" {_AGGREGATE} FROM "{R}" r {_GROUP_BY}'))
 
@@ -123,7 +134,7 @@ def _insert(conn: sa.Connection, rows: list[tuple]) -> None:
         return
     columns = list(zip(*rows, strict=True))
     types = ("text", "text", "text", "text", "int", "text", "bigint", "bigint", "float8",
-             "float8", "bigint", "bigint")  # fmt: skip
+             "float8", "bigint", "bigint", "float8", "float8", "float8")  # fmt: skip
     arrays = ", ".join(f"CAST(:c{i} AS {t}[])" for i, t in enumerate(types))
     conn.execute(
         sa.text(

@@ -33,7 +33,10 @@ DAILY_TABLE = "geomon_readings_daily"
 DAILY_COLUMNS = (
     *("section_code", "station_mn", "parameter", "step", "day", "flag"),
     *("rows", "n", "low", "high", "first_time", "last_time"),
+    *("total", "hsum", "last_value"),
 )
+H_RANGE = 300.0
+"""pH values within ±this get their [H+] summed (``hsum``); beyond, 10^-pH leaves float range."""
 BEIJING_OFFSET = 8 * 3600
 """Seconds Beijing time is ahead of UTC (no daylight saving): day = (epoch + offset) // 86400."""
 DAY = 86400
@@ -95,21 +98,34 @@ def aggregate(frame: pd.DataFrame) -> list[tuple]:
             "at": np.where(has, seconds, np.nan),
         }
     )
-    out = data.groupby(list(DAILY_COLUMNS[:6]), sort=False).agg(
+    is_ph = (data["parameter"] == "pH").to_numpy(dtype=bool) & (np.abs(values) <= H_RANGE)
+    with np.errstate(over="ignore", invalid="ignore"):
+        data["h"] = np.where(is_ph, 10.0 ** -np.where(is_ph, values, 0.0), np.nan)
+    data["order"] = np.arange(len(data))
+    keys = list(DAILY_COLUMNS[:6])
+    grouped = data.groupby(keys, sort=False)
+    out = grouped.agg(
         rows=("value", "size"), n=("value", "count"), low=("value", "min"),
         high=("value", "max"), first_time=("at", "min"), last_time=("at", "max"),
+        total=("value", "sum"), hsum=("h", "sum"),
     )  # fmt: skip
+    counted = grouped["h"].count()
+    out["hsum"] = out["hsum"].where(counted > 0)  # SQL's sum of no value is NULL
+    out["total"] = out["total"].where(out["n"] > 0)
+    latest = data[has].sort_values("at", kind="stable").drop_duplicates(keys, keep="last")
+    out = out.join(latest.set_index(keys)["value"].rename("last_value"))
     out = out.reset_index()
 
     def plain(v: object) -> object:
         return None if isinstance(v, float) and np.isnan(v) else v
 
+    out = out[list(DAILY_COLUMNS)]
     return [
         (*key, int(day), flag, int(n_rows), int(n), plain(low), plain(high),
-         None if np.isnan(first) else int(first), None if np.isnan(last) else int(last))
-        for (*key, day, flag, n_rows, n, low, high, first, last) in out.itertuples(
-            index=False, name=None
-        )
+         None if np.isnan(first) else int(first), None if np.isnan(last) else int(last),
+         plain(total), plain(hsum), plain(last_value))
+        for (*key, day, flag, n_rows, n, low, high, first, last, total, hsum, last_value)
+        in out.itertuples(index=False, name=None)
     ]  # fmt: skip
 
 
@@ -147,5 +163,6 @@ def frame_of(columns: list) -> pd.DataFrame:
             "high": np.asarray(data["high"], dtype="float64"),
             "first_time": times(data["first_time"]),
             "last_time": times(data["last_time"]),
+            **{k: np.asarray(data[k], dtype="float64") for k in ("total", "hsum", "last_value")},
         }
     )
