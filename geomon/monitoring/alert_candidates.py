@@ -30,11 +30,9 @@ from geomon.monitoring.alert_rules import AlertRules, target_bounds
 _SLACK = 1e-9
 
 
-def _near_worse(daily: pd.DataFrame, sections: pd.DataFrame) -> np.ndarray:
-    """Per rollup row: its lowest or highest value reaches (within `_SLACK`) beyond the target
-    bounds of its section and item (`target_bounds`; never for a section not in `sections`)."""
-    if not len(daily):
-        return np.zeros(0, dtype=bool)
+def _edges(daily: pd.DataFrame, sections: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per rollup row: the target bounds of its section and item (`target_bounds`; never worse
+    for a section not in `sections`), each moved inwards by `_SLACK` (relative)."""
     info = section_info(sections)
     pairs = daily[["section_code", "parameter"]].drop_duplicates()
     bounds = {}
@@ -47,13 +45,14 @@ def _near_worse(daily: pd.DataFrame, sections: pd.DataFrame) -> np.ndarray:
     low = np.array([bounds[k][0] for k in keys], dtype=float)
     high = np.array([bounds[k][1] for k in keys], dtype=float)
     with np.errstate(invalid="ignore"):
-        low_edge = low + _SLACK * np.maximum(1.0, np.abs(low))
-        high_edge = high - _SLACK * np.maximum(1.0, np.abs(high))
-    low_edge = np.where(np.isfinite(low), low_edge, low)
-    high_edge = np.where(np.isfinite(high), high_edge, high)
-    values_low = daily["low"].to_numpy(dtype=float)
-    values_high = daily["high"].to_numpy(dtype=float)
-    return (values_low < low_edge) | (values_high > high_edge)
+        low_edge = np.where(np.isfinite(low), low + _SLACK * np.maximum(1.0, np.abs(low)), low)
+        high_edge = np.where(np.isfinite(high), high - _SLACK * np.maximum(1.0, np.abs(high)), high)
+    return low_edge, high_edge
+
+
+def _beyond(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return (values < low) | (values > high)
 
 
 def candidate_sections(
@@ -68,20 +67,49 @@ def candidate_sections(
         (daily["flag"].isin(rules.valid_flags) & (daily["n"] > 0)).to_numpy(dtype=bool)
     ].reset_index(drop=True)
     found: set[str] = set()
-    worse = _near_worse(valid, sections)
+    if not len(valid):
+        valid = valid.assign(low_edge=[], high_edge=[])
+    else:
+        low_edge, high_edge = _edges(valid, sections)
+        valid = valid.assign(low_edge=low_edge, high_edge=high_edge)
+    lo, hi = valid["low_edge"].to_numpy(dtype=float), valid["high_edge"].to_numpy(dtype=float)
+    extremes = _beyond(valid["low"].to_numpy(dtype=float), lo, hi) | _beyond(
+        valid["high"].to_numpy(dtype=float), lo, hi
+    )
     first, last = valid["first_time"], valid["last_time"]
-    # exceedance
+    partial = ((first < instant) & (last >= instant)).to_numpy(dtype=bool)  # instant inside
+    done = (last < instant).to_numpy(dtype=bool)
+    series = ["section_code", "station_mn", "parameter", "step"]
+    # exceedance: the latest valid reading before the moment, within the lookback, is worse.
+    # A series with values on both sides of the moment in one day: that day's extremes.
     window = pd.Timedelta(hours=rules.number("exceedance", "lookback_hours") + 24)
     recent = ((first < instant) & (last >= instant - window)).to_numpy(dtype=bool)
-    found |= set(valid["section_code"][worse & recent])
-    # persistent exceedance: N consecutive worse days ending today or yesterday
+    straddles = set(map(tuple, valid.loc[partial, series].to_numpy().tolist()))
+    for row, worse in zip(valid.loc[recent, series].to_numpy().tolist(), extremes[recent],
+                          strict=True):  # fmt: skip
+        if worse and tuple(row) in straddles:  # the latest lies in one of these rows
+            found.add(row[0])
+    before = valid[done].sort_values("last_time", kind="stable")
+    before = before.drop_duplicates(series, keep="last")
+    before = before[(before["last_time"] >= instant - window).to_numpy(dtype=bool)]
+    latest = _beyond(
+        before["last_value"].to_numpy(dtype=float),
+        before["low_edge"].to_numpy(dtype=float),
+        before["high_edge"].to_numpy(dtype=float),
+    )
+    for row, worse in zip(before[series].to_numpy().tolist(), latest, strict=True):
+        if worse and tuple(row) not in straddles:  # every reading before: in done rows
+            found.add(row[0])
+    # persistent exceedance: N consecutive days, ending today or yesterday, whose daily value
+    # (a day value, or the mean of the valid hourly values; pH by [H+]) may be worse
     needed = int(rules.number("persistent_exceedance", "days"))
     if needed >= 1:
         today = pd.Timestamp(beijing_day(instant))
-        bad = valid[worse & (first < instant).to_numpy(dtype=bool)]
-        bad = bad[["section_code", "station_mn", "parameter", "day"]].drop_duplicates()
-        series = bad.groupby(["section_code", "station_mn", "parameter"])["day"]
-        for (code, _mn, _key), days in series:
+        day_worse = _daily_worse(valid, extremes, partial, first < instant)
+        bad = valid.loc[day_worse, ["section_code", "station_mn", "parameter", "day"]]
+        for (code, _mn, _key), days in bad.drop_duplicates().groupby(
+            ["section_code", "station_mn", "parameter"]
+        )["day"]:
             have = set(days)
             for end in (today, today - pd.Timedelta(days=1)):
                 if all(end - pd.Timedelta(days=k) in have for k in range(needed)):
@@ -106,3 +134,46 @@ def candidate_sections(
     fine = set(zip(good["section_code"][in_proof], good["station_mn"][in_proof], strict=True))
     found |= {code for code, mn in stations - fine}
     return sorted(found)
+
+
+def _daily_worse(
+    valid: pd.DataFrame, extremes: np.ndarray, partial: np.ndarray, started: pd.Series
+) -> np.ndarray:
+    """Per rollup row (valid flags): its day's daily value may be worse. A day value (step
+    day) or a day cut by the moment: its extremes; hourly values: their mean over the valid
+    flags of that series and day (pH by [H+]; a pH beyond ±300 or no [H+] sum: extremes)."""
+    keys = ["section_code", "station_mn", "parameter", "day"]
+    started = started.to_numpy(dtype=bool)
+    is_day = (valid["step"] == "day").to_numpy(dtype=bool)
+    cut = (
+        pd.Series(partial, index=valid.index)
+        .groupby([valid[k] for k in keys], sort=False)
+        .transform("any")
+        .to_numpy(dtype=bool)
+    )  # a day the moment cuts: the extremes of all its rows
+    out = (is_day | cut) & extremes & started
+    hourly = valid[~is_day & ~cut & started]
+    if not len(hourly):
+        return out
+    sums = hourly.groupby(keys, sort=False).agg(
+        n=("n", "sum"), total=("total", "sum"), hsum=("hsum", "sum"),
+        missing=("hsum", lambda h: h.isna().any()), low_edge=("low_edge", "first"),
+        high_edge=("high_edge", "first"), ext=("low", "size"),
+    )  # fmt: skip
+    ph = (sums.index.get_level_values("parameter") == "pH") if len(sums) else np.zeros(0, bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = sums["total"].to_numpy(dtype=float) / sums["n"].to_numpy(dtype=float)
+        ph_mean = -np.log10(sums["hsum"].to_numpy(dtype=float) / sums["n"].to_numpy(dtype=float))
+    mean = np.where(ph, ph_mean, mean)
+    worse = _beyond(mean, sums["low_edge"].to_numpy(dtype=float),
+                    sums["high_edge"].to_numpy(dtype=float))  # fmt: skip
+    unsure = ph & sums["missing"].to_numpy(dtype=bool)
+    flagged = set(sums.index[worse].tolist())
+    idx = hourly.index.to_numpy()
+    rows = list(map(tuple, hourly[keys].to_numpy().tolist()))
+    extreme_rows = extremes[idx]
+    unsure_keys = set(sums.index[unsure].tolist())
+    for pos, key, ext in zip(idx, rows, extreme_rows, strict=True):
+        if key in flagged or (key in unsure_keys and ext):
+            out[pos] = True
+    return out
