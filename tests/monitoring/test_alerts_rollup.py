@@ -101,18 +101,21 @@ def hand_store(request: pytest.FixtureRequest, tmp_path: Path):
       past the 7-day window;
     - S4: NH3N 0.5 throughout: nothing;
     - S5: DO 7.0 until 06-15 23:00 and no DO after; NH3N only "B" from 06-10: a gap since
-      06-16 00:00 Beijing set by a parameter the 7-day window does not hold (360 hours).
+      06-16 00:00 Beijing set by a parameter the 7-day window does not hold (360 hours);
+    - S6: pH 9.5 and 7.0 by turns every hour from 06-20, 7.0 last: beyond class III (6–9) every
+      hour of two, but the last value meets it and the daily mean by [H+] is
+      −log10((10^−9.5 + 10^−7)/2) = 7.29: no alert, and not even a candidate.
     """
     sections = gpd.GeoDataFrame(
         {
-            "code": ["S1", "S2", "S3", "S4", "S5"],
-            "name": ["一号", "二号", "三号", "四号", "五号"],
+            "code": ["S1", "S2", "S3", "S4", "S5", "S6"],
+            "name": ["一号", "二号", "三号", "四号", "五号", "六号"],
             "river": "汉江",
             "control_level": "国控",
             "target_class": "III",
             "water_body_type": "河流",
         },
-        geometry=[Point(112.8 + i / 10, 30.4) for i in range(5)],
+        geometry=[Point(112.8 + i / 10, 30.4) for i in range(6)],
         crs=4326,
     )
     ph = [
@@ -130,6 +133,7 @@ def hand_store(request: pytest.FixtureRequest, tmp_path: Path):
             hourly("S4", "2023-05-25 00:00", "2023-06-30 23:00", 0.5),
             hourly("S5", "2023-06-01 00:00", "2023-06-15 23:00", 7.0, parameter="DO"),
             hourly("S5", "2023-06-10 00:00", "2023-06-30 23:00", 0.5, "B"),
+            hourly("S6", "2023-06-20 00:00", "2023-06-30 23:00", [9.5, 7.0] * 132, parameter="pH"),
         ],
         ignore_index=True,
     )
