@@ -21,6 +21,8 @@ fewer candidates).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -55,18 +57,40 @@ def _beyond(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray
         return (values < low) | (values > high)
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """What may alert: (section, parameter) pairs that may have an exceedance or persistent
+    exceedance, and (section, station) pairs that may have a data gap (their station's every
+    parameter is needed: a gap is of all of them)."""
+
+    series: frozenset[tuple[str, str]] = frozenset()
+    stations: frozenset[tuple[str, str]] = frozenset()
+
+    def sections(self) -> list[str]:
+        """The sections named, sorted."""
+        return sorted({c for c, _ in self.series} | {c for c, _ in self.stations})
+
+
 def candidate_sections(
     daily: pd.DataFrame, sections: pd.DataFrame, rules: AlertRules, instant: pd.Timestamp
 ) -> list[str]:
     """Codes of the sections that may have a station alert at `instant` (sorted), from the
     rollup rows `daily` of the days `store_alerts` reads (see the module docstring)."""
+    return candidates(daily, sections, rules, instant).sections()
+
+
+def candidates(
+    daily: pd.DataFrame, sections: pd.DataFrame, rules: AlertRules, instant: pd.Timestamp
+) -> Candidates:
+    """What may have a station alert at `instant` (`Candidates`), from the rollup rows `daily`
+    of the days `store_alerts` reads (see the module docstring)."""
     if not len(daily):
-        return []
+        return Candidates()
     daily = daily.assign(section_code=daily["section_code"].astype(str))
     valid = daily[
         (daily["flag"].isin(rules.valid_flags) & (daily["n"] > 0)).to_numpy(dtype=bool)
     ].reset_index(drop=True)
-    found: set[str] = set()
+    found: set[tuple[str, str]] = set()
     if not len(valid):
         valid = valid.assign(low_edge=[], high_edge=[])
     else:
@@ -88,7 +112,7 @@ def candidate_sections(
     for row, worse in zip(valid.loc[recent, series].to_numpy().tolist(), extremes[recent],
                           strict=True):  # fmt: skip
         if worse and tuple(row) in straddles:  # the latest lies in one of these rows
-            found.add(row[0])
+            found.add((row[0], row[2]))
     before = valid[done].sort_values("last_time", kind="stable")
     before = before.drop_duplicates(series, keep="last")
     before = before[(before["last_time"] >= instant - window).to_numpy(dtype=bool)]
@@ -99,7 +123,7 @@ def candidate_sections(
     )
     for row, worse in zip(before[series].to_numpy().tolist(), latest, strict=True):
         if worse and tuple(row) not in straddles:  # every reading before: in done rows
-            found.add(row[0])
+            found.add((row[0], row[2]))
     # persistent exceedance: N consecutive days, ending today or yesterday, whose daily value
     # (a day value, or the mean of the valid hourly values; pH by [H+]) may be worse
     needed = int(rules.number("persistent_exceedance", "days"))
@@ -107,13 +131,13 @@ def candidate_sections(
         today = pd.Timestamp(beijing_day(instant))
         day_worse = _daily_worse(valid, extremes, partial, first < instant)
         bad = valid.loc[day_worse, ["section_code", "station_mn", "parameter", "day"]]
-        for (code, _mn, _key), days in bad.drop_duplicates().groupby(
+        for (code, _mn, key), days in bad.drop_duplicates().groupby(
             ["section_code", "station_mn", "parameter"]
         )["day"]:
             have = set(days)
             for end in (today, today - pd.Timedelta(days=1)):
                 if all(end - pd.Timedelta(days=k) in have for k in range(needed)):
-                    found.add(code)
+                    found.add((code, key))
                     break
     # data gap
     hourly = daily[(daily["step"] == "hour").to_numpy(dtype=bool)]
@@ -132,8 +156,7 @@ def candidate_sections(
         | ((good["first_time"] > proof) & (good["first_time"] < instant))
     ).to_numpy(dtype=bool)
     fine = set(zip(good["section_code"][in_proof], good["station_mn"][in_proof], strict=True))
-    found |= {code for code, mn in stations - fine}
-    return sorted(found)
+    return Candidates(frozenset(found), frozenset(stations - fine))
 
 
 def _daily_worse(

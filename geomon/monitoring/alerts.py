@@ -43,7 +43,7 @@ from geomon import frames
 from geomon.analysis import compliance
 from geomon.errors import AlertError, StoreError
 from geomon.messages import message
-from geomon.monitoring.alert_candidates import candidate_sections
+from geomon.monitoring.alert_candidates import Candidates, candidates
 from geomon.monitoring.alert_model import (
     BEIJING,
     JSON_KEYS,
@@ -366,22 +366,45 @@ def _readings_for(
 
 
 def _candidate_readings(
-    store: Any, daily: pd.DataFrame, codes: Sequence[str], start: pd.Timestamp, end: pd.Timestamp
+    store: Any,
+    daily: pd.DataFrame,
+    maybe: Candidates | Sequence[str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
 ) -> pd.DataFrame:
-    """The readings of sections `codes` between `start` and `end`: one read per step, naming
-    the parameters the rollup rows `daily` (every day of the span) hold for those sections, so
-    an index on (section, parameter, step, time) is read over the span alone, not over every
-    reading of each section (PostgreSQL has no skip scan). The same rows as reading by section."""
-    if not codes:
-        return empty_readings()
-    mine = daily[daily["section_code"].astype(str).isin(codes).to_numpy(dtype=bool)]
-    parts = [
-        store.read_readings(
-            sections=list(codes), parameters=sorted(set(part["parameter"])), start=start,
-            end=end, step=step,
-        )
-        for step, part in mine.groupby("step", sort=True)
-    ]  # fmt: skip
+    """The readings between `start` and `end` of what `maybe` names: every parameter of the
+    sections of a possible gap (or of `maybe` when it is a list of sections), only the named
+    parameters of the others. One read per group and step, naming the parameters the rollup
+    rows `daily` (every day of the span) hold, so an index on (section, parameter, step, time)
+    is read over the span alone, not over every reading of each section (PostgreSQL has no
+    skip scan)."""
+    if isinstance(maybe, Candidates):
+        whole = sorted({code for code, _ in maybe.stations})
+        some: dict[str, set[str]] = {}
+        for code, key in maybe.series:
+            if code not in whole:
+                some.setdefault(code, set()).add(key)
+        groups = [(whole, None)] + [
+            (sorted(c for c, ks in some.items() if ks == keys), keys)
+            for keys in {frozenset(ks) for ks in some.values()}
+        ]
+    else:
+        groups = [(list(maybe), None)]
+    parts = []
+    codes_of = daily["section_code"].astype(str)
+    for codes, keys in groups:
+        if not codes:
+            continue
+        mine = daily[codes_of.isin(codes).to_numpy(dtype=bool)]
+        if keys is not None:
+            mine = mine[mine["parameter"].isin(keys).to_numpy(dtype=bool)]
+        for step, part in mine.groupby("step", sort=True):
+            parts.append(
+                store.read_readings(
+                    sections=codes, parameters=sorted(set(part["parameter"])), start=start,
+                    end=end, step=step,
+                )
+            )  # fmt: skip
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else empty_readings()
 
@@ -436,6 +459,7 @@ def store_alerts(
     sections = layers.get("sections")
     start, end = readings_window(rules, instant)
     daily = None  # the rollup rows of the window, when the store keeps one
+    maybe = None  # what they name as possibly alerting
     if read_readings is None and hasattr(store, "read_readings_daily"):
         if sections is None or not len(sections):  # no sections: no station alerts
             readings = empty_readings()
@@ -447,8 +471,8 @@ def store_alerts(
             if daily is None:
                 readings = read(store, start, end)
             else:
-                codes = candidate_sections(daily, sections, rules, instant)
-                readings = _candidate_readings(store, daily, codes, start, end)
+                maybe = candidates(daily, sections, rules, instant)
+                readings = _candidate_readings(store, daily, maybe, start, end)
     else:
         readings = read(store, start, end)
     found = evaluate(
@@ -459,6 +483,11 @@ def store_alerts(
         rules=rules,
         as_of=instant,
     )
+    if maybe is not None:  # a station read for some parameters only has no gap to tell
+        found = [
+            a for a in found
+            if a.kind != "data_gap" or (a.feature_id, a.detail) in maybe.stations
+        ]  # fmt: skip
     span, longest = end - start, pd.Timedelta(days=rules.max_history_days)
     while sections is not None and span < longest:
         reached = end - span + pd.Timedelta(days=1)

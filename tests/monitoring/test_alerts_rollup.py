@@ -104,18 +104,21 @@ def hand_store(request: pytest.FixtureRequest, tmp_path: Path):
       06-16 00:00 Beijing set by a parameter the 7-day window does not hold (360 hours);
     - S6: pH 9.5 and 7.0 by turns every hour from 06-20, 7.0 last: beyond class III (6–9) every
       hour of two, but the last value meets it and the daily mean by [H+] is
-      −log10((10^−9.5 + 10^−7)/2) = 7.29: no alert, and not even a candidate.
+      −log10((10^−9.5 + 10^−7)/2) = 7.29: no alert, and not even a candidate;
+    - S7: NH3N 1.5 from 06-27 to 06-29, only fault-flagged (D) on 06-30; DO 7.0 throughout:
+      three days worse up to yesterday and a last valid hour within 24 h, no gap (DO is
+      valid), though NH3N alone, which is all the alerts read of S7, has none for 24 hours.
     """
     sections = gpd.GeoDataFrame(
         {
-            "code": ["S1", "S2", "S3", "S4", "S5", "S6"],
-            "name": ["一号", "二号", "三号", "四号", "五号", "六号"],
+            "code": ["S1", "S2", "S3", "S4", "S5", "S6", "S7"],
+            "name": ["一号", "二号", "三号", "四号", "五号", "六号", "七号"],
             "river": "汉江",
             "control_level": "国控",
             "target_class": "III",
             "water_body_type": "河流",
         },
-        geometry=[Point(112.8 + i / 10, 30.4) for i in range(6)],
+        geometry=[Point(112.8 + i / 10, 30.4) for i in range(7)],
         crs=4326,
     )
     ph = [
@@ -134,6 +137,10 @@ def hand_store(request: pytest.FixtureRequest, tmp_path: Path):
             hourly("S5", "2023-06-01 00:00", "2023-06-15 23:00", 7.0, parameter="DO"),
             hourly("S5", "2023-06-10 00:00", "2023-06-30 23:00", 0.5, "B"),
             hourly("S6", "2023-06-20 00:00", "2023-06-30 23:00", [9.5, 7.0] * 132, parameter="pH"),
+            hourly("S7", "2023-06-20 00:00", "2023-06-26 23:00", 0.5),
+            hourly("S7", "2023-06-27 00:00", "2023-06-29 23:00", 1.5),
+            hourly("S7", "2023-06-30 00:00", "2023-06-30 23:00", 1.5, "D"),
+            hourly("S7", "2023-06-20 00:00", "2023-06-30 23:00", 7.0, parameter="DO"),
         ],
         ignore_index=True,
     )
@@ -157,6 +164,8 @@ def test_hand_made_readings_same_alerts_worked_out_by_hand(hand_store) -> None:
         ("exceedance", "S3", "NH3N", "2023-06-04T16:00Z", 1.5),  # 06-05 00:00 Beijing
         ("persistent_exceedance", "S3", "NH3N", "2023-06-05", 26),
         ("data_gap", "S5", None, "2023-06-15T16:00Z", 360),  # 06-16 00:00 → 07-01 00:00
+        ("exceedance", "S7", "NH3N", "2023-06-26T16:00Z", 1.5),
+        ("persistent_exceedance", "S7", "NH3N", "2023-06-27", 3),
     }
     daily = hand_store.read_readings_daily(pd.Timestamp("2023-06-23"), pd.Timestamp("2023-06-30"))
     rules = alerts.load_rules()
@@ -166,6 +175,7 @@ def test_hand_made_readings_same_alerts_worked_out_by_hand(hand_store) -> None:
         "S2",
         "S3",
         "S5",
+        "S7",
     ]
 
 
