@@ -1,22 +1,24 @@
-"""Which sections may have a station alert, from the daily readings rollup (`geomon.store.rollup`).
+"""What may have a station alert, from the daily readings rollup (`geomon.store.rollup`).
 
 `store_alerts` evaluates the station rules (`geomon.monitoring.station_alerts`) only on the
-readings of the sections named here, so this must never leave one out that the rules would
-alert on; naming one too many only costs its readings' read. Each test is a necessary
-condition of a rule, checked on a day's lowest/highest valid value and first/last valid time:
+readings this names (`Candidates`: (section, parameter) pairs for exceedances and persistent
+exceedances, (section, station) pairs for data gaps, whose every parameter is read), so it
+must never leave out what the rules would alert on; naming too much only costs a read. Each
+test is a necessary condition of a rule on the rollup rows of the valid flags:
 
 - ``exceedance``: the latest valid reading before the moment, ending within ``lookback_hours``,
-  is worse than the target. Its day had a valid value before the moment and one within the
-  last ``lookback_hours`` + one day; its value lies in the day's [low, high].
+  is worse than the target. A series whose rows all end before the moment: the ``last_value``
+  of its latest row. A series with a day the moment cuts (values on both sides): the lowest and
+  highest value of its rows from the lookback on (the latest lies in one of them).
 - ``persistent_exceedance``: N consecutive days, the last the evaluation day or the day before,
-  each with a worse daily value. A daily value (the day value, or a mean of hourly values; pH by
-  [H+]) lies in the day's [low, high], so each of those days reaches beyond the bounds.
+  each with a worse daily value: a day value (its lowest/highest), or the mean of the valid
+  hourly values from ``total`` / ``n`` (pH: −log10(``hsum`` / ``n``), by [H+]); a day the
+  moment cuts, or a pH beyond ±300: the day's lowest/highest (a mean lies between them).
 - ``data_gap``: a station with hourly rows in the ``lookback_days`` and no valid hourly value in
   the last ``hours`` + 1 hours (the gap starts at the end of the last valid hour).
 
-"Worse" here allows a relative 1e-9 for the rounding of a computed mean; lowest and highest
-are of every valid value of the day, also those after a moment inside the day (more, never
-fewer candidates).
+"Worse" here allows a relative 1e-9 for the rounding of sums and means (the rules' means are
+pandas', the rollup's sums SQL's), so a value on a limit is always named.
 """
 
 from __future__ import annotations
