@@ -180,25 +180,25 @@ def _daily_worse(
     hourly = valid[~is_day & ~cut & started]
     if not len(hourly):
         return out
-    sums = hourly.groupby(keys, sort=False).agg(
+    grouped = hourly.groupby(keys, sort=False)
+    ids = grouped.ngroup().to_numpy()  # sort=False: groups numbered as `sums` lists them
+    sums = grouped.agg(
         n=("n", "sum"), total=("total", "sum"), hsum=("hsum", "sum"),
-        missing=("hsum", lambda h: h.isna().any()), low_edge=("low_edge", "first"),
-        high_edge=("high_edge", "first"), ext=("low", "size"),
+        with_h=("hsum", "count"), rows=("n", "size"), low_edge=("low_edge", "first"),
+        high_edge=("high_edge", "first"),
     )  # fmt: skip
-    ph = (sums.index.get_level_values("parameter") == "pH") if len(sums) else np.zeros(0, bool)
+    ph = np.asarray(sums.index.get_level_values("parameter") == "pH", dtype=bool)
+    n = sums["n"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = sums["total"].to_numpy(dtype=float) / sums["n"].to_numpy(dtype=float)
-        ph_mean = -np.log10(sums["hsum"].to_numpy(dtype=float) / sums["n"].to_numpy(dtype=float))
-    mean = np.where(ph, ph_mean, mean)
-    worse = _beyond(mean, sums["low_edge"].to_numpy(dtype=float),
-                    sums["high_edge"].to_numpy(dtype=float))  # fmt: skip
-    unsure = ph & sums["missing"].to_numpy(dtype=bool)
-    flagged = set(sums.index[worse].tolist())
-    idx = hourly.index.to_numpy()
-    rows = list(map(tuple, hourly[keys].to_numpy().tolist()))
-    extreme_rows = extremes[idx]
-    unsure_keys = set(sums.index[unsure].tolist())
-    for pos, key, ext in zip(idx, rows, extreme_rows, strict=True):
-        if key in flagged or (key in unsure_keys and ext):
-            out[pos] = True
+        mean = np.where(
+            ph,
+            -np.log10(sums["hsum"].to_numpy(dtype=float) / n),
+            sums["total"].to_numpy(dtype=float) / n,
+        )
+    worse = _beyond(
+        mean, sums["low_edge"].to_numpy(dtype=float), sums["high_edge"].to_numpy(dtype=float)
+    )
+    unsure = ph & (sums["with_h"].to_numpy() < sums["rows"].to_numpy())  # a pH beyond ±300
+    positions = hourly.index.to_numpy()
+    out[positions] |= worse[ids] | (unsure[ids] & extremes[positions])
     return out
