@@ -146,13 +146,16 @@ def _insert(conn: sa.Connection, rows: list[tuple]) -> None:
 
 def read(conn: sa.Connection, lo: int, hi: int, stations: list[str] | None = None) -> pd.DataFrame:
     """The rollup rows of Beijing days `lo` … `hi` (day numbers, inclusive), of `stations`
-    only when given."""
-    sql = f'SELECT {", ".join(ru.DAILY_COLUMNS)} FROM "{T}" WHERE day BETWEEN :lo AND :hi'
+    only when given. Fetched by the driver's own cursor (plain tuples: a window of a nation's
+    stations is ~130k rows, and SQLAlchemy's rows cost twice the time)."""
+    sql = f'SELECT {", ".join(ru.DAILY_COLUMNS)} FROM "{T}" WHERE day BETWEEN %(lo)s AND %(hi)s'
     args: dict[str, object] = {"lo": lo, "hi": hi}
     if stations is not None:
-        sql += " AND station_mn = ANY(:stations)"
+        sql += " AND station_mn = ANY(%(stations)s)"
         args["stations"] = list(stations)
-    rows = conn.execute(sa.text(sql), args).all()
+    with conn.connection.driver_connection.cursor() as cur:
+        cur.execute(sql, args)
+        rows = cur.fetchall()
     if not rows:
         return ru.empty_daily()
     return ru.frame_of([list(c) for c in zip(*rows, strict=True)])
