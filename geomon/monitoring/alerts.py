@@ -409,6 +409,13 @@ def _candidate_readings(
     return pd.concat(parts, ignore_index=True) if parts else empty_readings()
 
 
+def _named(alert: Alert, keys: Candidates) -> bool:
+    """Whether a station alert is of a series or a station (gap) that `keys` names."""
+    if alert.kind == "data_gap":
+        return (alert.feature_id, alert.detail) in keys.stations
+    return (alert.feature_id, alert.parameter) in keys.series
+
+
 ReadReadings = Callable[..., pd.DataFrame]
 """``read(store, start, end, *, sections=None) -> readings frame`` (`_readings_for`)."""
 
@@ -491,25 +498,36 @@ def store_alerts(
     span, longest = end - start, pd.Timedelta(days=rules.max_history_days)
     while sections is not None and span < longest:
         reached = end - span + pd.Timedelta(days=1)
-        late = sorted({a.feature_id for a in found if _from_readings(a) and _since(a) < reached})
+        behind = [a for a in found if _from_readings(a) and _since(a) < reached]
+        late = sorted({a.feature_id for a in behind})
         if not late:
             break
         span = min(span * 2, longest)
+        ours = sections[sections["code"].astype(str).isin(late).to_numpy(dtype=bool)]
         if daily is None:
             more = read(store, end - span, end, sections=late)
-        else:  # the rollup of the late sections' stations names what to read over the span
-            ours = daily[daily["section_code"].astype(str).isin(late).to_numpy(dtype=bool)]
-            longer = store.read_readings_daily(
-                beijing_day(end - span), beijing_day(end),
-                stations=sorted(set(ours["station_mn"].astype(str))),
-            )  # fmt: skip
-            more = _candidate_readings(store, longer, late, end - span, end)
-        more = more[more["section_code"].astype(str).isin(late).to_numpy(dtype=bool)]
-        again = evaluate(
-            sections=sections[sections["code"].astype(str).isin(late).to_numpy(dtype=bool)],
-            outlets=None, monitoring=None, readings=more, rules=rules, as_of=instant,
+            more = more[more["section_code"].astype(str).isin(late).to_numpy(dtype=bool)]
+            again = evaluate(sections=ours, outlets=None, monitoring=None, readings=more,
+                             rules=rules, as_of=instant)  # fmt: skip
+            found = [a for a in found if not (_from_readings(a) and a.feature_id in late)] + again
+            continue
+        # through the rollup: only the series (section, parameter) and stations (gaps) behind
+        # are read again and replaced; the others' alerts began within the span read already,
+        # so more history would not change them
+        behind_keys = Candidates(
+            frozenset((a.feature_id, a.parameter) for a in behind if a.kind != "data_gap"),
+            frozenset((a.feature_id, a.detail) for a in behind if a.kind == "data_gap"),
+        )
+        rows = daily[daily["section_code"].astype(str).isin(late).to_numpy(dtype=bool)]
+        longer = store.read_readings_daily(
+            beijing_day(end - span), beijing_day(end),
+            stations=sorted(set(rows["station_mn"].astype(str))),
         )  # fmt: skip
-        found = [a for a in found if not (_from_readings(a) and a.feature_id in late)] + again
+        more = _candidate_readings(store, longer, behind_keys, end - span, end)
+        again = evaluate(sections=ours, outlets=None, monitoring=None, readings=more,
+                         rules=rules, as_of=instant)  # fmt: skip
+        again = [a for a in again if _named(a, behind_keys)]
+        found = [a for a in found if not (_from_readings(a) and _named(a, behind_keys))] + again
     return sorted(found, key=_order)
 
 

@@ -98,7 +98,7 @@ def hand_store(request: pytest.FixtureRequest, tmp_path: Path):
       < 6: three days worse than III, no hourly value worse (the last is 9.0, limits
       inclusive);
     - S3: NH3N 0.5 from 05-25, 1.5 (> 1.0) from 06-05 00:00: a run reaching back 26 days,
-      past the 7-day window;
+      past the 7-day window; DO 7.0, then 3.0 (< 5) from 06-30 21:00: a run within it;
     - S4: NH3N 0.5 throughout: nothing;
     - S5: DO 7.0 until 06-15 23:00 and no DO after; NH3N only "B" from 06-10: a gap since
       06-16 00:00 Beijing set by a parameter the 7-day window does not hold (360 hours);
@@ -133,6 +133,8 @@ def hand_store(request: pytest.FixtureRequest, tmp_path: Path):
             *ph,
             hourly("S3", "2023-05-25 00:00", "2023-06-04 23:00", 0.5),
             hourly("S3", "2023-06-05 00:00", "2023-06-30 23:00", 1.5),
+            hourly("S3", "2023-05-25 00:00", "2023-06-30 20:00", 7.0, parameter="DO"),
+            hourly("S3", "2023-06-30 21:00", "2023-06-30 23:00", 3.0, parameter="DO"),
             hourly("S4", "2023-05-25 00:00", "2023-06-30 23:00", 0.5),
             hourly("S5", "2023-06-01 00:00", "2023-06-15 23:00", 7.0, parameter="DO"),
             hourly("S5", "2023-06-10 00:00", "2023-06-30 23:00", 0.5, "B"),
@@ -163,6 +165,7 @@ def test_hand_made_readings_same_alerts_worked_out_by_hand(hand_store) -> None:
         ("persistent_exceedance", "S2", "pH", "2023-06-28", 3),
         ("exceedance", "S3", "NH3N", "2023-06-04T16:00Z", 1.5),  # 06-05 00:00 Beijing
         ("persistent_exceedance", "S3", "NH3N", "2023-06-05", 26),
+        ("exceedance", "S3", "DO", "2023-06-30T13:00Z", 3.0),  # 21:00 Beijing
         ("data_gap", "S5", None, "2023-06-15T16:00Z", 360),  # 06-16 00:00 → 07-01 00:00
         ("exceedance", "S7", "NH3N", "2023-06-26T16:00Z", 1.5),
         ("persistent_exceedance", "S7", "NH3N", "2023-06-27", 3),
