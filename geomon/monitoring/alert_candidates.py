@@ -45,9 +45,15 @@ def _edges(daily: pd.DataFrame, sections: pd.DataFrame) -> tuple[np.ndarray, np.
         bounds[(code, key)] = target_bounds(
             key, section.get("target"), section.get("water_body", "river")
         )
-    keys = list(zip(daily["section_code"], daily["parameter"], strict=True))
-    low = np.array([bounds[k][0] for k in keys], dtype=float)
-    high = np.array([bounds[k][1] for k in keys], dtype=float)
+    table = pd.DataFrame(
+        [(code, key, lo, hi) for (code, key), (lo, hi) in bounds.items()],
+        columns=["section_code", "parameter", "low", "high"],
+    )
+    joined = daily[["section_code", "parameter"]].merge(
+        table, on=["section_code", "parameter"], how="left", validate="many_to_one"
+    )
+    low = joined["low"].to_numpy(dtype=float)
+    high = joined["high"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         low_edge = np.where(np.isfinite(low), low + _SLACK * np.maximum(1.0, np.abs(low)), low)
         high_edge = np.where(np.isfinite(high), high - _SLACK * np.maximum(1.0, np.abs(high)), high)
