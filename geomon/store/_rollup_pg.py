@@ -31,6 +31,10 @@ _AGGREGATE = f"""SELECT r.section_code, r.station_mn, r.parameter, r.step,
     sum(power(10::float8, -r.value)) FILTER (WHERE r.parameter = 'pH'
         AND abs(r.value) <= {ru.H_RANGE}),
     (array_agg(r.value ORDER BY r.time DESC) FILTER (WHERE r.value IS NOT NULL))[1]"""
+RANGE_DAYS = 3
+"""A write spanning fewer days than this (a daily drop) recomputes from every station's rows
+of those days read in one pass (the day index), not group by group through the key: 16,000
+groups of a national day's drop cost ~100 s by key lookups on a cold 140M-row table."""
 _GROUP_BY = "GROUP BY r.station_mn, r.parameter, r.step, day, r.flag, r.section_code"
 
 
@@ -108,16 +112,25 @@ def refresh(conn: sa.Connection, frame: pd.DataFrame, mode: str) -> None:
         ),
         args,
     )
-    conn.execute(
-        sa.text(
-            f"""INSERT INTO "{T}" {_AGGREGATE} FROM {touched} JOIN "{R}" r
-                ON r.station_mn = g.station_mn AND r.parameter = g.parameter AND r.step = g.step
-                AND r.time >= to_timestamp(g.lo::bigint * {ru.DAY} - {ru.BEIJING_OFFSET})
-                AND r.time < to_timestamp((g.hi::bigint + 1) * {ru.DAY} - {ru.BEIJING_OFFSET})
-                {_GROUP_BY}"""
-        ),
-        args,
-    )
+    lo, hi = min(args["lo"]), max(args["hi"])
+    if hi - lo < RANGE_DAYS:  # a day's drop: every station's rows of those days, read in order
+        source = f"""(SELECT * FROM "{R}" WHERE step = ANY(:steps)
+            AND time >= to_timestamp(:t0) AND time < to_timestamp(:t1)) r
+            JOIN (SELECT DISTINCT station_mn, parameter, step, lo, hi FROM {touched}) g
+            ON r.station_mn = g.station_mn AND r.parameter = g.parameter AND r.step = g.step
+            AND r.time >= to_timestamp(g.lo::bigint * {ru.DAY} - {ru.BEIJING_OFFSET})
+            AND r.time < to_timestamp((g.hi::bigint + 1) * {ru.DAY} - {ru.BEIJING_OFFSET})"""
+        args |= {"steps": sorted(set(args["step"])), "t0": lo * ru.DAY - ru.BEIJING_OFFSET,
+                 "t1": (hi + 1) * ru.DAY - ru.BEIJING_OFFSET}  # fmt: skip
+        conn.execute(sa.text("SET LOCAL enable_nestloop = off"))  # one pass over the days
+    else:  # a backfill: each group's rows through the key
+        source = f"""{touched} JOIN "{R}" r
+            ON r.station_mn = g.station_mn AND r.parameter = g.parameter AND r.step = g.step
+            AND r.time >= to_timestamp(g.lo::bigint * {ru.DAY} - {ru.BEIJING_OFFSET})
+            AND r.time < to_timestamp((g.hi::bigint + 1) * {ru.DAY} - {ru.BEIJING_OFFSET})"""
+    conn.execute(sa.text(f'INSERT INTO "{T}" {_AGGREGATE} FROM {source} {_GROUP_BY}'), args)
+    if hi - lo < RANGE_DAYS:
+        conn.execute(sa.text("SET LOCAL enable_nestloop = on"))
 
 
 def _arrays(groups: pd.DataFrame) -> dict[str, list]:
