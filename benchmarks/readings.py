@@ -437,6 +437,11 @@ def national_figure(name: str, url: str) -> dict[str, Any]:
             times.append(time.perf_counter() - t0)
             assert len(result.points) == 8760
         return {"value": min(times), "first": times[0]}
+    if name == "day-drop":  # one day of every station written again (same values): upsert
+        day = store.read_readings(start="2023-06-15", end="2023-06-15", step="hour")
+        t0 = time.perf_counter()
+        store.write_readings(day, source="benchmark: the same day again")
+        return {"value": time.perf_counter() - t0, "rows": len(day)}
     if name == "alerts-in-process":  # the same alerts after Python and geomon are loaded
         times, found = [], []
         for _ in range(3):
@@ -499,6 +504,7 @@ def national() -> list[dict[str, Any]]:
         slow, _ = _national_child("alerts-all-readings", url)
         assert slow["alerts"] == len(found), (slow["alerts"], len(found))
         ser, ser_rss = _national_child("series", url)
+        drop, drop_rss = _national_child("day-drop", url)
         gib = (sizes["geomon_readings"] + sizes["geomon_readings_daily"]) / GIB
         store_note = (
             "PostGIS, throwaway cluster (fsync off); readings table "
@@ -522,6 +528,12 @@ def national() -> list[dict[str, Any]]:
             f"readings: national year: one section-year series (read, classed, JSON) with {n:,} "
             "stored (PostGIS)", ser["value"] * 1000, "ms", "<= 100 ms", 100.0,
             rss_gib=round(ser_rss, 3), note=f"first read {ser['first'] * 1000:.0f} ms",
+        ))  # fmt: skip
+        rows.append(_row(
+            f"readings: national year: one day of every station written again ({drop['rows']:,} "
+            "readings, upsert, the rollup recomputed in the same transaction) (PostGIS)",
+            drop["value"], "s", "(reported)", None, rss_gib=round(drop_rss, 3),
+            note="the same values: nothing changes; what a corrected daily drop costs",
         ))  # fmt: skip
         rows.append(_row(
             f"readings: national year: fill {n:,} readings into PostGIS (benchmark bulk path: "
