@@ -282,6 +282,14 @@ class ScopedStore:
         allowed = sorted(mine if wanted is None else mine & {str(s) for s in wanted})
         return self._store.read_readings(sections=allowed, **filters)
 
+    def read_readings_daily(self, start: Any, end: Any, **filters: Any) -> pd.DataFrame:
+        """The daily readings rollup (`Store.read_readings_daily`) of the user's sections."""
+        daily = self._store.read_readings_daily(start, end, **filters)
+        if self.user.sees_all:
+            return daily
+        mine = daily["section_code"].astype(str).isin(self._my_sections())
+        return daily[mine.to_numpy(dtype=bool)].reset_index(drop=True)
+
     def _check_write(self, spec: LayerSpec, frame: pd.DataFrame, mode: str) -> None:
         outside = ~self.mask(spec.name, frame)
         if outside.any():

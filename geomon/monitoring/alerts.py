@@ -41,8 +41,9 @@ import pandas as pd
 
 from geomon import frames
 from geomon.analysis import compliance
-from geomon.errors import AlertError
+from geomon.errors import AlertError, StoreError
 from geomon.messages import message
+from geomon.monitoring.alert_candidates import Candidates, candidates
 from geomon.monitoring.alert_model import (
     BEIJING,
     JSON_KEYS,
@@ -374,6 +375,57 @@ def _readings_for(
     return store.read_readings(sections=sections, start=start, end=end)
 
 
+def _candidate_readings(
+    store: Any,
+    daily: pd.DataFrame,
+    maybe: Candidates | Sequence[str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> pd.DataFrame:
+    """The readings between `start` and `end` of what `maybe` names: every parameter of the
+    sections of a possible gap (or of `maybe` when it is a list of sections), only the named
+    parameters of the others. One read per group and step, naming the parameters the rollup
+    rows `daily` (every day of the span) hold, so an index on (section, parameter, step, time)
+    is read over the span alone, not over every reading of each section (PostgreSQL has no
+    skip scan)."""
+    if isinstance(maybe, Candidates):
+        whole = sorted({code for code, _ in maybe.stations})
+        some: dict[str, set[str]] = {}
+        for code, key in maybe.series:
+            if code not in whole:
+                some.setdefault(code, set()).add(key)
+        groups = [(whole, None)] + [
+            (sorted(c for c, ks in some.items() if ks == keys), keys)
+            for keys in {frozenset(ks) for ks in some.values()}
+        ]
+    else:
+        groups = [(list(maybe), None)]
+    parts = []
+    codes_of = daily["section_code"].astype(str)
+    for codes, keys in groups:
+        if not codes:
+            continue
+        mine = daily[codes_of.isin(codes).to_numpy(dtype=bool)]
+        if keys is not None:
+            mine = mine[mine["parameter"].isin(keys).to_numpy(dtype=bool)]
+        for step, part in mine.groupby("step", sort=True):
+            parts.append(
+                store.read_readings(
+                    sections=codes, parameters=sorted(set(part["parameter"])), start=start,
+                    end=end, step=step,
+                )
+            )  # fmt: skip
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else empty_readings()
+
+
+def _named(alert: Alert, keys: Candidates) -> bool:
+    """Whether a station alert is of a series or a station (gap) that `keys` names."""
+    if alert.kind == "data_gap":
+        return (alert.feature_id, alert.detail) in keys.stations
+    return (alert.feature_id, alert.parameter) in keys.series
+
+
 ReadReadings = Callable[..., pd.DataFrame]
 """``read(store, start, end, *, sections=None) -> readings frame`` (`_readings_for`)."""
 
@@ -408,11 +460,13 @@ def store_alerts(
     `layers` gives the ``sections``, ``outlets`` and ``monitoring`` frames instead (an app
     holds them already; one left out is not evaluated: no outlets, no outlet alerts).
 
-    Readings are read for `readings_window`; a station alert whose run or gap reaches back to
-    (within a day of) the start of what was read may have begun earlier, so its section's
-    readings are read again over twice the span, up to ``max_history_days``, until its start is
-    found: ``since``, and so the id, stays the same from day to day. `read_readings` reads them
-    (default `_readings_for`).
+    Readings are read for `readings_window`, of the sections the store's daily rollup names
+    as possibly alerting (`geomon.monitoring.alert_candidates`; every section's when
+    `read_readings` is given or the store has no rollup: the same alerts, more read); a station
+    alert whose run or gap reaches back to (within a day of) the start of what was read may
+    have begun earlier, so its section's readings are read again over twice the span, up to
+    ``max_history_days``, until its start is found: ``since``, and so the id, stays the same
+    from day to day. `read_readings` reads them (default `_readings_for`).
     """
     read = read_readings or _readings_for
     rules = rules or load_rules()
@@ -421,28 +475,69 @@ def store_alerts(
         layers = {n: _layer(store, n) for n in ("sections", "outlets", "monitoring")}
     sections = layers.get("sections")
     start, end = readings_window(rules, instant)
+    daily = None  # the rollup rows of the window, when the store keeps one
+    maybe = None  # what they name as possibly alerting
+    if read_readings is None and hasattr(store, "read_readings_daily"):
+        if sections is None or not len(sections):  # no sections: no station alerts
+            readings = empty_readings()
+        else:  # the daily rollup names the sections that may alert: read only theirs
+            try:
+                daily = store.read_readings_daily(beijing_day(start), beijing_day(end))
+            except StoreError:  # no rollup and no right to build it (read-only): read all
+                daily = None
+            if daily is None:
+                readings = read(store, start, end)
+            else:
+                maybe = candidates(daily, sections, rules, instant)
+                readings = _candidate_readings(store, daily, maybe, start, end)
+    else:
+        readings = read(store, start, end)
     found = evaluate(
         sections=sections,
         outlets=layers.get("outlets"),
         monitoring=layers.get("monitoring"),
-        readings=read(store, start, end),
+        readings=readings,
         rules=rules,
         as_of=instant,
     )
+    if maybe is not None:  # a station read for some parameters only has no gap to tell
+        found = [
+            a for a in found
+            if a.kind != "data_gap" or (a.feature_id, a.detail) in maybe.stations
+        ]  # fmt: skip
     span, longest = end - start, pd.Timedelta(days=rules.max_history_days)
     while sections is not None and span < longest:
         reached = end - span + pd.Timedelta(days=1)
-        late = sorted({a.feature_id for a in found if _from_readings(a) and _since(a) < reached})
+        behind = [a for a in found if _from_readings(a) and _since(a) < reached]
+        late = sorted({a.feature_id for a in behind})
         if not late:
             break
         span = min(span * 2, longest)
-        more = read(store, end - span, end, sections=late)
-        more = more[more["section_code"].astype(str).isin(late).to_numpy(dtype=bool)]
-        again = evaluate(
-            sections=sections[sections["code"].astype(str).isin(late).to_numpy(dtype=bool)],
-            outlets=None, monitoring=None, readings=more, rules=rules, as_of=instant,
+        ours = sections[sections["code"].astype(str).isin(late).to_numpy(dtype=bool)]
+        if daily is None:
+            more = read(store, end - span, end, sections=late)
+            more = more[more["section_code"].astype(str).isin(late).to_numpy(dtype=bool)]
+            again = evaluate(sections=ours, outlets=None, monitoring=None, readings=more,
+                             rules=rules, as_of=instant)  # fmt: skip
+            found = [a for a in found if not (_from_readings(a) and a.feature_id in late)] + again
+            continue
+        # through the rollup: only the series (section, parameter) and stations (gaps) behind
+        # are read again and replaced; the others' alerts began within the span read already,
+        # so more history would not change them
+        behind_keys = Candidates(
+            frozenset((a.feature_id, a.parameter) for a in behind if a.kind != "data_gap"),
+            frozenset((a.feature_id, a.detail) for a in behind if a.kind == "data_gap"),
+        )
+        rows = daily[daily["section_code"].astype(str).isin(late).to_numpy(dtype=bool)]
+        longer = store.read_readings_daily(
+            beijing_day(end - span), beijing_day(end),
+            stations=sorted(set(rows["station_mn"].astype(str))),
         )  # fmt: skip
-        found = [a for a in found if not (_from_readings(a) and a.feature_id in late)] + again
+        more = _candidate_readings(store, longer, behind_keys, end - span, end)
+        again = evaluate(sections=ours, outlets=None, monitoring=None, readings=more,
+                         rules=rules, as_of=instant)  # fmt: skip
+        again = [a for a in again if _named(a, behind_keys)]
+        found = [a for a in found if not (_from_readings(a) and _named(a, behind_keys))] + again
     return sorted(found, key=_order)
 
 

@@ -230,6 +230,14 @@ class Store(Protocol):
         """Stored readings matching every filter, sorted by section, parameter and time."""
         ...
 
+    def read_readings_daily(
+        self, start: dt.date, end: dt.date, *, stations: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """The daily rollup of the readings for Beijing days `start` … `end` (inclusive), of
+        `stations` only when given: `geomon.store.rollup.DAILY_COLUMNS`, built first if
+        missing."""
+        ...
+
 
 def open_store(url: str | Path | None = None, *, must_exist: bool = False) -> Store:
     """Open ``postgresql://…`` with the PostGIS backend, anything else as a GeoPackage path.

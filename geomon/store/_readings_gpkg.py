@@ -22,6 +22,7 @@ import pandas as pd
 
 from geomon.errors import StoreError
 from geomon.monitoring import READINGS_COLUMNS, empty_readings
+from geomon.store import _rollup_gpkg as rollup_gpkg
 from geomon.store import readings as rd
 
 _SCHEMA = (
@@ -183,6 +184,7 @@ def _write_rows(
             section_code = excluded.section_code, value = excluded.value, flag = excluded.flag"""
     )
     conn.execute("DROP TABLE temp.staging")
+    rollup_gpkg.refresh(conn, frame, mode)  # the daily rollup, in the same transaction
     added = len(frame) - int(existing)
     return rd.ReadingsStats(len(frame), added, int(changed), deleted, rev)
 

@@ -42,10 +42,12 @@ from geomon.store import (
     history_text,
 )
 from geomon.store import _readings_gpkg as readings_gpkg
+from geomon.store import _rollup_gpkg as rollup_gpkg
 from geomon.store import files as stored_files
 from geomon.store import history as hist
 from geomon.store import merge as merging
 from geomon.store import readings as rd
+from geomon.store import rollup as ru
 
 META = "geomon_layers"
 _META_COLUMNS = ("layer", "rows", "source", "imported_at", "version", "revision")
@@ -100,7 +102,8 @@ class GeoPackageStore:
 
     def layer_names(self) -> list[str]:
         """Names of the geomon layers present in the file."""
-        internal = (META, HISTORY_TABLE, VERSIONS_TABLE, rd.READINGS_TABLE, rd.LOG_TABLE)
+        internal = (META, HISTORY_TABLE, VERSIONS_TABLE, rd.READINGS_TABLE, rd.LOG_TABLE,
+                    ru.DAILY_TABLE)  # fmt: skip
         return [t for t in self._tables() if t not in internal]
 
     def read(self, layer: str, *, with_versions: bool = False) -> pd.DataFrame:
@@ -380,6 +383,18 @@ class GeoPackageStore:
             end=hi,
             step=step,
         )
+
+    def read_readings_daily(
+        self, start: dt.date, end: dt.date, *, stations: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """The daily rollup of the readings (`geomon.store.rollup.DAILY_COLUMNS`) for Beijing
+        days `start` … `end` (inclusive), of `stations` (MN) only when given; built first if
+        the file has readings but no rollup."""
+        return rollup_gpkg.read_file(
+            self.path, ru.day_number(start), ru.day_number(end),
+            lock=lambda: _exclusive(self._lock),
+            stations=None if stations is None else [str(s) for s in stations],
+        )  # fmt: skip
 
     def _versions_table(self) -> pd.DataFrame:
         if VERSIONS_TABLE not in self._tables():

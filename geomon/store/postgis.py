@@ -45,11 +45,13 @@ from geomon.store import (
 )
 from geomon.store import _pgschema as schema
 from geomon.store import _readings_pg as readings_pg
+from geomon.store import _rollup_pg as rollup_pg
 from geomon.store import _siting_pg as siting_pg
 from geomon.store import files as stored_files
 from geomon.store import history as hist
 from geomon.store import merge as merging
 from geomon.store import readings as rd
+from geomon.store import rollup as ru
 
 _WRITER_LOCK = 0x67656F6D  # "geom": pg_advisory_xact_lock key shared by every geomon writer
 _MODES = ("replace", "upsert", "append")
@@ -441,6 +443,7 @@ class PostGISStore:
             schema.metadata.create_all(conn, tables=[schema.revision_table])
             revision = self._next_revision(conn)
             stats = readings_pg.write(conn, checked, mode=mode, revision=revision)
+            rollup_pg.refresh(conn, checked, mode)  # the daily rollup, in the same transaction
             readings_pg.log(
                 conn,
                 stats,
@@ -472,6 +475,24 @@ class PostGISStore:
                 end=hi,
                 step=step,
             )
+
+    def read_readings_daily(
+        self, start: dt.date, end: dt.date, *, stations: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """The daily rollup of the readings for Beijing days `start` … `end` (see
+        `GeoPackageStore.read_readings_daily`); built first if missing (an older store)."""
+        lo, hi = ru.day_number(start), ru.day_number(end)
+        stations = None if stations is None else [str(s) for s in stations]
+        with self._connect() as conn:
+            if conn.execute(sa.select(sa.func.to_regclass(rd.READINGS_TABLE))).scalar() is None:
+                return ru.empty_daily()
+            if rollup_pg.exists(conn):
+                return rollup_pg.read(conn, lo, hi, stations)
+        with self._connect(write=True) as conn:
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_WRITER_LOCK)))
+            if not rollup_pg.exists(conn):
+                rollup_pg.build(conn)
+            return rollup_pg.read(conn, lo, hi, stations)
 
     @staticmethod
     def _add_files(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
