@@ -169,7 +169,7 @@ def test_a_failed_import_leaves_the_table_exactly_as_it_was(pg: PostGISStore, ro
     assert partitions(pg) == parts
     assert sql(pg, "SELECT * FROM geomon_readings_stations ORDER BY 1") == catalogue
     assert sql(pg, "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'geomon_readings%'") == [
-        (5,)  # the parent, its two months, the stations catalogue, the log
+        (6,)  # the parent, its two months, the stations catalogue, the log, the daily rollup
     ]
     assert pg.revision() == revision
 
