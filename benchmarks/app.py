@@ -179,11 +179,11 @@ async def filter_change(page: Any, frame: Any, stage: str, timeout_s: float = 12
     return time.perf_counter() - t0
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU seconds (user + system) used so far by the processes of each kind on the machine:
-    ``server`` (Python running Streamlit), ``chromium`` and ``other``, from /proc."""
+def cpu_seconds() -> dict[int, tuple[str, float]]:
+    """CPU seconds (user + system) used so far by each process on the machine, with its kind:
+    ``server`` (Python running Streamlit), ``chromium`` or ``other``, from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
-    out = {"server": 0.0, "chromium": 0.0, "other": 0.0}
+    out = {}
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -193,11 +193,20 @@ def cpu_seconds() -> dict[str, float]:
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
-        used = (int(fields[11]) + int(fields[12])) / tick
         kind = ("chromium" if b"chrom" in cmd.split(b"\0")[0]
                 else "server" if b"streamlit" in cmd else "other")  # fmt: skip
-        out[kind] += used
+        out[int(proc.name)] = (kind, (int(fields[11]) + int(fields[12])) / tick)
     return out
+
+
+def cpu_used(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict:
+    """CPU seconds used between two `cpu_seconds` readings, per kind (a process that ended in
+    between is not counted: a lower bound)."""
+    used = {"server": 0.0, "chromium": 0.0, "other": 0.0}
+    for pid, (kind, seconds) in after.items():
+        was = before.get(pid)
+        used[kind] += seconds - (was[1] if was and was[0] == kind else 0.0)
+    return used
 
 
 async def single_user(browser: Any, base: str, server: int, project: str | None) -> list[dict]:
@@ -274,7 +283,7 @@ async def concurrent(browser: Any, base: str, server: int, sessions: int) -> lis
     runs = [times for times, _ in ran]
     for _, context in ran:
         await context.close()
-    used = {k: cpu[k] - cpu0[k] for k in cpu}
+    used = cpu_used(cpu0, cpu)
     times = sorted(t for run in runs for t in run)
     failed = sum(t == float("inf") for t in times)
     p95 = times[min(len(times) - 1, round(0.95 * len(times)) - 1)]

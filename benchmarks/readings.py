@@ -356,7 +356,12 @@ def national_fill(url: str) -> dict[str, float]:
         store.write({"sections": sections(NATIONAL)})
         engine = sa.create_engine(engine_url(url))
         with engine.begin() as conn:
-            _readings_pg.ensure(conn)
+            _readings_pg.ensure(conn)  # the month-partitioned parent
+            _readings_pg.create_months(conn, [202212, *range(202301, 202313), 202401])
+            conn.execute(sa.text(  # reads by section go through the stations catalogue
+                "INSERT INTO geomon_readings_stations (section_code, station_mn) "
+                "SELECT code, station_mn FROM sections ON CONFLICT DO NOTHING"
+            ))  # fmt: skip
             names = conn.execute(sa.text(
                 "SELECT indexname FROM pg_indexes WHERE tablename = 'geomon_readings'"
             )).scalars().all()  # fmt: skip

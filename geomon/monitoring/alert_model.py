@@ -133,19 +133,25 @@ def beijing_day(instant: pd.Timestamp) -> dt.date:
 
 
 def section_info(sections: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Per section code: name, target class (parsed), water body, district code."""
+    """Per section code: name, target class (parsed), water body, district code. Built from
+    the columns (a national layer's 2,000+ rows boxed as records took ~35 ms per call)."""
     targets, bodies = compliance.section_settings(sections)
-    out: dict[str, dict[str, Any]] = {}
-    for rec in sections.to_dict("records"):
-        code = str(rec["code"])
-        target = targets.get(code)
-        out[code] = {
-            "name": frames.text(rec.get("name")),
-            "target": wq.parse_class(target) if target else None,
+    n = len(sections)
+    codes = sections["code"].astype(str).tolist()
+    names = sections["name"].tolist() if "name" in sections.columns else [None] * n
+    districts = (
+        sections["district_code"].tolist() if "district_code" in sections.columns else [None] * n
+    )
+    parsed = {t: wq.parse_class(t) for t in set(targets.values()) if t}
+    return {
+        code: {
+            "name": frames.text(name),
+            "target": parsed[targets[code]] if targets.get(code) else None,
             "water_body": bodies.get(code, "river"),
-            "district_code": frames.text(rec.get("district_code")),
+            "district_code": frames.text(district),
         }
-    return out
+        for code, name, district in zip(codes, names, districts, strict=True)
+    }
 
 
 def item_name(parameter: str) -> str:
