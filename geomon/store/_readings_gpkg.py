@@ -11,7 +11,6 @@ so no layer write (copy-and-replace of the file) runs at the same time.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import sqlite3
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ import pandas as pd
 from geomon.errors import StoreError
 from geomon.monitoring import READINGS_COLUMNS, empty_readings
 from geomon.store import _rollup_gpkg as rollup_gpkg
+from geomon.store import _sqlite as sqlite
 from geomon.store import readings as rd
 
 _SCHEMA = (
@@ -50,24 +50,9 @@ _CACHE_KIB = 256 * 1024
 _COLUMNS = ("section_code", "station_mn", "parameter", "step", "time", "value", "flag")
 
 
-@contextlib.contextmanager
-def _connection(path: Path, *, write: bool) -> Iterator[sqlite3.Connection]:
-    uri = f"{path.resolve().as_uri()}?mode={'rw' if write else 'ro'}"
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None)
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-def _exists(conn: sqlite3.Connection, table: str) -> bool:
-    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,))
-    return found.fetchone() is not None
-
-
 def _register(conn: sqlite3.Connection) -> None:
     """List the readings table in gpkg_contents as ``attributes`` (GDAL, QGIS see it)."""
-    if not _exists(conn, "gpkg_contents"):
+    if not sqlite.exists(conn, "gpkg_contents"):
         return
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
     conn.execute(
@@ -84,7 +69,7 @@ def _register(conn: sqlite3.Connection) -> None:
 
 def last_revision(conn: sqlite3.Connection) -> int:
     """The highest revision in the readings log (0 without one)."""
-    if not _exists(conn, rd.LOG_TABLE):
+    if not sqlite.exists(conn, rd.LOG_TABLE):
         return 0
     value = conn.execute(f'SELECT max(revision) FROM "{rd.LOG_TABLE}"').fetchone()[0]
     return int(value or 0)
@@ -114,7 +99,7 @@ def write(
         )
     )
     try:
-        with _connection(path, write=True) as conn:
+        with sqlite.connect(path, write=True) as conn:
             conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")  # index pages of a big import
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -222,8 +207,8 @@ def read(
         + " ORDER BY section_code, parameter, time, step, station_mn"
     )
     try:
-        with _connection(path, write=False) as conn:
-            if not _exists(conn, rd.READINGS_TABLE):
+        with sqlite.connect(path, write=False) as conn:
+            if not sqlite.exists(conn, rd.READINGS_TABLE):
                 return empty_readings()
             rows = conn.execute(sql, args).fetchall()
     except sqlite3.Error as exc:

@@ -10,15 +10,15 @@ once per group (35 s instead of 2–4 s for a year of 15 stations, 1M readings).
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from geomon.errors import StoreError
+from geomon.store import _sqlite as sqlite
 from geomon.store import readings as rd
 from geomon.store import rollup as ru
 
@@ -57,7 +57,7 @@ def _functions(conn: sqlite3.Connection) -> None:
 
 def exists(conn: sqlite3.Connection) -> bool:
     """Whether the rollup table is in the file, with every column (an older one is rebuilt)."""
-    if not _exists(conn, T):
+    if not sqlite.exists(conn, T):
         return False
     columns = {row[1] for row in conn.execute(f'PRAGMA table_info("{T}")')}
     return set(ru.DAILY_COLUMNS) <= columns
@@ -150,12 +150,12 @@ def read_file(
     if not path.is_file():
         return ru.empty_daily()
     try:
-        with _connect(path, write=False) as conn:
-            if not _exists(conn, R):
+        with sqlite.connect(path, write=False) as conn:
+            if not sqlite.exists(conn, R):
                 return ru.empty_daily()
             if exists(conn):
                 return read(conn, lo, hi, stations)
-        with lock(), _connect(path, write=True) as conn:
+        with lock(), sqlite.connect(path, write=True) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 if not exists(conn):
@@ -168,18 +168,3 @@ def read_file(
     except sqlite3.Error as exc:
         msg = f"{path}: cannot read the daily readings rollup: {exc}"
         raise StoreError(msg) from exc
-
-
-@contextlib.contextmanager
-def _connect(path: Path, *, write: bool) -> Iterator[sqlite3.Connection]:
-    uri = f"{path.resolve().as_uri()}?mode={'rw' if write else 'ro'}"
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None)
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-def _exists(conn: sqlite3.Connection, table: str) -> bool:
-    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,))
-    return found.fetchone() is not None
