@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
-import mapbox_vector_tile
 import numpy as np
 import pandas as pd
 import shapely
@@ -125,9 +124,7 @@ class TileSource:
         if z >= self.min_zoom and self.points:  # the hot path: written straight to bytes
             return mvt.point_layer(self.name, *self._points(z, x, y), extent=EXTENT)
         features = self._shape_features(z, x, y) if z >= self.min_zoom else []
-        layer = {"name": self.name, "features": features}
-        options = {"extents": EXTENT, "y_coord_down": True}
-        return mapbox_vector_tile.encode([layer], default_options=options)
+        return mvt.layer(self.name, [(f["geometry"], f["properties"]) for f in features], EXTENT)
 
     def _points(self, z: int, x: int, y: int) -> Points:
         """The points of tile (z, x, y) in tile units with their properties, or their cells."""
@@ -183,7 +180,7 @@ class TileSource:
         key = np.stack([tx // pixel, ty // pixel, self.styles[rows]])
         _, first = np.unique(key, axis=1, return_index=True)
         return [
-            {"geometry": f"POINT ({tx[k]} {ty[k]})",
+            {"geometry": (int(tx[k]), int(ty[k])),
              "properties": {ID: self.ids[rows[k]], STYLE: int(self.styles[rows[k]])}}
             for k in np.sort(first).tolist()
         ]  # fmt: skip

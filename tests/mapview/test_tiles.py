@@ -7,6 +7,7 @@ other way round from the code's forward formula: the point (45°E, 40.97990°N) 
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import geopandas as gpd
@@ -214,3 +215,39 @@ def test_point_layer_bytes_decode_as_the_reference_encoder_writes_them() -> None
 def test_point_layer_refuses_values_it_cannot_write(bad: dict) -> None:
     with pytest.raises((TypeError, ValueError)):
         mvt.point_layer("outlets", [1], [1], [bad])
+
+
+def test_shape_layer_bytes_decode_as_the_reference_encoder_writes_them() -> None:
+    """`geomon.mapview.mvt.layer` (lines and polygons of the tiles) against the
+    `mapbox_vector_tile` encoder: the same features in order, rings turned as the spec asks
+    (exterior positive area in tile units, holes negative) whichever way they were drawn,
+    repeated vertices dropped."""
+    from shapely import LineString, MultiLineString, MultiPolygon, Polygon
+
+    clockwise = Polygon([(0, 0), (0, 100), (100, 100), (100, 0)])  # drawn the other way round
+    holed = Polygon([(200, 200), (400, 200), (400, 400), (200, 400)],
+                    [[(250, 250), (350, 250), (350, 350), (250, 350)]])  # fmt: skip
+    features = [
+        (clockwise, {"i": "RL-1", "s": 0}),
+        (holed, {"i": "RL-2", "s": 1}),
+        (MultiPolygon([clockwise, Polygon([(500, 500), (600, 500), (600, 600)])]), {"i": "M"}),
+        (LineString([(0, 0), (0, 0), (10, 5), (10, 5), (-64, 4159)]), {"i": "R1", "s": 2}),
+        (MultiLineString([[(1, 1), (2, 2)], [(3, 3), (4, 9)]]), {"i": "R2"}),
+        ((2048, 2048), {"i": "dot", "s": 4}),
+    ]
+    ours = mvt.layer("zones", features)
+    reference = mapbox_vector_tile.encode(
+        [{"name": "zones", "features": [
+            {"geometry": g if not isinstance(g, tuple) else f"POINT ({g[0]} {g[1]})",
+             "properties": p} for g, p in features]}],
+        default_options={"extents": 4096, "y_coord_down": True},
+    )  # fmt: skip
+
+    got, want = _decode(ours, "zones"), _decode(reference, "zones")
+    assert got == want
+    assert [f["geometry"]["type"] for f in got] == [
+        "Polygon", "Polygon", "MultiPolygon", "LineString", "MultiLineString", "Point"]  # fmt: skip
+    assert got[3]["geometry"]["coordinates"] == [[0, 0], [10, 5], [-64, 4159]]  # repeats dropped
+    ring = got[0]["geometry"]["coordinates"][0]  # the decoder closes the ring again
+    area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring))
+    assert area > 0  # exterior: positive area in tile units (y down), as MVT 2.1 asks
