@@ -4,8 +4,8 @@
 dict and builds protobuf objects feature by feature; for the thousands of outlet points a
 city-zoom tile holds, and the clipped polygons of red lines and control units, that was most of
 a tile's time. Tiles need only a fraction of the format (MoveTo/LineTo/ClosePath commands, a
-key/value table shared by the layer), written here straight to bytes: `point_layer` for points,
-`layer` for any mix of points, lines and polygons already in whole tile units (exterior rings
+key/value table shared by the layer), written here straight to bytes by `layer`, for any mix of
+points, lines and polygons already in whole tile units (exterior rings
 turned to a positive area and holes to a negative one, as the spec asks; repeated vertices
 dropped, as `mapbox_vector_tile` drops them).
 
@@ -53,41 +53,6 @@ def _value(value: Any) -> bytes:
     if value < 0:
         raise ValueError(f"mvt: property values are not negative here, not {value}")
     return _varint((4 << 3) | 0) + _varint(value)  # int_value
-
-
-def point_layer(
-    name: str,
-    xs: Sequence[int],
-    ys: Sequence[int],
-    properties: Sequence[Mapping[str, Any]],
-    extent: int = 4096,
-) -> bytes:
-    """One MVT tile holding one layer `name` of points at tile units (`xs`, `ys`; y down, as
-    slippy-map tiles are numbered) with their `properties` (text or non-negative integers).
-
-    Tiles are lists of layers, so tiles written here and by `mapbox_vector_tile` join by
-    concatenation."""
-    keys: dict[str, int] = {}
-    values: dict[tuple[type, Any], int] = {}
-    features = bytearray()
-    for x, y, props in zip(xs, ys, properties, strict=True):
-        tags = bytearray()
-        for key, value in props.items():
-            k = keys.setdefault(key, len(keys))
-            v = values.setdefault((type(value), value), len(values))
-            tags += _varint(k) + _varint(v)
-        geometry = (
-            _varint(_MOVE_TO_ONE) + _varint(_zigzag(int(x))) + _varint(_zigzag(int(y)))
-        )  # fmt: skip
-        feature = _field(2, bytes(tags)) + b"\x18" + _varint(_POINT) + _field(4, geometry)
-        features += _field(2, feature)
-    layer = bytearray(_varint((15 << 3) | 0) + _varint(2))  # version 2
-    layer += _field(1, name.encode("utf-8"))
-    layer += features
-    layer += b"".join(_field(3, key.encode("utf-8")) for key in keys)
-    layer += b"".join(_field(4, _value(value)) for _, value in values)
-    layer += _varint((5 << 3) | 0) + _varint(extent)
-    return _field(3, bytes(layer))
 
 
 def _part(xy: np.ndarray, cursor: list[int], ring: int) -> list[int]:
@@ -141,8 +106,10 @@ def layer(
     name: str, features: Sequence[tuple[Any, Mapping[str, Any]]], extent: int = 4096
 ) -> bytes:
     """One MVT tile holding one layer `name` of `features`: (geometry, properties) pairs, each
-    geometry a point ``(x, y)`` or a shapely line or polygon, in whole tile units (y down);
-    features with nothing left to draw are left out, as `mapbox_vector_tile` leaves them."""
+    geometry a point ``(x, y)`` or a shapely line or polygon, in whole tile units (y down, as
+    slippy-map tiles are numbered), properties text or non-negative integers; features with
+    nothing left to draw are left out, as `mapbox_vector_tile` leaves them. Tiles are lists of
+    layers, so tiles of several layers join by concatenation."""
     keys: dict[str, int] = {}
     values: dict[tuple[type, Any], int] = {}
     body = bytearray()

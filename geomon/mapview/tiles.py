@@ -122,7 +122,9 @@ class TileSource:
     def tile(self, z: int, x: int, y: int) -> bytes:
         """The MVT tile (z, x, y) of this layer: one MVT layer named after it (maybe empty)."""
         if z >= self.min_zoom and self.points:  # the hot path: written straight to bytes
-            return mvt.point_layer(self.name, *self._points(z, x, y), extent=EXTENT)
+            xs, ys, props = self._points(z, x, y)
+            points = zip(zip(xs, ys, strict=True), props, strict=True)
+            return mvt.layer(self.name, list(points), EXTENT)
         features = self._shape_features(z, x, y) if z >= self.min_zoom else []
         return mvt.layer(self.name, [(f["geometry"], f["properties"]) for f in features], EXTENT)
 

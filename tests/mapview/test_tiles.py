@@ -183,14 +183,14 @@ def test_points_flagged_by_the_alert_column_carry_a() -> None:
     assert all("a" not in f["properties"] for f in _decode(plain.tile(2, 2, 1), "outlets"))
 
 
-def test_point_layer_bytes_decode_as_the_reference_encoder_writes_them() -> None:
-    """`geomon.mapview.mvt.point_layer` (the fast path of point tiles) against the
+def test_point_tiles_decode_as_the_reference_encoder_writes_them() -> None:
+    """`geomon.mapview.mvt.layer` with points (the outlets' tiles) against the
     `mapbox_vector_tile` encoder: the same features, coordinates and properties, in order; and
     the bytes of a joined tile (points + shapes) decode as both layers."""
     xs, ys = [0, 2048, 4095, -64, 4159], [0, 2048, 1, 4159, -64]  # corners and the buffer
     props = [{"i": "JH-入河-001", "s": 3}, {"i": "O2", "s": 0, "a": 1}, {"n": 12, "r": 5},
              {"i": "", "s": 2}, {"n": 300, "r": 0}]  # fmt: skip
-    ours = mvt.point_layer("outlets", xs, ys, props)
+    ours = mvt.layer("outlets", list(zip(zip(xs, ys, strict=True), props, strict=True)))
     reference = mapbox_vector_tile.encode(
         [{"name": "outlets", "features": [
             {"geometry": f"POINT ({x} {y})", "properties": p}
@@ -208,13 +208,13 @@ def test_point_layer_bytes_decode_as_the_reference_encoder_writes_them() -> None
                                          "properties": {"i": "Z1"}}]}])  # fmt: skip
     both = mapbox_vector_tile.decode(joined, default_options={"y_coord_down": True})
     assert set(both) == {"outlets", "zones"} and len(both["outlets"]["features"]) == 5
-    assert _decode(mvt.point_layer("empty", [], [], []), "empty") == []
+    assert _decode(mvt.layer("empty", []), "empty") == []
 
 
 @pytest.mark.parametrize("bad", [{"i": 1.5}, {"i": None}, {"s": -1}, {"s": True}])
-def test_point_layer_refuses_values_it_cannot_write(bad: dict) -> None:
+def test_tile_layers_refuse_values_they_cannot_write(bad: dict) -> None:
     with pytest.raises((TypeError, ValueError)):
-        mvt.point_layer("outlets", [1], [1], [bad])
+        mvt.layer("outlets", [((1, 1), bad)])
 
 
 def test_shape_layer_bytes_decode_as_the_reference_encoder_writes_them() -> None:
