@@ -32,6 +32,27 @@ def code_name(names: Mapping[str, str], code: str) -> str:
     return f"{code}  {names.get(code, '')}"
 
 
+def record_picker(
+    label: str, codes: list[str], names: Mapping[str, str], *, key: str, param: str, lang: str
+) -> str | None:
+    """A record page's chooser of one feature by code (``CODE  name``), bound to the URL's
+    `param`: a shared link opens its feature, and the URL follows the choice. A requested code
+    not among `codes` stays selectable, so the page can say it does not exist (or lies outside
+    the filters) instead of silently showing another."""
+    wanted = st.query_params.get(param)
+    if key not in st.session_state and wanted:
+        st.session_state[key] = wanted
+    if st.session_state.get(key) and st.session_state[key] not in codes:
+        codes = [st.session_state[key], *codes]
+    code = st.selectbox(
+        label, codes, key=key, format_func=functools.partial(code_name, names),
+        placeholder=i18n.t("common.choose_one", lang),
+    )  # fmt: skip
+    if code is not None and st.query_params.get(param) != code:
+        st.query_params[param] = code
+    return code
+
+
 def layer_picker(names: Sequence[str], *, lang: str, key: str = "layers") -> list[str]:
     """Sidebar multiselect of `names` (all chosen at first); return the chosen, in `names` order.
 

@@ -31,21 +31,12 @@ if outlets is None or outlets.empty:
     st.stop()
 
 codes = v.filtered["outlets"]["code"].astype(str).tolist()
-wanted = st.query_params.get("outlet")
-if "outlet.code" not in st.session_state and wanted:
-    st.session_state["outlet.code"] = wanted
-if st.session_state.get("outlet.code") and st.session_state["outlet.code"] not in codes:
-    codes.insert(0, st.session_state["outlet.code"])  # a shared link outside the filters
 names = dict(zip(outlets["code"].astype(str), outlets["name"].astype(str), strict=False))
-code = st.selectbox(
-    i18n.t("outlet.choose", lang), codes, key="outlet.code",
-    format_func=functools.partial(widgets.code_name, names),
-    placeholder=i18n.t("common.choose_one", lang),
-)  # fmt: skip
+code = widgets.record_picker(
+    i18n.t("outlet.choose", lang), codes, names, key="outlet.code", param="outlet", lang=lang
+)  # a shared link outside the filters stays selectable
 if code is None:
     st.stop()
-if st.query_params.get("outlet") != code:
-    st.query_params["outlet"] = code
 match = outlets[outlets["code"].astype(str) == code]
 if match.empty:
     st.warning(i18n.tf("outlet.unknown", lang, code=code))

@@ -33,21 +33,12 @@ if sections is None or sections.empty:
     st.stop()
 
 codes = sections["code"].astype(str).tolist()
-wanted = st.query_params.get("code")
-if "section.code" not in st.session_state and wanted:
-    st.session_state["section.code"] = wanted
-if st.session_state.get("section.code") and st.session_state["section.code"] not in codes:
-    codes.insert(0, st.session_state["section.code"])  # unknown: said below
-names = dict(zip(sections["code"].astype(str), sections["name"].astype(str), strict=False))
-code = st.selectbox(
-    i18n.t("section.choose", lang), codes, key="section.code",
-    format_func=functools.partial(widgets.code_name, names),
-    placeholder=i18n.t("common.choose_one", lang),
-)  # fmt: skip
+names = dict(zip(codes, sections["name"].astype(str), strict=False))
+code = widgets.record_picker(
+    i18n.t("section.choose", lang), codes, names, key="section.code", param="code", lang=lang
+)  # an unknown code is said below
 if code is None:
     st.stop()
-if st.query_params.get("code") != code:
-    st.query_params["code"] = code
 match = sections[sections["code"].astype(str) == code]
 if match.empty:
     st.warning(i18n.tf("section.unknown", lang, code=code))

@@ -21,7 +21,7 @@ import pandas as pd
 
 from geomon.app import i18n
 from geomon.app.present import section_view, svg_chart
-from geomon.app.present.sheet import _CSS, NO_LINK, _qr_block, _table
+from geomon.app.present.sheet import _CSS, NO_LINK, _qr_block, _table, fact_cells
 from geomon.monitoring import BEIJING
 from geomon.monitoring import series as ms
 from geomon.rules import water_quality as wq
@@ -120,14 +120,7 @@ def section_sheet(
     generated: dt.date | None = None,
 ) -> str:
     """The printable sheet of one section (Chinese), as a complete HTML document."""
-    pairs = [facts[i : i + 2] for i in range(0, len(facts), 2)]
-    cells = "".join(
-        "<tr>"
-        + "".join(f"<th>{html.escape(k)}</th><td>{html.escape(v)}</td>" for k, v in pair)
-        + ("<th></th><td></td>" if len(pair) == 1 else "")
-        + "</tr>"
-        for pair in pairs
-    )
+    cells = fact_cells(facts)
     if latest is None:
         state = "<p>暂无监测结果。</p>"
     else:

@@ -92,6 +92,18 @@ def record_rows(record: Mapping[str, Any], lang: str = "zh") -> list[tuple[str, 
     return rows
 
 
+def fact_cells(facts: Sequence[tuple[str, str]]) -> str:
+    """The table rows of a sheet's facts, two (label, value) pairs a row, escaped."""
+    pairs = [facts[i : i + 2] for i in range(0, len(facts), 2)]
+    return "".join(
+        "<tr>"
+        + "".join(f"<th>{html.escape(k)}</th><td>{html.escape(v)}</td>" for k, v in pair)
+        + ("<th></th><td></td>" if len(pair) == 1 else "")
+        + "</tr>"
+        for pair in pairs
+    )
+
+
 def _table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join(
@@ -126,15 +138,7 @@ def outlet_sheet(
     overdue
         Whether to flag the outlet as 逾期未完成整治.
     """
-    rows = record_rows(record, "zh")
-    pairs = [rows[i : i + 2] for i in range(0, len(rows), 2)]
-    cells = "".join(
-        "<tr>"
-        + "".join(f"<th>{html.escape(k)}</th><td>{html.escape(v)}</td>" for k, v in pair)
-        + ("<th></th><td></td>" if len(pair) == 1 else "")
-        + "</tr>"
-        for pair in pairs
-    )
+    cells = fact_cells(record_rows(record, "zh"))
     name, code = str(record.get("name") or ""), str(record.get("code") or "")
     when = (generated or times.today()).isoformat()
     warn = '<p class="warn">逾期未完成整治</p>' if overdue else ""
