@@ -397,12 +397,21 @@ def _latest_data_day(
         found = pd.to_datetime(frame["date"], errors="coerce").max()
         lab = None if pd.isna(found) else found.date()
     reader = _reader(url, areas)
-    if not hasattr(reader, "read_readings"):
+    if not hasattr(reader, "read_readings_daily"):
         return lab
 
     def last_reading(start: dt.date, end: dt.date) -> dt.date | None:
-        times_ = reader.read_readings(start=start, end=end)["time"]
-        return None if not len(times_) else times_.max().tz_convert(alerts.BEIJING).date()
+        """The last Beijing day in `start` … `end` with a reading, from the daily rollup read
+        backwards in doubling spans: a nation's stations give ~16k rollup rows a day, and
+        live data are found in the first day read (the raw readings of a month were ~12M)."""
+        span = 1
+        while end >= start:
+            first = max(start, end - dt.timedelta(days=span - 1))
+            days = reader.read_readings_daily(first, end)["day"]
+            if len(days):
+                return days.max().date()
+            end, span = first - dt.timedelta(days=1), span * 2
+        return None
 
     recent = last_reading(day - dt.timedelta(days=31), day)
     if recent is not None:
@@ -416,8 +425,8 @@ def _latest_data_day(
 def latest_data_day(url: str, day: dt.date) -> dt.date | None:
     """The latest day with data up to `day`: the lab's last sampling date, or a station's last
     reading if later (None without either), in the user's areas; for the 预警 page's note on a
-    day long after the data. Reads at most the readings of the month before `day`, or of the
-    92 days after the lab's last date (readings that stopped earlier than that are found)."""
+    day long after the data. Looks at the month before `day`, else at the 92 days after the
+    lab's last date (readings that stopped earlier than that are found), in the daily rollup."""
     return _latest_data_day(url, day, revision(url), login.areas())
 
 
